@@ -1,0 +1,256 @@
+"""TOML configuration shared by every node, validated at start.
+
+Every error names the file, the key and what is wrong, because the person reading it is a
+technician with an SD card and a text editor, not the author of the code:
+
+    /boot/firmware/antrian.toml: broker.port: must be an integer from 1 to 65535, not "abc"
+
+A node reads its own tables through `Table`, which remembers which keys were read so that
+`Table.finish()` can reject misspelled ones ("servises") instead of silently ignoring them.
+"""
+
+from __future__ import annotations
+
+import builtins
+import tomllib
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from common.wire import ID_PATTERN
+
+_MISSING: Any = object()
+
+
+class ConfigError(Exception):
+    """A configuration problem, phrased for the technician."""
+
+    def __init__(self, file: str | Path, key: str, problem: str) -> None:
+        self.file = str(file)
+        self.key = key
+        self.problem = problem
+        super().__init__(f"{self.file}: {key}: {problem}" if key else f"{self.file}: {problem}")
+
+
+class Table:
+    """One TOML table, with typed getters whose errors carry the file and dotted key."""
+
+    def __init__(
+        self, data: dict[builtins.str, Any], file: builtins.str | Path, path: builtins.str = ""
+    ) -> None:
+        self.data = data
+        self.file = str(file)
+        self.path = path
+        self._read: set[builtins.str] = set()
+
+    def key(self, name: builtins.str) -> builtins.str:
+        return f"{self.path}.{name}" if self.path else name
+
+    def error(self, name: builtins.str, problem: builtins.str) -> ConfigError:
+        return ConfigError(self.file, self.key(name), problem)
+
+    def __contains__(self, name: builtins.str) -> builtins.bool:
+        return name in self.data
+
+    def _get(self, name: builtins.str, default: Any) -> Any:
+        self._read.add(name)
+        if name in self.data:
+            return self.data[name]
+        if default is _MISSING:
+            raise self.error(name, "is required but missing")
+        return default
+
+    def str(
+        self, name: builtins.str, default: Any = _MISSING, *, nonempty: builtins.bool = True
+    ) -> Any:
+        value = self._get(name, default)
+        if value is default and name not in self.data:
+            return value
+        if not isinstance(value, str):
+            raise self.error(name, f"must be a string, not {value!r}")
+        if nonempty and not value.strip():
+            raise self.error(name, "must not be empty")
+        return value
+
+    def id(self, name: builtins.str, default: Any = _MISSING) -> Any:
+        value = self.str(name, default)
+        if value is default and name not in self.data:
+            return value
+        if not ID_PATTERN.match(value):
+            raise self.error(name, f"must be 1-32 letters, digits, '_' or '-', not {value!r}")
+        return value
+
+    def int(
+        self,
+        name: builtins.str,
+        default: Any = _MISSING,
+        *,
+        min: builtins.int | None = None,
+        max: builtins.int | None = None,
+    ) -> Any:
+        value = self._get(name, default)
+        if value is default and name not in self.data:
+            return value
+        if not isinstance(value, int) or isinstance(value, bool):
+            raise self.error(name, f"must be an integer, not {value!r}")
+        if (min is not None and value < min) or (max is not None and value > max):
+            bounds = f"from {min} to {max}" if max is not None else f"at least {min}"
+            raise self.error(name, f"must be an integer {bounds}, not {value!r}")
+        return value
+
+    def float(
+        self, name: builtins.str, default: Any = _MISSING, *, min: builtins.float | None = None
+    ) -> Any:
+        value = self._get(name, default)
+        if value is default and name not in self.data:
+            return value
+        if not isinstance(value, int | float) or isinstance(value, bool):
+            raise self.error(name, f"must be a number, not {value!r}")
+        if min is not None and value < min:
+            raise self.error(name, f"must be at least {min}, not {value!r}")
+        return float(value)
+
+    def bool(self, name: builtins.str, default: Any = _MISSING) -> Any:
+        value = self._get(name, default)
+        if value is default and name not in self.data:
+            return value
+        if not isinstance(value, bool):
+            raise self.error(name, f"must be true or false, not {value!r}")
+        return value
+
+    def choice(
+        self, name: builtins.str, options: Iterable[builtins.str], default: Any = _MISSING
+    ) -> Any:
+        options = tuple(options)
+        value = self.str(name, default)
+        if value not in options and not (value is default and name not in self.data):
+            raise self.error(name, f"must be one of {', '.join(options)}, not {value!r}")
+        return value
+
+    def str_list(
+        self, name: builtins.str, default: Any = _MISSING, *, ids: builtins.bool = False
+    ) -> Any:
+        value = self._get(name, default)
+        if value is default and name not in self.data:
+            return value
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            raise self.error(name, f"must be a list of strings, not {value!r}")
+        if ids:
+            for item in value:
+                if not ID_PATTERN.match(item):
+                    raise self.error(name, f"{item!r} is not a valid id")
+        return list(value)
+
+    def table(self, name: builtins.str, *, required: builtins.bool = False) -> Table:
+        value = self._get(name, _MISSING if required else {})
+        if not isinstance(value, dict):
+            raise self.error(name, "must be a table ([" + self.key(name) + "])")
+        return Table(value, self.file, self.key(name))
+
+    def tables(self, name: builtins.str, *, required: builtins.bool = False) -> list[Table]:
+        """An array of tables (`[[name]]`)."""
+        value = self._get(name, _MISSING if required else [])
+        if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
+            raise self.error(name, "must be an array of tables ([[" + self.key(name) + "]])")
+        if required and not value:
+            raise self.error(name, "needs at least one entry")
+        return [Table(v, self.file, f"{self.key(name)}[{i}]") for i, v in enumerate(value)]
+
+    def ignore(self, *names: builtins.str) -> None:
+        """Mark keys as read that another part of the program validates."""
+        self._read.update(names)
+
+    def finish(self) -> None:
+        """Reject keys nobody read: almost always a typo that would otherwise be silent."""
+        unknown = sorted(set(self.data) - self._read)
+        if unknown:
+            raise self.error(unknown[0], "unknown key (misspelled?)")
+
+
+def load(path: str | Path) -> Table:
+    """Read a TOML file into the root `Table`, with parse errors phrased for a technician."""
+    path = Path(path)
+    try:
+        with path.open("rb") as handle:
+            data = tomllib.load(handle)
+    except FileNotFoundError:
+        raise ConfigError(path, "", "file not found") from None
+    except PermissionError:
+        raise ConfigError(path, "", "cannot be read (permission denied)") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(path, "", f"is not valid TOML: {exc}") from None
+    return Table(data, path)
+
+
+@dataclass(frozen=True)
+class BrokerConfig:
+    host: str = "127.0.0.1"
+    port: int = 1883
+    username: str | None = None
+    password: str | None = None
+    keepalive: int = 15
+
+
+@dataclass(frozen=True)
+class NodeIdentity:
+    """What every node's file shares: `[office]`, `[node]`, `[broker]`, `[log]`."""
+
+    office_id: str
+    node_id: str
+    broker: BrokerConfig
+    log_level: str = "INFO"
+    office_name: str = ""
+    timezone: str = "Asia/Jakarta"
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+
+def read_broker(root: Table) -> BrokerConfig:
+    broker = root.table("broker")
+    config = BrokerConfig(
+        host=broker.str("host", "127.0.0.1"),
+        port=broker.int("port", 1883, min=1, max=65535),
+        username=broker.str("username", None),
+        password=broker.str("password", None, nonempty=False),
+        keepalive=broker.int("keepalive", 15, min=5, max=600),
+    )
+    if (config.username is None) != (config.password is None):
+        raise broker.error("password", "username and password must be given together")
+    broker.finish()
+    return config
+
+
+def read_timezone(table: Table, name: str = "timezone") -> str:
+    value: str = table.str(name, "Asia/Jakarta")
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise table.error(name, f"unknown time zone {value!r} (e.g. Asia/Jakarta)") from None
+    return value
+
+
+def read_identity(root: Table, *, node_id_default: Any = _MISSING) -> NodeIdentity:
+    """Read the tables every node has. Other tables are left for the node to read."""
+    office = root.table("office")
+    office_id = office.id("id", "kantor")
+    office_name = office.str("name", "")
+    timezone = read_timezone(office)
+    office.ignore("address", "logo", "language", "base_url")
+    node = root.table("node", required=node_id_default is _MISSING)
+    node_id = node.id("id", node_id_default)
+    node.ignore(*node.data)  # the node's own keys are validated by the node
+    log = root.table("log")
+    level = log.choice("level", ("DEBUG", "INFO", "WARNING", "ERROR"), "INFO")
+    log.finish()
+    return NodeIdentity(
+        office_id=office_id,
+        node_id=node_id,
+        broker=read_broker(root),
+        log_level=level,
+        office_name=office_name,
+        timezone=timezone,
+    )

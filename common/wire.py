@@ -1,0 +1,454 @@
+"""The wire contract of MQTT-API.md, version 1: topics, messages and the codec.
+
+Every topic is built here and nowhere else, and every inbound payload goes through
+`decode_*` before any node looks at it. A payload that does not fit raises `WireError`
+carrying the contract's error code and an Indonesian message for the person who sent it;
+it never reaches the queue.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Final, Literal
+
+API_VERSION: Final = 1
+#: Largest payload a node accepts. A ticket or counter request is ~200 bytes; anything
+#: near this size is a mistake or an attack, and is refused before JSON parsing.
+MAX_PAYLOAD_BYTES: Final = 16 * 1024
+ID_PATTERN: Final = re.compile(r"^[A-Za-z0-9_-]{1,32}$")
+#: A transaction is a client's idempotency key; UUIDs and counters both fit.
+TRANSACTION_PATTERN: Final = re.compile(r"^[A-Za-z0-9_.:-]{1,64}$")
+#: Ticket ids look like "20261128-A-012": day, then the number.
+TICKET_ID_PATTERN: Final = re.compile(r"^[0-9]{8}-[A-Za-z0-9]{1,8}-[0-9]{3,5}$")
+NUMBER_PATTERN: Final = re.compile(r"^[A-Za-z0-9]{1,8}-[0-9]{3,5}$")
+
+COUNTER_ACTIONS: Final = (
+    "call_next",
+    "recall",
+    "start",
+    "finish",
+    "skip",
+    "transfer",
+    "call_ticket",
+    "pause",
+    "resume",
+    "open",
+    "close",
+)
+TICKET_ACTIONS: Final = ("issue", "cancel")
+CounterAction = Literal[
+    "call_next",
+    "recall",
+    "start",
+    "finish",
+    "skip",
+    "transfer",
+    "call_ticket",
+    "pause",
+    "resume",
+    "open",
+    "close",
+]
+TicketAction = Literal["issue", "cancel"]
+Verb = Literal["ticket", "counter", "admin"]
+VERBS: Final = ("ticket", "counter", "admin")
+ADMIN_ACTIONS: Final = ("service_accepting",)
+
+#: Error codes of the contract, each with the Indonesian message a citizen or officer
+#: sees when no more precise one is given.
+ERROR_MESSAGES: Final[dict[str, str]] = {
+    "bad_request": "Permintaan tidak valid.",
+    "forbidden": "Perangkat ini tidak diizinkan melakukan permintaan ini.",
+    "unknown_service": "Layanan tidak dikenal.",
+    "unknown_counter": "Loket tidak dikenal.",
+    "unknown_ticket": "Nomor antrian tidak ditemukan.",
+    "quota_exhausted": "Kuota antrian layanan ini untuk hari ini sudah habis.",
+    "service_closed": "Layanan ini sedang tutup.",
+    "queue_empty": "Tidak ada antrian yang menunggu.",
+    "invalid_state": "Tindakan ini tidak dapat dilakukan sekarang.",
+    "counter_closed": "Loket sedang tutup atau istirahat.",
+    "internal_error": "Terjadi gangguan pada sistem. Silakan coba lagi.",
+    "timeout": "Server antrian tidak menjawab. Silakan coba lagi.",
+}
+
+
+class WireError(Exception):
+    """A payload that breaks the contract, with the error code to answer it with."""
+
+    def __init__(self, code: str, message: str | None = None) -> None:
+        self.code = code
+        self.message = message or ERROR_MESSAGES.get(code, ERROR_MESSAGES["bad_request"])
+        super().__init__(f"{code}: {self.message}")
+
+
+# --- topics -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Topics:
+    """Every topic of one office, built in one place."""
+
+    office: str = "kantor"
+
+    @property
+    def base(self) -> str:
+        return f"antrian/{self.office}"
+
+    @property
+    def config(self) -> str:
+        return f"{self.base}/config"
+
+    @property
+    def state_queue(self) -> str:
+        return f"{self.base}/state/queue"
+
+    def state_counter(self, counter: str) -> str:
+        return f"{self.base}/state/counter/{counter}"
+
+    @property
+    def state_counters(self) -> str:
+        """Filter for every counter's state."""
+        return f"{self.base}/state/counter/+"
+
+    @property
+    def state_calls(self) -> str:
+        return f"{self.base}/state/calls"
+
+    @property
+    def event_call(self) -> str:
+        return f"{self.base}/event/call"
+
+    @property
+    def event_ticket(self) -> str:
+        return f"{self.base}/event/ticket"
+
+    def node_status(self, node: str) -> str:
+        return f"{self.base}/node/{node}/status"
+
+    @property
+    def node_statuses(self) -> str:
+        return f"{self.base}/node/+/status"
+
+    def request(self, node: str, verb: str) -> str:
+        return f"{self.base}/node/{node}/request/{verb}"
+
+    @property
+    def requests(self) -> str:
+        """What the hub subscribes to: every node's every request."""
+        return f"{self.base}/node/+/request/+"
+
+    def response(self, node: str, verb: str) -> str:
+        return f"{self.base}/node/{node}/response/{verb}"
+
+    def parse_request(self, topic: str) -> tuple[str, str]:
+        """(node, verb) of a request topic; WireError if it is not one."""
+        prefix = f"{self.base}/node/"
+        if not topic.startswith(prefix):
+            raise WireError("bad_request", "Topik permintaan tidak dikenal.")
+        parts = topic[len(prefix) :].split("/")
+        if len(parts) != 3 or parts[1] != "request" or not ID_PATTERN.match(parts[0]):
+            raise WireError("bad_request", "Topik permintaan tidak dikenal.")
+        if parts[2] not in VERBS:
+            raise WireError("bad_request", "Jenis permintaan tidak dikenal.")
+        return parts[0], parts[2]
+
+    def parse_counter_state(self, topic: str) -> str | None:
+        """The counter id of a `state/counter/{id}` topic, else None."""
+        prefix = f"{self.base}/state/counter/"
+        if topic.startswith(prefix) and ID_PATTERN.match(topic[len(prefix) :]):
+            return topic[len(prefix) :]
+        return None
+
+    def parse_node_status(self, topic: str) -> str | None:
+        """The node id of a `node/{id}/status` topic, else None."""
+        prefix = f"{self.base}/node/"
+        rest = topic[len(prefix) :].split("/") if topic.startswith(prefix) else []
+        if len(rest) == 2 and rest[1] == "status" and ID_PATTERN.match(rest[0]):
+            return rest[0]
+        return None
+
+
+# --- requests ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TicketRequest:
+    """`request/ticket`: take a number, or (kiosk, after a failed print) cancel one."""
+
+    service: str
+    transaction: str | None = None
+    priority: bool = False
+    action: TicketAction = "issue"
+    ticket_id: str | None = None  # for "cancel"
+    reason: str | None = None  # for "cancel"
+    online: bool = False  # taken from a phone: counts against the service's online quota
+
+    def to_payload(self) -> dict[str, Any]:
+        payload: dict[str, Any] = {"service": self.service, "priority": self.priority}
+        if self.online:
+            payload["online"] = True
+        if self.transaction is not None:
+            payload["transaction"] = self.transaction
+        if self.action != "issue":
+            payload["action"] = self.action
+            payload["ticket_id"] = self.ticket_id
+            if self.reason:
+                payload["reason"] = self.reason
+        return payload
+
+
+@dataclass(frozen=True)
+class CounterRequest:
+    """`request/counter`: an officer's command to one counter."""
+
+    counter: str
+    action: CounterAction
+    transaction: str | None = None
+    ticket: str | None = None  # a ticket number ("A-012") or id, for call_ticket
+    service: str | None = None  # the target service, for transfer
+
+    def to_payload(self) -> dict[str, Any]:
+        payload: dict[str, Any] = {"counter": self.counter, "action": self.action}
+        for key in ("transaction", "ticket", "service"):
+            value = getattr(self, key)
+            if value is not None:
+                payload[key] = value
+        return payload
+
+
+@dataclass(frozen=True)
+class AdminRequest:
+    """`request/admin`: the office dashboard opens or closes a service for new tickets."""
+
+    action: Literal["service_accepting"]
+    service: str
+    accepting: bool
+    transaction: str | None = None
+
+    def to_payload(self) -> dict[str, Any]:
+        payload: dict[str, Any] = {
+            "action": self.action,
+            "service": self.service,
+            "accepting": self.accepting,
+        }
+        if self.transaction is not None:
+            payload["transaction"] = self.transaction
+        return payload
+
+
+Request = TicketRequest | CounterRequest | AdminRequest
+
+
+# --- codec ------------------------------------------------------------------------------
+
+
+def encode(payload: dict[str, Any]) -> bytes:
+    """Compact UTF-8 JSON, the one encoding on the wire."""
+    return json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+
+def decode_object(raw: bytes, max_bytes: int = MAX_PAYLOAD_BYTES) -> dict[str, Any]:
+    """Parse a payload that must be a JSON object of bounded size."""
+    if len(raw) > max_bytes:
+        raise WireError("bad_request", "Pesan terlalu besar.")
+    try:
+        value = json.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        raise WireError("bad_request", "Pesan bukan JSON yang valid.") from None
+    if not isinstance(value, dict):
+        raise WireError("bad_request", "Pesan harus berupa objek JSON.")
+    return value
+
+
+def _id(payload: dict[str, Any], key: str, *, required: bool) -> str | None:
+    value = payload.get(key)
+    if value is None:
+        if required:
+            raise WireError("bad_request", f"Kolom '{key}' wajib diisi.")
+        return None
+    if not isinstance(value, str) or not ID_PATTERN.match(value):
+        raise WireError("bad_request", f"Kolom '{key}' tidak valid.")
+    return value
+
+
+def _transaction(payload: dict[str, Any]) -> str | None:
+    value = payload.get("transaction")
+    if value is None:
+        return None
+    if isinstance(value, int) and not isinstance(value, bool):
+        value = str(value)
+    if not isinstance(value, str) or not TRANSACTION_PATTERN.match(value):
+        raise WireError("bad_request", "Kolom 'transaction' tidak valid.")
+    return value
+
+
+def transaction_of(raw: bytes) -> str | None:
+    """Best-effort transaction of a payload we could not decode, to echo in the error."""
+    try:
+        payload = decode_object(raw)
+        return _transaction(payload)
+    except WireError:
+        return None
+
+
+def decode_ticket_request(raw: bytes) -> TicketRequest:
+    payload = decode_object(raw)
+    transaction = _transaction(payload)
+    action = payload.get("action", "issue")
+    if action not in TICKET_ACTIONS:
+        raise WireError("bad_request", "Kolom 'action' tidak valid.")
+    priority = payload.get("priority", False)
+    if not isinstance(priority, bool):
+        raise WireError("bad_request", "Kolom 'priority' harus true atau false.")
+    if action == "cancel":
+        ticket_id = payload.get("ticket_id")
+        if not isinstance(ticket_id, str) or not TICKET_ID_PATTERN.match(ticket_id):
+            raise WireError("bad_request", "Kolom 'ticket_id' tidak valid.")
+        reason = payload.get("reason", "")
+        if not isinstance(reason, str) or len(reason) > 200:
+            raise WireError("bad_request", "Kolom 'reason' tidak valid.")
+        service_id = _id(payload, "service", required=False) or ticket_id.split("-")[1]
+        return TicketRequest(
+            service=service_id,
+            transaction=transaction,
+            action="cancel",
+            ticket_id=ticket_id,
+            reason=reason or None,
+        )
+    online = payload.get("online", False)
+    if not isinstance(online, bool):
+        raise WireError("bad_request", "Kolom 'online' harus true atau false.")
+    service = _id(payload, "service", required=True)
+    assert service is not None
+    return TicketRequest(service=service, transaction=transaction, priority=priority, online=online)
+
+
+def decode_counter_request(raw: bytes) -> CounterRequest:
+    payload = decode_object(raw)
+    transaction = _transaction(payload)
+    counter = _id(payload, "counter", required=True)
+    assert counter is not None
+    action = payload.get("action")
+    if action not in COUNTER_ACTIONS:
+        raise WireError("bad_request", "Kolom 'action' tidak valid.")
+    ticket = payload.get("ticket")
+    if action == "call_ticket":
+        if not isinstance(ticket, str) or not (
+            NUMBER_PATTERN.match(ticket) or TICKET_ID_PATTERN.match(ticket)
+        ):
+            raise WireError("bad_request", "Kolom 'ticket' tidak valid.")
+    else:
+        ticket = None
+    service = _id(payload, "service", required=action == "transfer")
+    return CounterRequest(
+        counter=counter,
+        action=action,
+        transaction=transaction,
+        ticket=ticket,
+        service=service if action == "transfer" else None,
+    )
+
+
+def decode_admin_request(raw: bytes) -> AdminRequest:
+    payload = decode_object(raw)
+    transaction = _transaction(payload)
+    if payload.get("action") not in ADMIN_ACTIONS:
+        raise WireError("bad_request", "Kolom 'action' tidak valid.")
+    service = _id(payload, "service", required=True)
+    assert service is not None
+    accepting = payload.get("accepting")
+    if not isinstance(accepting, bool):
+        raise WireError("bad_request", "Kolom 'accepting' harus true atau false.")
+    return AdminRequest("service_accepting", service, accepting, transaction)
+
+
+def decode_request(verb: str, raw: bytes) -> Request:
+    if verb == "ticket":
+        return decode_ticket_request(raw)
+    if verb == "counter":
+        return decode_counter_request(raw)
+    if verb == "admin":
+        return decode_admin_request(raw)
+    raise WireError("bad_request", "Jenis permintaan tidak dikenal.")
+
+
+# --- responses --------------------------------------------------------------------------
+
+
+def ok_response(transaction: str | None, data: dict[str, Any]) -> dict[str, Any]:
+    return {"status": "ok", "transaction": transaction, "data": data}
+
+
+def error_response(
+    transaction: str | None, code: str, message: str | None = None
+) -> dict[str, Any]:
+    return {
+        "status": "error",
+        "transaction": transaction,
+        "error": {"code": code, "message": message or ERROR_MESSAGES.get(code, code)},
+    }
+
+
+@dataclass(frozen=True)
+class Response:
+    """A decoded response, as a requesting node sees it."""
+
+    status: Literal["ok", "error"]
+    transaction: str | None
+    data: dict[str, Any]
+    error_code: str | None = None
+    error_message: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.status == "ok"
+
+
+def decode_response(raw: bytes) -> Response:
+    payload = decode_object(raw)
+    status = payload.get("status")
+    transaction = payload.get("transaction")
+    if not isinstance(transaction, str | None):
+        transaction = str(transaction)
+    if status == "ok":
+        data = payload.get("data")
+        if not isinstance(data, dict):
+            raise WireError("bad_request", "Jawaban tanpa data.")
+        return Response("ok", transaction, data)
+    if status == "error":
+        error = payload.get("error")
+        if not isinstance(error, dict) or not isinstance(error.get("code"), str):
+            raise WireError("bad_request", "Jawaban galat tidak valid.")
+        message = error.get("message")
+        return Response(
+            "error",
+            transaction,
+            {},
+            error_code=error["code"],
+            error_message=message if isinstance(message, str) else None,
+        )
+    raise WireError("bad_request", "Status jawaban tidak valid.")
+
+
+# --- times ------------------------------------------------------------------------------
+
+
+def iso(moment: datetime) -> str:
+    """ISO 8601 with offset and whole seconds, as the contract writes times."""
+    if moment.tzinfo is None:
+        raise ValueError("naive datetime on the wire")
+    return moment.isoformat(timespec="seconds")
+
+
+def parse_iso(text: Any) -> datetime | None:
+    """A contract time back to an aware datetime; None if absent or malformed."""
+    if not isinstance(text, str):
+        return None
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        return None
+    return moment if moment.tzinfo is not None else None

@@ -1,0 +1,46 @@
+"""`antrian <command> ...`: one entry point for every role, so an SD card image needs one
+program and a systemd unit per role.
+
+Each command lives in its own module and is imported only when chosen: a kiosk never
+loads pygame, a display never loads the printer driver.
+"""
+
+from __future__ import annotations
+
+import importlib
+import sys
+
+COMMANDS: dict[str, tuple[str, str]] = {
+    "hub": ("nodes.hub.daemon", "the hub: queue, store, broker contract"),
+    "kiosk": ("nodes.kiosk.daemon", "a kiosk: service buttons and ticket printer"),
+    "counter": ("nodes.counter.daemon", "a counter: officer keypad and indicator"),
+    "display": ("nodes.display.daemon", "the waiting-room screen and voice"),
+    "web": ("nodes.hub.web.daemon", "online queue, status pages, office dashboard"),
+    "report": ("nodes.hub.reports.cli", "daily/range reports: html, xlsx, pdf, csv"),
+    "simulate-day": ("nodes.hub.simulate", "fill a database with a realistic day"),
+    "acl": ("nodes.hub.acl", "write mosquitto password and ACL files from the hub config"),
+}
+
+
+def usage() -> str:
+    lines = ["usage: antrian <command> --config FILE [options]", "", "commands:"]
+    lines += [f"  {name:<13} {text}" for name, (_, text) in COMMANDS.items()]
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = sys.argv[1:] if argv is None else argv
+    if not args or args[0] in ("-h", "--help"):
+        print(usage())
+        return 0 if args else 2
+    command, rest = args[0], args[1:]
+    if command not in COMMANDS:
+        print(f"antrian: unknown command {command!r}\n\n{usage()}", file=sys.stderr)
+        return 2
+    module = importlib.import_module(COMMANDS[command][0])
+    result: int = module.main(rest)
+    return result
+
+
+if __name__ == "__main__":
+    sys.exit(main())

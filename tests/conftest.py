@@ -1,0 +1,36 @@
+"""Fixtures with real parts: a private mosquitto per test, a real hub process."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.harness import HubProcess, Mosquitto
+
+# No screen and no sound card here (or in CI): SDL's dummy drivers, set before pygame loads.
+os.environ.setdefault("SDL_VIDEODRIVER", "dummy")
+os.environ.setdefault("SDL_AUDIODRIVER", "dummy")
+os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
+
+
+@pytest.fixture
+def broker(tmp_path: Path) -> Iterator[Mosquitto]:
+    server = Mosquitto(tmp_path / "mosquitto")
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def hub(broker: Mosquitto, tmp_path: Path) -> Iterator[HubProcess]:
+    process = HubProcess(broker, tmp_path / "hub")
+    process.start()
+    try:
+        yield process
+    finally:
+        process.stop()
