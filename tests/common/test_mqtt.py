@@ -115,8 +115,12 @@ def test_request_expires_in_the_broker_before_a_late_subscriber_sees_it(
 
     # A persistent "hub" session that is offline while the kiosk asks.
     late = BrokerLink(
-        BrokerConfig(port=broker.port), TOPICS, "hub", "hub",
-        client_id="late-hub", persistent_session=True,
+        BrokerConfig(port=broker.port),
+        TOPICS,
+        "hub",
+        "hub",
+        client_id="late-hub",
+        persistent_session=True,
     )
     got: list[bytes] = []
     late.subscribe(TOPICS.requests, lambda m: got.append(m.payload))
@@ -129,8 +133,12 @@ def test_request_expires_in_the_broker_before_a_late_subscriber_sees_it(
         pass
     time.sleep(1.5)  # longer than the request's expiry (1 s)
     late2 = BrokerLink(
-        BrokerConfig(port=broker.port), TOPICS, "hub", "hub",
-        client_id="late-hub", persistent_session=True,
+        BrokerConfig(port=broker.port),
+        TOPICS,
+        "hub",
+        "hub",
+        client_id="late-hub",
+        persistent_session=True,
     )
     late2.subscribe(TOPICS.requests, lambda m: got.append(m.payload))
     assert late2.start(wait=5)
