@@ -1,0 +1,195 @@
+"""Run a whole office on this one machine: broker, hub, kiosk, two counters, display, web.
+
+    .venv/bin/python scripts/office.py            # scripted morning, then interactive
+    .venv/bin/python scripts/office.py --no-wait  # scripted morning, then stop (CI, tests)
+
+Hardware is simulated: the kiosk reads button presses from its stdin and prints tickets
+(ESC/POS bytes + PNG) into run/office/tickets/; counters read keypad actions from stdin
+and print their indicator line; the display renders PNG screenshots into
+run/office/screen/ and speaks into WAV files in run/office/voice/. Everything each node
+prints is shown here, prefixed with its name.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+RUN = ROOT / "run" / "office"
+EXAMPLES = ROOT / "examples" / "office"
+PORT = 18830
+ANTRIAN = [sys.executable, "-m", "nodes.cli"]
+
+#: (name, command line after `antrian`, takes stdin)
+NODES: list[tuple[str, list[str], bool]] = [
+    ("hub", ["hub", "--config", str(EXAMPLES / "hub.toml")], False),
+    ("kiosk-1", ["kiosk", "--config", str(EXAMPLES / "kiosk.toml")], True),
+    ("loket-1", ["counter", "--config", str(EXAMPLES / "counter-1.toml")], True),
+    ("loket-2", ["counter", "--config", str(EXAMPLES / "counter-2.toml")], True),
+    ("display-1", ["display", "--config", str(EXAMPLES / "display.toml")], False),
+    ("web-1", ["web", "--config", str(EXAMPLES / "web.toml")], False),
+]
+
+#: A short morning: (seconds to wait first, node, line for its stdin).
+SCRIPT: list[tuple[float, str, str]] = [
+    (0.0, "kiosk-1", "A"),
+    (0.4, "kiosk-1", "A"),
+    (0.4, "kiosk-1", "B"),
+    (0.4, "kiosk-1", "!C"),
+    (0.4, "kiosk-1", "C"),
+    (1.0, "loket-1", "call_next"),
+    (0.3, "loket-2", "call_next"),
+    (1.5, "loket-1", "recall"),
+    (1.0, "loket-1", "start"),
+    (0.5, "loket-2", "skip"),
+    (0.5, "loket-2", "call_next"),
+    (1.0, "loket-1", "finish"),
+    (0.5, "loket-1", "call_next"),
+    (0.5, "loket-1", "transfer B"),
+    (0.5, "loket-2", "call_next"),
+]
+
+HELP = """
+The office is running. Type a line to act (or 'quit'):
+  kiosk-1 A          press the service A button      (kiosk-1 !A = priority)
+  loket-1 call_next  counter 1 calls the next ticket (recall, start, finish, skip,
+                     transfer B, call A-002, pause, resume, open, close)
+  loket-2 call_next  the same for counter 2
+Look at: run/office/tickets/ (printed tickets), run/office/screen/latest.png (the TV),
+run/office/voice/announcements.log (what was said), http://127.0.0.1:8080/ (web).
+"""
+
+
+def port_open(port: int) -> bool:
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=0.2):
+            return True
+    except OSError:
+        return False
+
+
+class Office:
+    def __init__(self) -> None:
+        self.processes: dict[str, subprocess.Popen[bytes]] = {}
+        self.output_lock = threading.Lock()
+
+    def say(self, name: str, line: str) -> None:
+        with self.output_lock:
+            print(f"{name:>10} | {line}", flush=True)
+
+    def _pump(self, name: str, stream: object) -> None:
+        for raw in iter(stream.readline, b""):  # type: ignore[attr-defined]
+            self.say(name, raw.decode(errors="replace").rstrip())
+
+    def start(self, name: str, argv: list[str], stdin: bool) -> None:
+        env = dict(os.environ, PYTHONPATH=str(ROOT), PYTHONUNBUFFERED="1")
+        env.setdefault("SDL_VIDEODRIVER", "dummy")
+        env.setdefault("SDL_AUDIODRIVER", "dummy")
+        env.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
+        process = subprocess.Popen(
+            argv,
+            cwd=ROOT,
+            env=env,
+            stdin=subprocess.PIPE if stdin else subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+        )
+        self.processes[name] = process
+        threading.Thread(target=self._pump, args=(name, process.stdout), daemon=True).start()
+
+    def send(self, name: str, line: str) -> bool:
+        process = self.processes.get(name)
+        if process is None or process.stdin is None or process.poll() is not None:
+            self.say("office", f"no running node {name!r} takes input")
+            return False
+        self.say("office", f"-> {name}: {line}")
+        process.stdin.write((line + "\n").encode())
+        process.stdin.flush()
+        return True
+
+    def stop(self) -> None:
+        for name in reversed(list(self.processes)):
+            process = self.processes[name]
+            if process.poll() is None:
+                process.send_signal(signal.SIGTERM)
+        for process in self.processes.values():
+            try:
+                process.wait(10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+
+
+def start_broker(office: Office) -> None:
+    if port_open(PORT):
+        raise SystemExit(f"port {PORT} is in use: is another office demo running?")
+    binary = shutil.which("mosquitto") or "/usr/sbin/mosquitto"
+    conf = RUN / "mosquitto.conf"
+    conf.write_text(
+        f"listener {PORT} 127.0.0.1\n"
+        "allow_anonymous true\n"
+        "set_tcp_nodelay true\n"
+        "persistence false\n"
+        f"log_dest file {RUN / 'mosquitto.log'}\n"
+        "user root\n"
+    )
+    office.start("mosquitto", [binary, "-c", str(conf)], False)
+    deadline = time.monotonic() + 10
+    while not port_open(PORT):
+        if time.monotonic() > deadline:
+            raise SystemExit(f"mosquitto did not start; see {RUN / 'mosquitto.log'}")
+        time.sleep(0.05)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--no-wait", action="store_true", help="stop after the script")
+    parser.add_argument("--keep", action="store_true", help="keep yesterday's database")
+    parser.add_argument("--settle", type=float, default=3.0, help="seconds after the script")
+    args = parser.parse_args()
+    if RUN.exists() and not args.keep:
+        shutil.rmtree(RUN)
+    RUN.mkdir(parents=True, exist_ok=True)
+    office = Office()
+    signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
+    try:
+        start_broker(office)
+        for name, argv, stdin in NODES:
+            office.start(name, ANTRIAN + argv, stdin)
+            if name == "hub":
+                time.sleep(1.0)  # the hub loads its database before the nodes ask
+        time.sleep(3.0)  # nodes connect and read the retained state
+        for delay, node, line in SCRIPT:
+            time.sleep(delay)
+            office.send(node, line)
+        time.sleep(args.settle)
+        if args.no_wait:
+            return 0
+        print(HELP, flush=True)
+        for line in sys.stdin:
+            words = line.strip().split(maxsplit=1)
+            if not words:
+                continue
+            if words[0] in ("quit", "exit", "q"):
+                break
+            if len(words) == 2:
+                office.send(words[0], words[1])
+            else:
+                print(HELP, flush=True)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        office.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
