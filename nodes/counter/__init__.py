@@ -1,0 +1,1 @@
+"""The counter node: the officer's keypad and the number shown at the counter."""

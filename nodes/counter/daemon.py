@@ -1,0 +1,263 @@
+"""`antrian counter --config FILE`: the officer's keypad and indicator at one counter.
+
+Wiring only: read the node's TOML, build the keypad and indicator the config names,
+connect a `BrokerLink`, feed the hub's retained `config`, `state/counter/{id}` and node
+statuses to the `CounterDesk`, and run until SIGTERM (or, with the stdin keypad, until
+standard input ends and every press has been answered).
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import re
+import signal
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from common import config
+from common.log import setup_logging
+from common.mqtt import BrokerLink, Message
+from common.systemd import Watchdog, notify, notify_ready
+from common.wire import Topics, WireError
+from nodes.counter.flow import CounterDesk
+from nodes.counter.indicator import (
+    EXPANDERS,
+    Indicator,
+    LcdConfig,
+    LcdIndicator,
+    TerminalIndicator,
+    open_lcd,
+)
+from nodes.counter.keypad import (
+    GPIO_LAYOUTS,
+    NUMPAD_KEYS,
+    EvdevKeypad,
+    GpioKeypad,
+    Keypad,
+    StdinKeypad,
+)
+from nodes.counter.keys import KEYS
+from nodes.counter.view import LANGUAGES
+
+log = logging.getLogger(__name__)
+
+KEY_CODE_NAME = re.compile(r"^(KEY|BTN)_[A-Z0-9_]+$")
+
+
+@dataclass(frozen=True)
+class KeypadConfig:
+    type: str = "stdin"
+    pins: dict[str, str] = field(default_factory=dict)  # gpio: pin -> key
+    pull_up: bool = True
+    bounce_time: float | None = 0.05
+    device: str = "auto"  # evdev
+    grab: bool = True
+    keys: dict[str, str] = field(default_factory=dict)  # evdev: key code name -> key
+    fifo: str | None = None  # stdin: read a named pipe instead
+
+
+@dataclass(frozen=True)
+class CounterConfig:
+    identity: config.NodeIdentity
+    counter: str
+    language: str = "id"
+    request_timeout: float = 5.0
+    keypad: KeypadConfig = field(default_factory=KeypadConfig)
+    indicator: str = "terminal"
+    lcd: LcdConfig = field(default_factory=LcdConfig)
+
+
+def _key_map(
+    table: config.Table, name: str, source_ok: Callable[[str], bool], what: str
+) -> dict[str, str]:
+    """A `[keypad.pins]` / `[keypad.keys]` table: source -> one of keys.KEYS (or "none")."""
+    mapping = table.table(name)
+    result: dict[str, str] = {}
+    for source in list(mapping.data):
+        if not source_ok(source):
+            raise mapping.error(source, f"is not {what}")
+        result[source] = mapping.choice(source, (*KEYS, "none"))
+    mapping.finish()
+    return result
+
+
+def read_config(path: str) -> CounterConfig:
+    """The counter node's file; ConfigError names the file and key of any mistake."""
+    root = config.load(path)
+    identity = config.read_identity(root)
+
+    counter = root.table("counter", required=True)
+    counter_id = counter.id("id")
+    language = counter.choice("language", LANGUAGES, "id")
+    request_timeout = counter.float("request_timeout", 5.0, min=0.5)
+    counter.finish()
+
+    # Every keypad key is read whatever the type, so switching `type` is a one-word edit.
+    keypad = root.table("keypad")
+    kind = keypad.choice("type", ("stdin", "gpio", "evdev"), "stdin")
+    layout = keypad.choice("layout", tuple(GPIO_LAYOUTS), "box6")
+    pins = _key_map(keypad, "pins", lambda s: bool(re.match(r"^[A-Za-z0-9_]+$", s)), "a pin")
+    bounce = keypad.float("bounce_time", 0.05, min=0.0)
+    evdev_keys = dict(NUMPAD_KEYS)
+    evdev_keys.update(_key_map(keypad, "keys", lambda s: bool(KEY_CODE_NAME.match(s)),
+                               "a key code name such as KEY_KPENTER"))  # fmt: skip
+    keypad_config = KeypadConfig(
+        type=kind,
+        # A [keypad.pins] table is the whole map: pins not named are left alone.
+        pins={p: k for p, k in (pins or GPIO_LAYOUTS[layout]).items() if k != "none"},
+        pull_up=keypad.bool("pull_up", True),
+        bounce_time=bounce or None,
+        device=keypad.str("device", "auto"),
+        grab=keypad.bool("grab", True),
+        # [keypad.keys] changes single keys of the default numpad map.
+        keys={c: k for c, k in evdev_keys.items() if k != "none"},
+        fifo=keypad.str("fifo", None),
+    )
+    keypad.finish()
+
+    indicator = root.table("indicator")
+    indicator_type = indicator.choice("type", ("terminal", "lcd"), "terminal")
+    lcd = LcdConfig(
+        address=indicator.int("address", 0x27, min=0x03, max=0x77),
+        expander=indicator.choice("expander", EXPANDERS, "PCF8574"),
+        port=indicator.int("port", 1, min=0, max=255),
+        cols=indicator.int("cols", 16, min=8, max=40),
+        rows=indicator.int("rows", 2, min=1, max=4),
+        charmap=indicator.choice("charmap", ("A00", "A02", "ST0B"), "A02"),
+        gpio_bank=indicator.choice("gpio_bank", ("A", "B"), "A"),
+        backlight=indicator.bool("backlight", True),
+    )
+    indicator.finish()
+    root.finish()
+    return CounterConfig(
+        identity, counter_id, language, request_timeout, keypad_config, indicator_type, lcd
+    )
+
+
+def build_keypad(settings: KeypadConfig) -> Keypad:
+    if settings.type == "gpio":
+        return GpioKeypad(settings.pins, pull_up=settings.pull_up, bounce_time=settings.bounce_time)
+    if settings.type == "evdev":
+        return EvdevKeypad(settings.keys, device=settings.device, grab=settings.grab)
+    return StdinKeypad(fifo=settings.fifo)
+
+
+def build_indicator(settings: CounterConfig) -> Indicator:
+    if settings.indicator == "lcd":
+        lcd = settings.lcd
+        return LcdIndicator(lambda: open_lcd(lcd), lcd.cols, lcd.rows)
+    return TerminalIndicator()
+
+
+def subscribe(link: BrokerLink, topics: Topics, desk: CounterDesk) -> None:
+    """Feed the hub's retained config, this counter's state and node statuses to the desk."""
+
+    def payload_of(message: Message) -> dict[str, Any] | None:
+        if not message.payload:
+            return None  # a cleared retained message
+        try:
+            return message.json()
+        except WireError as exc:
+            log.warning("ignoring malformed message on %s: %s", message.topic, exc)
+            return None
+
+    def on_config(message: Message) -> None:
+        if (payload := payload_of(message)) is not None:
+            desk.on_config(payload)
+
+    def on_state(message: Message) -> None:
+        if (payload := payload_of(message)) is not None:
+            desk.on_state(payload)
+
+    def on_status(message: Message) -> None:
+        node = topics.parse_node_status(message.topic)
+        if node is not None and (payload := payload_of(message)) is not None:
+            desk.on_node_status(node, payload)
+
+    link.on_connection(desk.on_connection)
+    link.subscribe(topics.config, on_config)
+    link.subscribe(topics.state_counter(desk.counter), on_state)
+    link.subscribe(topics.node_statuses, on_status)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="antrian counter", description="Run a counter: officer keypad and indicator."
+    )
+    parser.add_argument("--config", required=True, help="the counter node's TOML file")
+    args = parser.parse_args(argv)
+    try:
+        settings = read_config(args.config)
+    except config.ConfigError as exc:
+        setup_logging()
+        log.error("configuration error: %s", exc)
+        return 2
+    identity = settings.identity
+    setup_logging(identity.log_level)
+    try:
+        keypad = build_keypad(settings.keypad)
+        indicator = build_indicator(settings)
+    except (RuntimeError, ValueError) as exc:
+        log.error("%s: %s", args.config, exc)
+        return 2
+
+    topics = Topics(identity.office_id)
+    link = BrokerLink(
+        identity.broker,
+        topics,
+        identity.node_id,
+        role="counter",
+        status={
+            "counter": settings.counter,
+            # A USB keypad is "ok" once found; GPIO buttons and stdin cannot go missing.
+            "keypad": "searching" if settings.keypad.type == "evdev" else "ok",
+        },
+    )
+    desk = CounterDesk(
+        link,
+        settings.counter,
+        indicator,
+        language=settings.language,
+        request_timeout=settings.request_timeout,
+        keypad_health=lambda health: link.set_status(keypad=health),
+    )
+    subscribe(link, topics, desk)
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    signal.signal(signal.SIGINT, lambda *_: stop.set())
+
+    desk.start()
+    link.start(wait=None)
+    try:
+        keypad.start(desk)
+    except Exception as exc:  # e.g. a GPIO pin already in use, no GPIO on this machine
+        log.error("keypad (%s) could not start: %s", settings.keypad.type, exc)
+        desk.stop()
+        link.stop()
+        return 1
+    log.info(
+        "counter %s on node %s: keypad %s, indicator %s",
+        settings.counter, identity.node_id, settings.keypad.type, settings.indicator,
+    )  # fmt: skip
+    notify_ready(f"counter {settings.counter}")
+    watchdog = Watchdog(desk.alive)
+    watchdog.start()
+    try:
+        while not stop.wait(0.2):
+            if desk.ended:
+                # stdin closed: answer what was typed, then leave (a demo script's end).
+                log.info("end of keypad input; finishing pending presses and exiting")
+                desk.wait_idle(settings.request_timeout + 1.0)
+                break
+    finally:
+        notify("STOPPING=1")
+        watchdog.stop()
+        keypad.close()
+        desk.stop()
+        link.stop()
+        indicator.close()
+        log.info("counter %s stopped", settings.counter)
+    return 0

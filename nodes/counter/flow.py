@@ -1,0 +1,416 @@
+"""The counter desk: presses in, hub requests out, the hub's answers on the indicator.
+
+Theory of operation. Three kinds of thread feed one small model under one lock:
+
+- keypad threads (gpiozero's pin thread, the evdev reader, the stdin reader) call
+  `press_key`/`press_line`; the pure grammar (`keys.press`) turns keys into `Command`s,
+  which are queued in the order pressed;
+- paho's network thread calls `on_config`, `on_state`, `on_node_status`, `on_connection`
+  with what the hub publishes (retained, so a restarted node or hub is back in step);
+- the desk's own two threads: the *sender* takes one command at a time and blocks on
+  `link.request(...)` (one transaction per press, retried with the same transaction and
+  bounded by its expiry, so a press the desk gave up on never takes effect later); the
+  *painter* shows the current view on the indicator whenever it changes or a notice or a
+  half-typed entry times out.
+
+A press is never dropped or doubled: it is either sent exactly once (as one transaction)
+or refused with a visible notice (the queue is full, or it waited behind a request the
+hub did not answer: pressing on while the hub is away must not pile up late actions).
+The hub's answer updates the view at once; the retained `state/counter/{id}` is the truth
+whenever it arrives.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+import uuid
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime, timedelta
+from typing import Any, Protocol
+
+from common.mqtt import RequestTimeout
+from common.wire import Response
+from nodes.counter import keys
+from nodes.counter.indicator import Indicator
+from nodes.counter.keys import Command, Notice, Office, Outcome
+from nodes.counter.view import TEXT, CounterState, CounterView
+
+log = logging.getLogger(__name__)
+
+NOTICE_TIME = timedelta(seconds=3)
+#: A request slower than this shows "mengirim..." on the indicator; faster ones are not
+#: worth a flicker.
+BUSY_AFTER = timedelta(milliseconds=300)
+#: Presses waiting behind a pending request; more are refused visibly ("Tunggu sebentar").
+MAX_QUEUED = 8
+
+
+class HubLink(Protocol):
+    """The part of `common.mqtt.BrokerLink` the desk uses."""
+
+    def request(
+        self,
+        verb: str,
+        payload: dict[str, Any],
+        *,
+        timeout: float = ...,
+        attempt_timeout: float = ...,
+    ) -> Response: ...
+
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def steady_now() -> datetime:
+    """A clock for the desk's timers (notices, half-typed entries, stale presses).
+
+    They only measure durations, and a Pi has no RTC: its wall clock jumps when NTP first
+    syncs. So this is the monotonic clock, dressed as a datetime for the pure rules.
+    """
+    return _EPOCH + timedelta(seconds=time.monotonic())
+
+
+@dataclass(frozen=True)
+class _Press:
+    command: Command
+    at: datetime
+
+
+class CounterDesk:
+    """One counter's keypad-to-hub flow. Start with `start()`, end with `stop()`."""
+
+    def __init__(
+        self,
+        link: HubLink,
+        counter: str,
+        indicator: Indicator,
+        *,
+        language: str = "id",
+        request_timeout: float = 5.0,
+        clock: Callable[[], datetime] = steady_now,
+        keypad_health: Callable[[str], None] | None = None,
+    ) -> None:
+        self.link = link
+        self.counter = counter
+        self.indicator = indicator
+        self.language = language if language in TEXT else "id"
+        self.request_timeout = request_timeout
+        self.clock = clock
+        #: Told "ok" / "lost" when the keypad comes and goes (the node's status shows it).
+        self.keypad_health = keypad_health
+        self._changed = threading.Condition()
+        self._presses: deque[_Press] = deque()
+        self._state: CounterState | None = None
+        self._office = Office()
+        self._connected = False
+        self._hubs: dict[str, bool] = {}  # hub node id -> online, from node statuses
+        self._entry = keys.IDLE
+        self._notice: tuple[str, datetime] | None = None
+        self._sending_since: datetime | None = None
+        self._version = 0
+        self._ended = False
+        self._stopping = False
+        self._threads: list[threading.Thread] = []
+
+    # --- lifecycle -------------------------------------------------------------------------
+
+    def start(self) -> None:
+        for target, name in ((self._send_loop, "desk-sender"), (self._paint_loop, "desk-painter")):
+            thread = threading.Thread(target=target, name=name, daemon=True)
+            thread.start()
+            self._threads.append(thread)
+
+    def stop(self, timeout: float = 2.0) -> None:
+        with self._changed:
+            self._stopping = True
+            self._changed.notify_all()
+        for thread in self._threads:
+            thread.join(timeout)
+        # The painter may have stopped before showing the last answer.
+        try:
+            self.indicator.show(self.view())
+        except Exception:
+            log.exception("indicator failed")
+
+    def alive(self) -> bool:
+        """Both desk threads still run (the watchdog's health check)."""
+        return bool(self._threads) and all(t.is_alive() for t in self._threads)
+
+    def idle(self) -> bool:
+        """Nothing queued and nothing on its way to the hub."""
+        with self._changed:
+            return not self._presses and self._sending_since is None
+
+    def wait_idle(self, timeout: float) -> bool:
+        with self._changed:
+            return self._changed.wait_for(
+                lambda: not self._presses and self._sending_since is None, timeout
+            )
+
+    @property
+    def ended(self) -> bool:
+        """The keypad reported the end of its input (stdin closed)."""
+        return self._ended
+
+    # --- keypad side (any thread) ----------------------------------------------------------
+
+    def press_key(self, key: str) -> None:
+        with self._changed:
+            status = self._state.status if self._state else None
+            self._entry, outcome = keys.press(self._entry, key, self._office, status, self.clock())
+            log.debug("key %s -> entry %s, %s", key, self._entry.mode, outcome)
+            self._take(outcome)
+
+    def press_line(self, line: str) -> None:
+        """A whole command from the stdin keypad.
+
+        Unlike a key, a line waits for room in the queue instead of being refused: a demo
+        script pipes its lines in all at once and means every one of them.
+        """
+        outcome = keys.parse_line(line)
+        if isinstance(outcome, Notice):
+            log.warning("stdin: not a command: %r (try: %s)", line.strip(), keys.LINE_HELP)
+        with self._changed:
+            self._changed.wait_for(lambda: len(self._presses) < MAX_QUEUED or self._stopping)
+            self._take(outcome)
+
+    def keypad_found(self) -> None:
+        if self.keypad_health:
+            self.keypad_health("ok")
+
+    def keypad_lost(self) -> None:
+        with self._changed:
+            self._take(Notice("keypad_lost"))
+        if self.keypad_health:
+            self.keypad_health("lost")
+
+    def keypad_ended(self) -> None:
+        with self._changed:
+            self._ended = True
+            self._changed.notify_all()
+
+    def _take(self, outcome: Outcome) -> None:
+        """Queue a command or show a notice; caller holds the lock."""
+        if isinstance(outcome, Command):
+            if len(self._presses) >= MAX_QUEUED:
+                log.warning(
+                    "counter %s: refusing %s, %d presses already queued",
+                    self.counter,
+                    outcome,
+                    len(self._presses),
+                )
+                self._set_notice(self._text("queue_full"))
+            else:
+                self._presses.append(_Press(outcome, self.clock()))
+        elif isinstance(outcome, Notice):
+            self._set_notice(self._text(outcome.code))
+        self._touch()
+
+    # --- hub side (paho's thread) ----------------------------------------------------------
+
+    def on_connection(self, connected: bool) -> None:
+        with self._changed:
+            self._connected = connected
+            self._touch()
+
+    def on_config(self, payload: dict[str, Any]) -> None:
+        office = Office.from_config(payload, self.counter)
+        if not office.services:
+            # A hub's config always has services; this one is not the hub's doing.
+            log.warning("ignoring office config without services: %s", payload)
+            return
+        if self.counter not in _counter_ids(payload):
+            log.error("counter %s is not in the hub's config; check [counter] id", self.counter)
+        with self._changed:
+            self._office = office
+            self._touch()
+
+    def on_state(self, payload: dict[str, Any]) -> None:
+        state = CounterState.from_payload(payload)
+        if state.status is None:
+            # Not the hub's doing (it always says open/paused/closed): keep what we know.
+            log.warning("ignoring counter state without a valid status: %s", payload)
+            return
+        with self._changed:
+            self._state = _merge(self._state, state)
+            self._touch()
+
+    def on_node_status(self, node: str, payload: dict[str, Any]) -> None:
+        """Watch the hub's own status: the broker may be up while the hub is down."""
+        with self._changed:
+            if payload.get("role") == "hub" or node in self._hubs:
+                self._hubs[node] = bool(payload.get("online"))
+                self._touch()
+
+    # --- the view --------------------------------------------------------------------------
+
+    def view(self, now: datetime | None = None) -> CounterView:
+        with self._changed:
+            return self._view(now or self.clock())
+
+    def _view(self, now: datetime) -> CounterView:
+        notice = self._notice[0] if self._notice and self._notice[1] > now else None
+        busy = self._sending_since is not None and now - self._sending_since >= BUSY_AFTER
+        # Any hub online will do: a hub renamed in its config leaves its old id's retained
+        # "offline" status behind for ever.
+        hub_online = any(self._hubs.values()) if self._hubs else True
+        return CounterView(
+            counter=self.counter,
+            state=self._state,
+            office=self._office,
+            online=self._connected and hub_online,
+            entry=keys.expire(self._entry, now),
+            notice=notice,
+            busy=busy,
+            language=self.language,
+        )
+
+    def _next_deadline(self, now: datetime) -> datetime | None:
+        """When the view will change by itself (a notice or an entry times out, busy shows)."""
+        times: list[datetime] = []
+        if self._notice and self._notice[1] > now:
+            times.append(self._notice[1])
+        deadline = self._entry.deadline
+        if deadline is not None and deadline > now:
+            times.append(deadline)
+        if self._sending_since is not None and self._sending_since + BUSY_AFTER > now:
+            times.append(self._sending_since + BUSY_AFTER)
+        return min(times) if times else None
+
+    def _text(self, code: str, **values: Any) -> str:
+        catalogue = TEXT[self.language]
+        return catalogue.get(code, catalogue["error"]).format(**values)
+
+    def _set_notice(self, text: str) -> None:
+        self._notice = (text, self.clock() + NOTICE_TIME)
+
+    def _touch(self) -> None:
+        self._version += 1
+        self._changed.notify_all()
+
+    # --- the sender thread -----------------------------------------------------------------
+
+    def _send_loop(self) -> None:
+        while True:
+            with self._changed:
+                self._changed.wait_for(lambda: self._presses or self._stopping)
+                if self._stopping:
+                    return
+                press = self._presses.popleft()
+                now = self.clock()
+                if now - press.at > timedelta(seconds=self.request_timeout):
+                    # It waited behind answers so slow that sending it now would surprise
+                    # the officer; they have seen the notice and will press again.
+                    log.warning(
+                        "counter %s: not sending %s, pressed %.1f s ago",
+                        self.counter,
+                        press.command,
+                        (now - press.at).total_seconds(),
+                    )
+                    self._set_notice(self._text("timeout"))
+                    self._touch()
+                    continue
+                self._sending_since = now
+                self._touch()
+            self._send(press.command)
+
+    def _send(self, command: Command) -> None:
+        transaction = uuid.uuid4().hex
+        payload = {**command.payload(self.counter), "transaction": transaction}
+        response: Response | None = None
+        notice: str | None = None
+        timed_out = False
+        try:
+            response = self.link.request("counter", payload, timeout=self.request_timeout)
+        except RequestTimeout as exc:
+            log.warning(
+                "counter %s: %s (transaction %s): %s", self.counter, command, transaction, exc
+            )
+            notice = self._text("timeout")
+            timed_out = True
+        except Exception:  # a bug must not kill the sender: the next press still works
+            log.exception(
+                "counter %s: %s (transaction %s) failed", self.counter, command, transaction
+            )
+            notice = self._text("internal_error")
+        with self._changed:
+            self._sending_since = None
+            self._notice = None  # an older notice is not about this answer
+            if timed_out:
+                # Presses made while the hub did not answer are refused with this one's
+                # "Server tak jawab", not sent late, each to time out in turn.
+                for press in self._presses:
+                    log.warning("counter %s: not sending %s: the hub is not answering",
+                                self.counter, press.command)  # fmt: skip
+                self._presses.clear()
+            if response is not None and response.ok:
+                log.info("counter %s: %s ok -> %s", self.counter, command, response.data)
+                state = CounterState.from_payload(response.data)
+                if state.status is not None:
+                    self._state = _merge(self._state, state, command.action)
+                if command.action == "transfer" and command.service:
+                    notice = self._text("transferred", service=command.service)
+                elif command.action == "recall":
+                    notice = self._text("recalled")  # nothing else on the indicator changes
+            elif response is not None:
+                code = response.error_code or "error"
+                log.warning(
+                    "counter %s: hub refused %s: %s (%s)",
+                    self.counter,
+                    command,
+                    code,
+                    response.error_message,
+                )
+                notice = (
+                    TEXT[self.language].get(code) or response.error_message or self._text("error")
+                )
+            if notice:
+                self._set_notice(notice)
+            self._touch()
+
+    # --- the painter thread ----------------------------------------------------------------
+
+    def _paint_loop(self) -> None:
+        shown = -1
+        while True:
+            with self._changed:
+                if self._version == shown and not self._stopping:
+                    # Nothing new: sleep until something changes or the view times out.
+                    now = self.clock()
+                    deadline = self._next_deadline(now)
+                    wait = (deadline - now).total_seconds() + 0.01 if deadline else None
+                    self._changed.wait(wait)
+                if self._stopping:
+                    return
+                shown = self._version
+                view = self._view(self.clock())
+            try:
+                self.indicator.show(view)
+            except Exception:
+                log.exception("indicator failed")
+
+
+def _counter_ids(config: dict[str, Any]) -> list[str]:
+    counters = config.get("counters") or []
+    return [c["id"] for c in counters if isinstance(c, dict) and isinstance(c.get("id"), str)]
+
+
+def _merge(old: CounterState | None, new: CounterState, action: str | None = None) -> CounterState:
+    """The new state, keeping what it leaves out: the counter's name, and (when the hub
+    does not say) whether the ticket is being called or served."""
+    name = new.name or (old.name if old else "")
+    phase = new.phase
+    if new.ticket and phase is None:
+        if action == "start":
+            phase = "serving"
+        elif (
+            action in ("call_next", "call_ticket", "recall") or not old or old.ticket != new.ticket
+        ):
+            phase = "called"
+        else:
+            phase = old.phase
+    return replace(new, name=name, phase=phase)

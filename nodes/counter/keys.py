@@ -1,0 +1,269 @@
+"""The keypad grammar: key presses in, counter commands out. Pure; the clock is passed in.
+
+Theory of operation. A keypad driver turns a physical key into one of the `KEYS` below
+(a digit, `enter`, `clear`, or a function such as `recall`). `press()` folds one key into
+the officer's `Entry` (what they are in the middle of typing) and returns what should
+happen now:
+
+- a `Command` to send to the hub (`call_next`, `transfer` to service B, ...);
+- a `Notice` code to show briefly ("cancelled", "unknown_digit", ...);
+- nothing, when the key only moved the entry along (the indicator shows the prompt).
+
+The gestures, on any keypad:
+
+| keys                         | command                                                |
+|------------------------------|--------------------------------------------------------|
+| a function key               | that action (`recall`, `start`, `finish`, `skip`, ...) |
+| `enter` alone                | `call_next`                                            |
+| digits, `enter`              | `call_ticket` of that number; a counter serving several |
+|                              | services then asks for the service: one more digit     |
+| `transfer`, a digit          | `transfer` to that service                             |
+| `transfer` while typing      | forget what was being typed (the numpad's Del key)     |
+| `toggle_pause`               | `pause` when open, `resume` when paused, `open` when   |
+|                              | closed                                                 |
+| `0`, `toggle_pause`          | `close`                                                |
+| `clear`, or `ENTRY_TIMEOUT`  | forget what was being typed                            |
+
+A digit names a service by its place in the hub's retained `config` (1 = the first
+service), the same numbering for every counter of the office, so one label sheet fits all.
+
+The stdin keypad of the simulation skips the grammar: each line is a whole command
+(`parse_line`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+from typing import Any, Final, Literal
+
+from common.wire import ID_PATTERN, NUMBER_PATTERN, TICKET_ID_PATTERN, CounterAction
+
+DIGITS: Final = tuple("0123456789")
+#: Function keys that are one action each, whatever was being typed.
+ACTION_KEYS: Final[tuple[CounterAction, ...]] = (
+    "call_next",
+    "recall",
+    "start",
+    "finish",
+    "skip",
+    "pause",
+    "resume",
+    "open",
+    "close",
+)
+KEYS: Final = (*DIGITS, "enter", "clear", "transfer", "toggle_pause", *ACTION_KEYS)
+#: An entry left half-typed this long is forgotten, so the next officer's press means
+#: what its label says.
+ENTRY_TIMEOUT: Final = timedelta(seconds=8)
+#: Ticket numbers have 3 to 5 digits (`A-012`); more is a typing mistake.
+MAX_DIGITS: Final = 5
+
+Mode = Literal["idle", "number", "number_service", "transfer"]
+
+
+@dataclass(frozen=True)
+class Command:
+    """One request to the hub for this counter."""
+
+    action: CounterAction
+    service: str | None = None  # transfer target
+    ticket: str | None = None  # call_ticket: a number ("A-012") or a ticket id
+
+    def payload(self, counter: str) -> dict[str, Any]:
+        payload: dict[str, Any] = {"counter": counter, "action": self.action}
+        if self.service is not None:
+            payload["service"] = self.service
+        if self.ticket is not None:
+            payload["ticket"] = self.ticket
+        return payload
+
+    def __str__(self) -> str:
+        return " ".join(p for p in (self.action, self.service, self.ticket) if p)
+
+
+@dataclass(frozen=True)
+class Notice:
+    """Something to tell the officer briefly; `code` is looked up in the view's catalogue."""
+
+    code: str
+    detail: str = ""
+
+
+@dataclass(frozen=True)
+class Service:
+    id: str
+    name: str
+    prefix: str
+
+
+@dataclass(frozen=True)
+class Office:
+    """What the keypad needs from the hub's retained `config`."""
+
+    services: tuple[Service, ...] = ()
+    counter_name: str = ""
+    counter_services: tuple[str, ...] = ()
+
+    def by_digit(self, digit: str) -> Service | None:
+        index = int(digit) - 1
+        return self.services[index] if 0 <= index < len(self.services) else None
+
+    def digit_of(self, service_id: str) -> str:
+        for index, service in enumerate(self.services):
+            if service.id == service_id:
+                return str(index + 1)
+        return "?"
+
+    def service(self, service_id: str) -> Service | None:
+        return next((s for s in self.services if s.id == service_id), None)
+
+    @classmethod
+    def from_config(cls, payload: dict[str, Any], counter: str) -> Office:
+        """Read the hub's `config` payload; malformed entries are skipped, never fatal."""
+        services: list[Service] = []
+        for item in payload.get("services") or []:
+            if not isinstance(item, dict) or not isinstance(item.get("id"), str):
+                continue
+            services.append(
+                Service(
+                    item["id"], _text(item, "name", item["id"]), _text(item, "prefix", item["id"])
+                )
+            )
+        name, served = "", tuple[str, ...]()
+        for item in payload.get("counters") or []:
+            if isinstance(item, dict) and item.get("id") == counter:
+                name = _text(item, "name", "")
+                served = tuple(s for s in item.get("services") or [] if isinstance(s, str))
+        return cls(tuple(services), name, served)
+
+
+def _text(item: dict[str, Any], key: str, default: str) -> str:
+    value = item.get(key)
+    return value if isinstance(value, str) else default
+
+
+@dataclass(frozen=True)
+class Entry:
+    """What the officer is in the middle of typing."""
+
+    mode: Mode = "idle"
+    digits: str = ""
+    since: datetime | None = None
+
+    def expired(self, now: datetime) -> bool:
+        return self.since is not None and now - self.since >= ENTRY_TIMEOUT
+
+    @property
+    def deadline(self) -> datetime | None:
+        return self.since + ENTRY_TIMEOUT if self.since is not None else None
+
+
+IDLE: Final = Entry()
+
+Outcome = Command | Notice | None
+
+
+def expire(entry: Entry, now: datetime) -> Entry:
+    """The entry as it stands at `now`: a half-typed one forgotten after ENTRY_TIMEOUT."""
+    return IDLE if entry.expired(now) else entry
+
+
+def press(
+    entry: Entry, key: str, office: Office, status: str | None, now: datetime
+) -> tuple[Entry, Outcome]:
+    """Fold one key into the entry. `status` is the counter's (open/paused/closed/None)."""
+    entry = expire(entry, now)
+    if key in ACTION_KEYS:
+        return IDLE, Command(key)
+    if key == "clear":
+        return IDLE, (Notice("cancelled") if entry.mode != "idle" else None)
+    if key == "transfer":
+        # On a 17-key numpad this is the "Del" key: it cancels whatever is being typed.
+        if entry.mode != "idle":
+            return IDLE, Notice("cancelled")
+        return Entry("transfer", since=now), None
+    if key == "toggle_pause":
+        if entry.mode == "number" and entry.digits == "0":
+            return IDLE, Command("close")
+        return IDLE, _toggle(status)
+    if key == "enter":
+        return _enter(entry, office, now)
+    if key in DIGITS:
+        return _digit(entry, key, office, now)
+    return entry, Notice("unknown_key", key)
+
+
+def _toggle(status: str | None) -> Outcome:
+    if status == "open":
+        return Command("pause")
+    if status == "paused":
+        return Command("resume")
+    if status == "closed":
+        return Command("open")
+    return Notice("no_state")
+
+
+def _enter(entry: Entry, office: Office, now: datetime) -> tuple[Entry, Outcome]:
+    if entry.mode == "idle":
+        return IDLE, Command("call_next")
+    if entry.mode != "number":
+        return IDLE, Notice("cancelled")
+    if int(entry.digits) == 0:
+        return IDLE, Notice("bad_number", entry.digits)
+    if not office.services:
+        return IDLE, Notice("no_config")
+    if len(office.counter_services) == 1:
+        service = office.service(office.counter_services[0])
+        if service is not None:
+            return IDLE, Command("call_ticket", ticket=ticket_number(service, entry.digits))
+    return Entry("number_service", entry.digits, now), None
+
+
+def _digit(entry: Entry, digit: str, office: Office, now: datetime) -> tuple[Entry, Outcome]:
+    if entry.mode in ("idle", "number"):
+        digits = entry.digits + digit
+        if len(digits) > MAX_DIGITS:
+            return Entry("number", entry.digits, now), Notice("too_long")
+        return Entry("number", digits, now), None
+    if not office.services:
+        return IDLE, Notice("no_config")
+    service = office.by_digit(digit)
+    if service is None:
+        # Stay in the prompt: the officer pressed a digit with no service, and may retry.
+        return replace(entry, since=now), Notice("unknown_digit", digit)
+    if entry.mode == "transfer":
+        return IDLE, Command("transfer", service=service.id)
+    return IDLE, Command("call_ticket", ticket=ticket_number(service, entry.digits))
+
+
+def ticket_number(service: Service, digits: str) -> str:
+    """`A-012` from service A and the digits "12"."""
+    return f"{service.prefix}-{int(digits):03d}"
+
+
+# --- the stdin keypad of the simulation -------------------------------------------------
+
+LINE_HELP: Final = (
+    "call_next, recall, start, finish, skip, transfer B, call A-012, pause, resume, open, close"
+)
+
+
+def parse_line(line: str) -> Outcome:
+    """One line of the stdin keypad: a whole command, a Notice if malformed, None if blank.
+
+    `#` starts a comment, so a demo script can explain itself.
+    """
+    words = line.split("#", 1)[0].split()
+    if not words:
+        return None
+    verb, args = words[0].lower(), words[1:]
+    if verb in ACTION_KEYS and not args:
+        return Command(verb)
+    if verb == "transfer" and len(args) == 1 and ID_PATTERN.match(args[0]):
+        return Command("transfer", service=args[0])
+    if verb in ("call", "call_ticket") and len(args) == 1:
+        ticket = args[0]
+        if NUMBER_PATTERN.match(ticket) or TICKET_ID_PATTERN.match(ticket):
+            return Command("call_ticket", ticket=ticket)
+    return Notice("bad_command", line.strip())

@@ -1,0 +1,330 @@
+"""`antrian display --config FILE`: the waiting-room screen and its voice.
+
+Wiring only. Messages from the hub (paho's thread) update the `Board` under a lock and
+wake the screen loop; `event/call`s also go to the `Announcer`, which speaks them one at
+a time on its own thread. The screen loop (the main thread, as SDL wants) turns the board
+into a `View` and lets `Screen` repaint what changed: on a message at once, otherwise once
+a second for the clock, or at `fps` while a long running text scrolls.
+
+Everything the screen shows comes from retained topics, which the broker sends again on
+every (re)connect, so a restarted display or a reconnect rebuilds the whole picture. While
+the broker is unreachable the last picture stays, with a small offline mark.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import signal
+import threading
+import time
+from collections.abc import Callable
+from datetime import datetime
+from pathlib import Path
+from types import FrameType
+
+import pygame
+
+from common.config import ConfigError
+from common.log import setup_logging
+from common.mqtt import BrokerLink, Message
+from common.systemd import Watchdog, notify_ready
+from common.wire import Topics, WireError
+from nodes.display.announcer import Announcer, AnnouncerSettings
+from nodes.display.outputs import AudioOutput, FileOutput, SpeakerOutput
+from nodes.display.panels import HdmiPanel, HeadlessPanel, Panel
+from nodes.display.phrase import required_clips
+from nodes.display.screen import FontBook, Screen
+from nodes.display.settings import DisplayConfig, read_config
+from nodes.display.view import Board, Call, parse_call
+from nodes.display.voices import EspeakVoice, Voice, VoiceError, VoicePack
+
+log = logging.getLogger("antrian.display")
+
+
+def build_panel(config: DisplayConfig) -> Panel:
+    screen = config.screen
+    if screen.type == "headless":
+        assert screen.screenshot_dir is not None
+        return HeadlessPanel(
+            screen.screenshot_dir,
+            screen.width or 1920,
+            screen.height or 1080,
+            keep=screen.screenshot_keep,
+        )
+    return HdmiPanel(screen.type, screen.width, screen.height)
+
+
+def build_voice(config: DisplayConfig) -> Voice:
+    voice = config.voice
+    if voice.engine == "pack":
+        assert voice.pack_dir is not None
+        return VoicePack(voice.pack_dir)
+    return EspeakVoice(voice.espeak_voice, voice.rate)
+
+
+def build_output(config: DisplayConfig) -> AudioOutput:
+    voice = config.voice
+    if voice.output == "file":
+        assert voice.dir is not None
+        return FileOutput(voice.dir, pace=voice.pace)
+    return SpeakerOutput()
+
+
+class DisplayNode:
+    """One display: board + broker link + screen loop + announcer."""
+
+    def __init__(
+        self,
+        config: DisplayConfig,
+        panel: Panel,
+        voice: Voice | None,
+        output: AudioOutput | None,
+        *,
+        link: BrokerLink | None = None,
+    ) -> None:
+        self.config = config
+        self.identity = config.identity
+        self.topics = Topics(self.identity.office_id)
+        self.panel = panel
+        self.board = Board()
+        self.lock = threading.Lock()
+        self.changed = threading.Event()
+        self.stopping = threading.Event()
+        self.frames = 0
+        self.heartbeat = time.monotonic()
+        self._ticker_moving = False
+        fonts = FontBook(config.screen.font, config.screen.bold_font)
+        logo = pygame.image.load(str(config.screen.logo)) if config.screen.logo else None
+        self.screen = Screen(panel.surface, fonts, logo=logo, animate_ticker=panel.animated)
+        self.link = link or BrokerLink(
+            self.identity.broker, self.topics, self.identity.node_id, role="display"
+        )
+        self.voice = voice
+        self.announcer: Announcer | None = None
+        if voice is not None and output is not None:
+            settings = config.voice
+            self.announcer = Announcer(
+                voice,
+                output,
+                AnnouncerSettings(
+                    template=settings.template,
+                    number_style=settings.number_style,
+                    lang=settings.language,
+                    max_age_s=settings.max_age_s,
+                ),
+                clock=self.now,
+                service_name=self._service_name,
+                on_start=self._on_announce_start,
+                on_idle=self._on_announcer_idle,
+            )
+
+    def now(self) -> datetime:
+        return datetime.now(self.identity.tz)
+
+    # --- wire (paho's thread) --------------------------------------------------------------
+
+    def subscribe(self) -> None:
+        topics = self.topics
+        self.link.on_connection(self._on_connection)
+        self.link.subscribe(topics.config, self._on_config)
+        self.link.subscribe(topics.state_queue, self._on_queue)
+        self.link.subscribe(topics.state_counters, self._on_counter)
+        self.link.subscribe(topics.state_calls, self._on_calls)
+        self.link.subscribe(topics.event_call, self._on_call)
+
+    def _update(self, message: Message, apply: Callable[[dict[str, object]], None]) -> None:
+        if not message.payload:
+            return
+        try:
+            payload = message.json()
+            with self.lock:
+                apply(payload)
+        except WireError as exc:
+            log.warning("ignoring bad message on %s: %s", message.topic, exc.message)
+            return
+        self.changed.set()
+
+    def _on_connection(self, connected: bool) -> None:
+        with self.lock:
+            self.board.online = connected
+        log.info("hub link %s", "up: rebuilding from retained state" if connected else "down")
+        self.changed.set()
+
+    def _on_config(self, message: Message) -> None:
+        self._update(message, self.board.apply_config)
+        if self.announcer is not None:
+            with self.lock:
+                names = [c.name for c in self.board.counters.values()]
+                prefixes = [s.prefix for s in self.board.services.values()]
+            self.announcer.prepare(names)
+            if isinstance(self.voice, VoicePack):
+                settings = self.config.voice
+                missing = self.voice.missing(
+                    required_clips(settings.template, names, prefixes, settings.language)
+                )
+                if missing:
+                    log.warning(
+                        "voice pack %s lacks clips: %s", self.voice.directory, ", ".join(missing)
+                    )
+
+    def _on_queue(self, message: Message) -> None:
+        self._update(message, self.board.apply_queue)
+
+    def _on_counter(self, message: Message) -> None:
+        counter = self.topics.parse_counter_state(message.topic)
+        if counter is None:
+            return
+        if not message.payload:  # the hub cleared a counter that no longer exists
+            with self.lock:
+                self.board.apply_counter(counter, {})
+            self.changed.set()
+            return
+        self._update(message, lambda payload: self.board.apply_counter(counter, payload))
+
+    def _on_calls(self, message: Message) -> None:
+        self._update(message, self.board.apply_calls)
+
+    def _on_call(self, message: Message) -> None:
+        try:
+            call = parse_call(message.json())
+        except WireError as exc:
+            log.warning("ignoring bad call event: %s", exc.message)
+            return
+        with self.lock:
+            self.board.apply_call(call)
+        self.changed.set()
+        if self.announcer is not None:
+            self.announcer.submit(call)
+
+    # --- announcer callbacks (its thread) ------------------------------------------------
+
+    def _service_name(self, service: str) -> str:
+        with self.lock:
+            info = self.board.services.get(service)
+        return info.name if info else ""
+
+    def _on_announce_start(self, call: Call) -> None:
+        with self.lock:
+            self.board.start_announcing(call, self.now())
+        self.changed.set()
+
+    def _on_announcer_idle(self) -> None:
+        with self.lock:
+            self.board.stop_announcing()
+        self.changed.set()
+
+    # --- the screen loop (main thread) ---------------------------------------------------
+
+    def render(self) -> list[pygame.Rect]:
+        """Draw the current state once; the rectangles that changed."""
+        screen = self.config.screen
+        with self.lock:
+            view = self.board.view(
+                self.now(),
+                lang=screen.language,
+                running_text=screen.running_text,
+                highlight_s=screen.highlight_s,
+                office_name=self.identity.office_name,
+            )
+        moving = self.screen.ticker_moves(view) and screen.ticker_speed > 0
+        if moving:
+            self.screen.ticker_offset = int(time.monotonic() * screen.ticker_speed)
+        dirty = self.screen.draw(view)
+        self.panel.show(dirty)
+        self.frames += 1
+        self._ticker_moving = moving
+        return dirty
+
+    def run(self) -> int:
+        """Connect, then draw until `stopping` is set or the window is closed."""
+        self.subscribe()
+        if self.announcer is not None:
+            self.announcer.start()
+        connected = self.link.start(wait=3.0)
+        if not connected:
+            log.warning(
+                "hub broker %s:%s not reachable yet; showing offline and retrying",
+                self.identity.broker.host,
+                self.identity.broker.port,
+            )
+        self.render()
+        notify_ready("showing the queue")
+        watchdog = Watchdog(lambda: time.monotonic() - self.heartbeat < 10)
+        watchdog.start()
+        try:
+            while not self.stopping.is_set():
+                if self.panel.closed():
+                    break
+                self.changed.clear()
+                self.render()
+                self.heartbeat = time.monotonic()
+                self.changed.wait(self._wait_s())
+        finally:
+            watchdog.stop()
+            self.close()
+        return 0
+
+    def _wait_s(self) -> float:
+        if self._ticker_moving:
+            return 1.0 / self.config.screen.fps
+        # Wake at the next whole second, so the clock turns over on time.
+        wait = 1.0 - (time.time() % 1.0) + 0.01
+        return min(wait, 0.25) if self.panel.animated else wait
+
+    def close(self) -> None:
+        if self.announcer is not None:
+            self.announcer.stop()
+        self.link.stop()
+        self.panel.close()
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="antrian display", description=__doc__.split("\n")[0])
+    parser.add_argument("--config", required=True, type=Path, help="the node's TOML file")
+    args = parser.parse_args(argv)
+    try:
+        config = read_config(args.config)
+    except ConfigError as exc:
+        print(f"antrian display: {exc}", flush=True)
+        return 2
+    setup_logging(config.identity.log_level)
+    try:
+        panel = build_panel(config)
+    except pygame.error as exc:
+        log.error('cannot open the screen (%s); use [screen] type = "headless" without one', exc)
+        return 1
+    voice: Voice | None = None
+    output: AudioOutput | None = None
+    if config.voice.enabled:
+        try:
+            voice = build_voice(config)
+            output = build_output(config)
+        except (VoiceError, RuntimeError, OSError) as exc:
+            # The screen is the more important half: keep it running without sound.
+            log.error("voice disabled: %s", exc)
+            voice, output = None, None
+    node = DisplayNode(config, panel, voice, output)
+    if node.announcer is not None:
+        node.link.set_status(voice=config.voice.engine, output=config.voice.output)
+    else:
+        node.link.set_status(voice="off")
+
+    def stop(signum: int, frame: FrameType | None) -> None:
+        node.stopping.set()
+        node.changed.set()
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    log.info(
+        "display %s for office %s: screen %s, voice %s",
+        config.identity.node_id,
+        config.identity.office_id,
+        config.screen.type,
+        f"{config.voice.engine} to {config.voice.output}" if node.announcer else "off",
+    )
+    return node.run()
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

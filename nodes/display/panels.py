@@ -1,0 +1,109 @@
+"""The screen hardware behind one interface: an HDMI panel, or PNG files when headless.
+
+`Screen` draws on `Panel.surface`; the panel then shows the changed rectangles. The real
+adapter is pygame's display (a window while developing, full screen on the Pi); the
+simulated one draws off-screen and writes a screenshot after every change, so a demo or
+a test can see exactly what the waiting room would see.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import shutil
+from datetime import datetime
+from pathlib import Path
+from typing import Literal, Protocol
+
+import pygame
+
+log = logging.getLogger(__name__)
+
+PanelType = Literal["headless", "window", "fullscreen"]
+LATEST = "latest.png"
+
+
+class Panel(Protocol):
+    surface: pygame.Surface
+    #: True when a person watches it live (the running text scrolls); False when headless.
+    animated: bool
+
+    def show(self, dirty: list[pygame.Rect]) -> None:
+        """Make the changed rectangles of `surface` visible."""
+        ...
+
+    def closed(self) -> bool:
+        """True once the user closed the window (handles the window's events)."""
+        ...
+
+    def close(self) -> None: ...
+
+
+class HdmiPanel:
+    """pygame's display: full screen at the monitor's resolution, or a window."""
+
+    animated = True
+
+    def __init__(self, mode: PanelType, width: int | None, height: int | None) -> None:
+        pygame.display.init()
+        if mode == "fullscreen":
+            size = (width or 0, height or 0)  # (0, 0): the monitor's own resolution
+            self.surface = pygame.display.set_mode(size, pygame.FULLSCREEN)
+            pygame.mouse.set_visible(False)
+        else:
+            self.surface = pygame.display.set_mode((width or 1920, height or 1080))
+        pygame.display.set_caption("Antrian")
+        log.info("screen %s at %dx%d", mode, *self.surface.get_size())
+
+    def show(self, dirty: list[pygame.Rect]) -> None:
+        if dirty:
+            pygame.display.update(dirty)
+
+    def closed(self) -> bool:
+        events = pygame.event.get()  # read them all: an unread queue freezes the window
+        return any(event.type == pygame.QUIT for event in events)
+
+    def close(self) -> None:
+        pygame.display.quit()
+
+
+class HeadlessPanel:
+    """Draws off-screen; after each change writes a PNG, the newest also as latest.png.
+
+    Keeps the newest `keep` screenshots so a day of calls cannot fill the SD card.
+    """
+
+    animated = False
+
+    def __init__(self, directory: Path, width: int, height: int, *, keep: int = 200) -> None:
+        self.directory = directory
+        self.directory.mkdir(parents=True, exist_ok=True)
+        self.surface = pygame.Surface((width, height))
+        self.keep = keep
+        self.sequence = 0
+        self.last_path: Path | None = None
+
+    def show(self, dirty: list[pygame.Rect]) -> None:
+        if not dirty:
+            return
+        self.sequence += 1
+        stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+        path = self.directory / f"screen-{stamp}-{self.sequence:05d}.png"
+        pygame.image.save(self.surface, str(path))
+        latest = self.directory / LATEST
+        tmp = self.directory / ".latest.tmp.png"
+        shutil.copyfile(path, tmp)
+        os.replace(tmp, latest)  # a viewer never reads half a file
+        self.last_path = path
+        self._prune()
+
+    def _prune(self) -> None:
+        shots = sorted(self.directory.glob("screen-*.png"))
+        for old in shots[: max(0, len(shots) - self.keep)]:
+            old.unlink(missing_ok=True)
+
+    def closed(self) -> bool:
+        return False
+
+    def close(self) -> None:
+        pass

@@ -1,0 +1,485 @@
+"""The waiting-room screen: lays out and draws a `View` with pygame.
+
+The screen is cut into regions (header, clock, featured call, recent calls, counters,
+services, running text, connection status). Each region depends on one part of the view;
+`Screen.draw` repaints only the regions whose part changed and returns their rectangles,
+so an idle screen costs one clock repaint a minute plus the running text.
+
+Every text is fitted into its box (shrunk, and as a last resort cut with "…"), so no
+office name or counter name is ever drawn outside its region, at any resolution.
+`Screen.texts` records where each text landed, for tests and for checking a new layout.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Final, Literal
+
+import pygame
+
+from nodes.display.view import View
+
+FONT_DIR: Final = Path(__file__).with_name("fonts")
+REGULAR_FONT: Final = FONT_DIR / "DejaVuSans.ttf"
+BOLD_FONT: Final = FONT_DIR / "DejaVuSans-Bold.ttf"
+
+Color = tuple[int, int, int]
+BACKGROUND: Final[Color] = (10, 25, 50)
+HEADER: Final[Color] = (6, 16, 34)
+PANEL: Final[Color] = (18, 45, 85)
+ACTIVE_ROW: Final[Color] = (35, 85, 150)
+TEXT: Final[Color] = (255, 255, 255)
+DIM: Final[Color] = (160, 180, 210)
+ACCENT: Final[Color] = (255, 193, 7)
+ON_ACCENT: Final[Color] = (20, 20, 20)
+OFFLINE: Final[Color] = (230, 70, 70)
+MIN_FONT_PX: Final = 10
+#: The smallest text, as a share of its box's height (below that it is cut, not shrunk).
+MIN_SHARE: Final = 0.45
+PAD: Final = 0.012  # of the screen's width: the margin around panels
+
+Align = Literal["left", "center", "right"]
+REGIONS: Final = (
+    "header",
+    "clock",
+    "featured",
+    "recent",
+    "counters",
+    "services",
+    "ticker",
+    "status",
+)
+
+
+def layout(width: int, height: int) -> dict[str, pygame.Rect]:
+    """Where each region sits: landscape (designed at 1920×1080) or portrait."""
+
+    def box(x: float, y: float, w: float, h: float) -> pygame.Rect:
+        return pygame.Rect(round(x * width), round(y * height), round(w * width), round(h * height))
+
+    p = PAD
+    if width >= height:
+        return {
+            "header": box(0, 0, 0.62, 0.11),
+            "clock": box(0.62, 0, 0.38, 0.11),
+            "featured": box(p, 0.13, 0.58, 0.60),
+            "recent": box(p, 0.75, 0.58, 0.155),
+            "counters": box(0.61, 0.13, 0.39 - p, 0.47),
+            "services": box(0.61, 0.62, 0.39 - p, 0.285),
+            "ticker": box(0, 0.92, 0.80, 0.08),
+            "status": box(0.80, 0.92, 0.20, 0.08),
+        }
+    return {
+        "header": box(0, 0, 0.58, 0.07),
+        "clock": box(0.58, 0, 0.42, 0.07),
+        "featured": box(p, 0.08, 1 - 2 * p, 0.30),
+        "recent": box(p, 0.39, 1 - 2 * p, 0.075),
+        "counters": box(p, 0.475, 1 - 2 * p, 0.27),
+        "services": box(p, 0.755, 1 - 2 * p, 0.165),
+        "ticker": box(0, 0.93, 0.72, 0.07),
+        "status": box(0.72, 0.93, 0.28, 0.07),
+    }
+
+
+class FontBook:
+    """The bundled fonts at any pixel size, the most recent sizes kept loaded."""
+
+    def __init__(self, regular: Path = REGULAR_FONT, bold: Path = BOLD_FONT) -> None:
+        if not pygame.font.get_init():
+            pygame.font.init()
+        self.paths = {False: regular, True: bold}
+        self._fonts: OrderedDict[tuple[bool, int], pygame.font.Font] = OrderedDict()
+
+    def get(self, size: int, *, bold: bool = False) -> pygame.font.Font:
+        key = (bold, size)
+        font = self._fonts.get(key)
+        if font is None:
+            font = pygame.font.Font(str(self.paths[bold]), size)
+            self._fonts[key] = font
+            if len(self._fonts) > 48:
+                self._fonts.popitem(last=False)
+        else:
+            self._fonts.move_to_end(key)
+        return font
+
+
+@dataclass(frozen=True)
+class DrawnText:
+    """One text as drawn: enough to render it again and compare (tests do)."""
+
+    region: str
+    text: str  # as shown (cut with … if it had to be)
+    rect: pygame.Rect
+    size: int = 0
+    bold: bool = False
+    color: Color = TEXT
+
+
+class Screen:
+    """Draws views onto `surface`. Not thread-safe: call from the pygame thread."""
+
+    def __init__(
+        self,
+        surface: pygame.Surface,
+        fonts: FontBook | None = None,
+        *,
+        logo: pygame.Surface | None = None,
+        animate_ticker: bool = True,
+    ) -> None:
+        self.surface = surface
+        self.fonts = fonts or FontBook()
+        self.regions = layout(*surface.get_size())
+        self.animate_ticker = animate_ticker
+        self.logo = self._scaled_logo(logo) if logo is not None else None
+        self.texts: dict[str, list[DrawnText]] = {name: [] for name in REGIONS}
+        self._keys: dict[str, Hashable] = {}
+        self._ticker_surface: tuple[str, pygame.Surface] | None = None
+        self._painters: dict[str, Callable[[View, pygame.Rect], None]] = {
+            "header": self._header,
+            "clock": self._clock,
+            "featured": self._featured,
+            "recent": self._recent,
+            "counters": self._counters,
+            "services": self._services,
+            "ticker": self._ticker,
+            "status": self._status,
+        }
+        self.ticker_offset = 0
+        surface.fill(BACKGROUND)
+
+    # --- public -----------------------------------------------------------------------------
+
+    def draw(self, view: View) -> list[pygame.Rect]:
+        """Repaint what changed since the last call; the rectangles to update on screen."""
+        dirty: list[pygame.Rect] = []
+        for name, key in self._region_keys(view).items():
+            if self._keys.get(name) == key:
+                continue
+            rect = self.regions[name]
+            self.texts[name] = []
+            self.surface.set_clip(rect)
+            try:
+                self._painters[name](view, rect)
+            finally:
+                self.surface.set_clip(None)
+            self._keys[name] = key
+            dirty.append(rect.copy())
+        return dirty
+
+    def ticker_moves(self, view: View) -> bool:
+        """True when the running text is wider than its box and so scrolls."""
+        if not self.animate_ticker or not view.running_text:
+            return False
+        return self._ticker_text(view.running_text).get_width() > self.regions["ticker"].width
+
+    def all_texts(self) -> list[DrawnText]:
+        return [text for texts in self.texts.values() for text in texts]
+
+    def text_in(self, region: str) -> list[str]:
+        return [t.text for t in self.texts[region]]
+
+    # --- drawing helpers -----------------------------------------------------------------
+
+    def _region_keys(self, view: View) -> dict[str, Hashable]:
+        return {
+            "header": (view.office_name,),
+            "clock": (view.date_text, view.clock_text),
+            "featured": (view.featured, view.labels.get("number")),
+            "recent": (view.recent,),
+            "counters": (view.counters,),
+            "services": (view.services,),
+            "ticker": (view.running_text, self.ticker_offset if self.ticker_moves(view) else 0),
+            "status": (view.online,),
+        }
+
+    def _scaled_logo(self, logo: pygame.Surface) -> pygame.Surface:
+        height = int(self.regions["header"].height * 0.8)
+        width = max(1, int(logo.get_width() * height / max(1, logo.get_height())))
+        return pygame.transform.smoothscale(logo, (width, height))
+
+    def _fit_size(self, text: str, box: pygame.Rect, bold: bool, size: int | None = None) -> int:
+        """The largest font size (at most `size` px) at which `text` fits in `box`.
+
+        Never below `MIN_SHARE` of the box's height: a text too long for that is cut with
+        "…" by `_fit` rather than shrunk until nobody in the room can read it.
+        """
+        floor = max(MIN_FONT_PX, int(box.height * MIN_SHARE))
+        size = max(floor, int(size or box.height * 0.8))
+        for _ in range(6):
+            w, h = self.fonts.get(size, bold=bold).size(text)
+            if (w <= box.width and h <= box.height) or size == floor:
+                break
+            size = max(floor, int(size * min(box.width / w, box.height / h) * 0.98))
+        return size
+
+    def _column_size(self, texts: list[str], box: pygame.Rect, bold: bool) -> int:
+        """One font size for a column of texts, so a table's rows look alike."""
+        return min((self._fit_size(t, box, bold) for t in texts if t), default=MIN_FONT_PX)
+
+    def _fit(
+        self, text: str, box: pygame.Rect, bold: bool, size: int | None, color: Color
+    ) -> tuple[str, int, pygame.Surface]:
+        """The text as large as fits `box` (at most `size` px), else cut with …:
+        (text shown, font size, rendering)."""
+        fitted_size = self._fit_size(text, box, bold, size)
+        font = self.fonts.get(fitted_size, bold=bold)
+        rendered = font.render(text, True, color)
+        while rendered.get_width() > box.width or rendered.get_height() > box.height:
+            if len(text) <= 1:
+                return "", fitted_size, font.render("", True, color)
+            text = (text[:-2] if text.endswith("…") else text[:-1]).rstrip() + "…"
+            rendered = font.render(text, True, color)
+        return text, fitted_size, rendered
+
+    def _text(
+        self,
+        region: str,
+        text: str,
+        box: pygame.Rect,
+        *,
+        color: Color = TEXT,
+        bold: bool = False,
+        align: Align = "left",
+        size: int | None = None,
+    ) -> None:
+        if not text or box.width <= 0 or box.height <= 0:
+            return
+        shown, fitted_size, fitted = self._fit(text, box, bold, size, color)
+        rect = fitted.get_rect()
+        rect.centery = box.centery
+        if align == "left":
+            rect.left = box.left
+        elif align == "right":
+            rect.right = box.right
+        else:
+            rect.centerx = box.centerx
+        self.surface.blit(fitted, rect)
+        self.texts[region].append(DrawnText(region, shown, rect, fitted_size, bold, color))
+
+    # --- regions -------------------------------------------------------------------------
+
+    def _header(self, view: View, rect: pygame.Rect) -> None:
+        self.surface.fill(HEADER, rect)
+        inner = rect.inflate(-2 * self._pad(), -int(rect.height * 0.2))
+        if self.logo is not None:
+            logo_rect = self.logo.get_rect(midleft=inner.midleft)
+            self.surface.blit(self.logo, logo_rect)
+            inner.width -= logo_rect.width + self._pad()
+            inner.left = logo_rect.right + self._pad()
+        self._text("header", view.office_name, inner, bold=True)
+
+    def _clock(self, view: View, rect: pygame.Rect) -> None:
+        self.surface.fill(HEADER, rect)
+        inner = rect.inflate(-2 * self._pad(), -int(rect.height * 0.2))
+        date_box, time_box = _split_w(inner, 0.68)
+        date_box = date_box.inflate(-self._pad(), -int(date_box.height * 0.35))
+        self._text("clock", view.date_text, date_box, color=DIM, align="right")
+        self._text("clock", view.clock_text, time_box, bold=True, align="right")
+
+    def _featured(self, view: View, rect: pygame.Rect) -> None:
+        featured = view.featured
+        lit = featured is not None and featured.highlighted
+        background, number_color, counter_color = (
+            (ACCENT, ON_ACCENT, ON_ACCENT) if lit else (PANEL, TEXT, ACCENT)
+        )
+        self.surface.fill(BACKGROUND, rect)
+        pygame.draw.rect(self.surface, background, rect, border_radius=self._pad())
+        inner = rect.inflate(-2 * self._pad(), -2 * self._pad())
+        label_box = _band(inner, 0.0, 0.14)
+        number_box = _band(inner, 0.15, 0.72)
+        counter_box = _band(inner, 0.74, 1.0)
+        label_color = ON_ACCENT if lit else DIM
+        self._text("featured", view.labels["number"], label_box, color=label_color, align="center")
+        if featured is None:
+            self._text(
+                "featured",
+                view.labels["no_call"],
+                _band(number_box, 0.3, 0.7),
+                color=DIM,
+                align="center",
+            )
+            return
+        self._text(
+            "featured", featured.number, number_box, color=number_color, bold=True, align="center"
+        )
+        self._text(
+            "featured",
+            featured.counter_name.upper(),
+            counter_box,
+            color=counter_color,
+            bold=True,
+            align="center",
+        )
+
+    def _recent(self, view: View, rect: pygame.Rect) -> None:
+        self.surface.fill(BACKGROUND, rect)
+        title, body = _split_h(rect, 0.3)
+        self._text("recent", view.labels["recent"], title, color=DIM)
+        if not view.recent:
+            return
+        slots = max(4, len(view.recent))
+        width = body.width // slots
+        for index, call in enumerate(view.recent):
+            cell = pygame.Rect(body.left + index * width, body.top, width, body.height)
+            cell = cell.inflate(-self._pad(), -self._pad() // 2)
+            pygame.draw.rect(self.surface, PANEL, cell, border_radius=self._pad() // 2)
+            inner = cell.inflate(-self._pad(), -self._pad() // 2)
+            number_box, counter_box = _split_h(inner, 0.6)
+            self._text("recent", call.number, number_box, bold=True, align="center")
+            self._text("recent", call.counter_name, counter_box, color=ACCENT, align="center")
+
+    def _counters(self, view: View, rect: pygame.Rect) -> None:
+        self.surface.fill(BACKGROUND, rect)
+        pygame.draw.rect(self.surface, PANEL, rect, border_radius=self._pad())
+        inner = rect.inflate(-2 * self._pad(), -self._pad())
+        title, body = _split_h(inner, 0.13)
+        self._text("counters", view.labels["counters"], title, color=DIM)
+        rows = view.counters
+        if not rows:
+            return
+        row_height = body.height // max(len(rows), 4)
+        lines = [
+            pygame.Rect(body.left, body.top + i * row_height, body.width, row_height)
+            for i in range(len(rows))
+        ]
+        cells = [
+            _split_w(line.inflate(-self._pad(), -max(2, row_height // 6)), 0.55) for line in lines
+        ]
+        name_size = self._column_size([r.name for r in rows], cells[0][0], False)
+        number_size = self._column_size([r.number for r in rows if not r.note], cells[0][1], True)
+        note_size = self._column_size([r.note for r in rows], cells[0][1], False)
+        for row, line, (name_box, number_box) in zip(rows, lines, cells, strict=True):
+            if row.active:
+                pygame.draw.rect(self.surface, ACTIVE_ROW, line, border_radius=self._pad() // 2)
+            self._text("counters", row.name, name_box, size=name_size)
+            if row.note:
+                self._text(
+                    "counters", row.note, number_box, color=DIM, align="right", size=note_size
+                )
+            else:
+                self._text(
+                    "counters", row.number, number_box, bold=True, align="right", size=number_size
+                )
+
+    def _services(self, view: View, rect: pygame.Rect) -> None:
+        self.surface.fill(BACKGROUND, rect)
+        pygame.draw.rect(self.surface, PANEL, rect, border_radius=self._pad())
+        inner = rect.inflate(-2 * self._pad(), -self._pad())
+        title, body = _split_h(inner, 0.18)
+        rows = view.services
+        row_height = body.height // max(len(rows), 3)
+        lines = [title] + [
+            pygame.Rect(body.left, body.top + i * row_height, body.width, row_height).inflate(
+                0, -max(2, row_height // 5)
+            )
+            for i in range(len(rows))
+        ]
+        # Columns: prefix | name | waiting | estimated wait, the same in every line.
+        columns = []
+        for line in lines:
+            prefix_box, rest = _split_w(line, 0.07)
+            name_box, rest = _split_w(rest, 0.48)
+            count_box, wait_box = _split_w(rest, 0.45)
+            name_box = name_box.inflate(-self._pad(), 0).move(self._pad() // 2, 0)
+            columns.append((prefix_box, name_box, count_box, wait_box))
+        heading = columns[0]
+        titles: list[tuple[str, pygame.Rect, Align]] = [
+            (view.labels["services"], heading[0].union(heading[1]), "left"),
+            (view.labels["waiting"], heading[2], "center"),
+            (view.labels["estimate"], heading[3], "right"),
+        ]
+        title_size = min(self._fit_size(text, box, False) for text, box, _ in titles)
+        for text, box, align in titles:
+            self._text("services", text, box, color=DIM, align=align, size=title_size)
+        if not rows:
+            return
+        first = columns[1]
+        # Name and estimate share one size: they are read as one line.
+        text_size = min(
+            self._column_size([r.name for r in rows], first[1], False),
+            self._column_size([r.wait_text for r in rows], first[3], False),
+        )
+        count_size = self._column_size([str(r.waiting) for r in rows], first[2], True)
+        for row, (prefix_box, name_box, count_box, wait_box) in zip(rows, columns[1:], strict=True):
+            color = TEXT if row.open else DIM
+            self._text("services", row.prefix, prefix_box, bold=True, color=ACCENT)
+            self._text("services", row.name, name_box, color=color, size=text_size)
+            self._text(
+                "services",
+                str(row.waiting),
+                count_box,
+                bold=True,
+                color=color,
+                align="center",
+                size=count_size,
+            )
+            self._text(
+                "services", row.wait_text, wait_box, color=DIM, align="right", size=text_size
+            )
+
+    def _ticker_text(self, text: str) -> pygame.Surface:
+        if self._ticker_surface is None or self._ticker_surface[0] != text:
+            size = int(self.regions["ticker"].height * 0.55)
+            rendered = self.fonts.get(size).render(text, True, TEXT)
+            self._ticker_surface = (text, rendered)
+        return self._ticker_surface[1]
+
+    def _ticker(self, view: View, rect: pygame.Rect) -> None:
+        self.surface.fill(HEADER, rect)
+        if not view.running_text:
+            return
+        inner = rect.inflate(-2 * self._pad(), 0)
+        if not self.ticker_moves(view):
+            self._text("ticker", view.running_text, inner, size=int(rect.height * 0.55))
+            return
+        rendered = self._ticker_text(view.running_text)
+        span = rendered.get_width() + rect.width // 3
+        x = inner.left - self.ticker_offset % span
+        for start in (x, x + span):  # the tail of one pass and the head of the next
+            target = rendered.get_rect(midleft=(start, rect.centery))
+            self.surface.blit(rendered, target)
+            shown = target.clip(rect)  # the part inside the region is what is on screen
+            if shown.width:
+                self.texts["ticker"].append(DrawnText("ticker", view.running_text, shown))
+
+    def _status(self, view: View, rect: pygame.Rect) -> None:
+        self.surface.fill(HEADER, rect)
+        if view.online:
+            return
+        inner = rect.inflate(-2 * self._pad(), -int(rect.height * 0.45))
+        dot = pygame.Rect(0, 0, inner.height // 2, inner.height // 2)
+        dot.midleft = inner.midleft
+        pygame.draw.ellipse(self.surface, OFFLINE, dot)
+        text_box = pygame.Rect(dot.right + self._pad() // 2, inner.top, 0, inner.height)
+        text_box.width = inner.right - text_box.left
+        self._text("status", view.labels["offline"], text_box, color=DIM)
+
+    def _pad(self) -> int:
+        return max(4, int(self.surface.get_width() * PAD))
+
+
+def _split_h(rect: pygame.Rect, fraction: float) -> tuple[pygame.Rect, pygame.Rect]:
+    """Top and bottom parts of a rectangle, the top `fraction` of its height."""
+    top = int(rect.height * fraction)
+    return (
+        pygame.Rect(rect.left, rect.top, rect.width, top),
+        pygame.Rect(rect.left, rect.top + top, rect.width, rect.height - top),
+    )
+
+
+def _split_w(rect: pygame.Rect, fraction: float) -> tuple[pygame.Rect, pygame.Rect]:
+    """Left and right parts of a rectangle, the left `fraction` of its width."""
+    left = int(rect.width * fraction)
+    return (
+        pygame.Rect(rect.left, rect.top, left, rect.height),
+        pygame.Rect(rect.left + left, rect.top, rect.width - left, rect.height),
+    )
+
+
+def _band(rect: pygame.Rect, start: float, end: float) -> pygame.Rect:
+    """A horizontal band of a rectangle, between two fractions of its height."""
+    top = rect.top + int(rect.height * start)
+    return pygame.Rect(rect.left, top, rect.width, int(rect.height * (end - start)))

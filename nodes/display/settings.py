@@ -1,0 +1,157 @@
+"""The display's own config tables, `[screen]` and `[voice]`, read and checked at start.
+
+Every mistake is reported with the file and key (`display.toml: voice.engine: must be one
+of espeak, pack, not 'espek'`), and unknown keys are refused, so a misspelled option
+never silently does nothing. Relative paths are taken from the config file's folder.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+from common.bahasa import Lang, NumberStyle
+from common.config import ConfigError, NodeIdentity, Table, load, read_identity
+from nodes.display.panels import PanelType
+from nodes.display.phrase import TEMPLATES, check_template
+from nodes.display.screen import BOLD_FONT, REGULAR_FONT
+
+VoiceEngine = Literal["espeak", "pack"]
+VoiceOutput = Literal["speaker", "file"]
+
+
+@dataclass(frozen=True)
+class ScreenSettings:
+    type: PanelType = "fullscreen"
+    width: int | None = None  # None: the monitor's resolution (fullscreen) or 1920
+    height: int | None = None
+    screenshot_dir: Path | None = None
+    screenshot_keep: int = 200
+    language: Lang = "id"
+    running_text: str = ""
+    highlight_s: float = 10.0
+    logo: Path | None = None
+    font: Path = REGULAR_FONT
+    bold_font: Path = BOLD_FONT
+    ticker_speed: int = 120  # pixels per second; 0 keeps the running text still
+    fps: int = 30  # frame rate while the running text scrolls
+
+
+@dataclass(frozen=True)
+class VoiceSettings:
+    enabled: bool = True
+    output: VoiceOutput = "speaker"
+    dir: Path | None = None
+    pace: bool = True
+    engine: VoiceEngine = "espeak"
+    pack_dir: Path | None = None
+    espeak_voice: str = "id"
+    rate: int = 150
+    language: Lang = "id"
+    template: str = TEMPLATES["id"]
+    number_style: NumberStyle = "words"
+    max_age_s: float = 60.0
+
+
+@dataclass(frozen=True)
+class DisplayConfig:
+    identity: NodeIdentity
+    screen: ScreenSettings
+    voice: VoiceSettings
+    path: Path
+
+
+def _path(table: Table, name: str, base: Path, default: Path | None = None) -> Path | None:
+    value = table.str(name, None)
+    if value is None:
+        return default
+    path = Path(value).expanduser()
+    return path if path.is_absolute() else base / path
+
+
+def _existing_file(table: Table, name: str, base: Path, default: Path) -> Path:
+    path = _path(table, name, base, default)
+    assert path is not None
+    if not path.is_file():
+        raise table.error(name, f"file {path} does not exist")
+    return path
+
+
+def read_screen(table: Table, base: Path) -> ScreenSettings:
+    kind = table.choice("type", ("headless", "window", "fullscreen"), "fullscreen")
+    width = table.int("width", None, min=320, max=7680)
+    height = table.int("height", None, min=240, max=7680)
+    shots = _path(table, "screenshot_dir", base)
+    if kind == "headless" and shots is None:
+        raise table.error("screenshot_dir", 'is required when type = "headless"')
+    logo = _path(table, "logo", base)
+    if logo is not None and not logo.is_file():
+        raise table.error("logo", f"file {logo} does not exist")
+    settings = ScreenSettings(
+        type=kind,
+        width=width,
+        height=height,
+        screenshot_dir=shots,
+        screenshot_keep=table.int("screenshot_keep", 200, min=1),
+        language=table.choice("language", ("id", "en"), "id"),
+        running_text=table.str("running_text", "", nonempty=False),
+        highlight_s=table.float("highlight_s", 10.0, min=0),
+        logo=logo,
+        font=_existing_file(table, "font", base, REGULAR_FONT),
+        bold_font=_existing_file(table, "bold_font", base, BOLD_FONT),
+        ticker_speed=table.int("ticker_speed", 120, min=0, max=2000),
+        fps=table.int("fps", 30, min=1, max=60),
+    )
+    table.finish()
+    return settings
+
+
+def read_voice(table: Table, base: Path, default_language: Lang) -> VoiceSettings:
+    language = table.choice("language", ("id", "en"), default_language)
+    output = table.choice("output", ("speaker", "file"), "speaker")
+    directory = _path(table, "dir", base)
+    if output == "file" and directory is None:
+        raise table.error("dir", 'is required when output = "file"')
+    engine = table.choice("engine", ("espeak", "pack"), "espeak")
+    pack_dir = _path(table, "pack_dir", base)
+    if engine == "pack" and (pack_dir is None or not pack_dir.is_dir()):
+        raise table.error(
+            "pack_dir", f'must be an existing folder when engine = "pack" ({pack_dir})'
+        )
+    template = table.str("template", TEMPLATES[language])
+    try:
+        check_template(template)
+    except ValueError as exc:
+        raise table.error("template", str(exc)) from None
+    settings = VoiceSettings(
+        enabled=table.bool("enabled", True),
+        output=output,
+        dir=directory,
+        pace=table.bool("pace", True),
+        engine=engine,
+        pack_dir=pack_dir,
+        espeak_voice=table.str("espeak_voice", language),
+        rate=table.int("rate", 150, min=60, max=400),
+        language=language,
+        template=template,
+        number_style=table.choice("number_style", ("words", "digits"), "words"),
+        max_age_s=table.float("max_age_s", 60.0, min=0),
+    )
+    table.finish()
+    return settings
+
+
+def read_config(path: str | Path) -> DisplayConfig:
+    """The display node's whole config file; ConfigError naming file and key if wrong."""
+    path = Path(path)
+    root = load(path)
+    identity = read_identity(root)
+    base = path.resolve().parent
+    screen = read_screen(root.table("screen"), base)
+    voice = read_voice(root.table("voice"), base, screen.language)
+    root.finish()
+    return DisplayConfig(identity, screen, voice, path)
+
+
+__all__ = ["ConfigError", "DisplayConfig", "ScreenSettings", "VoiceSettings", "read_config"]

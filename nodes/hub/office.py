@@ -1,0 +1,208 @@
+"""The office model: services, counters and registered nodes, read from the hub's TOML.
+
+The hub's file is the one place where an office is described. `read_office` validates it
+completely at start, so a typo in a counter's service list stops the hub with a message
+naming the file and key instead of showing up as a counter that never calls anyone.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import time
+from zoneinfo import ZoneInfo
+
+from common.config import Table, read_timezone
+
+ROLES = ("kiosk", "counter", "display", "web", "hub")
+_PREFIX = re.compile(r"^[A-Za-z0-9]{1,8}$")
+_SHORT_PREFIX = re.compile(r"^[A-Za-z0-9]{1,3}$")
+_HHMM = re.compile(r"^([01][0-9]|2[0-3]):([0-5][0-9])$")
+
+
+@dataclass(frozen=True)
+class ServiceSpec:
+    id: str
+    name: str
+    prefix: str
+    daily_quota: int | None = None
+    opens: time | None = None
+    #: Cut-off for NEW tickets; tickets already waiting are still served after it.
+    closes: time | None = None
+    online_quota: int | None = None
+
+
+@dataclass(frozen=True)
+class CounterSpec:
+    id: str
+    name: str
+    #: In order of preference: when no priority ticket waits, `call_next` takes the first
+    #: service in this list that has someone waiting.
+    services: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class NodeSpec:
+    id: str
+    role: str  # one of ROLES
+    counters: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Office:
+    id: str
+    name: str
+    timezone: str
+    services: tuple[ServiceSpec, ...]
+    counters: tuple[CounterSpec, ...]
+    nodes: tuple[NodeSpec, ...]
+    address: str = ""
+    #: How many recent service durations the wait estimate averages.
+    recent_window: int = 10
+    _services: dict[str, ServiceSpec] = field(init=False, repr=False, compare=False)
+    _counters: dict[str, CounterSpec] = field(init=False, repr=False, compare=False)
+    _nodes: dict[str, NodeSpec] = field(init=False, repr=False, compare=False)
+    _tz: ZoneInfo = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        # Frozen, so the lookup tables are set once here rather than rebuilt per call.
+        object.__setattr__(self, "_services", {s.id: s for s in self.services})
+        object.__setattr__(self, "_counters", {c.id: c for c in self.counters})
+        object.__setattr__(self, "_nodes", {n.id: n for n in self.nodes})
+        object.__setattr__(self, "_tz", ZoneInfo(self.timezone))
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return self._tz
+
+    def service(self, service_id: str) -> ServiceSpec | None:
+        return self._services.get(service_id)
+
+    def counter(self, counter_id: str) -> CounterSpec | None:
+        return self._counters.get(counter_id)
+
+    def node(self, node_id: str) -> NodeSpec | None:
+        return self._nodes.get(node_id)
+
+
+def _hhmm(table: Table, name: str) -> time | None:
+    value = table.str(name, None)
+    if value is None:
+        return None
+    match = _HHMM.match(value)
+    if not match:
+        raise table.error(name, f'must be a time "HH:MM" such as "08:00", not {value!r}')
+    return time(int(match.group(1)), int(match.group(2)))
+
+
+def _read_service(table: Table) -> ServiceSpec:
+    service_id: str = table.id("id")
+    name: str = table.str("name")
+    if "prefix" in table:
+        prefix: str = table.str("prefix")
+        if not _PREFIX.match(prefix):
+            raise table.error("prefix", f"must be 1-8 letters or digits, not {prefix!r}")
+    elif _SHORT_PREFIX.match(service_id):
+        table.ignore("prefix")
+        prefix = service_id
+    else:
+        raise table.error(
+            "prefix",
+            f"is required because the id {service_id!r} is not 1-3 letters or digits "
+            '(the ticket number starts with it, e.g. prefix = "A")',
+        )
+    opens = _hhmm(table, "opens")
+    closes = _hhmm(table, "closes")
+    if opens is not None and closes is not None and closes <= opens:
+        raise table.error("closes", f"must be after opens ({opens:%H:%M}), not {closes:%H:%M}")
+    spec = ServiceSpec(
+        id=service_id,
+        name=name,
+        prefix=prefix,
+        daily_quota=table.int("daily_quota", None, min=1),
+        opens=opens,
+        closes=closes,
+        online_quota=table.int("online_quota", None, min=0),
+    )
+    table.finish()
+    return spec
+
+
+def _read_counter(table: Table, services: dict[str, ServiceSpec]) -> CounterSpec:
+    counter_id: str = table.id("id")
+    name: str = table.str("name", f"Loket {counter_id}")
+    served: list[str] = table.str_list("services", ids=True)
+    if not served:
+        raise table.error("services", "must list at least one service")
+    for service_id in served:
+        if service_id not in services:
+            known = ", ".join(services)
+            raise table.error("services", f"unknown service {service_id!r} (known: {known})")
+    if len(set(served)) != len(served):
+        raise table.error("services", "lists a service twice")
+    table.finish()
+    return CounterSpec(id=counter_id, name=name, services=tuple(served))
+
+
+def _read_node(table: Table, counters: dict[str, CounterSpec]) -> NodeSpec:
+    node_id: str = table.id("id")
+    role: str = table.choice("role", ROLES)
+    assigned: list[str] = table.str_list("counters", [], ids=True)
+    for counter_id in assigned:
+        if counter_id not in counters:
+            known = ", ".join(counters)
+            raise table.error("counters", f"unknown counter {counter_id!r} (known: {known})")
+    if role == "counter" and not assigned:
+        raise table.error("counters", "a counter node must list the counter(s) it commands")
+    if role != "counter" and assigned:
+        raise table.error("counters", f"only counter nodes have counters, not a {role} node")
+    # Credentials and labels for the broker ACL are read by the daemon, not here.
+    table.ignore("password", "username", "name")
+    table.finish()
+    return NodeSpec(id=node_id, role=role, counters=tuple(assigned))
+
+
+def _unique(tables: list[Table], ids: list[str], what: str, key: str = "id") -> None:
+    seen: dict[str, str] = {}
+    for table, value in zip(tables, ids, strict=True):
+        if value in seen:
+            raise table.error(key, f"duplicate {what} {value!r} (also in {seen[value]})")
+        seen[value] = table.path
+
+
+def read_office(root: Table) -> Office:
+    """The office described by the hub's file: `[office]`, `[[services]]`, `[[counters]]`,
+    `[[nodes]]`. Raises `common.config.ConfigError` naming the file and key.
+
+    Does not call `root.finish()`: the hub's file has other tables ([hub], [broker], [log])
+    that the daemon reads.
+    """
+    office = root.table("office")
+    office_id: str = office.id("id", "kantor")
+    name: str = office.str("name", "")
+    timezone = read_timezone(office)
+    address: str = office.str("address", "", nonempty=False)
+
+    service_tables = root.tables("services", required=True)
+    services = [_read_service(t) for t in service_tables]
+    _unique(service_tables, [s.id for s in services], "service id")
+    _unique(service_tables, [s.prefix for s in services], "service prefix", "prefix")
+    by_id = {s.id: s for s in services}
+
+    counter_tables = root.tables("counters", required=True)
+    counters = [_read_counter(t, by_id) for t in counter_tables]
+    _unique(counter_tables, [c.id for c in counters], "counter id")
+
+    node_tables = root.tables("nodes")
+    nodes = [_read_node(t, {c.id: c for c in counters}) for t in node_tables]
+    _unique(node_tables, [n.id for n in nodes], "node id")
+
+    return Office(
+        id=office_id,
+        name=name,
+        timezone=timezone,
+        services=tuple(services),
+        counters=tuple(counters),
+        nodes=tuple(nodes),
+        address=address,
+    )

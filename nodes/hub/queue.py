@@ -1,0 +1,890 @@
+"""The queue core: commands in, events out. No I/O, no clock of its own.
+
+Theory of operation
+-------------------
+The hub holds one `Queue` for the office. Everything that can happen to it is a command
+(`IssueTicket`, `CancelTicket`, `CounterCommand`, `SetServiceAccepting`,
+`ExpireOpenTickets`). Handling a command is split in two, so that nothing changes before
+it is on disk:
+
+1. `Queue.handle(command, now)` DECIDES. It reads the state, checks the rules below and
+   returns the events the command causes, or raises `Rejected` with a contract error code
+   and an Indonesian message for the person at the kiosk or counter. It never mutates.
+2. The daemon commits those events to the store; only then
+3. `Queue.apply(event)` records each event in memory. It is the only mutation, so
+   replaying the event log into a fresh `Queue` rebuilds exactly the same state.
+
+Time is always passed in (`now`, an aware datetime). A ticket belongs to the LOCAL day
+(office time zone) on which it was issued; its number `{prefix}-{nnn}` counts from 1 each
+local day, per service, without gaps (a cancelled ticket keeps its number).
+
+Tickets
+-------
+    waiting --call--> called --start--> serving --finish--> done
+       ^                |  \\__________________________/
+       |                |  skip -> skipped           finish (also straight from called)
+       +---transfer-----+--------------------------------- (from called or serving)
+    waiting --cancel--> cancelled          (kiosk print failure, citizen online)
+    any non-final ticket of an earlier day --ExpireOpenTickets--> expired
+
+done, skipped, cancelled and expired are final. A transferred ticket keeps its number and
+its place by ORIGINAL issue time in the new service's line.
+
+Which counter action is allowed in which state (`counter_closed`, `invalid_state`,
+`queue_empty` otherwise; "-" = nothing happens, no events):
+
+    action       | counter open       | counter paused   | counter closed
+    -------------+--------------------+------------------+----------------
+    call_next    | finish current,    | counter_closed   | counter_closed
+    call_ticket  |   call the next    |                  |
+    recall       | current is called  | current is called| invalid_state
+    start        | current is called  | current is called| invalid_state
+    finish       | current called/serving (both)         | invalid_state
+    skip         | current is called  | current is called| invalid_state
+    transfer     | current called/serving (both)         | invalid_state
+    pause        | -> paused          | -                | invalid_state
+    resume       | -                  | -> open          | invalid_state
+    open         | -                  | -> open          | -> open
+    close        | -> closed if no current ticket        | -
+
+Who is next (`call_next`): the oldest PRIORITY ticket waiting in any of the counter's
+services; else the first service in the counter's ordered list that has someone waiting,
+its oldest ticket by original issue time. `call_next` with no one waiting is rejected
+with `queue_empty` and changes nothing (the current ticket stays; press finish).
+
+New tickets: refused with `service_closed` outside [opens, closes) or while an admin has
+stopped the service, and with `quota_exhausted` once the day's tickets (excluding
+cancelled ones) reach `daily_quota` (online tickets also against `online_quota`).
+
+Estimated wait for a service = mean of the last `office.recent_window` service durations
+(called -> finished) of today's tickets of that service × (ahead + 1) / number of OPEN
+counters serving it; unknown (None) without a duration or without an open counter.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import deque
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, fields, replace
+from datetime import date, datetime
+from typing import Any, ClassVar, Literal, NamedTuple
+
+from common.wire import COUNTER_ACTIONS, ERROR_MESSAGES, TICKET_ID_PATTERN
+from nodes.hub.office import CounterSpec, Office, ServiceSpec
+
+TicketState = Literal["waiting", "called", "serving", "done", "skipped", "cancelled", "expired"]
+CounterStatus = Literal["open", "paused", "closed"]
+FINAL_STATES: frozenset[str] = frozenset({"done", "skipped", "cancelled", "expired"})
+OPEN_STATES: frozenset[str] = frozenset({"waiting", "called", "serving"})
+#: How many calls the queue remembers for `state/calls` (the contract asks for >= 10).
+RECENT_CALLS = 50
+
+
+class Rejected(Exception):
+    """A command the rules refuse. `code` is a contract error code, `message` Indonesian."""
+
+    def __init__(self, code: str, message: str | None = None) -> None:
+        self.code = code
+        self.message = message or ERROR_MESSAGES.get(code, ERROR_MESSAGES["bad_request"])
+        super().__init__(f"{code}: {self.message}")
+
+
+# --- commands -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class IssueTicket:
+    service: str
+    priority: bool
+    node: str
+    online: bool = False
+
+
+@dataclass(frozen=True)
+class CancelTicket:
+    ticket_id: str  # a ticket id, or a number of today ("A-012")
+    reason: str
+    node: str
+
+
+@dataclass(frozen=True)
+class CounterCommand:
+    counter: str
+    action: str  # one of common.wire.COUNTER_ACTIONS
+    ticket: str | None = None  # call_ticket: a number ("A-012") or a ticket id
+    service: str | None = None  # transfer: the target service
+
+
+@dataclass(frozen=True)
+class SetServiceAccepting:
+    service: str
+    accepting: bool
+
+
+@dataclass(frozen=True)
+class ExpireOpenTickets:
+    """Expire every non-final ticket whose day is before the local day of `now`."""
+
+
+Command = IssueTicket | CancelTicket | CounterCommand | SetServiceAccepting | ExpireOpenTickets
+
+
+# --- events (one per kind of the hub's event log) -----------------------------------------
+# `day` is the local day of the ticket for ticket events (so a day's report reads one day)
+# and the local day the change happened for counter_status and service_status.
+
+
+@dataclass(frozen=True)
+class TicketIssued:
+    kind: ClassVar[str] = "ticket_issued"
+    at: datetime
+    day: date
+    ticket_id: str
+    service: str
+    number: str
+    seq: int
+    priority: bool
+    node: str
+    online: bool = False
+
+
+@dataclass(frozen=True)
+class TicketCalled:
+    kind: ClassVar[str] = "ticket_called"
+    at: datetime
+    day: date
+    ticket_id: str
+    service: str
+    counter: str
+    number: str
+    recall: int  # 0 = first call
+
+
+@dataclass(frozen=True)
+class TicketStarted:
+    kind: ClassVar[str] = "ticket_started"
+    at: datetime
+    day: date
+    ticket_id: str
+    service: str
+    counter: str
+
+
+@dataclass(frozen=True)
+class TicketFinished:
+    kind: ClassVar[str] = "ticket_finished"
+    at: datetime
+    day: date
+    ticket_id: str
+    service: str
+    counter: str
+
+
+@dataclass(frozen=True)
+class TicketSkipped:
+    kind: ClassVar[str] = "ticket_skipped"
+    at: datetime
+    day: date
+    ticket_id: str
+    service: str
+    counter: str
+
+
+@dataclass(frozen=True)
+class TicketTransferred:
+    kind: ClassVar[str] = "ticket_transferred"
+    at: datetime
+    day: date
+    ticket_id: str
+    service: str  # the new service
+    counter: str
+    from_service: str
+
+
+@dataclass(frozen=True)
+class TicketCancelled:
+    kind: ClassVar[str] = "ticket_cancelled"
+    at: datetime
+    day: date
+    ticket_id: str
+    service: str
+    reason: str
+    node: str
+
+
+@dataclass(frozen=True)
+class TicketExpired:
+    kind: ClassVar[str] = "ticket_expired"
+    at: datetime
+    day: date
+    ticket_id: str
+    service: str
+
+
+@dataclass(frozen=True)
+class CounterStatusChanged:
+    kind: ClassVar[str] = "counter_status"
+    at: datetime
+    day: date
+    counter: str
+    status: str  # CounterStatus
+
+
+@dataclass(frozen=True)
+class ServiceStatusChanged:
+    kind: ClassVar[str] = "service_status"
+    at: datetime
+    day: date
+    service: str
+    accepting: bool
+
+
+Event = (
+    TicketIssued
+    | TicketCalled
+    | TicketStarted
+    | TicketFinished
+    | TicketSkipped
+    | TicketTransferred
+    | TicketCancelled
+    | TicketExpired
+    | CounterStatusChanged
+    | ServiceStatusChanged
+)
+EVENT_TYPES: dict[str, type[Event]] = {
+    cls.kind: cls
+    for cls in (
+        TicketIssued,
+        TicketCalled,
+        TicketStarted,
+        TicketFinished,
+        TicketSkipped,
+        TicketTransferred,
+        TicketCancelled,
+        TicketExpired,
+        CounterStatusChanged,
+        ServiceStatusChanged,
+    )
+}
+_COLUMNS = ("ticket_id", "service", "counter")
+_FIELD_NAMES = {kind: frozenset(f.name for f in fields(cls)) for kind, cls in EVENT_TYPES.items()}
+
+
+class EventRow(NamedTuple):
+    """An event as a row of the `events` table (without `seq`, which the store assigns)."""
+
+    kind: str
+    at: str
+    day: str
+    ticket_id: str | None
+    service: str | None
+    counter: str | None
+    data: dict[str, Any]
+
+    @property
+    def data_json(self) -> str:
+        return json.dumps(self.data, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
+
+
+def to_row(event: Event) -> EventRow:
+    """The event-log row of an event; `from_row(to_row(e)) == e`."""
+    values = {f.name: getattr(event, f.name) for f in fields(event)}
+    at: datetime = values.pop("at")
+    day: date = values.pop("day")
+    columns = {name: values.pop(name, None) for name in _COLUMNS}
+    return EventRow(
+        kind=event.kind,
+        # Full precision (not common.wire.iso): the order of tickets issued in the same
+        # second must survive a restart.
+        at=at.isoformat(),
+        day=day.isoformat(),
+        ticket_id=columns["ticket_id"],
+        service=columns["service"],
+        counter=columns["counter"],
+        data=values,
+    )
+
+
+def from_row(
+    kind: str,
+    at: str,
+    day: str,
+    ticket_id: str | None,
+    service: str | None,
+    counter: str | None,
+    data: Mapping[str, Any] | str,
+) -> Event:
+    """The event of an event-log row; `data` may be the JSON text or the decoded object."""
+    cls = EVENT_TYPES.get(kind)
+    if cls is None:
+        raise ValueError(f"unknown event kind {kind!r}")
+    values: dict[str, Any] = dict(json.loads(data) if isinstance(data, str) else data)
+    values["at"] = datetime.fromisoformat(at)
+    values["day"] = date.fromisoformat(day)
+    names = _FIELD_NAMES[kind]
+    for name, value in zip(_COLUMNS, (ticket_id, service, counter), strict=True):
+        if name in names:
+            values[name] = value
+    return cls(**values)
+
+
+# --- state --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Ticket:
+    ticket_id: str
+    day: date
+    number: str
+    seq: int
+    service: str  # the service whose line it is in now (changes on transfer)
+    origin_service: str  # the service it was issued for (its quota and its number)
+    priority: bool
+    node: str
+    online: bool
+    issued_at: datetime  # its place in line, kept across transfers
+    queued_at: datetime  # when it entered the current service's line
+    state: TicketState = "waiting"
+    counter: str | None = None  # the counter that called it (last one)
+    called_at: datetime | None = None  # first call in the current service
+    started_at: datetime | None = None
+    finished_at: datetime | None = None  # when it reached its final state
+    recalls: int = 0
+
+    @property
+    def final(self) -> bool:
+        return self.state in FINAL_STATES
+
+    @property
+    def order(self) -> tuple[bool, datetime, str]:
+        """Sort key of a service's line: priority first, then original issue time."""
+        return (not self.priority, self.issued_at, self.ticket_id)
+
+
+@dataclass(frozen=True)
+class CounterState:
+    counter: str
+    status: str = "open"  # CounterStatus
+    ticket: str | None = None  # the ticket now called or being served
+
+
+@dataclass(frozen=True)
+class DayCount:
+    """A service's tickets of one day, for numbering and quotas."""
+
+    issued: int = 0  # also the last seq: numbers are gap-free
+    cancelled: int = 0
+    online_issued: int = 0
+    online_cancelled: int = 0
+
+
+def _evolve(ticket: Ticket, **changes: Any) -> Ticket:
+    """`dataclasses.replace` without re-running __init__: replaying a day's log makes
+    thousands of these, and a restart should be quick."""
+    new = object.__new__(Ticket)
+    new.__dict__.update(ticket.__dict__, **changes)
+    return new
+
+
+def _number(prefix: str, seq: int) -> str:
+    return f"{prefix}-{seq:03d}"
+
+
+def ticket_id_of(day: date, number: str) -> str:
+    return f"{day:%Y%m%d}-{number}"
+
+
+def number_of(ticket_id: str) -> str:
+    """The number part of a ticket id ("20261128-A-012" -> "A-012")."""
+    return ticket_id.split("-", 1)[1]
+
+
+class Queue:
+    """The office's queue. `handle` decides (pure), `apply` records (the only mutation)."""
+
+    def __init__(self, office: Office) -> None:
+        self.office = office
+        self._tickets: dict[str, Ticket] = {}
+        self._by_number: dict[tuple[date, str], str] = {}
+        self._waiting: dict[str, set[str]] = {s.id: set() for s in office.services}
+        self._counters: dict[str, CounterState] = {
+            c.id: CounterState(c.id) for c in office.counters
+        }
+        self._accepting: dict[str, bool] = {s.id: True for s in office.services}
+        self._counts: dict[tuple[str, date], DayCount] = {}
+        self._last_called: dict[tuple[str, date], str] = {}
+        self._durations: dict[str, deque[tuple[date, float]]] = {
+            s.id: deque(maxlen=office.recent_window) for s in office.services
+        }
+        self._calls: deque[TicketCalled] = deque(maxlen=RECENT_CALLS)
+        #: The latest day seen in an event. When it moves on, the final tickets and
+        #: counts of earlier days are forgotten: memory stays one day's worth.
+        self._day: date | None = None
+
+    # --- read-only accessors ------------------------------------------------------------
+
+    @property
+    def tickets(self) -> Mapping[str, Ticket]:
+        return self._tickets
+
+    @property
+    def counters(self) -> Mapping[str, CounterState]:
+        return self._counters
+
+    @property
+    def recent_calls(self) -> list[TicketCalled]:
+        """Calls and recalls, newest first."""
+        return list(reversed(self._calls))
+
+    def today(self, now: datetime) -> date:
+        return now.astimezone(self.office.tz).date()
+
+    def ticket(self, ticket_id: str) -> Ticket | None:
+        return self._tickets.get(ticket_id)
+
+    def accepting(self, service: str) -> bool:
+        return self._accepting[service]
+
+    def count(self, service: str, day: date) -> DayCount:
+        return self._counts.get((service, day), DayCount())
+
+    def last_issued(self, service: str, day: date) -> str | None:
+        spec = self.office.service(service)
+        issued = self.count(service, day).issued
+        return _number(spec.prefix, issued) if spec is not None and issued else None
+
+    def last_called(self, service: str, day: date) -> str | None:
+        return self._last_called.get((service, day))
+
+    def waiting(self, service: str) -> list[Ticket]:
+        """The service's line in calling order (priority first, then original issue time)."""
+        return sorted((self._tickets[t] for t in self._waiting[service]), key=lambda t: t.order)
+
+    def waiting_count(self, service: str) -> int:
+        return len(self._waiting[service])
+
+    def waiting_for_counter(self, counter: str) -> int:
+        spec = self.office.counter(counter)
+        return sum(len(self._waiting[s]) for s in spec.services) if spec else 0
+
+    def ahead(self, ticket_id: str) -> int:
+        """Waiting tickets of its service that will be called before this one."""
+        ticket = self._tickets[ticket_id]
+        if ticket.state != "waiting":
+            return 0
+        key = ticket.order
+        return sum(1 for t in self._waiting[ticket.service] if self._tickets[t].order < key)
+
+    def service_open(self, service: str, now: datetime) -> bool:
+        """Whether the service takes new tickets at `now` (opening hours and admin flag)."""
+        spec = self.office.service(service)
+        if spec is None or not self._accepting[service]:
+            return False
+        clock = now.astimezone(self.office.tz).time()
+        if spec.opens is not None and clock < spec.opens:
+            return False
+        return not (spec.closes is not None and clock >= spec.closes)
+
+    def open_counters(self, service: str) -> int:
+        return sum(
+            1
+            for c in self.office.counters
+            if service in c.services and self._counters[c.id].status == "open"
+        )
+
+    def mean_duration(self, service: str, day: date) -> float | None:
+        recent = [seconds for d, seconds in self._durations[service] if d == day]
+        return sum(recent) / len(recent) if recent else None
+
+    def estimated_wait_s(self, service: str, ahead: int, now: datetime) -> int | None:
+        mean = self.mean_duration(service, self.today(now))
+        counters = self.open_counters(service)
+        if mean is None or counters == 0:
+            return None
+        return round(mean * (ahead + 1) / counters)
+
+    def snapshot(self) -> dict[str, Any]:
+        """Everything the queue holds, comparable with ==, for tests and diagnostics."""
+        return {
+            "tickets": dict(self._tickets),
+            "by_number": dict(self._by_number),
+            "waiting": {s: set(w) for s, w in self._waiting.items()},
+            "counters": dict(self._counters),
+            "accepting": dict(self._accepting),
+            "counts": dict(self._counts),
+            "last_called": dict(self._last_called),
+            "durations": {s: list(d) for s, d in self._durations.items()},
+            "calls": list(self._calls),
+            "day": self._day,
+        }
+
+    # --- deciding -----------------------------------------------------------------------
+
+    def handle(self, command: Command, now: datetime) -> list[Event]:
+        """The events `command` causes at `now`; raises `Rejected`. Changes nothing."""
+        if now.tzinfo is None:
+            raise ValueError("handle() needs an aware datetime")
+        at = now.astimezone(self.office.tz)
+        if isinstance(command, IssueTicket):
+            return [self._issue(command, at)]
+        if isinstance(command, CancelTicket):
+            return [self._cancel(command, at)]
+        if isinstance(command, CounterCommand):
+            return self._counter_command(command, at)
+        if isinstance(command, SetServiceAccepting):
+            self._service_spec(command.service)
+            if self._accepting[command.service] == command.accepting:
+                return []
+            return [ServiceStatusChanged(at, at.date(), command.service, command.accepting)]
+        if isinstance(command, ExpireOpenTickets):
+            today = at.date()
+            expiring = sorted(
+                (t for t in self._tickets.values() if not t.final and t.day < today),
+                key=lambda t: (t.day, t.issued_at, t.ticket_id),
+            )
+            return [TicketExpired(at, t.day, t.ticket_id, t.service) for t in expiring]
+        raise Rejected("bad_request", f"Perintah tidak dikenal: {type(command).__name__}.")
+
+    def _service_spec(self, service: str) -> ServiceSpec:
+        spec = self.office.service(service)
+        if spec is None:
+            raise Rejected("unknown_service", f"Layanan '{service}' tidak dikenal.")
+        return spec
+
+    def _issue(self, command: IssueTicket, at: datetime) -> TicketIssued:
+        spec = self._service_spec(command.service)
+        if not self._accepting[spec.id]:
+            raise Rejected(
+                "service_closed", f"Layanan {spec.name} sedang ditutup. Silakan hubungi petugas."
+            )
+        if not self.service_open(spec.id, at):
+            hours = f"{spec.opens or '00:00'}"[:5] + "–" + f"{spec.closes or '24:00'}"[:5]
+            raise Rejected(
+                "service_closed",
+                f"Layanan {spec.name} hanya menerima antrian pukul {hours}.",
+            )
+        day = at.date()
+        count = self.count(spec.id, day)
+        if spec.daily_quota is not None and count.issued - count.cancelled >= spec.daily_quota:
+            raise Rejected(
+                "quota_exhausted",
+                f"Kuota {spec.name} hari ini ({spec.daily_quota} antrian) sudah habis. "
+                "Silakan datang kembali besok.",
+            )
+        if (
+            command.online
+            and spec.online_quota is not None
+            and count.online_issued - count.online_cancelled >= spec.online_quota
+        ):
+            raise Rejected(
+                "quota_exhausted",
+                f"Kuota antrian online {spec.name} hari ini ({spec.online_quota}) sudah habis. "
+                "Silakan ambil antrian langsung di kantor.",
+            )
+        seq = count.issued + 1
+        number = _number(spec.prefix, seq)
+        return TicketIssued(
+            at=at,
+            day=day,
+            ticket_id=ticket_id_of(day, number),
+            service=spec.id,
+            number=number,
+            seq=seq,
+            priority=command.priority,
+            node=command.node,
+            online=command.online,
+        )
+
+    def _find_ticket(self, reference: str, at: datetime) -> Ticket:
+        """A ticket by id, or by number: today's first, else the only open one."""
+        ticket = self._tickets.get(reference)
+        if ticket is None and not TICKET_ID_PATTERN.match(reference):
+            for number in dict.fromkeys((reference, reference.upper())):
+                ticket_id = self._by_number.get((at.date(), number))
+                if ticket_id is not None:
+                    return self._tickets[ticket_id]
+            matches = [t for t in self._tickets.values() if t.number.upper() == reference.upper()]
+            open_matches = [t for t in matches if not t.final]
+            if len(open_matches) == 1:
+                return open_matches[0]
+        if ticket is None:
+            raise Rejected("unknown_ticket", f"Nomor antrian {reference} tidak ditemukan.")
+        return ticket
+
+    def _cancel(self, command: CancelTicket, at: datetime) -> TicketCancelled:
+        ticket = self._find_ticket(command.ticket_id, at)
+        if ticket.state != "waiting":
+            raise Rejected(
+                "invalid_state",
+                f"Antrian {ticket.number} tidak dapat dibatalkan: {_STATE_TEXT[ticket.state]}.",
+            )
+        return TicketCancelled(
+            at, ticket.day, ticket.ticket_id, ticket.service, command.reason, command.node
+        )
+
+    def _counter_command(self, command: CounterCommand, at: datetime) -> list[Event]:
+        spec = self.office.counter(command.counter)
+        if spec is None:
+            raise Rejected("unknown_counter", f"Loket '{command.counter}' tidak dikenal.")
+        if command.action not in COUNTER_ACTIONS:
+            raise Rejected("bad_request", f"Tindakan loket '{command.action}' tidak dikenal.")
+        state = self._counters[spec.id]
+        current = self._tickets[state.ticket] if state.ticket else None
+        action = command.action
+        if action in ("pause", "resume", "open", "close"):
+            return self._counter_status(spec, state, action, at)
+        if action in ("call_next", "call_ticket"):
+            if state.status != "open":
+                status = "istirahat" if state.status == "paused" else "tutup"
+                raise Rejected(
+                    "counter_closed",
+                    f"{spec.name} sedang {status}. Buka loket dulu untuk memanggil antrian.",
+                )
+            if action == "call_next":
+                chosen = self._next_for(spec)
+                if chosen is None:
+                    still = f" {current.number} masih di loket; tekan Selesai." if current else ""
+                    raise Rejected(
+                        "queue_empty", f"Tidak ada antrian yang menunggu di {spec.name}.{still}"
+                    )
+            else:
+                chosen = self._callable(spec, command.ticket, at)
+            events: list[Event] = []
+            if current is not None:
+                events.append(self._ticket_event(TicketFinished, current, spec, at))
+            events.append(
+                TicketCalled(at, chosen.day, chosen.ticket_id, chosen.service, spec.id,
+                             chosen.number, 0)
+            )  # fmt: skip
+            return events
+        if current is None:
+            raise Rejected("invalid_state", f"{spec.name} tidak sedang memanggil antrian.")
+        if action == "recall":
+            self._require_called(spec, current, "dipanggil ulang")
+            return [
+                TicketCalled(at, current.day, current.ticket_id, current.service, spec.id,
+                             current.number, current.recalls + 1)
+            ]  # fmt: skip
+        if action == "start":
+            self._require_called(spec, current, "dimulai")
+            return [self._ticket_event(TicketStarted, current, spec, at)]
+        if action == "skip":
+            self._require_called(spec, current, "dilewati")
+            return [self._ticket_event(TicketSkipped, current, spec, at)]
+        if action == "finish":
+            return [self._ticket_event(TicketFinished, current, spec, at)]
+        # transfer
+        if command.service is None:
+            raise Rejected("bad_request", "Pilih layanan tujuan untuk memindahkan antrian.")
+        target = self._service_spec(command.service)
+        if target.id == current.service:
+            raise Rejected(
+                "invalid_state", f"Antrian {current.number} sudah berada di layanan {target.name}."
+            )
+        return [
+            TicketTransferred(at, current.day, current.ticket_id, target.id, spec.id,
+                              current.service)
+        ]  # fmt: skip
+
+    @staticmethod
+    def _ticket_event(
+        cls: type[TicketStarted | TicketFinished | TicketSkipped],
+        ticket: Ticket,
+        spec: CounterSpec,
+        at: datetime,
+    ) -> Event:
+        return cls(at, ticket.day, ticket.ticket_id, ticket.service, spec.id)
+
+    @staticmethod
+    def _require_called(spec: CounterSpec, current: Ticket, verb: str) -> None:
+        if current.state != "called":
+            raise Rejected(
+                "invalid_state",
+                f"Antrian {current.number} di {spec.name} sedang dilayani, tidak dapat {verb}.",
+            )
+
+    def _counter_status(
+        self, spec: CounterSpec, state: CounterState, action: str, at: datetime
+    ) -> list[Event]:
+        target = {"pause": "paused", "resume": "open", "open": "open", "close": "closed"}[action]
+        if state.status == target:
+            return []
+        if action == "pause" and state.status == "closed":
+            raise Rejected("invalid_state", f"{spec.name} sedang tutup, tidak dapat istirahat.")
+        if action == "resume" and state.status == "closed":
+            raise Rejected("invalid_state", f"{spec.name} sedang tutup. Gunakan Buka Loket.")
+        if action == "close" and state.ticket is not None:
+            number = self._tickets[state.ticket].number
+            raise Rejected(
+                "invalid_state",
+                f"{spec.name} sedang memanggil {number}. Selesaikan atau lewati dulu.",
+            )
+        return [CounterStatusChanged(at, at.date(), spec.id, target)]
+
+    def _next_for(self, spec: CounterSpec) -> Ticket | None:
+        priority = [
+            self._tickets[t]
+            for s in spec.services
+            for t in self._waiting[s]
+            if self._tickets[t].priority
+        ]
+        if priority:
+            return min(priority, key=lambda t: t.order)
+        for service in spec.services:
+            if self._waiting[service]:
+                return min(
+                    (self._tickets[t] for t in self._waiting[service]), key=lambda t: t.order
+                )
+        return None
+
+    def _callable(self, spec: CounterSpec, reference: str | None, at: datetime) -> Ticket:
+        if not reference:
+            raise Rejected("bad_request", "Sebutkan nomor antrian yang akan dipanggil.")
+        ticket = self._find_ticket(reference, at)
+        if ticket.state != "waiting":
+            raise Rejected(
+                "invalid_state",
+                f"Antrian {ticket.number} tidak dapat dipanggil: {_STATE_TEXT[ticket.state]}.",
+            )
+        if ticket.service not in spec.services:
+            name = self._service_spec(ticket.service).name
+            raise Rejected(
+                "invalid_state",
+                f"Antrian {ticket.number} ({name}) tidak dilayani di {spec.name}.",
+            )
+        return ticket
+
+    # --- recording ----------------------------------------------------------------------
+
+    def apply(self, event: Event) -> None:
+        """Record an event that `handle` returned (or the log holds). The only mutation."""
+        if self._day is None or event.day > self._day:
+            self._forget_before(event.day)
+        if isinstance(event, TicketIssued):
+            ticket = Ticket(
+                ticket_id=event.ticket_id,
+                day=event.day,
+                number=event.number,
+                seq=event.seq,
+                service=event.service,
+                origin_service=event.service,
+                priority=event.priority,
+                node=event.node,
+                online=event.online,
+                issued_at=event.at,
+                queued_at=event.at,
+            )
+            self._tickets[ticket.ticket_id] = ticket
+            self._by_number[(event.day, event.number)] = event.ticket_id
+            self._waiting[event.service].add(event.ticket_id)
+            key = (event.service, event.day)
+            count = self._counts.get(key, DayCount())
+            self._counts[key] = replace(
+                count,
+                issued=max(count.issued, event.seq),
+                online_issued=count.online_issued + event.online,
+            )
+        elif isinstance(event, TicketCalled):
+            ticket = self._tickets[event.ticket_id]
+            if event.recall:
+                self._tickets[ticket.ticket_id] = _evolve(ticket, recalls=event.recall)
+            else:
+                self._waiting[ticket.service].discard(ticket.ticket_id)
+                self._tickets[ticket.ticket_id] = _evolve(
+                    ticket, state="called", counter=event.counter, called_at=event.at, recalls=0
+                )
+                self._counters[event.counter] = replace(
+                    self._counters[event.counter], ticket=ticket.ticket_id
+                )
+                self._last_called[(ticket.service, ticket.day)] = ticket.number
+            self._calls.append(event)
+        elif isinstance(event, TicketStarted):
+            ticket = self._tickets[event.ticket_id]
+            self._tickets[ticket.ticket_id] = _evolve(ticket, state="serving", started_at=event.at)
+        elif isinstance(event, TicketFinished):
+            ticket = self._tickets[event.ticket_id]
+            # Only the current day's tickets feed the estimate (a ticket left over from
+            # yesterday would push one of today's durations out of the window).
+            if ticket.called_at is not None and ticket.day == self._day:
+                seconds = (event.at - ticket.called_at).total_seconds()
+                self._durations[ticket.service].append((ticket.day, seconds))
+            self._finalise(ticket, "done", event.at)
+        elif isinstance(event, TicketSkipped):
+            self._finalise(self._tickets[event.ticket_id], "skipped", event.at)
+        elif isinstance(event, TicketTransferred):
+            ticket = self._tickets[event.ticket_id]
+            self._free_counter(ticket)
+            self._waiting[event.service].add(ticket.ticket_id)
+            self._tickets[ticket.ticket_id] = _evolve(
+                ticket,
+                state="waiting",
+                service=event.service,
+                queued_at=event.at,
+                called_at=None,
+                started_at=None,
+                recalls=0,
+            )
+        elif isinstance(event, TicketCancelled):
+            ticket = self._tickets[event.ticket_id]
+            key = (ticket.origin_service, ticket.day)
+            count = self._counts.get(key, DayCount())
+            self._counts[key] = replace(
+                count,
+                cancelled=count.cancelled + 1,
+                online_cancelled=count.online_cancelled + ticket.online,
+            )
+            self._finalise(ticket, "cancelled", event.at)
+        elif isinstance(event, TicketExpired):
+            self._finalise(self._tickets[event.ticket_id], "expired", event.at)
+        elif isinstance(event, CounterStatusChanged):
+            self._counters[event.counter] = replace(
+                self._counters[event.counter], status=event.status
+            )
+        elif isinstance(event, ServiceStatusChanged):
+            self._accepting[event.service] = event.accepting
+        else:  # pragma: no cover - the Event union is closed
+            raise TypeError(f"not an event: {event!r}")
+
+    def restore_calls(self, calls: Iterable[TicketCalled]) -> None:
+        """Set the recent-call list from the log (oldest first), for a hub that restarts.
+
+        The store replays only the tickets that still matter today, but the displays'
+        "recent calls" may reach back to yesterday; the store passes the log's latest calls.
+        """
+        self._calls.clear()
+        self._calls.extend(calls)
+
+    def _finalise(self, ticket: Ticket, state: TicketState, at: datetime) -> None:
+        self._free_counter(ticket)
+        self._waiting[ticket.service].discard(ticket.ticket_id)
+        self._tickets[ticket.ticket_id] = _evolve(ticket, state=state, finished_at=at)
+
+    def _free_counter(self, ticket: Ticket) -> None:
+        if ticket.counter is not None and ticket.state in ("called", "serving"):
+            counter = self._counters[ticket.counter]
+            if counter.ticket == ticket.ticket_id:
+                self._counters[ticket.counter] = replace(counter, ticket=None)
+
+    def _forget_before(self, day: date) -> None:
+        self._day = day
+        for ticket in [t for t in self._tickets.values() if t.final and t.day < day]:
+            del self._tickets[ticket.ticket_id]
+            del self._by_number[(ticket.day, ticket.number)]
+        for key in [k for k in self._counts if k[1] < day]:
+            del self._counts[key]
+        for key in [k for k in self._last_called if k[1] < day]:
+            del self._last_called[key]
+        for durations in self._durations.values():
+            durations.clear()
+
+
+_STATE_TEXT: dict[str, str] = {
+    "waiting": "masih menunggu",
+    "called": "sedang dipanggil",
+    "serving": "sedang dilayani",
+    "done": "sudah selesai dilayani",
+    "skipped": "sudah dilewati",
+    "cancelled": "sudah dibatalkan",
+    "expired": "sudah kedaluwarsa",
+}

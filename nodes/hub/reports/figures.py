@@ -1,0 +1,606 @@
+"""Report figures from the hub's event log: pure, no I/O, no clock.
+
+Theory of operation: `compute()` reads the event rows once, in log order (the store's
+`seq`), keeping a small record per ticket and a timeline per counter and day, then turns
+them into frozen dataclasses that every renderer (HTML, XLSX, PDF, CSV) draws from. A row is
+the `events` table's columns `(kind, at, day, ticket_id, service, counter, data)` with `at`
+an ISO 8601 time with offset, `day` a local date `YYYY-MM-DD` and `data` a JSON object (or a
+dict already decoded).
+
+Definitions (docs/reports.md explains them to the head of office):
+
+- Waiting time of a ticket in a service: from the ticket's FIRST issue (`ticket_issued`) to
+  its first call in that service. A transferred ticket keeps its place in the new queue by
+  its original issue time, so its wait in the new service also counts from that first issue
+  and ends at its next call after the transfer; it is one wait sample for the old service
+  and one for the new. Wall-clock time: a wait across the lunch break includes the break.
+  Every called ticket counts, also one that then turns out a no-show (the queue made it
+  wait). Recalls do not end or restart a wait.
+- Service duration: from the call that led to the finish (the ticket's first call in that
+  service; a recall does not restart it) to `ticket_finished`, wall-clock.
+- A ticket's outcome is its last final event: served (finished), no-show (skipped),
+  cancelled or expired; a skipped ticket called again is no longer a no-show. Outcomes are
+  counted in the service the ticket was in at that moment. "Transferred" counts transfers
+  out of a service ("transferred in" the other side); a transfer is not an outcome.
+- Counter time from `counter_status` events: "open" time is the time in status open,
+  "paused" the time in status paused; time open therefore already excludes breaks. Before
+  its first status event of the day a counter that calls a ticket is open from that call.
+  A status still open or paused at the end of the day lasts until the counter's last event
+  that day. A counter with no status event at all is open from its first call to its last
+  ticket event (finish, no-show or transfer).
+- Busy time: the service durations of tickets finished at the counter, counted only inside
+  its open time (a service that runs across a pause is busy before and after the pause, not
+  during it). Utilisation = busy time / time open, so it never exceeds 100 %.
+- Percentiles (median and P90) interpolate linearly between the two nearest ranks, the
+  method of Excel's PERCENTILE.INC and numpy's default: for sorted values x[0..n-1] the
+  p-quantile is at position p*(n-1). So an officer can check the XLSX with a formula.
+- Per hour: tickets issued by the hour of issue, tickets served by the hour of finish,
+  average wait of the tickets issued in that hour. The busiest hour is the hour with most
+  tickets issued (the earliest one on a tie), summed over the days of the period.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from bisect import bisect_right
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any, Final
+
+from common.bahasa import Lang, hour_range
+from nodes.hub.reports.labels import text
+
+#: The default target: a citizen should be called within 15 minutes.
+DEFAULT_TARGET_WAIT_S: Final = 15 * 60
+
+#: One row of the `events` table: (kind, at, day, ticket_id, service, counter, data).
+EventRow = tuple[str, str, str, str | None, str | None, str | None, "str | Mapping[str, Any]"]
+
+
+@dataclass(frozen=True)
+class OfficeInfo:
+    """What the report needs to know of the office: names in config order."""
+
+    name: str
+    services: tuple[tuple[str, str], ...] = ()  # (id, name)
+    counters: tuple[tuple[str, str], ...] = ()  # (id, name)
+    office_id: str = "kantor"
+    timezone: str = "Asia/Jakarta"
+
+
+@dataclass(frozen=True)
+class WaitStats:
+    """Waiting times in seconds; None where there is no sample."""
+
+    count: int
+    average_s: float | None
+    median_s: float | None
+    p90_s: float | None
+    max_s: float | None
+    over_target: int  # samples strictly longer than the target
+    over_target_share: float | None  # over_target / count
+
+
+@dataclass(frozen=True)
+class DurationStats:
+    count: int
+    average_s: float | None
+    median_s: float | None
+
+
+@dataclass(frozen=True)
+class ServiceFigures:
+    service: str  # "" for the all-services total
+    name: str
+    issued: int
+    served: int
+    no_show: int
+    cancelled: int
+    expired: int
+    transferred_out: int
+    transferred_in: int
+    still_open: int  # neither served, no-show, cancelled nor expired (yet)
+    wait: WaitStats
+    duration: DurationStats
+
+
+@dataclass(frozen=True)
+class CounterFigures:
+    counter: str
+    name: str
+    served: int
+    duration: DurationStats
+    open_s: float
+    paused_s: float
+    busy_s: float
+    utilisation: float | None  # busy_s / open_s; None when never open
+
+
+@dataclass(frozen=True)
+class HourFigures:
+    hour: int  # 8 is 08.00-09.00 local time
+    issued: int
+    served: int
+    average_wait_s: float | None
+
+
+@dataclass(frozen=True)
+class PeakHour:
+    hour: int
+    issued: int
+
+    def phrase(self, lang: Lang = "id") -> str:
+        """ "Jam tersibuk: 08.00–09.00, 132 tiket"."""
+        return text("peak_phrase", lang, hours=hour_range(self.hour, lang), count=self.issued)
+
+
+@dataclass(frozen=True)
+class DayFigures:
+    day: date
+    issued: int
+    served: int
+    no_show: int
+    cancelled: int
+    expired: int
+    transferred: int
+    wait: WaitStats
+    peak: PeakHour | None
+
+
+@dataclass(frozen=True)
+class HeatMap:
+    """Tickets issued per day (rows) and hour (columns)."""
+
+    days: tuple[date, ...]
+    hours: tuple[int, ...]
+    issued: tuple[tuple[int, ...], ...]
+
+    @property
+    def maximum(self) -> int:
+        return max((n for row in self.issued for n in row), default=0)
+
+
+@dataclass(frozen=True)
+class Report:
+    office: OfficeInfo
+    first_day: date
+    last_day: date
+    target_wait_s: float
+    total: ServiceFigures
+    services: tuple[ServiceFigures, ...]
+    counters: tuple[CounterFigures, ...]
+    hours: tuple[HourFigures, ...]
+    days: tuple[DayFigures, ...]
+    heat: HeatMap
+    peak: PeakHour | None
+
+    @property
+    def single_day(self) -> bool:
+        return self.first_day == self.last_day
+
+    @property
+    def empty(self) -> bool:
+        return self.total.issued == 0 and not any(c.open_s or c.paused_s for c in self.counters)
+
+    def peak_phrase(self, lang: Lang = "id") -> str:
+        return self.peak.phrase(lang) if self.peak else text("peak_none", lang)
+
+
+# --- statistics ----------------------------------------------------------------------------
+
+
+def percentile(values: Sequence[float], p: float) -> float | None:
+    """Linear interpolation between closest ranks (PERCENTILE.INC); values must be sorted."""
+    if not values:
+        return None
+    if not 0.0 <= p <= 1.0:
+        raise ValueError(f"percentile p must be within 0..1, not {p}")
+    position = p * (len(values) - 1)
+    low = math.floor(position)
+    high = min(low + 1, len(values) - 1)
+    return values[low] + (values[high] - values[low]) * (position - low)
+
+
+def wait_stats(samples: Iterable[float], target_s: float) -> WaitStats:
+    values = sorted(samples)
+    if not values:
+        return WaitStats(0, None, None, None, None, 0, None)
+    over = len(values) - bisect_right(values, target_s)
+    return WaitStats(
+        count=len(values),
+        average_s=sum(values) / len(values),
+        median_s=percentile(values, 0.5),
+        p90_s=percentile(values, 0.9),
+        max_s=values[-1],
+        over_target=over,
+        over_target_share=over / len(values),
+    )
+
+
+def duration_stats(samples: Iterable[float]) -> DurationStats:
+    values = sorted(samples)
+    if not values:
+        return DurationStats(0, None, None)
+    return DurationStats(len(values), sum(values) / len(values), percentile(values, 0.5))
+
+
+# --- the pass over the log -----------------------------------------------------------------
+
+_OUTCOMES: Final = {
+    "ticket_finished": "served",
+    "ticket_skipped": "no_show",
+    "ticket_cancelled": "cancelled",
+    "ticket_expired": "expired",
+}
+
+
+#: Kinds no figure needs: skipped before their time is even parsed.
+UNUSED_KINDS: Final = frozenset({"ticket_started", "service_status"})
+#: The only kinds whose `data` a figure reads; a reader may leave the others' data empty.
+DATA_KINDS: Final = frozenset({"counter_status", "ticket_transferred"})
+
+
+class _Ticket:
+    """What the pass remembers of one ticket."""
+
+    __slots__ = (
+        "call_at",
+        "called",
+        "day",
+        "first_service",
+        "issue_hour",
+        "issued_at",
+        "outcome",
+        "service",
+    )
+
+    def __init__(self, day: date, issued_at: float, issue_hour: int, service: str) -> None:
+        self.day = day
+        self.issued_at = issued_at
+        self.issue_hour = issue_hour
+        self.first_service = service
+        self.service = service  # the service it waits for now (changes on transfer)
+        self.called = False  # has it been called in its current service?
+        self.call_at: float | None = None  # the call that a finish would end
+        self.outcome: tuple[str, str] | None = None  # (outcome, service)
+
+
+#: A span of time as POSIX seconds: floats compare and subtract far faster than aware
+#: datetimes, which matters for a month of rows.
+Span = tuple[float, float]
+
+
+class _CounterDay:
+    """One counter on one day: status changes and the ticket activity around them."""
+
+    __slots__ = ("busy", "changes", "first_call", "last_event", "last_ticket_event")
+
+    def __init__(self) -> None:
+        self.changes: list[tuple[float, str]] = []
+        self.first_call: float | None = None
+        self.last_ticket_event: float | None = None
+        self.last_event: float | None = None
+        self.busy: list[Span] = []
+
+    def intervals(self) -> tuple[list[Span], list[Span]]:
+        """(open intervals, paused intervals) by the definitions in the module docstring."""
+        if not self.changes:
+            if self.first_call is None or self.last_ticket_event is None:
+                return [], []
+            return [(self.first_call, self.last_ticket_event)], []
+        changes = sorted(self.changes, key=lambda change: change[0])
+        if self.first_call is not None and self.first_call < changes[0][0]:
+            changes.insert(0, (self.first_call, "open"))
+        end = self.last_event or changes[-1][0]
+        spans: dict[str, list[Span]] = {"open": [], "paused": []}
+        for (start, status), (stop, _) in zip(changes, [*changes[1:], (end, "")], strict=True):
+            if status in spans and stop > start:
+                spans[status].append((start, stop))
+        return spans["open"], spans["paused"]
+
+
+def _seconds(intervals: Iterable[Span]) -> float:
+    return sum(stop - start for start, stop in intervals)
+
+
+def _overlap(span: Span, intervals: Iterable[Span]) -> float:
+    start, stop = span
+    total = 0.0
+    for low, high in intervals:
+        if high > start and low < stop:
+            total += min(stop, high) - max(start, low)
+    return total
+
+
+def _peak(issued_by_hour: Mapping[int, int]) -> PeakHour | None:
+    best: PeakHour | None = None
+    for hour in sorted(issued_by_hour):
+        count = issued_by_hour[hour]
+        if count and (best is None or count > best.issued):
+            best = PeakHour(hour, count)
+    return best
+
+
+def _ordered(configured: Sequence[tuple[str, str]], seen: Iterable[str]) -> list[tuple[str, str]]:
+    """Configured ids in config order, then ids only the log knows (sorted, named by id)."""
+    known = {key for key, _ in configured}
+    return [*configured, *((key, key) for key in sorted(set(seen) - known))]
+
+
+def compute(
+    rows: Iterable[EventRow],
+    office: OfficeInfo,
+    first_day: date,
+    last_day: date | None = None,
+    target_wait_s: float = DEFAULT_TARGET_WAIT_S,
+) -> Report:
+    """The figures of the days `first_day`..`last_day` (inclusive) from rows in log order.
+
+    Rows of other days are ignored, so a caller may pass a wider slice of the log.
+    """
+    last_day = last_day or first_day
+    first_text, last_text = first_day.isoformat(), last_day.isoformat()
+    day_cache: dict[str, date] = {}
+    tickets: dict[str, _Ticket] = {}
+    counters: dict[tuple[date, str], _CounterDay] = {}
+    # samples: (service, day, issue hour, seconds)
+    waits: list[tuple[str, date, int, float]] = []
+    durations: list[tuple[str, str, float]] = []  # (service, counter, seconds)
+    served_at: list[tuple[date, int]] = []  # (day, finish hour) of each finish
+    transfers: list[tuple[date, str, str]] = []  # (day, from service, to service)
+
+    for kind, at_text, day_text, ticket_id, service, counter, data in rows:
+        if kind in UNUSED_KINDS or not first_text <= day_text <= last_text:
+            continue
+        day = day_cache.get(day_text)
+        if day is None:
+            day = day_cache[day_text] = date.fromisoformat(day_text)
+        moment = datetime.fromisoformat(at_text)
+        at = moment.timestamp()
+        timeline: _CounterDay | None = None
+        if counter:
+            timeline = counters.get((day, counter))
+            if timeline is None:
+                timeline = counters[(day, counter)] = _CounterDay()
+            if timeline.last_event is None or at > timeline.last_event:
+                timeline.last_event = at
+
+        if kind == "counter_status":
+            if timeline is not None:
+                timeline.changes.append((at, str(_data(data).get("status", ""))))
+            continue
+        if timeline is not None:
+            timeline.last_ticket_event = at
+        if kind == "ticket_issued":
+            if ticket_id and ticket_id not in tickets:
+                tickets[ticket_id] = _Ticket(day, at, moment.hour, service or "")
+            continue
+        ticket = tickets.get(ticket_id or "")
+        if ticket is None:  # its issue lies outside the period or the log: nothing to measure
+            continue
+        if kind == "ticket_called":
+            # A call of a ticket already called in its current service is a recall (the
+            # core's `recall` count says the same): it neither ends the wait nor restarts
+            # the service. Deciding it here spares decoding the JSON of every call.
+            if ticket.call_at is None:
+                ticket.call_at = at
+            if not ticket.called:
+                ticket.called = True
+                seconds = at - ticket.issued_at
+                waits.append((ticket.service, ticket.day, ticket.issue_hour, seconds))
+            if ticket.outcome is not None and ticket.outcome[0] == "no_show":
+                ticket.outcome = None  # a no-show called again is back in the queue
+            if timeline is not None and timeline.first_call is None:
+                timeline.first_call = at
+        elif kind == "ticket_transferred":
+            old = str(_data(data).get("from_service") or ticket.service)
+            transfers.append((ticket.day, old, service or ""))
+            ticket.service = service or ticket.service
+            ticket.called = False
+            ticket.call_at = None
+        elif kind in _OUTCOMES:
+            ticket.outcome = (_OUTCOMES[kind], service or ticket.service)
+            if kind == "ticket_finished" and ticket.call_at is not None:
+                seconds = at - ticket.call_at
+                durations.append((service or ticket.service, counter or "", seconds))
+                served_at.append((ticket.day, moment.hour))
+                if timeline is not None:
+                    timeline.busy.append((ticket.call_at, at))
+            ticket.call_at = None
+
+    return _assemble(
+        office,
+        first_day,
+        last_day,
+        target_wait_s,
+        tickets,
+        counters,
+        waits,
+        durations,
+        served_at,
+        transfers,
+    )
+
+
+def _data(data: str | Mapping[str, Any]) -> Mapping[str, Any]:
+    if isinstance(data, str):
+        try:
+            decoded = json.loads(data) if data else {}
+        except ValueError:
+            return {}
+        return decoded if isinstance(decoded, dict) else {}
+    return data
+
+
+def _assemble(
+    office: OfficeInfo,
+    first_day: date,
+    last_day: date,
+    target_s: float,
+    tickets: Mapping[str, _Ticket],
+    counters: Mapping[tuple[date, str], _CounterDay],
+    waits: Sequence[tuple[str, date, int, float]],
+    durations: Sequence[tuple[str, str, float]],
+    served_at: Sequence[tuple[date, int]],
+    transfers: Sequence[tuple[date, str, str]],
+) -> Report:
+    issued: dict[str, int] = defaultdict(int)
+    outcomes: dict[tuple[str, str], int] = defaultdict(int)  # (outcome, service)
+    still_open: dict[str, int] = defaultdict(int)
+    day_issued: dict[date, int] = defaultdict(int)
+    day_outcomes: dict[tuple[str, date], int] = defaultdict(int)
+    day_hour_issued: dict[date, dict[int, int]] = defaultdict(lambda: defaultdict(int))
+    for ticket in tickets.values():
+        issued[ticket.first_service] += 1
+        day_issued[ticket.day] += 1
+        day_hour_issued[ticket.day][ticket.issue_hour] += 1
+        if ticket.outcome is None:
+            still_open[ticket.service] += 1
+        else:
+            outcomes[ticket.outcome] += 1
+            day_outcomes[(ticket.outcome[0], ticket.day)] += 1
+    moved_out: dict[str, int] = defaultdict(int)
+    moved_in: dict[str, int] = defaultdict(int)
+    day_transfers: dict[date, int] = defaultdict(int)
+    for day, old, new in transfers:
+        moved_out[old] += 1
+        moved_in[new] += 1
+        day_transfers[day] += 1
+
+    # Samples grouped once, so that no table below rescans every sample per row.
+    waits_by_service: dict[str, list[float]] = defaultdict(list)
+    waits_by_day: dict[date, list[float]] = defaultdict(list)
+    waits_by_hour: dict[int, list[float]] = defaultdict(list)
+    for service_id, day, hour, seconds in waits:
+        waits_by_service[service_id].append(seconds)
+        waits_by_day[day].append(seconds)
+        waits_by_hour[hour].append(seconds)
+    durations_by_service: dict[str, list[float]] = defaultdict(list)
+    durations_by_counter: dict[str, list[float]] = defaultdict(list)
+    for service_id, counter_id, seconds in durations:
+        durations_by_service[service_id].append(seconds)
+        durations_by_counter[counter_id].append(seconds)
+    timelines_by_counter: dict[str, list[_CounterDay]] = defaultdict(list)
+    for (_, counter_id), timeline in counters.items():
+        timelines_by_counter[counter_id].append(timeline)
+
+    def service_figures(service: str, name: str, keys: set[str]) -> ServiceFigures:
+        def tally(counts: Mapping[str, int]) -> int:
+            return sum(counts.get(key, 0) for key in keys)
+
+        def outcome(kind: str) -> int:
+            return sum(outcomes.get((kind, key), 0) for key in keys)
+
+        return ServiceFigures(
+            service=service,
+            name=name,
+            issued=tally(issued),
+            served=outcome("served"),
+            no_show=outcome("no_show"),
+            cancelled=outcome("cancelled"),
+            expired=outcome("expired"),
+            transferred_out=tally(moved_out),
+            transferred_in=tally(moved_in),
+            still_open=tally(still_open),
+            wait=wait_stats((v for key in keys for v in waits_by_service.get(key, ())), target_s),
+            duration=duration_stats(v for key in keys for v in durations_by_service.get(key, ())),
+        )
+
+    seen_services = (
+        set(issued)
+        | {service for _, service in outcomes}
+        | set(still_open)
+        | set(moved_in)
+        | set(moved_out)
+        | set(waits_by_service)
+        | set(durations_by_service)
+    ) - {""}
+    service_list = _ordered(office.services, seen_services)
+    services = tuple(service_figures(key, name, {key}) for key, name in service_list)
+    everything = {key for key, _ in service_list} | set(issued) | {d[0] for d in durations}
+    total = service_figures("", "", everything)
+
+    counter_ids = {key for _, key in counters} | {d[1] for d in durations if d[1]}
+    counter_rows = []
+    for key, name in _ordered(office.counters, counter_ids):
+        open_s = paused_s = busy_s = 0.0
+        for timeline in timelines_by_counter.get(key, ()):
+            open_spans, paused_spans = timeline.intervals()
+            open_s += _seconds(open_spans)
+            paused_s += _seconds(paused_spans)
+            busy_s += sum(_overlap(span, open_spans) for span in timeline.busy)
+        served = durations_by_counter.get(key, [])
+        counter_rows.append(
+            CounterFigures(
+                counter=key,
+                name=name,
+                served=len(served),
+                duration=duration_stats(served),
+                open_s=open_s,
+                paused_s=paused_s,
+                busy_s=busy_s,
+                utilisation=busy_s / open_s if open_s else None,
+            )
+        )
+
+    hour_issued: dict[int, int] = defaultdict(int)
+    for by_hour in day_hour_issued.values():
+        for hour, count in by_hour.items():
+            hour_issued[hour] += count
+    hour_served: dict[int, int] = defaultdict(int)
+    for _, hour in served_at:
+        hour_served[hour] += 1
+    hour_waits = waits_by_hour
+    active = set(hour_issued) | set(hour_served)
+    hour_span = tuple(range(min(active), max(active) + 1)) if active else ()
+    hours = tuple(
+        HourFigures(
+            hour=hour,
+            issued=hour_issued.get(hour, 0),
+            served=hour_served.get(hour, 0),
+            average_wait_s=(
+                sum(hour_waits[hour]) / len(hour_waits[hour]) if hour_waits.get(hour) else None
+            ),
+        )
+        for hour in hour_span
+    )
+
+    day_list = sorted(set(day_issued) | {day for day, _ in counters})
+    days = tuple(
+        DayFigures(
+            day=day,
+            issued=day_issued.get(day, 0),
+            served=day_outcomes.get(("served", day), 0),
+            no_show=day_outcomes.get(("no_show", day), 0),
+            cancelled=day_outcomes.get(("cancelled", day), 0),
+            expired=day_outcomes.get(("expired", day), 0),
+            transferred=day_transfers.get(day, 0),
+            wait=wait_stats(waits_by_day.get(day, ()), target_s),
+            peak=_peak(day_hour_issued.get(day, {})),
+        )
+        for day in day_list
+    )
+    heat = HeatMap(
+        days=tuple(day_list),
+        hours=hour_span,
+        issued=tuple(
+            tuple(day_hour_issued.get(day, {}).get(hour, 0) for hour in hour_span)
+            for day in day_list
+        ),
+    )
+    return Report(
+        office=office,
+        first_day=first_day,
+        last_day=last_day,
+        target_wait_s=target_s,
+        total=total,
+        services=services,
+        counters=tuple(counter_rows),
+        hours=hours,
+        days=days,
+        heat=heat,
+        peak=_peak(hour_issued),
+    )

@@ -1,0 +1,203 @@
+"""The report as a printable A4 PDF (fpdf2): office header, headline, charts, tables.
+
+Charts are the same SVG as the HTML page, drawn by fpdf2's SVG support. Text uses DejaVu
+Sans when the system has it (Raspberry Pi OS and Debian ship it in fonts-dejavu-core) so
+every Indonesian character prints; without it the PDF falls back to the built-in Helvetica
+and replaces the few characters outside Latin-1 (the en dash becomes "-").
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+import re
+from datetime import datetime
+from pathlib import Path
+from typing import Final
+
+from fpdf import FPDF
+
+from common.bahasa import Lang, long_datetime
+from nodes.hub.reports.charts import report_charts
+from nodes.hub.reports.figures import Report
+from nodes.hub.reports.html import headline, period_text
+from nodes.hub.reports.labels import text
+from nodes.hub.reports.tables import Table, cell_text, report_tables
+
+# fontTools logs every glyph subset at INFO: dozens of lines per PDF in the hub's journal.
+logging.getLogger("fontTools").setLevel(logging.WARNING)
+
+FONT_DIRS: Final = (
+    Path("/usr/share/fonts/truetype/dejavu"),
+    Path("/usr/share/fonts/dejavu"),
+)
+PAGE_WIDTH_MM: Final = 210.0
+MARGIN_MM: Final = 12.0
+CONTENT_MM: Final = PAGE_WIDTH_MM - 2 * MARGIN_MM
+_SVG_SIZE: Final = re.compile(r'width="(\d+)" height="(\d+)"')
+_SVG_TITLE: Final = re.compile(r"<title>.*?</title>", re.DOTALL)
+
+
+def find_font() -> tuple[Path, Path] | None:
+    """(regular, bold) DejaVu Sans files, or None where the system has none."""
+    for folder in FONT_DIRS:
+        regular, bold = folder / "DejaVuSans.ttf", folder / "DejaVuSans-Bold.ttf"
+        if regular.is_file() and bold.is_file():
+            return regular, bold
+    return None
+
+
+class ReportPDF(FPDF):
+    """A4 portrait with the office name and page number in the footer."""
+
+    def __init__(self, office: str, footer: str, lang: Lang) -> None:
+        super().__init__(orientation="P", unit="mm", format="A4")
+        self.office = office
+        self.footer_text = footer
+        self.lang = lang
+        self.set_margins(MARGIN_MM, MARGIN_MM, MARGIN_MM)
+        self.set_auto_page_break(auto=True, margin=16)
+        fonts = find_font()
+        if fonts:
+            self.add_font("DejaVu", "", str(fonts[0]))
+            self.add_font("DejaVu", "B", str(fonts[1]))
+            self.family_name = "DejaVu"
+            self.unicode = True
+        else:
+            self.family_name = "helvetica"
+            self.unicode = False
+
+    def say(self, value: str) -> str:
+        """Text this PDF's font can print."""
+        if self.unicode:
+            return value
+        value = value.replace("–", "-").replace("—", "-").replace("·", "-")
+        return value.encode("latin-1", "replace").decode("latin-1")
+
+    def footer(self) -> None:
+        self.set_y(-12)
+        self.set_font(self.family_name, "", 8)
+        self.set_text_color(100)
+        page = "Halaman" if self.lang == "id" else "Page"
+        self.cell(0, 5, self.say(f"{self.office} · {self.footer_text}"), align="L")
+        self.set_x(MARGIN_MM)
+        self.cell(0, 5, f"{page} {self.page_no()}/{{nb}}", align="R")
+        self.set_text_color(0)
+
+
+def _chart(pdf: ReportPDF, svg: str) -> None:
+    match = _SVG_SIZE.search(svg)
+    width, height = (int(match.group(1)), int(match.group(2))) if match else (640, 240)
+    h = CONTENT_MM * height / width
+    if pdf.get_y() + h > pdf.page_break_trigger:
+        pdf.add_page()
+    svg = _SVG_TITLE.sub("", svg)  # fpdf2 warns about <title>, which only screen readers need
+    pdf.image(io.BytesIO(svg.encode("utf-8")), x=MARGIN_MM, y=pdf.get_y(), w=CONTENT_MM, h=h)
+    pdf.set_y(pdf.get_y() + h + 3)
+
+
+def _widths(pdf: ReportPDF, table: Table, lang: Lang, size: float) -> list[float]:
+    """Column widths that never break a heading word, stretched to the page width."""
+    pdf.set_font(pdf.family_name, "B", size)
+    widths = [
+        max(pdf.get_string_width(pdf.say(word)) for word in column.label.split()) + 3.0
+        for column in table.columns
+    ]
+    pdf.set_font(pdf.family_name, "", size)
+    for j, column in enumerate(table.columns):
+        values = (pdf.say(cell_text(row[j], column.kind, lang)) for row in table.rows)
+        widths[j] = max(widths[j], *(pdf.get_string_width(v) + 3.0 for v in values), 10.0)
+    spare = (CONTENT_MM - sum(widths)) / len(widths)
+    if spare >= 0:
+        return [w + spare for w in widths]
+    return [w * CONTENT_MM / sum(widths) for w in widths]
+
+
+def _heading(pdf: ReportPDF, table: Table, widths: list[float], size: float) -> None:
+    """The header row: labels wrapped on word boundaries, shaded, all cells one height."""
+    line_h = size * 0.3528 * 1.35  # points to mm, with some leading
+    pdf.set_font(pdf.family_name, "B", size)
+    labels = [pdf.say(c.label) for c in table.columns]
+    lines: list[list[str]] = [
+        list(pdf.multi_cell(w - 1.6, line_h, label, dry_run=True, output="LINES"))  # type: ignore[arg-type]
+        for w, label in zip(widths, labels, strict=True)
+    ]
+    height = max(len(cell) for cell in lines) * line_h + 1.6
+    x, y = pdf.get_x(), pdf.get_y()
+    pdf.set_fill_color(238, 243, 247)
+    for w, column, cell in zip(widths, table.columns, lines, strict=True):
+        pdf.rect(x, y, w, height, style="DF")
+        top = y + height - 0.8 - len(cell) * line_h  # labels sit on the row's bottom line
+        for k, text_line in enumerate(cell):
+            pdf.set_xy(x + 0.8, top + k * line_h)
+            align = "L" if column.kind in ("text", "date") else "R"
+            pdf.cell(w - 1.6, line_h, text_line, align=align)
+        x += w
+    pdf.set_xy(MARGIN_MM, y + height)
+    pdf.set_font(pdf.family_name, "", size)
+
+
+def _table(pdf: ReportPDF, table: Table, lang: Lang) -> None:
+    """A table drawn with plain cells: fpdf2's `table()` wraps every cell and is ~10x
+    slower, which a month's report (hundreds of cells) would feel."""
+    if pdf.get_y() + 30 > pdf.page_break_trigger:  # keep a title with its first rows
+        pdf.add_page()
+    pdf.set_font(pdf.family_name, "B", 11)
+    pdf.cell(0, 7, pdf.say(table.title), new_x="LMARGIN", new_y="NEXT")
+    size = 8 if len(table.columns) <= 9 else 7
+    widths = _widths(pdf, table, lang, size)
+    aligns = ["L" if c.kind in ("text", "date") else "R" for c in table.columns]
+    row_h = size * 0.3528 * 1.7
+    _heading(pdf, table, widths, size)
+    for i, row in enumerate(table.rows):
+        if pdf.get_y() + row_h > pdf.page_break_trigger:
+            pdf.add_page()
+            _heading(pdf, table, widths, size)
+        bold = table.key in ("services", "service_times") and i == len(table.rows) - 1
+        pdf.set_font(pdf.family_name, "B" if bold else "", size)
+        for value, column, w, align in zip(row, table.columns, widths, aligns, strict=True):
+            pdf.cell(w, row_h, pdf.say(cell_text(value, column.kind, lang)), border=1, align=align)
+        pdf.ln(row_h)
+    pdf.ln(4)
+
+
+def render_pdf(report: Report, lang: Lang = "id", generated: datetime | None = None) -> bytes:
+    title = text("report_title", lang)
+    pdf = ReportPDF(report.office.name, f"{title} · {period_text(report, lang)}", lang)
+    pdf.set_title(f"{title} – {report.office.name}")
+    pdf.set_author("Antrian")
+    pdf.set_creation_date(generated or datetime(2000, 1, 1))  # reproducible bytes by default
+    pdf.add_page()
+    # The office header: name, report kind, period, a rule.
+    pdf.set_font(pdf.family_name, "B", 16)
+    pdf.cell(0, 8, pdf.say(report.office.name), new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font(pdf.family_name, "B", 12)
+    kind = text("daily" if report.single_day else "range", lang)
+    pdf.cell(0, 6, pdf.say(f"{title} · {kind}"), new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font(pdf.family_name, "", 10)
+    pdf.cell(0, 5, pdf.say(period_text(report, lang)), new_x="LMARGIN", new_y="NEXT")
+    if generated:
+        stamp = f"{text('generated', lang)}: {long_datetime(generated, lang)}"
+        pdf.cell(0, 5, pdf.say(stamp), new_x="LMARGIN", new_y="NEXT")
+    pdf.set_draw_color(31, 95, 139)
+    pdf.set_line_width(0.8)
+    pdf.line(MARGIN_MM, pdf.get_y() + 1, PAGE_WIDTH_MM - MARGIN_MM, pdf.get_y() + 1)
+    pdf.set_line_width(0.2)
+    pdf.set_draw_color(0)
+    pdf.ln(4)
+    pdf.set_font(pdf.family_name, "", 11)
+    pdf.multi_cell(0, 6, pdf.say(headline(report, lang)), new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font(pdf.family_name, "B", 11)
+    pdf.multi_cell(0, 6, pdf.say(report.peak_phrase(lang)), new_x="LMARGIN", new_y="NEXT")
+    if report.total.issued == 0:
+        pdf.set_font(pdf.family_name, "", 11)
+        pdf.multi_cell(0, 6, pdf.say(text("no_tickets", lang)), new_x="LMARGIN", new_y="NEXT")
+    pdf.ln(2)
+    for svg in report_charts(report, lang, font=pdf.family_name):
+        _chart(pdf, svg)
+    for table in report_tables(report, lang):
+        if table.key != "heat_map":  # printed as the chart above; a 13-column grid adds nothing
+            _table(pdf, table, lang)
+    pdf.set_font(pdf.family_name, "", 8)
+    pdf.multi_cell(0, 4, pdf.say(text("notes", lang)), new_x="LMARGIN", new_y="NEXT")
+    return bytes(pdf.output())

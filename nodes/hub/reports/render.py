@@ -1,0 +1,83 @@
+"""One entry to every format, and the daily archive the hub writes after closing time.
+
+Renderers are imported only when asked for, so producing a CSV never loads the PDF or
+workbook libraries.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable
+from datetime import date, datetime
+from pathlib import Path
+from typing import Final, Literal
+
+from common.bahasa import Lang
+from nodes.hub.office import Office
+from nodes.hub.reports.figures import DEFAULT_TARGET_WAIT_S, OfficeInfo, Report
+from nodes.hub.reports.source import build_report
+
+Format = Literal["html", "xlsx", "pdf", "csv"]
+FORMATS: Final[tuple[Format, ...]] = ("html", "xlsx", "pdf", "csv")
+MEDIA_TYPES: Final[dict[str, str]] = {
+    "html": "text/html; charset=utf-8",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "pdf": "application/pdf",
+    "csv": "text/csv; charset=utf-8",
+}
+
+
+def render(report: Report, fmt: str, lang: Lang = "id", generated: datetime | None = None) -> bytes:
+    """The report as the bytes of a file in `fmt`; ValueError for an unknown format."""
+    if fmt == "html":
+        from nodes.hub.reports.html import render_html
+
+        return render_html(report, lang, generated).encode("utf-8")
+    if fmt == "xlsx":
+        from nodes.hub.reports.xlsx import render_xlsx
+
+        return render_xlsx(report, lang, generated)
+    if fmt == "pdf":
+        from nodes.hub.reports.pdf import render_pdf
+
+        return render_pdf(report, lang, generated)
+    if fmt == "csv":
+        from nodes.hub.reports.csv import render_csv_bytes
+
+        return render_csv_bytes(report, lang)
+    raise ValueError(f"unknown report format {fmt!r} (one of {', '.join(FORMATS)})")
+
+
+def write_file(path: Path, content: bytes) -> None:
+    """Write whole or not at all: a half-written report is never left in the archive."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_name(f".{path.name}.partial")
+    partial.write_bytes(content)
+    os.replace(partial, path)
+
+
+def archive_name(day: date, fmt: str) -> str:
+    return f"laporan-{day.isoformat()}.{fmt}"
+
+
+def write_daily_archive(
+    db_path: str | Path,
+    office: Office | OfficeInfo,
+    day: date,
+    folder: str | Path,
+    *,
+    formats: Iterable[str] = FORMATS,
+    lang: Lang = "id",
+    target_wait_s: float = DEFAULT_TARGET_WAIT_S,
+    generated: datetime | None = None,
+) -> list[Path]:
+    """Write the day's report into `folder` as laporan-YYYY-MM-DD.{html,xlsx,pdf,csv};
+    returns the paths written. Reads the database read-only; raises OSError/sqlite3.Error
+    for the caller to log. Writing the same day again replaces the files."""
+    report = build_report(db_path, office, day, day, target_wait_s)
+    written = []
+    for fmt in formats:
+        path = Path(folder) / archive_name(day, fmt)
+        write_file(path, render(report, fmt, lang, generated))
+        written.append(path)
+    return written

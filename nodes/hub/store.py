@@ -1,0 +1,386 @@
+"""The hub's durable memory: an SQLite event log, the `tickets` table derived from it, and
+the idempotency record (node + transaction -> the answer given).
+
+A ticket exists once its event is committed: `commit` writes the events, the projection
+and the answer in ONE SQLite transaction, in WAL mode with synchronous=FULL, so when it
+returns the ticket survives a power cut, and a crash in the middle leaves nothing
+half-written. The daemon answers the kiosk only after `commit` returns.
+
+On start, `load` rebuilds the in-memory `Queue` by replaying only what today needs (today's
+events, the histories of tickets still open from earlier days, each counter's and
+service's latest status), found through indexes, so a year of history loads as fast as a
+day.
+
+Schema (other parts read it; see the team brief):
+    events(seq, at, day, kind, ticket_id, service, counter, data JSON)
+    tickets(ticket_id PK, day, number, service, priority, state, issued_at, first_issued_at,
+            called_at, finished_at, counter, node, online)
+        issued_at = when it joined its current service's line (issue or last transfer),
+        first_issued_at = its original issue time (its place in line),
+        called_at = first call in the current service, finished_at = reached a final state.
+    transactions(node, transaction_id, verb, response JSON, at unix seconds)
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+import time
+from collections.abc import Iterator
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any, NamedTuple
+
+from nodes.hub.office import Office
+from nodes.hub.queue import RECENT_CALLS as _RECENT_CALLS
+from nodes.hub.queue import (
+    Event,
+    Queue,
+    TicketCalled,
+    TicketCancelled,
+    TicketExpired,
+    TicketFinished,
+    TicketIssued,
+    TicketSkipped,
+    TicketStarted,
+    TicketTransferred,
+    from_row,
+    to_row,
+)
+
+SCHEMA_VERSION = 1
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS events (
+    seq INTEGER PRIMARY KEY,
+    at TEXT NOT NULL,
+    day TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    ticket_id TEXT,
+    service TEXT,
+    counter TEXT,
+    data TEXT NOT NULL DEFAULT '{}'
+);
+CREATE INDEX IF NOT EXISTS events_day ON events(day);
+CREATE INDEX IF NOT EXISTS events_ticket ON events(ticket_id);
+-- the latest status of each counter / service without scanning the log
+CREATE INDEX IF NOT EXISTS events_counter_status ON events(counter) WHERE kind = 'counter_status';
+CREATE INDEX IF NOT EXISTS events_service_status ON events(service) WHERE kind = 'service_status';
+CREATE TABLE IF NOT EXISTS tickets (
+    ticket_id TEXT PRIMARY KEY,
+    day TEXT NOT NULL,
+    number TEXT NOT NULL,
+    service TEXT NOT NULL,
+    priority INTEGER NOT NULL,
+    state TEXT NOT NULL,
+    issued_at TEXT NOT NULL,
+    first_issued_at TEXT NOT NULL,
+    called_at TEXT,
+    finished_at TEXT,
+    counter TEXT,
+    node TEXT,
+    online INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX IF NOT EXISTS tickets_day ON tickets(day);
+CREATE INDEX IF NOT EXISTS tickets_open ON tickets(day)
+    WHERE state IN ('waiting', 'called', 'serving');
+CREATE TABLE IF NOT EXISTS transactions (
+    node TEXT NOT NULL,
+    transaction_id TEXT NOT NULL,
+    verb TEXT,
+    response TEXT NOT NULL,
+    at REAL NOT NULL,
+    PRIMARY KEY (node, transaction_id)
+);
+CREATE INDEX IF NOT EXISTS transactions_at ON transactions(at);
+"""
+
+_EVENT_COLUMNS = "seq, at, day, kind, ticket_id, service, counter, data"
+_FINAL_STATE = {
+    TicketFinished: "done",
+    TicketSkipped: "skipped",
+    TicketCancelled: "cancelled",
+    TicketExpired: "expired",
+}
+
+
+class StoredEvent(NamedTuple):
+    """A row of the `events` table, `data` decoded."""
+
+    seq: int
+    at: str
+    day: str
+    kind: str
+    ticket_id: str | None
+    service: str | None
+    counter: str | None
+    data: dict[str, Any]
+
+    @property
+    def event(self) -> Event:
+        return from_row(
+            self.kind, self.at, self.day, self.ticket_id, self.service, self.counter, self.data
+        )
+
+
+def _stored(row: tuple[Any, ...]) -> StoredEvent:
+    seq, at, day, kind, ticket_id, service, counter, data = row
+    return StoredEvent(seq, at, day, kind, ticket_id, service, counter, json.loads(data))
+
+
+class Store:
+    """The hub's SQLite database. Safe to call from several threads (one lock)."""
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        # isolation_level=None: we issue BEGIN/COMMIT ourselves, so one commit() is exactly
+        # one SQLite transaction.
+        self._db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+        self._lock = threading.Lock()
+        self._db.execute("PRAGMA journal_mode=WAL")
+        # FULL: the WAL is fsynced at every commit, so a committed ticket survives power loss.
+        self._db.execute("PRAGMA synchronous=FULL")
+        self._db.execute("PRAGMA foreign_keys=ON")
+        self._db.execute("PRAGMA busy_timeout=5000")
+        with self._lock:
+            self._db.execute("BEGIN IMMEDIATE")
+            for statement in _SCHEMA.split(";"):
+                if statement.strip():
+                    self._db.execute(statement)
+            self._db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
+            self._db.execute("COMMIT")
+
+    # --- writing ------------------------------------------------------------------------
+
+    def commit(
+        self,
+        events: list[Event],
+        *,
+        node: str | None = None,
+        transaction: str | None = None,
+        verb: str | None = None,
+        response: dict[str, Any] | None = None,
+        at: datetime | None = None,
+    ) -> None:
+        """Append `events`, update the projection and remember the answer to
+        (node, transaction), all or nothing; durable when it returns.
+
+        Raises sqlite3.IntegrityError (and writes nothing) if the events contradict the
+        log (a ticket issued twice) or the transaction was already recorded: look it up
+        first with `lookup`. `at` (default: the wall clock) dates the idempotency record
+        for `prune_transactions`.
+        """
+        with self._lock:
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                for event in events:
+                    self._append(event)
+                if node is not None and transaction is not None and response is not None:
+                    self._remember(node, transaction, verb, response, at)
+                self._db.execute("COMMIT")
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+
+    def record_response(
+        self,
+        node: str,
+        transaction: str,
+        verb: str | None,
+        response: dict[str, Any],
+        at: datetime | None = None,
+    ) -> None:
+        """Remember an answer that changed nothing (an error), so a retry gets it again."""
+        self.commit([], node=node, transaction=transaction, verb=verb, response=response, at=at)
+
+    def _remember(
+        self,
+        node: str,
+        transaction: str,
+        verb: str | None,
+        response: dict[str, Any],
+        at: datetime | None,
+    ) -> None:
+        stamp = at.timestamp() if at is not None else time.time()
+        self._db.execute(
+            "INSERT INTO transactions (node, transaction_id, verb, response, at)"
+            " VALUES (?, ?, ?, ?, ?)",
+            (node, transaction, verb, json.dumps(response, ensure_ascii=False), stamp),
+        )
+
+    def _append(self, event: Event) -> None:
+        row = to_row(event)
+        self._db.execute(
+            "INSERT INTO events (at, day, kind, ticket_id, service, counter, data)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (row.at, row.day, row.kind, row.ticket_id, row.service, row.counter, row.data_json),
+        )
+        if isinstance(event, TicketIssued):
+            self._db.execute(
+                "INSERT INTO tickets (ticket_id, day, number, service, priority, state,"
+                " issued_at, first_issued_at, node, online)"
+                " VALUES (?, ?, ?, ?, ?, 'waiting', ?, ?, ?, ?)",
+                (
+                    event.ticket_id,
+                    row.day,
+                    event.number,
+                    event.service,
+                    int(event.priority),
+                    row.at,
+                    row.at,
+                    event.node,
+                    int(event.online),
+                ),
+            )
+        elif isinstance(event, TicketCalled):
+            if event.recall == 0:
+                self._update(
+                    event.ticket_id, state="called", called_at=row.at, counter=event.counter
+                )
+        elif isinstance(event, TicketStarted):
+            self._update(event.ticket_id, state="serving", counter=event.counter)
+        elif isinstance(event, TicketTransferred):
+            self._update(
+                event.ticket_id,
+                state="waiting",
+                service=event.service,
+                issued_at=row.at,
+                called_at=None,
+                counter=None,
+            )
+        elif isinstance(event, TicketFinished | TicketSkipped | TicketCancelled | TicketExpired):
+            self._update(event.ticket_id, state=_FINAL_STATE[type(event)], finished_at=row.at)
+
+    def _update(self, ticket_id: str, **columns: Any) -> None:
+        assignments = ", ".join(f"{name} = ?" for name in columns)
+        cursor = self._db.execute(
+            f"UPDATE tickets SET {assignments} WHERE ticket_id = ?",
+            (*columns.values(), ticket_id),
+        )
+        if cursor.rowcount != 1:
+            raise sqlite3.IntegrityError(f"event for unknown ticket {ticket_id}")
+
+    # --- reading ------------------------------------------------------------------------
+
+    def lookup(self, node: str, transaction: str) -> dict[str, Any] | None:
+        """The answer given earlier to the same node and transaction, if any."""
+        with self._lock:
+            row = self._db.execute(
+                "SELECT response FROM transactions WHERE node = ? AND transaction_id = ?",
+                (node, transaction),
+            ).fetchone()
+        return None if row is None else dict(json.loads(row[0]))
+
+    def load(self, office: Office, now: datetime) -> Queue:
+        """The queue as it stands at `now`, rebuilt from the log.
+
+        Replays, in log order: each counter's and service's latest status, the complete
+        history of every ticket still open from an earlier day, and all of today's events;
+        then the log's latest calls for the displays' "recent calls".
+        """
+        today = now.astimezone(office.tz).date().isoformat()
+        with self._lock:
+            seqs: set[int] = set()
+            for counter in office.counters:
+                seqs.update(
+                    r[0]
+                    for r in self._db.execute(
+                        "SELECT max(seq) FROM events WHERE kind = 'counter_status' AND counter = ? AND 0",
+                        (counter.id,),
+                    )
+                    if r[0] is not None
+                )
+            for service in office.services:
+                seqs.update(
+                    r[0]
+                    for r in self._db.execute(
+                        "SELECT max(seq) FROM events WHERE kind = 'service_status' AND service = ?",
+                        (service.id,),
+                    )
+                    if r[0] is not None
+                )
+            rows: dict[int, tuple[Any, ...]] = {}
+            for row in self._db.execute(
+                f"SELECT {_EVENT_COLUMNS} FROM events WHERE seq IN ({','.join('?' * len(seqs))})",
+                tuple(seqs),
+            ):
+                rows[row[0]] = row
+            for row in self._db.execute(
+                f"SELECT {_EVENT_COLUMNS} FROM events WHERE ticket_id IN"
+                " (SELECT ticket_id FROM tickets WHERE day < ?"
+                "  AND state IN ('waiting', 'called', 'serving'))",
+                (today,),
+            ):
+                rows[row[0]] = row
+            for row in self._db.execute(
+                f"SELECT {_EVENT_COLUMNS} FROM events WHERE day = ?", (today,)
+            ):
+                rows[row[0]] = row
+            # `+kind`: walk the log backwards by seq instead of using an index on kind.
+            calls = self._db.execute(
+                f"SELECT {_EVENT_COLUMNS} FROM events WHERE +kind = 'ticket_called'"
+                " ORDER BY seq DESC LIMIT ?",
+                (_RECENT_CALLS,),
+            ).fetchall()
+        queue = Queue(office)
+        known_counters = {c.id for c in office.counters}
+        known_services = {s.id for s in office.services}
+        for seq in sorted(rows):
+            stored = _stored(rows[seq])
+            # A counter or service removed from the config since: its history stays in
+            # the log for reports, but the live queue no longer has it.
+            if stored.counter is not None and stored.counter not in known_counters:
+                continue
+            if stored.service is not None and stored.service not in known_services:
+                continue
+            queue.apply(stored.event)
+        recent = [_stored(r).event for r in reversed(calls)]
+        queue.restore_calls(e for e in recent if isinstance(e, TicketCalled))
+        return queue
+
+    def events(
+        self, since_day: date | None = None, until_day: date | None = None
+    ) -> Iterator[StoredEvent]:
+        """Log rows in order, optionally only the days from `since_day` to `until_day`
+        (both included), for reports."""
+        where, params = [], []
+        if since_day is not None:
+            where.append("day >= ?")
+            params.append(since_day.isoformat())
+        if until_day is not None:
+            where.append("day <= ?")
+            params.append(until_day.isoformat())
+        sql = f"SELECT {_EVENT_COLUMNS} FROM events"
+        if where:
+            sql += " WHERE " + " AND ".join(where)
+        sql += " ORDER BY seq"
+        # Its own connection: a report may read a year of rows while the hub keeps writing
+        # (WAL lets readers and the writer proceed together).
+        reader = sqlite3.connect(self.path)
+        try:
+            for row in reader.execute(sql, params):
+                yield _stored(row)
+        finally:
+            reader.close()
+
+    def open_ticket_count(self) -> int:
+        with self._lock:
+            row = self._db.execute(
+                "SELECT count(*) FROM tickets WHERE state IN ('waiting', 'called', 'serving')"
+            ).fetchone()
+        return int(row[0])
+
+    def prune_transactions(self, before: datetime) -> int:
+        """Forget idempotency records older than `before` (keep at least 2 days); returns
+        how many were removed."""
+        with self._lock:
+            cursor = self._db.execute(
+                "DELETE FROM transactions WHERE at < ?", (before.timestamp(),)
+            )
+        return cursor.rowcount
+
+    def close(self) -> None:
+        with self._lock:
+            self._db.close()

@@ -1,0 +1,106 @@
+"""The web node's configuration: `[office]` `[node]` `[broker]` `[web]` `[[web.users]]` `[hub]`.
+
+[web]
+host = "0.0.0.0"
+port = 8080
+secret_key = "a long random string"      # signs session cookies and CSRF tokens
+base_url = "http://antrian.local:8080"   # what QR codes point at
+online_requires = "none"                 # "none" | "phone" | "nik"
+rate_limit_per_minute = 6                # ticket requests per client address
+near_alert_ahead = 3                     # "giliran Anda sudah dekat" at this many ahead
+secure_cookies = false                   # true behind HTTPS
+[[web.users]]
+name = "camat"
+role = "admin"                           # "admin" | "supervisor"
+password_hash = "$argon2id$..."          # antrian web --hash-password
+[hub]
+database = "/var/lib/antrian/antrian.db" # opened read-only
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+from common import config
+from common.config import NodeIdentity
+
+OnlineRequires = Literal["none", "phone", "nik"]
+Role = Literal["admin", "supervisor"]
+ROLES: tuple[Role, ...] = ("admin", "supervisor")
+MIN_SECRET_LENGTH = 16
+
+
+@dataclass(frozen=True)
+class User:
+    name: str
+    role: Role
+    password_hash: str
+
+
+@dataclass(frozen=True)
+class WebConfig:
+    identity: NodeIdentity
+    database: Path
+    host: str = "127.0.0.1"
+    port: int = 8080
+    secret_key: str = "x" * MIN_SECRET_LENGTH
+    base_url: str = "http://127.0.0.1:8080"
+    online_requires: OnlineRequires = "none"
+    rate_limit_per_minute: int = 6
+    near_alert_ahead: int = 3
+    secure_cookies: bool = False
+    #: Failed sign-ins before a name or address is locked, and for how long.
+    sign_in_attempts: int = 10
+    sign_in_lock_s: int = 900
+    users: tuple[User, ...] = field(default_factory=tuple)
+
+    def user(self, name: str) -> User | None:
+        return next((u for u in self.users if u.name == name), None)
+
+
+def load(path: str | Path) -> WebConfig:
+    """Read and validate the web node's file; `ConfigError` names file, key and problem."""
+    root = config.load(path)
+    identity = config.read_identity(root)
+    web = root.table("web", required=True)
+    secret = web.str("secret_key")
+    if len(secret) < MIN_SECRET_LENGTH:
+        raise web.error("secret_key", f"must be at least {MIN_SECRET_LENGTH} characters")
+    port = web.int("port", 8080, min=1, max=65535)
+    host = web.str("host", "127.0.0.1")
+    hub = root.table("hub", required=True)
+    users: list[User] = []
+    for table in web.tables("users"):
+        name = table.id("name")
+        role = table.choice("role", ROLES, "supervisor")
+        password_hash = table.str("password_hash")
+        if not password_hash.startswith("$argon2"):
+            raise table.error(
+                "password_hash", "must be an argon2 hash (antrian web --hash-password)"
+            )
+        table.finish()
+        if any(u.name == name for u in users):
+            raise table.error("name", f"user {name!r} appears twice")
+        users.append(User(name, role, password_hash))
+    result = WebConfig(
+        identity=identity,
+        host=host,
+        port=port,
+        secret_key=secret,
+        base_url=web.str("base_url", f"http://{host}:{port}").rstrip("/"),
+        online_requires=web.choice("online_requires", ("none", "phone", "nik"), "none"),
+        rate_limit_per_minute=web.int("rate_limit_per_minute", 6, min=1, max=10_000),
+        near_alert_ahead=web.int("near_alert_ahead", 3, min=0, max=100),
+        secure_cookies=web.bool("secure_cookies", False),
+        sign_in_attempts=web.int("sign_in_attempts", 10, min=1, max=1000),
+        sign_in_lock_s=web.int("sign_in_lock_s", 900, min=1),
+        users=tuple(users),
+        database=Path(hub.str("database")),
+    )
+    web.finish()
+    hub.finish()
+    root.ignore("office", "node", "broker", "log")
+    root.finish()
+    return result

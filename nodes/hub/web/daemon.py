@@ -1,0 +1,143 @@
+"""`antrian web --config FILE`: the web front end as a node of role `web`.
+
+Wiring only: config -> broker link -> live feed + ticket desk -> Starlette app -> uvicorn.
+`antrian web --hash-password` prints an argon2 hash for `[[web.users]] password_hash`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import getpass
+import logging
+import sys
+import time
+
+import uvicorn
+
+from common import config as common_config
+from common.log import setup_logging
+from common.mqtt import BrokerLink
+from common.systemd import Watchdog, notify, notify_ready
+from common.wire import Topics
+from nodes.hub.web import accounts
+from nodes.hub.web.app import WebState, create_app
+from nodes.hub.web.config import WebConfig, load
+from nodes.hub.web.ledger import EventLog
+from nodes.hub.web.live import LiveModel
+from nodes.hub.web.office import OfficeFeed, TicketDesk
+from nodes.hub.web.reports import ReportShelf
+
+log = logging.getLogger(__name__)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="antrian web", description="Run the web front end (online queue, dashboard)."
+    )
+    parser.add_argument("--config", help="the web node's TOML file")
+    parser.add_argument(
+        "--hash-password",
+        action="store_true",
+        help="read a password (twice) and print its hash for [[web.users]] password_hash",
+    )
+    return parser
+
+
+def hash_password_prompt() -> int:
+    if sys.stdin.isatty():
+        first = getpass.getpass("Password: ")
+        if first != getpass.getpass("Again: "):
+            print("the passwords differ", file=sys.stderr)
+            return 1
+    else:
+        first = sys.stdin.readline().rstrip("\n")
+    if len(first) < 8:
+        print("use at least 8 characters", file=sys.stderr)
+        return 1
+    print(accounts.hash_password(first))
+    return 0
+
+
+def build(config: WebConfig) -> tuple[WebState, BrokerLink]:
+    """Everything but the HTTP server: the parts a test or a benchmark can also start."""
+    identity = config.identity
+    link = BrokerLink(identity.broker, Topics(identity.office_id), identity.node_id, role="web")
+    feed = OfficeFeed(LiveModel(), link, EventLog(config.database), identity.tz)
+    state = WebState(
+        config=config,
+        feed=feed,
+        desk=TicketDesk(link),
+        reports=ReportShelf(config.database, identity.office_id, identity.timezone),
+    )
+    return state, link
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    if args.hash_password:
+        return hash_password_prompt()
+    if not args.config:
+        build_parser().print_usage(sys.stderr)
+        return 2
+    try:
+        config = load(args.config)
+    except common_config.ConfigError as exc:
+        setup_logging()
+        log.error("configuration error: %s", exc)
+        return 2
+    setup_logging(config.identity.log_level)
+    if not config.users:
+        log.warning("no [[web.users]] configured: the dashboard cannot be signed in to")
+    state, link = build(config)
+    state.feed.start()
+    if not link.start(wait=5.0):
+        log.warning(
+            "broker %s:%s not reachable yet; serving and retrying",
+            config.identity.broker.host,
+            config.identity.broker.port,
+        )
+    server = uvicorn.Server(
+        uvicorn.Config(
+            create_app(state),
+            host=config.host,
+            port=config.port,
+            log_level="warning",
+            access_log=False,
+            proxy_headers=False,  # the client address is the rate-limit key: never trust headers
+            timeout_graceful_shutdown=2,
+        )
+    )
+    heartbeat = [time.monotonic()]
+    # Healthy while the event loop keeps beating: a wedged loop serves nobody.
+    watchdog = Watchdog(lambda: time.monotonic() - heartbeat[0] < 30)
+    watchdog.start()
+    try:
+        asyncio.run(_serve(server, config, heartbeat))
+    finally:
+        notify("STOPPING=1")
+        watchdog.stop()
+        state.feed.stop()
+        link.stop()
+        state.feed.events.close()
+        log.info("web front end stopped")
+    return 0
+
+
+async def _serve(server: uvicorn.Server, config: WebConfig, heartbeat: list[float]) -> None:
+    async def beat() -> None:
+        while True:
+            heartbeat[0] = time.monotonic()
+            await asyncio.sleep(1.0)
+
+    beating = asyncio.create_task(beat())
+    task = asyncio.create_task(server.serve())
+    while not server.started and not task.done():
+        await asyncio.sleep(0.05)
+    if server.started:
+        log.info(
+            "serving on http://%s:%d (node %s)", config.host, config.port, config.identity.node_id
+        )
+        notify_ready("serving")
+    await task
+    beating.cancel()

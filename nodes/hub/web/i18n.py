@@ -1,0 +1,222 @@
+"""The web pages' words: Indonesian first, English second. Keys are English snake_case.
+
+A missing English entry falls back to the Indonesian one, so a page never shows a key.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+from common.bahasa import LANGS, Lang
+from common.wire import ERROR_MESSAGES
+
+LANG_COOKIE: Final = "bahasa"
+
+TEXT: Final[dict[str, dict[str, str]]] = {
+    "id": {
+        "title": "Antrian",
+        "board": "Papan Antrian",
+        "take": "Ambil Antrian",
+        "dashboard": "Dasbor",
+        "service": "Layanan",
+        "waiting": "Menunggu",
+        "last_called": "Terakhir dipanggil",
+        "estimate": "Perkiraan tunggu",
+        "closed": "Tutup",
+        "open": "Buka",
+        "recent_calls": "Panggilan terakhir",
+        "counter": "Loket",
+        "number": "Nomor",
+        "no_calls": "Belum ada panggilan.",
+        "choose_service": "Pilih layanan",
+        "take_button": "Ambil nomor",
+        "phone": "Nomor HP",
+        "nik": "NIK (16 angka)",
+        "phone_hint": "Hanya disimpan sebagai sandi acak, untuk membatasi satu antrian per orang.",
+        "your_ticket": "Tiket Anda",
+        "ahead": "Antrian di depan Anda",
+        "state_waiting": "Menunggu",
+        "state_called": "Dipanggil! Silakan menuju",
+        "state_serving": "Sedang dilayani di",
+        "state_done": "Selesai dilayani. Terima kasih.",
+        "state_skipped": "Dilewati (tidak hadir saat dipanggil).",
+        "state_cancelled": "Dibatalkan.",
+        "state_expired": "Kedaluwarsa (hari layanan sudah berakhir).",
+        "near": "Giliran Anda sudah dekat! Mohon bersiap di ruang tunggu.",
+        "cancel": "Batalkan antrian",
+        "cancel_confirm": "Yakin membatalkan nomor ini?",
+        "notify": "Beri tahu saya saat giliran dekat",
+        "soon": "sebentar lagi",
+        "issued_at": "Diambil",
+        "keep_page": "Simpan halaman ini atau pindai kode QR untuk memantau antrian.",
+        "live_off": "Pembaruan otomatis terputus; halaman dimuat ulang berkala.",
+        "not_found": "Nomor antrian tidak ditemukan.",
+        "sign_in": "Masuk",
+        "sign_out": "Keluar",
+        "user": "Nama pengguna",
+        "password": "Kata sandi",
+        "bad_sign_in": "Nama pengguna atau kata sandi salah.",
+        "locked": "Terlalu banyak percobaan gagal. Silakan coba lagi nanti.",
+        "nodes": "Perangkat",
+        "node": "Perangkat",
+        "role": "Peran",
+        "online": "Daring",
+        "offline": "Luring",
+        "last_seen": "Terakhir terlihat",
+        "version": "Versi",
+        "health": "Kondisi",
+        "counters": "Loket",
+        "status": "Status",
+        "current": "Nomor sekarang",
+        "queues": "Antrian per layanan",
+        "longest_wait": "Tunggu terlama",
+        "reports": "Laporan",
+        "day": "Tanggal",
+        "show": "Tampilkan",
+        "reports_missing": "Modul laporan belum tersedia di perangkat ini.",
+        "accepting": "Menerima tiket",
+        "close_service": "Tutup layanan",
+        "open_service": "Buka layanan",
+        "err_csrf": "Formulir kedaluwarsa atau tidak sah. Muat ulang halaman dan coba lagi.",
+        "err_rate": "Terlalu banyak permintaan dari perangkat Anda. Silakan tunggu satu menit.",
+        "err_active": "Anda sudah memiliki antrian aktif.",
+        "err_holder_active": "Nomor HP/NIK ini sudah memiliki antrian aktif hari ini.",
+        "err_phone": "Nomor HP tidak valid. Contoh: 0812 3456 7890.",
+        "err_nik": "NIK harus 16 angka.",
+        "err_service": "Layanan tidak dikenal.",
+        "err_closed": "Layanan ini sedang tutup untuk antrian baru.",
+        "err_cancel": "Antrian ini tidak dapat dibatalkan dari perangkat ini.",
+        "err_forbidden": "Silakan masuk terlebih dahulu.",
+        "err_role": "Akun Anda tidak memiliki hak untuk tindakan ini.",
+        "cancelled_ok": "Antrian Anda telah dibatalkan.",
+        "back": "Kembali",
+        "language": "English",
+        "min": "menit",
+        "updated": "Diperbarui",
+        "counter_open": "Buka",
+        "err_day": "Tanggal tidak valid (contoh: 2026-11-28).",
+        "reports_no_data": "Basis data hub belum ada; laporan belum dapat dibuat.",
+        "download": "Unduh",
+        "counter_paused": "Istirahat",
+        "counter_closed": "Tutup",
+    },
+    "en": {
+        "title": "Queue",
+        "board": "Queue Board",
+        "take": "Take a Number",
+        "dashboard": "Dashboard",
+        "service": "Service",
+        "waiting": "Waiting",
+        "last_called": "Last called",
+        "estimate": "Estimated wait",
+        "closed": "Closed",
+        "open": "Open",
+        "recent_calls": "Recent calls",
+        "counter": "Counter",
+        "number": "Number",
+        "no_calls": "No calls yet.",
+        "choose_service": "Choose a service",
+        "take_button": "Take a number",
+        "phone": "Mobile number",
+        "nik": "NIK (16 digits)",
+        "phone_hint": "Kept only as a scrambled code, to allow one ticket per person.",
+        "your_ticket": "Your ticket",
+        "ahead": "Tickets ahead of you",
+        "state_waiting": "Waiting",
+        "state_called": "Called! Please go to",
+        "state_serving": "Being served at",
+        "state_done": "Served. Thank you.",
+        "state_skipped": "Skipped (not present when called).",
+        "state_cancelled": "Cancelled.",
+        "state_expired": "Expired (the service day has ended).",
+        "near": "Your turn is near! Please be ready in the waiting room.",
+        "cancel": "Cancel my ticket",
+        "cancel_confirm": "Cancel this number?",
+        "notify": "Notify me when my turn is near",
+        "soon": "any moment",
+        "issued_at": "Taken",
+        "keep_page": "Keep this page or scan the QR code to follow the queue.",
+        "live_off": "Live updates lost; the page reloads periodically.",
+        "not_found": "Ticket not found.",
+        "sign_in": "Sign in",
+        "sign_out": "Sign out",
+        "user": "User name",
+        "password": "Password",
+        "bad_sign_in": "Wrong user name or password.",
+        "locked": "Too many failed attempts. Please try again later.",
+        "nodes": "Devices",
+        "node": "Device",
+        "role": "Role",
+        "online": "Online",
+        "offline": "Offline",
+        "last_seen": "Last seen",
+        "version": "Version",
+        "health": "Health",
+        "counters": "Counters",
+        "status": "Status",
+        "current": "Current number",
+        "queues": "Queues per service",
+        "longest_wait": "Longest wait",
+        "reports": "Reports",
+        "day": "Date",
+        "show": "Show",
+        "reports_missing": "The reports module is not available on this device.",
+        "accepting": "Accepting tickets",
+        "close_service": "Close service",
+        "open_service": "Open service",
+        "err_csrf": "This form expired or is not valid. Please reload the page and try again.",
+        "err_rate": "Too many requests from your device. Please wait a minute.",
+        "err_active": "You already have an active ticket.",
+        "err_holder_active": "This mobile number/NIK already has an active ticket today.",
+        "err_phone": "Not a valid mobile number. Example: 0812 3456 7890.",
+        "err_nik": "A NIK has 16 digits.",
+        "err_service": "Unknown service.",
+        "err_closed": "This service is closed for new tickets.",
+        "err_cancel": "This ticket cannot be cancelled from this device.",
+        "err_forbidden": "Please sign in first.",
+        "err_role": "Your account may not do this.",
+        "cancelled_ok": "Your ticket has been cancelled.",
+        "back": "Back",
+        "language": "Bahasa Indonesia",
+        "min": "min",
+        "updated": "Updated",
+        "counter_open": "Open",
+        "err_day": "Not a valid date (e.g. 2026-11-28).",
+        "reports_no_data": "The hub's database is missing; no report yet.",
+        "download": "Download",
+        "counter_paused": "Paused",
+        "counter_closed": "Closed",
+    },
+}
+
+#: English for the hub's error codes (the hub's own message is Indonesian).
+HUB_ERRORS_EN: Final = {
+    "quota_exhausted": "Today's quota for this service is used up.",
+    "service_closed": "This service is closed now.",
+    "unknown_service": "Unknown service.",
+    "timeout": "The queue server did not answer. Please try again.",
+    "forbidden": "This device may not do that.",
+    "invalid_state": "This cannot be done now.",
+    "unknown_ticket": "Ticket not found.",
+}
+
+
+def pick(query: str | None, cookie: str | None) -> Lang:
+    """The page language: `?lang=` wins, then the cookie, then Indonesian."""
+    for candidate in (query, cookie):
+        if candidate in LANGS:
+            return candidate  # type: ignore[return-value]
+    return "id"
+
+
+def words(lang: Lang) -> dict[str, str]:
+    if lang == "id":
+        return TEXT["id"]
+    return {**TEXT["id"], **TEXT[lang]}
+
+
+def hub_error(lang: Lang, code: str | None, message: str | None) -> str:
+    """A hub error as the citizen reads it: the hub's Indonesian text, or our English."""
+    if lang == "en" and code in HUB_ERRORS_EN:
+        return HUB_ERRORS_EN[code]
+    return message or ERROR_MESSAGES.get(code or "", ERROR_MESSAGES["internal_error"])

@@ -1,0 +1,444 @@
+"""The web node's picture of the office, rebuilt from what the hub publishes. Pure.
+
+Theory of operation: the hub owns the queue; this module only mirrors it. Two sources
+feed it, and neither needs I/O here:
+
+- the retained MQTT state (`config`, `state/queue`, `state/counter/{id}`, `state/calls`,
+  `node/{id}/status`) and the `event/call` stream, applied with `apply_*` as they arrive;
+- the rows of the hub's event log for one day (`events` table), folded with
+  `apply_events` into a `TicketRecord` per ticket. The log is the only place that says
+  where one particular ticket stands, so a ticket's live position ("3 ahead of you") is
+  computed from it, the same way the hub orders its queue: priority first, then by the
+  original issue order (a transferred ticket keeps its place).
+
+Every change bumps `version`; the live pages send an update when it moves. Views are
+plain dicts, ready for JSON (server-sent events) and templates alike. Times come in as
+arguments (`now`), never from a clock of our own.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Final
+
+from common.wire import ID_PATTERN, TICKET_ID_PATTERN, iso, parse_iso
+
+#: Ticket states as the event log tells them; the first three are still "in the queue".
+ACTIVE_STATES: Final = ("waiting", "called", "serving")
+FINAL_STATES: Final = ("done", "skipped", "cancelled", "expired")
+#: How an event kind moves a ticket (transfer and issue are handled on their own).
+_STATE_OF_KIND: Final = {
+    "ticket_called": "called",
+    "ticket_started": "serving",
+    "ticket_finished": "done",
+    "ticket_skipped": "skipped",
+    "ticket_cancelled": "cancelled",
+    "ticket_expired": "expired",
+}
+RECENT_CALLS: Final = 10
+
+
+@dataclass(frozen=True)
+class Service:
+    id: str
+    name: str
+    prefix: str
+
+
+@dataclass(frozen=True)
+class Counter:
+    id: str
+    name: str
+    services: tuple[str, ...]
+
+
+@dataclass
+class ServiceQueue:
+    """`state/queue` for one service."""
+
+    waiting: int = 0
+    last_issued: str | None = None
+    last_called: str | None = None
+    estimated_wait_s: float | None = None
+    open: bool = True
+
+
+@dataclass
+class CounterState:
+    """`state/counter/{id}`."""
+
+    status: str = "closed"
+    ticket: str | None = None  # the number being called or served
+    waiting: int = 0
+
+
+@dataclass(frozen=True)
+class Call:
+    number: str
+    counter: str
+    counter_name: str
+    service: str
+    called_at: str
+
+
+@dataclass
+class NodeHealth:
+    online: bool
+    role: str
+    version: str
+    last_seen: datetime
+    details: dict[str, Any] = field(default_factory=dict)  # printer, paper, ... as sent
+
+
+@dataclass
+class TicketRecord:
+    """One ticket of the day, as the event log tells it."""
+
+    ticket_id: str
+    number: str
+    service: str
+    order: int  # the seq of its ticket_issued event: its place, kept across transfers
+    issued_at: datetime
+    priority: bool = False
+    state: str = "waiting"
+    counter: str | None = None
+    called_at: datetime | None = None
+    node: str | None = None
+    history: list[tuple[datetime, str]] = field(default_factory=list)
+
+
+def _str(value: Any) -> str | None:
+    return value if isinstance(value, str) else None
+
+
+def _number(value: Any) -> float | None:
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return float(value)
+    return None
+
+
+def _entries(payload: dict[str, Any], key: str) -> list[tuple[str, dict[str, Any]]]:
+    """`{key: {id: {...}}}` or `{key: [{"id": ...}]}` or `{id: {...}}` as (id, fields) pairs.
+
+    The contract names the fields but leaves the container open; accepting all three
+    shapes keeps the web node working whichever one the hub publishes.
+    """
+    container: Any = payload.get(key, payload)
+    pairs: list[tuple[str, dict[str, Any]]] = []
+    if isinstance(container, dict):
+        for ident, fields in container.items():
+            if isinstance(fields, dict) and ID_PATTERN.match(str(ident)):
+                pairs.append((str(ident), fields))
+    elif isinstance(container, list):
+        for fields in container:
+            if isinstance(fields, dict):
+                ident = fields.get("id", fields.get("service"))
+                if isinstance(ident, str) and ID_PATTERN.match(ident):
+                    pairs.append((ident, fields))
+    return pairs
+
+
+def _ticket_number(value: Any) -> str | None:
+    """A counter's current ticket, whether sent as a number string or a ticket object."""
+    if isinstance(value, dict):
+        return _str(value.get("number"))
+    return _str(value)
+
+
+class LiveModel:
+    """Everything the public board, the ticket pages and the dashboard show."""
+
+    def __init__(self) -> None:
+        self.version = 0
+        self.office_name = ""
+        self.services: dict[str, Service] = {}
+        self.counters: dict[str, Counter] = {}
+        self.queues: dict[str, ServiceQueue] = {}
+        self.counter_states: dict[str, CounterState] = {}
+        self.calls: list[Call] = []
+        self.nodes: dict[str, NodeHealth] = {}
+        self.day: str | None = None  # the local day (YYYY-MM-DD) the tickets belong to
+        self.tickets: dict[str, TicketRecord] = {}
+        self.last_seq = 0
+        self._ahead_cache: tuple[int, dict[str, int]] = (-1, {})
+
+    def _changed(self) -> None:
+        self.version += 1
+
+    # --- retained state -----------------------------------------------------------------
+
+    def apply_config(self, payload: dict[str, Any]) -> None:
+        office = payload.get("office")
+        if isinstance(office, dict):
+            self.office_name = _str(office.get("name")) or self.office_name
+        services: dict[str, Service] = {}
+        for ident, fields in _entries(payload, "services"):
+            name = _str(fields.get("name")) or ident
+            services[ident] = Service(ident, name, _str(fields.get("prefix")) or ident)
+        counters: dict[str, Counter] = {}
+        for ident, fields in _entries(payload, "counters"):
+            served = fields.get("services")
+            served_ids = (
+                tuple(s for s in served if isinstance(s, str)) if isinstance(served, list) else ()
+            )
+            counters[ident] = Counter(ident, _str(fields.get("name")) or ident, served_ids)
+        self.services, self.counters = services, counters
+        self._changed()
+
+    def apply_queue(self, payload: dict[str, Any]) -> None:
+        queues: dict[str, ServiceQueue] = {}
+        for ident, fields in _entries(payload, "services"):
+            waiting = _number(fields.get("waiting"))
+            opened = fields.get("open", True)
+            queues[ident] = ServiceQueue(
+                waiting=int(waiting) if waiting is not None else 0,
+                last_issued=_ticket_number(fields.get("last_issued")),
+                last_called=_ticket_number(fields.get("last_called")),
+                estimated_wait_s=_number(fields.get("estimated_wait_s")),
+                open=opened if isinstance(opened, bool) else True,
+            )
+        self.queues = queues
+        self._changed()
+
+    def apply_counter(self, counter: str, payload: dict[str, Any]) -> None:
+        waiting = _number(payload.get("waiting"))
+        self.counter_states[counter] = CounterState(
+            status=_str(payload.get("status")) or "closed",
+            ticket=_ticket_number(payload.get("ticket")),
+            waiting=int(waiting) if waiting is not None else 0,
+        )
+        name = _str(payload.get("name"))
+        if name and counter not in self.counters:
+            self.counters[counter] = Counter(counter, name, ())
+        self._changed()
+
+    def apply_calls(self, payload: dict[str, Any]) -> None:
+        raw = payload.get("calls", [])
+        calls = [c for c in (self._call(item) for item in raw if isinstance(item, dict)) if c]
+        self.calls = calls[:RECENT_CALLS] if isinstance(raw, list) else self.calls
+        self._changed()
+
+    def apply_call_event(self, payload: dict[str, Any]) -> None:
+        """An `event/call`: shown at once, before the retained `state/calls` catches up."""
+        call = self._call(payload)
+        if call is None:
+            return
+        if self.calls and self.calls[0] == call:
+            return
+        self.calls = [call, *self.calls][:RECENT_CALLS]
+        self._changed()
+
+    def _call(self, fields: dict[str, Any]) -> Call | None:
+        number, counter = _str(fields.get("number")), _str(fields.get("counter"))
+        if not number or not counter:
+            return None
+        known = self.counters.get(counter)
+        return Call(
+            number=number,
+            counter=counter,
+            counter_name=_str(fields.get("counter_name")) or (known.name if known else counter),
+            service=_str(fields.get("service")) or number.split("-")[0],
+            called_at=_str(fields.get("called_at")) or "",
+        )
+
+    def apply_node_status(self, node: str, payload: dict[str, Any], now: datetime) -> None:
+        """A node's retained status. `last_seen` is the node's own stamp when it sends one."""
+        online = payload.get("online") is True
+        previous = self.nodes.get(node)
+        stamp = parse_iso(payload.get("since")) or parse_iso(payload.get("at"))
+        details = {
+            k: v
+            for k, v in payload.items()
+            if k not in ("online", "role", "version", "since", "at")
+            and isinstance(v, str | int | float | bool)
+        }
+        self.nodes[node] = NodeHealth(
+            online=online,
+            role=_str(payload.get("role")) or (previous.role if previous else ""),
+            version=_str(payload.get("version")) or (previous.version if previous else ""),
+            last_seen=stamp or now,
+            details=details or (previous.details if previous and not online else details),
+        )
+        self._changed()
+
+    # --- the day's tickets, from the event log --------------------------------------------
+
+    def start_day(self, day: str) -> None:
+        """Forget the tickets of another day (the log is read again from the start)."""
+        if day != self.day:
+            self.day = day
+            self.tickets = {}
+            self.last_seq = 0
+            self._changed()
+
+    def apply_events(
+        self, rows: list[tuple[int, str, str, str | None, str | None, str | None, str]]
+    ) -> None:
+        """Fold event-log rows `(seq, at, kind, ticket_id, service, counter, data)` in order."""
+        changed = False
+        for seq, at, kind, ticket_id, service, counter, data in rows:
+            if seq <= self.last_seq:
+                continue
+            self.last_seq = seq
+            if ticket_id is None or not TICKET_ID_PATTERN.match(ticket_id):
+                continue
+            moment = parse_iso(at)
+            if moment is None:
+                continue
+            changed |= self._fold(seq, moment, kind, ticket_id, service, counter, data)
+        if changed:
+            self._changed()
+
+    def _fold(
+        self,
+        seq: int,
+        at: datetime,
+        kind: str,
+        ticket_id: str,
+        service: str | None,
+        counter: str | None,
+        data: str,
+    ) -> bool:
+        try:
+            extra = json.loads(data) if data else {}
+        except json.JSONDecodeError:
+            extra = {}
+        if not isinstance(extra, dict):
+            extra = {}
+        if kind == "ticket_issued":
+            number = _str(extra.get("number")) or ticket_id.split("-", 1)[1]
+            self.tickets[ticket_id] = TicketRecord(
+                ticket_id=ticket_id,
+                number=number,
+                service=service or number.split("-")[0],
+                order=seq,
+                issued_at=at,
+                priority=extra.get("priority") is True,
+                node=_str(extra.get("node")),
+                history=[(at, "waiting")],
+            )
+            return True
+        ticket = self.tickets.get(ticket_id)
+        if ticket is None:
+            return False
+        if kind == "ticket_transferred":
+            ticket.service = service or ticket.service
+            ticket.state, ticket.counter, ticket.called_at = "waiting", None, None
+        elif kind in _STATE_OF_KIND:
+            ticket.state = _STATE_OF_KIND[kind]
+            if kind == "ticket_called":
+                ticket.counter, ticket.called_at = counter, at
+        else:
+            return False
+        ticket.history.append((at, ticket.state))
+        return True
+
+    def ahead_of(self, ticket_id: str) -> int | None:
+        """Tickets waiting before this one in its service; None if it is not waiting."""
+        version, cache = self._ahead_cache
+        if version != self.version:
+            cache = self._positions()
+            self._ahead_cache = (self.version, cache)
+        return cache.get(ticket_id)
+
+    def _positions(self) -> dict[str, int]:
+        lines: dict[str, list[TicketRecord]] = {}
+        for ticket in self.tickets.values():
+            if ticket.state == "waiting":
+                lines.setdefault(ticket.service, []).append(ticket)
+        positions: dict[str, int] = {}
+        for line in lines.values():
+            line.sort(key=lambda t: (not t.priority, t.order))
+            positions.update((t.ticket_id, i) for i, t in enumerate(line))
+        return positions
+
+    def longest_wait_s(self, service: str, now: datetime) -> float | None:
+        """How long the oldest ticket still waiting for this service has waited."""
+        waiting = [
+            t.issued_at
+            for t in self.tickets.values()
+            if t.service == service and t.state == "waiting"
+        ]
+        return max(0.0, (now - min(waiting)).total_seconds()) if waiting else None
+
+    def estimated_wait_for(self, ticket_id: str) -> float | None:
+        """The hub's estimate for its service, scaled to the tickets ahead of this one.
+
+        The hub estimates `mean service time x (ahead + 1) / open counters`; its
+        `state/queue` figure is for a ticket taken now, with all `waiting` ahead of it.
+        """
+        ahead = self.ahead_of(ticket_id)
+        ticket = self.tickets.get(ticket_id)
+        if ahead is None or ticket is None:
+            return None
+        queue = self.queues.get(ticket.service)
+        if queue is None or queue.estimated_wait_s is None:
+            return None
+        return queue.estimated_wait_s * (ahead + 1) / (max(queue.waiting, ahead) + 1)
+
+    # --- views -----------------------------------------------------------------------------
+
+    def board(self) -> dict[str, Any]:
+        """The public board: each service's queue and the recent calls."""
+        services = []
+        for service in self.services.values():
+            queue = self.queues.get(service.id, ServiceQueue())
+            services.append(
+                {
+                    "id": service.id,
+                    "name": service.name,
+                    "waiting": queue.waiting,
+                    "last_called": queue.last_called,
+                    "estimated_wait_s": queue.estimated_wait_s,
+                    "open": queue.open,
+                }
+            )
+        calls = [
+            {
+                "number": c.number,
+                "counter": c.counter,
+                "counter_name": c.counter_name,
+                "service": c.service,
+                "called_at": c.called_at,
+            }
+            for c in self.calls
+        ]
+        return {
+            "version": self.version,
+            "office": self.office_name,
+            "services": services,
+            "calls": calls,
+        }
+
+    def ticket(self, ticket_id: str) -> dict[str, Any] | None:
+        """One ticket's live view; None when the log of the day does not know it."""
+        ticket = self.tickets.get(ticket_id)
+        if ticket is None:
+            return None
+        service = self.services.get(ticket.service)
+        counter = self.counters.get(ticket.counter) if ticket.counter else None
+        return {
+            "version": self.version,
+            "ticket_id": ticket.ticket_id,
+            "number": ticket.number,
+            "service": ticket.service,
+            "service_name": service.name if service else ticket.service,
+            "state": ticket.state,
+            "active": ticket.state in ACTIVE_STATES,
+            "ahead": self.ahead_of(ticket_id),
+            "estimated_wait_s": self.estimated_wait_for(ticket_id),
+            "issued_at": iso(ticket.issued_at),
+            "counter": ticket.counter,
+            "counter_name": counter.name if counter else ticket.counter,
+            "last_called": self.queues.get(ticket.service, ServiceQueue()).last_called,
+        }
+
+    def is_active(self, ticket_id: str) -> bool:
+        ticket = self.tickets.get(ticket_id)
+        return ticket is not None and ticket.state in ACTIVE_STATES
+
+    def service_open(self, service: str) -> bool:
+        queue = self.queues.get(service)
+        return queue.open if queue is not None else True

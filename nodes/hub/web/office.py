@@ -1,0 +1,172 @@
+"""The web node's two doors to the hub: `OfficeFeed` (watching) and `TicketDesk` (asking).
+
+`OfficeFeed` keeps a `LiveModel` current: MQTT handlers (paho's thread) apply the retained
+state and call events; a small tailer thread folds new rows of the hub's event log, woken
+by every state change and at least every `poll_s` seconds. After each change the feed
+calls its listeners (the live pages' broadcaster). All model access goes through `lock`.
+
+`TicketDesk` sends `request/ticket` (take, cancel). Its calls block for up to `timeout`
+seconds, so the web app runs them in worker threads, never on the event loop.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from datetime import datetime, tzinfo
+from typing import Any
+
+from common.mqtt import BrokerLink, Message, RequestTimeout
+from common.wire import Response, WireError
+from nodes.hub.web.ledger import EventLog
+from nodes.hub.web.live import LiveModel
+
+log = logging.getLogger(__name__)
+
+Clock = Callable[[], datetime]
+
+
+class OfficeFeed:
+    """Subscriptions + event-log tailer feeding one `LiveModel`."""
+
+    def __init__(
+        self,
+        model: LiveModel,
+        link: BrokerLink,
+        events: EventLog,
+        tz: tzinfo,
+        *,
+        clock: Clock | None = None,
+        poll_s: float = 2.0,
+    ) -> None:
+        self.model = model
+        self.link = link
+        self.events = events
+        self.tz = tz
+        self.clock: Clock = clock or (lambda: datetime.now(tz))
+        self.poll_s = poll_s
+        self.lock = threading.RLock()
+        self.listeners: list[Callable[[], None]] = []
+        self._wake = threading.Event()
+        self._stop = threading.Event()
+        self._tailer: threading.Thread | None = None
+
+    def start(self) -> None:
+        topics = self.link.topics
+        self.link.subscribe(topics.config, self._state(lambda p, _m: self.model.apply_config(p)))
+        self.link.subscribe(
+            topics.state_queue, self._state(lambda p, _m: self.model.apply_queue(p))
+        )
+        self.link.subscribe(topics.state_counters, self._state(self._counter))
+        self.link.subscribe(
+            topics.state_calls, self._state(lambda p, _m: self.model.apply_calls(p))
+        )
+        self.link.subscribe(
+            topics.event_call, self._state(lambda p, _m: self.model.apply_call_event(p))
+        )
+        self.link.subscribe(topics.node_statuses, self._state(self._node))
+        self.link.on_connection(lambda _connected: self._changed())
+        self._tailer = threading.Thread(target=self._tail, name="event-log-tailer", daemon=True)
+        self._tailer.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._wake.set()
+        if self._tailer is not None:
+            self._tailer.join(timeout=5)
+
+    def refresh(self) -> None:
+        """Fold the event log's new rows now (blocking; call from a worker thread)."""
+        day = self.clock().astimezone(self.tz).date().isoformat()
+        with self.lock:
+            self.model.start_day(day)
+            after = self.model.last_seq
+            before = self.model.version
+        rows = self.events.day_since(day, after)
+        if rows:
+            with self.lock:
+                self.model.apply_events(rows)
+                changed = self.model.version != before
+            if changed:
+                self._changed()
+
+    def _state(self, apply: Callable[[dict[str, Any], Message], None]) -> Callable[[Message], None]:
+        def handler(message: Message) -> None:
+            if not message.payload:
+                return  # a cleared retained topic
+            try:
+                payload = message.json()
+            except WireError as exc:
+                log.warning("ignoring malformed message on %s: %s", message.topic, exc)
+                return
+            with self.lock:
+                apply(payload, message)
+            self._wake.set()  # the hub commits before it publishes: the log has news
+            self._changed()
+
+        return handler
+
+    def _counter(self, payload: dict[str, Any], message: Message) -> None:
+        counter = self.link.topics.parse_counter_state(message.topic)
+        if counter is not None:
+            self.model.apply_counter(counter, payload)
+
+    def _node(self, payload: dict[str, Any], message: Message) -> None:
+        node = self.link.topics.parse_node_status(message.topic)
+        if node is not None:
+            self.model.apply_node_status(node, payload, self.clock())
+
+    def _changed(self) -> None:
+        for listener in list(self.listeners):
+            try:
+                listener()
+            except Exception:
+                log.exception("live-update listener failed")
+
+    def _tail(self) -> None:
+        while not self._stop.is_set():
+            self._wake.wait(self.poll_s)
+            self._wake.clear()
+            if self._stop.is_set():
+                break
+            try:
+                self.refresh()
+            except Exception:
+                log.exception("reading the hub's event log failed")
+
+
+class TicketDesk:
+    """Takes and cancels tickets through the hub (blocking calls)."""
+
+    def __init__(self, link: BrokerLink, *, timeout: float = 5.0) -> None:
+        self.link = link
+        self.timeout = timeout
+
+    def _ask(self, payload: dict[str, Any]) -> Response:
+        try:
+            return self.link.request("ticket", payload, timeout=self.timeout)
+        except RequestTimeout:
+            log.warning("hub did not answer a ticket request within %.1f s", self.timeout)
+            return Response("error", None, {}, error_code="timeout")
+
+    def take(self, service: str) -> Response:
+        """An online ticket; the hub counts it against the service's online quota."""
+        return self._ask({"service": service, "priority": False, "online": True})
+
+    def cancel(self, ticket_id: str, service: str, reason: str) -> Response:
+        return self._ask(
+            {"action": "cancel", "ticket_id": ticket_id, "service": service, "reason": reason}
+        )
+
+    def set_accepting(self, service: str, accepting: bool) -> Response:
+        """Open or close a service for new tickets (`request/admin`, dashboard admins only)."""
+        try:
+            return self.link.request(
+                "admin",
+                {"action": "service_accepting", "service": service, "accepting": accepting},
+                timeout=self.timeout,
+            )
+        except RequestTimeout:
+            log.warning("hub did not answer an admin request within %.1f s", self.timeout)
+            return Response("error", None, {}, error_code="timeout")

@@ -1,0 +1,1 @@
+"""The kiosk node: service buttons, the thermal ticket printer, one ticket per press."""

@@ -1,0 +1,291 @@
+"""Service buttons with their LEDs: gpiozero on the Pi, lines of text in simulation.
+
+Both sources turn the world into `Press` events through the same `Debouncer`, so a
+button that is mashed ten times in 50 ms, held for three seconds or bounces on release
+gives one press. gpiozero's own `bounce_time` is left off on purpose: MockFactory does not
+simulate it, and a software rule that tests can exercise is worth more than one they
+cannot.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+import threading
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Final, Literal, Protocol, TextIO
+
+from common.wire import ID_PATTERN
+
+log = logging.getLogger(__name__)
+
+LedState = Literal["lit", "blinking", "off"]
+#: How long a press or release keeps its button deaf. Contact bounce lasts a few ms; a
+#: citizen pressing again on purpose takes longer than this.
+DEBOUNCE_S: Final = 0.3
+#: How long the priority button waits for a service button before it forgets.
+PRIORITY_WINDOW_S: Final = 20.0
+BLINK_S: Final = 0.25
+
+
+@dataclass(frozen=True)
+class Press:
+    service: str
+    priority: bool = False
+
+
+PressHandler = Callable[[Press], None]
+
+
+class ServiceButtons(Protocol):
+    """One button and one LED per service; presses go to the handler given to `start`."""
+
+    @property
+    def services(self) -> tuple[str, ...]: ...
+
+    def start(self, on_press: PressHandler) -> None: ...
+
+    def set_led(self, service: str, state: LedState) -> None: ...
+
+    def close(self) -> None: ...
+
+
+class Debouncer:
+    """Accept a press only when its button has been quiet (no press, no release) for
+    `window_s`. Pure: the caller passes the (monotonic) time."""
+
+    def __init__(self, window_s: float = DEBOUNCE_S) -> None:
+        self.window_s = window_s
+        self._last_edge: dict[str, float] = {}
+
+    def press(self, key: str, now: float) -> bool:
+        last = self._last_edge.get(key)
+        self._last_edge[key] = now
+        return last is None or now - last >= self.window_s
+
+    def release(self, key: str, now: float) -> None:
+        self._last_edge[key] = now
+
+
+class PriorityLatch:
+    """The priority button arms the next service press, for a while. Pure."""
+
+    def __init__(self, window_s: float = PRIORITY_WINDOW_S) -> None:
+        self.window_s = window_s
+        self._armed_at: float | None = None
+
+    def arm(self, now: float) -> None:
+        self._armed_at = now
+
+    def armed(self, now: float) -> bool:
+        return self._armed_at is not None and now - self._armed_at < self.window_s
+
+    def take(self, now: float) -> bool:
+        """Whether this press is a priority one; disarms either way."""
+        armed = self.armed(now)
+        self._armed_at = None
+        return armed
+
+
+@dataclass(frozen=True)
+class ButtonPins:
+    """GPIO pins (BCM numbers or gpiozero names like "GPIO17") of one service's button
+    and LED. `led` None: a button without a lamp."""
+
+    service: str
+    pin: int | str
+    led: int | str | None = None
+
+
+class GpioButtons:
+    """Buttons wired between a GPIO pin and ground (internal pull-up), LEDs on GPIO pins
+    through a resistor. Callbacks run in gpiozero's pin thread (the test thread under
+    MockFactory), so the handler must return quickly."""
+
+    PRIORITY: Final = "!priority"
+
+    def __init__(
+        self,
+        buttons: Sequence[ButtonPins],
+        *,
+        priority: tuple[int | str, int | str | None] | None = None,
+        debounce_s: float = DEBOUNCE_S,
+        priority_window_s: float = PRIORITY_WINDOW_S,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        from gpiozero import LED, Button
+
+        self._clock = clock
+        self._debouncer = Debouncer(debounce_s)
+        self._latch = PriorityLatch(priority_window_s)
+        self._lock = threading.Lock()
+        self._led_lock = threading.Lock()
+        self._handler: PressHandler | None = None
+        self._services = tuple(b.service for b in buttons)
+        self._buttons: dict[str, Any] = {}
+        self._leds: dict[str, Any] = {}
+        self._states: dict[str, LedState] = {}
+        for spec in buttons:
+            self._buttons[spec.service] = Button(spec.pin, pull_up=True, bounce_time=None)
+            if spec.led is not None:
+                self._leds[spec.service] = LED(spec.led)
+        self._priority_button: Any = None
+        self._priority_led: Any = None
+        if priority is not None:
+            self._priority_button = Button(priority[0], pull_up=True, bounce_time=None)
+            if priority[1] is not None:
+                self._priority_led = LED(priority[1])
+
+    @property
+    def services(self) -> tuple[str, ...]:
+        return self._services
+
+    def start(self, on_press: PressHandler) -> None:
+        self._handler = on_press
+        for service, button in self._buttons.items():
+            button.when_pressed = self._edge_handler(service, pressed=True)
+            button.when_released = self._edge_handler(service, pressed=False)
+        if self._priority_button is not None:
+            self._priority_button.when_pressed = self._edge_handler(self.PRIORITY, pressed=True)
+            self._priority_button.when_released = self._edge_handler(self.PRIORITY, pressed=False)
+
+    def _edge_handler(self, key: str, *, pressed: bool) -> Callable[[], None]:
+        def edge() -> None:
+            now = self._clock()
+            with self._lock:
+                if not pressed:
+                    self._debouncer.release(key, now)
+                    return
+                if not self._debouncer.press(key, now):
+                    return
+                if key == self.PRIORITY:
+                    self._latch.arm(now)
+                    press = None
+                else:
+                    press = Press(key, self._latch.take(now))
+            self._show_priority(press is None)
+            if press is not None and self._handler is not None:
+                self._handler(press)
+
+        return edge
+
+    def _show_priority(self, armed: bool) -> None:
+        if self._priority_led is None:
+            return
+        if armed:
+            self._priority_led.on()
+        else:
+            self._priority_led.off()
+
+    def set_led(self, service: str, state: LedState) -> None:
+        led = self._leds.get(service)
+        # gpiozero's LED is not safe against on() and blink() from two threads at once
+        # (on() may join a blink thread not yet started), and the flow calls from several.
+        with self._led_lock:
+            if led is None or self._states.get(service) == state:
+                return  # restarting blink() would make the LED stutter
+            self._states[service] = state
+            if state == "lit":
+                led.on()
+            elif state == "blinking":
+                led.blink(on_time=BLINK_S, off_time=BLINK_S, background=True)
+            else:
+                led.off()
+
+    def close(self) -> None:
+        for device in [*self._buttons.values(), *self._leds.values()]:
+            device.close()
+        for device in (self._priority_button, self._priority_led):
+            if device is not None:
+                device.close()
+
+
+def parse_line(line: str) -> Press | None:
+    """A simulated press: "A" is a press of service A, "!A" a priority press; blank lines
+    and "#" comments are ignored. None when the line is not a press."""
+    text = line.strip()
+    if not text or text.startswith("#"):
+        return None
+    priority = text.startswith("!")
+    service = text[1:].strip() if priority else text
+    return Press(service, priority) if service else None
+
+
+class LineButtons:
+    """The simulated buttons: one line per press, from stdin or from a named pipe that
+    the demo script writes to (`echo A > /tmp/kiosk-1.fifo`). LED changes are logged and
+    kept in `leds` for whoever watches. With no `services` every service id is accepted
+    (the hub refuses unknown ones)."""
+
+    def __init__(
+        self,
+        services: Sequence[str],
+        *,
+        stream: TextIO | None = None,
+        fifo: Path | None = None,
+        debounce_s: float = DEBOUNCE_S,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._services = tuple(services)
+        self._stream = stream
+        self._fifo = fifo
+        self._clock = clock
+        self._debouncer = Debouncer(debounce_s)
+        self._lock = threading.Lock()
+        self._handler: PressHandler | None = None
+        self._closed = threading.Event()
+        self.leds: dict[str, LedState] = {}
+
+    @property
+    def services(self) -> tuple[str, ...]:
+        return self._services
+
+    def start(self, on_press: PressHandler) -> None:
+        self._handler = on_press
+        threading.Thread(target=self._read, name="kiosk-input", daemon=True).start()
+
+    def feed(self, line: str) -> bool:
+        """Handle one line as if typed; True if it became a press."""
+        press = parse_line(line)
+        if press is None or not ID_PATTERN.match(press.service):
+            if line.strip() and not line.strip().startswith("#"):
+                log.warning("not a press: %r (type a service id like A, or !A for priority)", line)
+            return False
+        if self._services and press.service not in self._services:
+            log.warning("no button for service %r (have %s)", press.service, self._services)
+            return False
+        with self._lock:
+            if not self._debouncer.press(press.service, self._clock()):
+                log.debug("ignored bounce of %s", press.service)
+                return False
+        if self._handler is not None:
+            self._handler(press)
+        return True
+
+    def _read(self) -> None:
+        if self._fifo is None:
+            for line in self._stream or sys.stdin:
+                self.feed(line)
+            log.info("input closed; no more simulated presses")
+            return
+        if not self._fifo.exists():
+            os.mkfifo(self._fifo)
+        while not self._closed.is_set():
+            # Opening a FIFO blocks until a writer comes; at the writer's EOF, wait again.
+            with self._fifo.open(encoding="utf-8") as pipe:
+                for line in pipe:
+                    self.feed(line)
+
+    def set_led(self, service: str, state: LedState) -> None:
+        with self._lock:
+            if self.leds.get(service) == state:
+                return
+            self.leds[service] = state
+        log.info("LED %s: %s", service, state)
+
+    def close(self) -> None:
+        self._closed.set()

@@ -1,0 +1,74 @@
+"""Draw a `TicketLayout` with python-escpos: every byte the thermal printer receives.
+
+python-escpos builds the bytes in its `Escpos` base class and each connection (USB,
+serial, network, file, `Dummy` in tests) only carries them, so this one function serves
+every printer. The QR code uses the printer's own QR command (`GS ( k`, ~50 bytes) rather
+than a raster image (kilobytes, and slow on serial lines).
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from typing import TYPE_CHECKING, Final
+
+from nodes.kiosk.ticket import SIZE_SCALE, Gap, Line, QrCode, Rule, TicketLayout
+
+if TYPE_CHECKING:
+    from escpos.escpos import Escpos
+
+#: Module size of the QR code in printer dots: 6 dots (0.75 mm) scans reliably from a
+#: phone held at arm's length without crowding a 58 mm roll.
+QR_DOTS: Final = 6
+
+
+def prepare_escpos() -> None:
+    """Give python-escpos a fixed cache folder before it is first imported.
+
+    Without ESCPOS_CAPABILITIES_PICKLE_DIR every import of escpos creates a new temporary
+    directory that is never removed; on a kiosk restarted daily that adds up, and the
+    folder must exist or the import fails.
+    """
+    # One folder per user: a folder left by root would make the import fail for the
+    # kiosk's service user, who cannot write its pickle there.
+    folder = os.environ.get("ESCPOS_CAPABILITIES_PICKLE_DIR") or os.path.join(
+        tempfile.gettempdir(), f"antrian-escpos-{os.getuid()}"
+    )
+    os.makedirs(folder, exist_ok=True)
+    os.environ["ESCPOS_CAPABILITIES_PICKLE_DIR"] = folder
+
+
+def render(layout: TicketLayout, printer: Escpos, *, qr_dots: int = QR_DOTS) -> None:
+    """Send the whole ticket, ending with a feed and a cut. Exceptions of the connection
+    propagate: the caller decides what a failed print means."""
+    printer.hw("INIT")
+    for item in layout.items:
+        if isinstance(item, Line):
+            scale = SIZE_SCALE[item.size]
+            printer.set(
+                align=item.align, bold=item.bold, custom_size=True, width=scale, height=scale
+            )
+            printer.textln(item.text)
+        elif isinstance(item, Rule):
+            printer.set(align="left", bold=False, custom_size=True, width=1, height=1)
+            printer.textln("-" * layout.paper.columns)
+        elif isinstance(item, Gap):
+            printer.ln()
+        elif isinstance(item, QrCode):
+            # Native QR codes ignore python-escpos' `center`; the justification set here
+            # is what the printer applies to them.
+            printer.set(align="center")
+            printer.qr(item.payload, size=qr_dots, native=True)
+            printer.ln()
+    printer.set_with_default()
+    printer.cut()
+
+
+def ticket_bytes(layout: TicketLayout, profile: str | None = None) -> bytes:
+    """The ESC/POS bytes of a ticket, without a printer (the simulated printer's `.bin`)."""
+    prepare_escpos()
+    from escpos.printer import Dummy
+
+    dummy = Dummy(profile=profile)
+    render(layout, dummy)
+    return bytes(dummy.output)

@@ -1,0 +1,75 @@
+"""Counter fixtures: gpiozero's mock pins, and a counter desk wired to real parts."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+
+import pytest
+from gpiozero import Device
+from gpiozero.pins.mock import MockFactory
+
+from common.config import BrokerConfig
+from common.mqtt import BrokerLink
+from common.wire import Topics
+from nodes.counter.daemon import subscribe
+from nodes.counter.flow import CounterDesk
+from nodes.counter.indicator import TerminalIndicator
+from tests.counter.screen import Screen
+from tests.harness import OFFICE, Mosquitto
+
+
+@pytest.fixture
+def mock_pins() -> Iterator[MockFactory]:
+    """The whole machine's GPIO replaced by gpiozero's mock pins, as the world drives them."""
+    previous = Device.pin_factory
+    factory = MockFactory()
+    Device.pin_factory = factory
+    try:
+        yield factory
+    finally:
+        factory.reset()
+        Device.pin_factory = previous
+
+
+class Desk:
+    """A counter node in the test process: BrokerLink + CounterDesk + terminal indicator."""
+
+    def __init__(
+        self, broker: Mosquitto | BrokerConfig, node: str, counter: str, **options: object
+    ):
+        config = broker.config if isinstance(broker, Mosquitto) else broker
+        self.topics = Topics(OFFICE)
+        self.link = BrokerLink(config, self.topics, node, role="counter")
+        self.screen = Screen()
+        self.desk = CounterDesk(
+            self.link,
+            counter,
+            TerminalIndicator(self.screen),
+            **options,  # type: ignore[arg-type]
+        )
+        subscribe(self.link, self.topics, self.desk)
+        self.desk.start()
+
+    def connect(self) -> Desk:
+        if not self.link.start(wait=10):
+            raise RuntimeError("counter desk could not connect")
+        return self
+
+    def stop(self) -> None:
+        self.desk.stop()
+        self.link.stop()
+
+
+@pytest.fixture
+def make_desk() -> Iterator[Callable[..., Desk]]:
+    """Build desks (`make_desk(broker, "loket-1", "1")`); all are stopped afterwards."""
+    desks: list[Desk] = []
+
+    def make(broker: Mosquitto | BrokerConfig, node: str, counter: str, **options: object) -> Desk:
+        desk = Desk(broker, node, counter, **options)
+        desks.append(desk)
+        return desk
+
+    yield make
+    for desk in desks:
+        desk.stop()

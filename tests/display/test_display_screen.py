@@ -1,0 +1,234 @@
+"""The screen drawn for real with pygame (SDL's dummy video driver) and checked by pixel."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+
+import pygame
+import pytest
+
+from nodes.display import screen as screen_module
+from nodes.display.screen import ACCENT, BACKGROUND, OFFLINE, PANEL, FontBook, Screen
+from nodes.display.view import Board, View, parse_call
+from tests.display.office import CALLS, CONFIG, COUNTERS, NOW, QUEUE, call
+
+SIZES = [(1920, 1080), (1280, 720), (1080, 1920)]
+RUNNING = "Selamat datang di Kantor Kecamatan Contoh. Jam layanan 08.00–15.00."
+
+
+@pytest.fixture(scope="module")
+def fonts() -> FontBook:
+    return FontBook()
+
+
+def office_board(online: bool = True) -> Board:
+    board = Board()
+    board.apply_config(CONFIG)
+    board.apply_queue(QUEUE)
+    for counter, payload in COUNTERS.items():
+        board.apply_counter(counter, payload)
+    board.apply_calls(CALLS)
+    board.online = online
+    return board
+
+
+def crowded_board() -> Board:
+    """A big office with long names: the worst case for overflow."""
+    board = Board()
+    board.apply_config(
+        {
+            "office": {
+                "name": "Dinas Kependudukan dan Pencatatan Sipil Kabupaten Kepulauan "
+                "Seribu Utara — Unit Pelayanan Terpadu Satu Atap"
+            },
+            "services": [
+                {
+                    "id": f"S{i}",
+                    "name": f"Layanan Perekaman dan Pencetakan Dokumen {i}",
+                    "prefix": chr(65 + i),
+                }
+                for i in range(8)
+            ],
+            "counters": [
+                {"id": str(i), "name": f"Loket Pelayanan Prioritas Lansia Nomor {i}"}
+                for i in range(1, 13)
+            ],
+        }
+    )
+    board.apply_queue(
+        {f"S{i}": {"waiting": 1000 + i, "estimated_wait_s": 99_999} for i in range(8)}
+    )
+    for i in range(1, 13):
+        board.apply_counter(str(i), {"status": "open", "ticket": {"number": f"AB-{i:05d}"}})
+    for i in range(6):
+        board.apply_call(
+            parse_call(
+                {
+                    "number": f"AB-{i:05d}",
+                    "counter": str(i + 1),
+                    "counter_name": f"Loket Pelayanan Prioritas {i + 1}",
+                    "called_at": NOW.isoformat(),
+                }
+            )
+        )
+    return board
+
+
+def render(view: View, size: tuple[int, int], fonts: FontBook) -> Screen:
+    screen = Screen(pygame.Surface(size), fonts, animate_ticker=False)
+    screen.draw(view)
+    return screen
+
+
+def share_not(surface: pygame.Surface, rect: pygame.Rect, color: tuple[int, int, int]) -> float:
+    """The share of pixels in `rect` that are not `color`."""
+    area = surface.subsurface(rect)
+    width, height = area.get_size()
+    other = sum(
+        1
+        for x in range(0, width, 2)
+        for y in range(0, height, 2)
+        if area.get_at((x, y))[:3] != color
+    )
+    return other / (((width + 1) // 2) * ((height + 1) // 2))
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_called_number_is_drawn_large(
+    size: tuple[int, int], fonts: FontBook, tmp_path: Path
+) -> None:
+    view = office_board().view(NOW, running_text=RUNNING)
+    screen = render(view, size, fonts)
+    pygame.image.save(screen.surface, str(tmp_path / "screen.png"))
+    number = next(t for t in screen.texts["featured"] if t.text == "A-012")
+    region = screen.regions["featured"]
+    # Big: the number fills a good part of its panel, and ink covers its box.
+    assert number.rect.height > region.height * 0.35
+    assert number.rect.width > region.width * 0.4
+    assert share_not(screen.surface, number.rect, PANEL) > 0.25
+    # The file written is the image drawn.
+    loaded = pygame.image.load(str(tmp_path / "screen.png"))
+    assert loaded.get_at(number.rect.center) == screen.surface.get_at(number.rect.center)
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_counter_names_and_numbers_appear(size: tuple[int, int], fonts: FontBook) -> None:
+    screen = render(office_board().view(NOW), size, fonts)
+    drawn = {t.text: t for t in screen.texts["counters"]}
+    for text in ("Loket 1", "Loket 2", "Loket 3", "A-012", "B-004", "ISTIRAHAT"):
+        item = drawn[text]
+        # Render the text again on the row's background and compare pixel for pixel.
+        font = fonts.get(item.size, bold=item.bold)
+        expected = pygame.Surface(item.rect.size)
+        background = screen.surface.get_at((item.rect.left - 2, item.rect.top))
+        expected.fill(background)
+        expected.blit(font.render(item.text, True, item.color), (0, 0))
+        actual = screen.surface.subsurface(item.rect)
+        assert pygame.image.tobytes(actual, "RGB") == pygame.image.tobytes(expected, "RGB"), text
+        rgb = (background.r, background.g, background.b)
+        assert share_not(screen.surface, item.rect, rgb) > 0.05
+
+
+@pytest.mark.parametrize("size", SIZES)
+@pytest.mark.parametrize("board", [office_board, crowded_board], ids=["office", "crowded"])
+def test_nothing_overflows(size: tuple[int, int], board, fonts: FontBook) -> None:
+    view = board().view(NOW, running_text=RUNNING * 3)
+    screen = render(view, size, fonts)
+    bounds = screen.surface.get_rect()
+    texts = screen.all_texts()
+    assert len(texts) > 15
+    for text in texts:
+        region = screen.regions[text.region]
+        assert bounds.contains(text.rect), text
+        assert region.contains(text.rect), text
+    for name, region in screen.regions.items():
+        assert bounds.contains(region), name
+        for other_name, other in screen.regions.items():
+            if other_name != name:
+                assert not region.colliderect(other), (name, other_name)
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_long_texts_are_cut_with_an_ellipsis(size: tuple[int, int], fonts: FontBook) -> None:
+    screen = render(crowded_board().view(NOW), size, fonts)
+    header = screen.texts["header"][0]
+    assert header.text.endswith("…") and header.text.startswith("Dinas Kependuduk")
+    assert all(t.size >= screen_module.MIN_FONT_PX for t in screen.all_texts())
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_an_ordinary_office_is_readable(size: tuple[int, int], fonts: FontBook) -> None:
+    screen = render(office_board().view(NOW, running_text=RUNNING), size, fonts)
+    smallest = min(t.size for t in screen.all_texts())
+    assert smallest >= 16
+    number = next(t for t in screen.texts["featured"] if t.text == "A-012")
+    assert number.size >= size[1] // 9  # the called number is the biggest thing on screen
+    assert number.size == max(t.size for t in screen.all_texts())
+
+
+def test_highlight_lights_the_panel(fonts: FontBook) -> None:
+    board = office_board()
+    lit = render(board.view(NOW, highlight_s=60), (1920, 1080), fonts)
+    plain = render(board.view(NOW, highlight_s=5), (1920, 1080), fonts)
+    corner = lit.regions["featured"].inflate(-40, -40).topleft
+    assert lit.surface.get_at(corner)[:3] == ACCENT
+    assert plain.surface.get_at(corner)[:3] == PANEL
+
+
+def test_offline_mark(fonts: FontBook) -> None:
+    online = render(office_board(online=True).view(NOW), (1920, 1080), fonts)
+    offline = render(office_board(online=False).view(NOW), (1920, 1080), fonts)
+    region = offline.regions["status"]
+
+    def red_pixels(screen: Screen) -> int:
+        area = screen.surface.subsurface(region)
+        return sum(
+            1
+            for x in range(area.get_width())
+            for y in range(area.get_height())
+            if area.get_at((x, y))[:3] == OFFLINE
+        )
+
+    assert red_pixels(offline) > 20
+    assert red_pixels(online) == 0
+    assert offline.text_in("status") == ["Terputus dari server"]
+    # The last known state stays on screen while offline.
+    assert "A-012" in offline.text_in("featured")
+
+
+def test_redraws_only_what_changed(fonts: FontBook) -> None:
+    board = office_board()
+    screen = Screen(pygame.Surface((1920, 1080)), fonts, animate_ticker=False)
+    first = screen.draw(board.view(NOW))
+    assert len(first) == len(screen.regions)
+    assert screen.draw(board.view(NOW + timedelta(seconds=5))) == []  # same minute
+    assert screen.draw(board.view(NOW + timedelta(minutes=1))) == [screen.regions["clock"]]
+    board.apply_queue({"A": {**QUEUE["A"], "waiting": 6}})
+    assert screen.draw(board.view(NOW + timedelta(minutes=1))) == [screen.regions["services"]]
+    board.apply_call(parse_call(call("C-001", "3", at=NOW + timedelta(minutes=1))))
+    dirty = screen.draw(board.view(NOW + timedelta(minutes=1)))
+    assert set(map(tuple, dirty)) == {
+        tuple(screen.regions[name]) for name in ("featured", "recent", "counters")
+    }
+
+
+def test_ticker_scrolls_only_when_animated_and_too_long(fonts: FontBook) -> None:
+    board = office_board()
+    screen = Screen(pygame.Surface((1280, 720)), fonts, animate_ticker=True)
+    view = board.view(NOW, running_text=RUNNING * 4)
+    assert screen.ticker_moves(view)
+    screen.draw(view)
+    before = pygame.image.tobytes(screen.surface.subsurface(screen.regions["ticker"]), "RGB")
+    screen.ticker_offset += 50
+    assert screen.draw(view) == [screen.regions["ticker"]]
+    after = pygame.image.tobytes(screen.surface.subsurface(screen.regions["ticker"]), "RGB")
+    assert before != after
+    short = board.view(NOW, running_text="Selamat datang")
+    assert not screen.ticker_moves(short)
+
+
+def test_empty_screen_before_any_state(fonts: FontBook) -> None:
+    screen = render(Board().view(NOW), (1920, 1080), fonts)
+    assert screen.text_in("featured") == ["NOMOR ANTRIAN", "Belum ada panggilan"]
+    assert screen.surface.get_at((5, screen.regions["featured"].bottom + 2))[:3] == BACKGROUND

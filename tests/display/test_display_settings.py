@@ -1,0 +1,88 @@
+"""The display's config file: defaults, the example, and errors that name file and key."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from common.config import ConfigError
+from nodes.display.screen import REGULAR_FONT
+from nodes.display.settings import read_config
+
+ROOT = Path(__file__).resolve().parents[2]
+BASE = """\
+[office]
+id = "kantor"
+[node]
+id = "display-1"
+[broker]
+port = 1883
+"""
+
+
+def write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "display.toml"
+    path.write_text(BASE + text)
+    return path
+
+
+def test_the_example_config_loads() -> None:
+    config = read_config(ROOT / "examples/office/display.toml")
+    assert config.identity.node_id == "display-1"
+    assert config.screen.type == "headless" and config.screen.screenshot_dir is not None
+    assert config.voice.output == "file" and config.voice.dir is not None
+    assert config.voice.template == "Nomor antrian {number}, silakan menuju {counter}"
+
+
+def test_defaults_are_for_a_real_screen_and_speaker(tmp_path: Path) -> None:
+    config = read_config(write(tmp_path, ""))
+    assert config.screen.type == "fullscreen" and config.screen.width is None
+    assert config.screen.font == REGULAR_FONT and config.screen.language == "id"
+    assert config.voice.output == "speaker" and config.voice.engine == "espeak"
+    assert config.voice.number_style == "words" and config.voice.max_age_s == 60
+
+
+def test_relative_paths_are_from_the_config_folder(tmp_path: Path) -> None:
+    config = read_config(
+        write(
+            tmp_path,
+            '[screen]\ntype = "headless"\nscreenshot_dir = "run/shots"\n'
+            '[voice]\noutput = "file"\ndir = "run/voice"\n',
+        )
+    )
+    assert config.screen.screenshot_dir == tmp_path / "run/shots"
+    assert config.voice.dir == tmp_path / "run/voice"
+
+
+def test_english_display_gets_the_english_template(tmp_path: Path) -> None:
+    config = read_config(write(tmp_path, '[screen]\nlanguage = "en"\n'))
+    assert config.voice.language == "en" and config.voice.template.startswith("Number")
+
+
+@pytest.mark.parametrize(
+    ("text", "key", "problem"),
+    [
+        ('[screen]\ntype = "tv"\n', "screen.type", "must be one of"),
+        ('[screen]\ntype = "headless"\n', "screen.screenshot_dir", "required"),
+        ("[screen]\nwidth = 10\n", "screen.width", "integer from 320"),
+        ('[screen]\nlogo = "nope.png"\n', "screen.logo", "does not exist"),
+        ('[screen]\ncolour = "red"\n', "screen.colour", "unknown key"),
+        ('[voice]\noutput = "file"\n', "voice.dir", "required"),
+        ('[voice]\nengine = "pack"\n', "voice.pack_dir", "existing folder"),
+        ('[voice]\nengine = "espek"\n', "voice.engine", "must be one of"),
+        ('[voice]\ntemplate = "Silakan ke {counter}"\n', "voice.template", "{number}"),
+        ('[voice]\ntemplate = "Nomor {nomor}"\n', "voice.template", "unknown placeholder"),
+        ('[voice]\nnumber_style = "roman"\n', "voice.number_style", "must be one of"),
+        ("[voice]\nmax_age_s = -1\n", "voice.max_age_s", "at least 0"),
+        ("[voice]\nrate = 5\n", "voice.rate", "integer from 60"),
+        ("[display]\nx = 1\n", "display", "unknown key"),
+    ],
+)
+def test_mistakes_name_the_key(tmp_path: Path, text: str, key: str, problem: str) -> None:
+    path = write(tmp_path, text)
+    with pytest.raises(ConfigError) as caught:
+        read_config(path)
+    assert caught.value.key == key
+    assert problem in caught.value.problem
+    assert str(path) in str(caught.value)

@@ -1,0 +1,191 @@
+"""The display's functional core: retained payloads in, a `View` out (no I/O, no clock)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from common.wire import WireError
+from nodes.display.view import RECENT_CALLS, Board, parse_call
+from tests.display.office import CALLS, CONFIG, COUNTERS, NOW, QUEUE, call
+
+
+def full_board() -> Board:
+    board = Board()
+    board.apply_config(CONFIG)
+    board.apply_queue(QUEUE)
+    for counter, payload in COUNTERS.items():
+        board.apply_counter(counter, payload)
+    board.apply_calls(CALLS)
+    board.online = True
+    return board
+
+
+def test_view_of_a_known_office() -> None:
+    view = full_board().view(NOW)
+    assert view.office_name == "Kantor Kecamatan Contoh"
+    assert view.date_text == "Sabtu, 28 November 2026"
+    assert view.clock_text == "08.15"
+    assert view.featured is not None
+    assert (view.featured.number, view.featured.counter_name) == ("A-012", "Loket 1")
+    assert view.featured.service_name == "Kartu Keluarga"
+    assert not view.featured.highlighted  # called 20 s ago; the highlight lasts 10 s
+    assert [(r.number, r.counter_name) for r in view.recent] == [
+        ("B-004", "Loket 2"),
+        ("A-011", "Loket 1"),
+    ]
+    assert [(c.name, c.number, c.note, c.active) for c in view.counters] == [
+        ("Loket 1", "A-012", "", True),
+        ("Loket 2", "B-004", "", False),
+        ("Loket 3", "—", "ISTIRAHAT", False),
+    ]
+    assert [(s.prefix, s.waiting, s.wait_text, s.open) for s in view.services] == [
+        ("A", 5, "± 15 menit", True),
+        ("B", 2, "± 5 menit", True),
+        ("C", 0, "tutup", False),
+    ]
+    assert view.online
+
+
+def test_highlight_follows_called_at_then_expires() -> None:
+    board = full_board()
+    # A-012 was called 20 s before NOW.
+    assert board.view(NOW, highlight_s=30).featured.highlighted  # type: ignore[union-attr]
+    assert not board.view(NOW, highlight_s=10).featured.highlighted  # type: ignore[union-attr]
+
+
+def test_the_call_being_announced_is_featured_and_lit_from_its_start() -> None:
+    board = full_board()
+    older = parse_call(call("B-004", "2", at=NOW - timedelta(minutes=5)))
+    board.start_announcing(older, NOW)
+    view = board.view(NOW + timedelta(seconds=3), highlight_s=10)
+    assert view.featured is not None and view.featured.number == "B-004"
+    assert view.featured.highlighted
+    assert [c.active for c in view.counters] == [False, True, False]
+    assert "B-004" not in [r.number for r in view.recent]
+    board.stop_announcing()
+    assert board.view(NOW).featured.number == "A-012"  # type: ignore[union-attr]
+
+
+def test_a_live_call_goes_on_top_once_even_if_redelivered() -> None:
+    board = full_board()
+    event = parse_call(call("C-001", "3", at=NOW))
+    board.apply_call(event)
+    board.apply_call(event)
+    numbers = [c.number for c in board.calls]
+    assert numbers[0] == "C-001" and numbers.count("C-001") == 1
+
+
+def test_a_recall_is_a_new_call() -> None:
+    board = Board()
+    board.apply_call(parse_call(call("A-001", "1", recall=0)))
+    board.apply_call(parse_call(call("A-001", "1", recall=1, at=NOW + timedelta(seconds=30))))
+    assert [(c.number, c.recall) for c in board.calls] == [("A-001", 1), ("A-001", 0)]
+
+
+def test_retained_calls_do_not_hide_a_newer_live_call() -> None:
+    board = full_board()
+    board.apply_call(parse_call(call("C-002", "3", at=NOW + timedelta(seconds=5))))
+    board.apply_calls(CALLS)  # the hub's retained list, published just before the event
+    assert board.calls[0].number == "C-002"
+    assert len(board.calls) <= RECENT_CALLS + 1
+
+
+def test_the_board_keeps_only_recent_calls() -> None:
+    board = Board()
+    for i in range(20):
+        board.apply_call(parse_call(call(f"A-{i:03d}", "1", at=NOW + timedelta(seconds=i))))
+    assert len(board.calls) == RECENT_CALLS + 1
+    assert board.calls[0].number == "A-019"
+    assert len(board.view(NOW).recent) == RECENT_CALLS - 1
+
+
+def test_empty_board_shows_no_call_and_offline() -> None:
+    view = Board().view(NOW)
+    assert view.featured is None and view.recent == () and view.counters == ()
+    assert not view.online
+    assert view.labels["offline"] == "Terputus dari server"
+
+
+def test_english_catalogue() -> None:
+    view = full_board().view(NOW, lang="en")
+    assert view.date_text == "Saturday, 28 November 2026"
+    assert view.clock_text == "08:15"
+    assert view.counters[2].note == "BREAK"
+    assert view.services[0].wait_text == "about 15 minutes"
+
+
+def test_counter_status_and_removal() -> None:
+    board = full_board()
+    board.apply_counter(
+        "2", {"counter": "2", "name": "Loket 2", "status": "closed", "ticket": None}
+    )
+    assert board.view(NOW).counters[1].note == "TUTUP"
+    board.apply_counter("2", {})  # retained message cleared
+    assert [c.name for c in board.view(NOW).counters] == ["Loket 1", "Loket 3"]
+
+
+def test_config_update_keeps_counts_and_renames() -> None:
+    board = full_board()
+    renamed = {**CONFIG, "services": [{"id": "A", "name": "KK", "prefix": "A"}]}
+    board.apply_config(renamed)
+    assert [(s.name, s.waiting) for s in board.services.values()] == [("KK", 5)]
+
+
+def test_display_name_overrides_office_name() -> None:
+    assert full_board().view(NOW, office_name="Mal Pelayanan Publik").office_name == (
+        "Mal Pelayanan Publik"
+    )
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [
+        {},
+        {"number": "A-012"},  # no counter
+        {"number": "A012", "counter": "1"},
+        {"number": 12, "counter": "1"},
+        {"number": "A-012", "counter": "1", "recall": -1},
+        {"number": "A-012", "counter": "1", "recall": True},
+        {"number": "A-012", "counter": ""},
+    ],
+)
+def test_bad_call_events_are_refused(payload: dict[str, object]) -> None:
+    with pytest.raises(WireError):
+        parse_call(payload)
+
+
+def test_a_call_without_time_is_accepted() -> None:
+    parsed = parse_call({"number": "A-012", "counter": "1"})
+    assert parsed.called_at is None and parsed.counter_name == "1"
+    assert parsed.age_s(NOW) is None
+
+
+@pytest.mark.parametrize(
+    ("method", "payload"),
+    [
+        ("apply_config", {"services": "A"}),
+        ("apply_config", {"services": [{"id": "A"}]}),
+        ("apply_queue", {"A": 5}),
+        ("apply_queue", {"A": {"waiting": -1}}),
+        ("apply_queue", {"A": {"waiting": 1, "estimated_wait_s": "soon"}}),
+        ("apply_calls", {"calls": [{"number": "bad"}]}),
+        ("apply_calls", {"calls": "A-001"}),
+    ],
+)
+def test_bad_state_leaves_the_board_unchanged(method: str, payload: dict[str, object]) -> None:
+    board = full_board()
+    before = board.view(NOW)
+    with pytest.raises(WireError):
+        getattr(board, method)(payload)
+    assert board.view(NOW) == before
+
+
+def test_bad_counter_state_leaves_the_board_unchanged() -> None:
+    board = full_board()
+    before = board.view(NOW)
+    for payload in ({"status": "asleep"}, {"status": "open", "ticket": "A-001"}):
+        with pytest.raises(WireError):
+            board.apply_counter("1", payload)
+    assert board.view(NOW) == before

@@ -1,0 +1,238 @@
+"""The payloads of MQTT-API.md, built from a queue driven with a fixed clock."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from nodes.hub import views
+from nodes.hub.queue import (
+    CounterCommand,
+    CounterStatusChanged,
+    IssueTicket,
+    Queue,
+    Rejected,
+    SetServiceAccepting,
+    TicketCalled,
+)
+from tests.hub.support import HOURS, Driver, office
+
+
+@pytest.fixture
+def drive() -> Driver:
+    """08:00: A-001, B-001 (priority) and A-002 issued a minute apart; Loket 1 called B-001
+    at 08:03 and served it for 5 minutes, then called A-001 at 08:08."""
+    drive = Driver(Queue(office(B=HOURS)))
+    drive(IssueTicket("A", False, "kiosk-1"))
+    drive.clock.advance(minutes=1)
+    drive(IssueTicket("B", True, "kiosk-2"))
+    drive.clock.advance(minutes=1)
+    drive(IssueTicket("A", False, "kiosk-1"))
+    drive.clock.advance(minutes=1)
+    drive(CounterCommand("1", "call_next"))
+    drive.clock.advance(minutes=5)
+    drive(CounterCommand("1", "call_next"))
+    return drive
+
+
+def test_ticket_data(drive: Driver) -> None:
+    now = drive.clock.now
+    drive(IssueTicket("A", False, "kiosk-1"))
+    assert views.ticket_data(drive.queue, "20261128-A-003", now) == {
+        "ticket_id": "20261128-A-003",
+        "number": "A-003",
+        "service": "A",
+        "service_name": "Kartu Keluarga",
+        "issued_at": "2026-11-28T08:08:00+07:00",
+        "ahead": 1,
+        # no A ticket finished yet today: unknown
+        "estimated_wait_s": None,
+        "state": "waiting",
+        "priority": False,
+    }
+    called = views.ticket_data(drive.queue, "20261128-A-001", now)
+    assert (called["state"], called["ahead"], called["estimated_wait_s"]) == ("called", 0, None)
+    with pytest.raises(Rejected) as info:
+        views.ticket_data(drive.queue, "20261128-A-099", now)
+    assert info.value.code == "unknown_ticket"
+
+
+def test_ticket_data_estimates_from_todays_durations(drive: Driver) -> None:
+    drive.clock.advance(minutes=10)
+    drive(CounterCommand("1", "finish"))  # A-001: 600 s; Loket 1 is the only one serving A
+    data = views.ticket_data(drive.queue, "20261128-A-002", drive.clock.now)
+    assert (data["ahead"], data["estimated_wait_s"]) == (0, 600)
+
+
+def test_counter_data(drive: Driver) -> None:
+    assert views.counter_data(drive.queue, "1") == {
+        "counter": "1",
+        "name": "Loket 1",
+        "status": "open",
+        "ticket": {
+            "ticket_id": "20261128-A-001",
+            "number": "A-001",
+            "service": "A",
+            "state": "called",
+            "called_at": "2026-11-28T08:08:00+07:00",
+        },
+        "waiting": 1,
+    }
+    drive(CounterCommand("3", "close"))
+    assert views.counter_data(drive.queue, "3") == {
+        "counter": "3",
+        "name": "Loket 3",
+        "status": "closed",
+        "ticket": None,
+        "waiting": 0,
+    }
+    with pytest.raises(Rejected):
+        views.counter_data(drive.queue, "9")
+
+
+def test_queue_state(drive: Driver) -> None:
+    assert views.queue_state(drive.queue, drive.clock.now) == {
+        "A": {
+            "name": "Kartu Keluarga",
+            "prefix": "A",
+            "waiting": 1,
+            "last_issued": "A-002",
+            "last_called": "A-001",
+            "estimated_wait_s": None,
+            "open": True,
+        },
+        "B": {
+            "name": "KTP Elektronik",
+            "prefix": "B",
+            "waiting": 0,
+            "last_issued": "B-001",
+            "last_called": "B-001",
+            # B-001 took 300 s; Loket 1 and 2 serve B: 300 × (0 + 1) / 2
+            "estimated_wait_s": 150,
+            "open": True,
+        },
+        "C": {
+            "name": "Akta Kelahiran",
+            "prefix": "C",
+            "waiting": 0,
+            "last_issued": None,
+            "last_called": None,
+            "estimated_wait_s": None,
+            "open": True,
+        },
+    }
+    drive(SetServiceAccepting("C", False))
+    evening = drive.clock.now.replace(hour=13)
+    state = views.queue_state(drive.queue, evening)
+    assert [state[s]["open"] for s in "ABC"] == [True, False, False]
+    tomorrow = views.queue_state(drive.queue, drive.clock.now + timedelta(days=1))
+    assert tomorrow["A"]["last_issued"] is None and tomorrow["A"]["waiting"] == 1
+
+
+def test_recent_calls_newest_first_with_recalls(drive: Driver) -> None:
+    drive.clock.advance(seconds=20)
+    drive(CounterCommand("1", "recall"))
+    calls = views.recent_calls(drive.queue)["calls"]
+    assert calls == [
+        {
+            "ticket_id": "20261128-A-001",
+            "number": "A-001",
+            "service": "A",
+            "counter": "1",
+            "counter_name": "Loket 1",
+            "recall": 1,
+            "called_at": "2026-11-28T08:08:20+07:00",
+        },
+        {
+            "ticket_id": "20261128-A-001",
+            "number": "A-001",
+            "service": "A",
+            "counter": "1",
+            "counter_name": "Loket 1",
+            "recall": 0,
+            "called_at": "2026-11-28T08:08:00+07:00",
+        },
+        {
+            "ticket_id": "20261128-B-001",
+            "number": "B-001",
+            "service": "B",
+            "counter": "1",
+            "counter_name": "Loket 1",
+            "recall": 0,
+            "called_at": "2026-11-28T08:03:00+07:00",
+        },
+    ]
+    assert views.recent_calls(drive.queue, limit=1)["calls"] == calls[:1]
+
+
+def test_call_and_ticket_events(drive: Driver) -> None:
+    events = drive(CounterCommand("1", "call_next"))
+    finished, call = events
+    assert isinstance(call, TicketCalled)
+    assert views.call_event(drive.queue, call) == {
+        "ticket_id": "20261128-A-002",
+        "number": "A-002",
+        "service": "A",
+        "counter": "1",
+        "counter_name": "Loket 1",
+        "recall": 0,
+        "called_at": "2026-11-28T08:08:00+07:00",
+    }
+    assert views.ticket_event(drive.queue, finished) == {
+        "event": "finished",
+        "ticket_id": "20261128-A-001",
+        "number": "A-001",
+        "service": "A",
+        "counter": "1",
+        "at": "2026-11-28T08:08:00+07:00",
+    }
+    assert views.ticket_event(drive.queue, call) == {
+        "event": "called",
+        "ticket_id": "20261128-A-002",
+        "number": "A-002",
+        "service": "A",
+        "counter": "1",
+        "counter_name": "Loket 1",
+        "recall": 0,
+        "at": "2026-11-28T08:08:00+07:00",
+    }
+    (issued,) = drive(IssueTicket("C", False, "kiosk-2"))
+    assert views.ticket_event(drive.queue, issued) == {
+        "event": "issued",
+        "ticket_id": "20261128-C-001",
+        "number": "C-001",
+        "service": "C",
+        "counter": None,
+        "at": "2026-11-28T08:08:00+07:00",
+        "priority": False,
+        "node": "kiosk-2",
+        "online": False,
+    }
+    (transferred,) = drive(CounterCommand("1", "transfer", service="B"))
+    payload = views.ticket_event(drive.queue, transferred)
+    assert payload is not None
+    assert (payload["event"], payload["service"], payload["from_service"]) == (
+        "transferred",
+        "B",
+        "A",
+    )
+    (status,) = drive(CounterCommand("2", "pause"))
+    assert isinstance(status, CounterStatusChanged)
+    assert views.ticket_event(drive.queue, status) is None
+
+
+def test_office_config() -> None:
+    assert views.office_config(office()) == {
+        "office": {"id": "kantor", "name": "Kantor Kecamatan Contoh"},
+        "services": [
+            {"id": "A", "name": "Kartu Keluarga", "prefix": "A"},
+            {"id": "B", "name": "KTP Elektronik", "prefix": "B"},
+            {"id": "C", "name": "Akta Kelahiran", "prefix": "C"},
+        ],
+        "counters": [
+            {"id": "1", "name": "Loket 1", "services": ["A", "B"]},
+            {"id": "2", "name": "Loket 2", "services": ["B", "C"]},
+            {"id": "3", "name": "Loket 3", "services": ["C"]},
+        ],
+    }

@@ -1,0 +1,154 @@
+"""`antrian kiosk --config FILE`: the config file, and the whole daemon as a process."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from common.config import ConfigError
+from nodes.kiosk.buttons import ButtonPins
+from nodes.kiosk.daemon import main, read_config
+from tests.harness import ROOT, Collector, HubProcess, Mosquitto, client, wait_for
+
+EXAMPLE = ROOT / "examples" / "office" / "kiosk.toml"
+
+GPIO_CONFIG = """\
+[office]
+id = "kantor"
+[node]
+id = "kiosk-2"
+[kiosk]
+base_url = "http://10.0.0.1:8080"
+language = "en"
+request_timeout = 3
+[input]
+type = "gpio"
+debounce_ms = 150
+[input.buttons.A]
+pin = 17
+led = 27
+[input.buttons.B]
+pin = "GPIO18"
+[input.priority]
+pin = 22
+led = 23
+[printer]
+type = "usb"
+paper_mm = 58
+usb_vendor = 0x0416
+usb_product = 0x5011
+"""
+
+
+def test_the_example_config_reads(tmp_path: Path) -> None:
+    config = read_config(EXAMPLE)
+    assert config.identity.node_id == "kiosk-1"
+    assert config.input.type == "stdin" and config.input.services == ("A", "B", "C")
+    assert config.printer.type == "file" and config.printer.paper.columns == 48
+    assert config.settings.request_timeout_s == 5.0
+    assert config.office.name == "Kantor Kecamatan Contoh"
+
+
+def test_gpio_usb_config_reads(tmp_path: Path) -> None:
+    path = tmp_path / "kiosk.toml"
+    path.write_text(GPIO_CONFIG)
+    config = read_config(path)
+    assert config.input.buttons == (ButtonPins("A", 17, 27), ButtonPins("B", "GPIO18", None))
+    assert config.input.priority == (22, 23)
+    assert config.input.debounce_s == pytest.approx(0.15)
+    assert config.printer.profile == "RP-F10-58mm"  # the 58 mm default
+    assert (config.printer.usb_vendor, config.printer.usb_product) == (0x0416, 0x5011)
+    assert config.printer.reads_status
+    assert config.office.lang == "en" and config.settings.request_timeout_s == 3.0
+
+
+@pytest.mark.parametrize(
+    ("change", "key"),
+    [
+        (("[printer]\n", "[printer]\npaper_width = 80\n"), "printer.paper_width"),
+        (('type = "usb"', 'type = "parallel"'), "printer.type"),
+        (("paper_mm = 58", "paper_mm = 76"), "printer.paper_mm"),
+        (("pin = 22", "pin = -1"), "input.priority.pin"),
+        (("[kiosk]\n", '[kiosk]\nprofile = "x"\n'), "kiosk.profile"),
+        (("[printer]\n", '[printer]\nprofile = "NoSuchPrinter"\n'), "printer.profile"),
+    ],
+)
+def test_mistakes_name_the_file_and_key(tmp_path: Path, change: tuple[str, str], key: str) -> None:
+    path = tmp_path / "kiosk.toml"
+    path.write_text(GPIO_CONFIG.replace(*change, 1))
+    with pytest.raises(ConfigError) as caught:
+        read_config(path)
+    assert caught.value.key == key and str(path) in str(caught.value)
+
+
+def test_bad_config_exits_2_with_the_reason(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "kiosk.toml"
+    path.write_text(GPIO_CONFIG.replace("[input]\n", "[input]\nservises = []\n"))
+    assert main(["--config", str(path)]) == 2
+    assert "input.servises: unknown key" in capsys.readouterr().err
+
+
+def test_daemon_prints_from_stdin_presses(
+    hub: HubProcess, broker: Mosquitto, tmp_path: Path
+) -> None:
+    tickets = tmp_path / "tickets"
+    config = EXAMPLE.read_text().replace("port = 18830", f"port = {broker.port}")
+    config = config.replace('"run/office/tickets"', f'"{tickets}"')
+    path = tmp_path / "kiosk.toml"
+    path.write_text(config)
+    watcher = client(broker, "watcher")
+    statuses = Collector(watcher, hub.topics.node_status("kiosk-1"))
+    process = subprocess.Popen(
+        [sys.executable, "-m", "nodes.cli", "kiosk", "--config", str(path)],
+        stdin=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=ROOT,
+        env=dict(os.environ, PYTHONPATH=str(ROOT)),
+    )
+    assert process.stdin is not None
+    try:
+        statuses.wait(lambda found: found and found[-1].get("online"), timeout=15)
+        time.sleep(0.3)  # let the retained queue state arrive, so the LEDs are lit
+        for line in ("A", "A", "!B"):  # the second A is a bounce: within 300 ms
+            process.stdin.write(line + "\n")
+            process.stdin.flush()
+            time.sleep(0.05 if line == "A" else 0)
+        wait_for(lambda: (tickets / "B-001.png").exists(), timeout=10)
+        assert sorted(p.name for p in tickets.iterdir()) == [
+            "A-001.bin", "A-001.png", "B-001.bin", "B-001.png"
+        ]  # fmt: skip
+        assert b"PRIORITAS" in (tickets / "B-001.bin").read_bytes()
+        assert (statuses.latest(hub.topics.node_status("kiosk-1")) or {}).get("printer") == "ok"
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(10) == 0
+        statuses.wait(lambda found: found and not found[-1]["online"])  # said goodbye
+    finally:
+        if process.poll() is None:
+            process.kill()
+        watcher.stop()
+    errors = process.stderr.read() if process.stderr else ""
+    assert "printed A-001" in errors and "printed B-001" in errors
+
+
+def test_office_wide_keys_are_the_defaults(tmp_path: Path) -> None:
+    path = tmp_path / "kiosk.toml"
+    path.write_text(
+        '[office]\nid = "kantor"\nname = "Kantor"\naddress = "Jl. A"\n'
+        'base_url = "http://10.0.0.1"\nlanguage = "en"\n[node]\nid = "kiosk-1"\n'
+    )
+    config = read_config(path)
+    assert (config.office.address, config.office.base_url, config.office.lang) == (
+        "Jl. A",
+        "http://10.0.0.1",
+        "en",
+    )
+    assert config.input.type == "stdin" and config.printer.type == "file"
