@@ -3,6 +3,7 @@ queue at start with a year of history.
 
     .venv/bin/python bench/hub_store.py                 # 250 days × 2000 tickets
     .venv/bin/python bench/hub_store.py --days 20 --dir /var/lib/antrian
+    .venv/bin/python bench/hub_store.py --history /var/tmp/year.db   # keep/reuse the year
 
 The history is made by the real queue core (tickets issued through the day, three
 counters calling, starting, finishing, skipping and transferring), so the log has the
@@ -14,6 +15,7 @@ from __future__ import annotations
 import argparse
 import os
 import random
+import sqlite3
 import statistics
 import sys
 import tempfile
@@ -127,41 +129,52 @@ def bench_commits(directory: Path, count: int) -> None:
           f"{latencies[int(len(latencies) * 0.99)] * 1e3:.2f} ms")  # fmt: skip
 
 
-def bench_load(directory: Path, days: int, tickets: int) -> None:
-    path = directory / "year.db"
+def make_history(path: Path, days: int, tickets: int) -> date:
+    """Fill `path` with `days` working days of `tickets` tickets; returns the last day."""
     store = Store(path)
     queue = Queue(OFFICE)
     rng = random.Random(1)
-    first = date(2025, 12, 1)
+    day = date(2025, 12, 1)
     started = time.perf_counter()
     total = 0
-    day = first
     for n in range(days):
+        if n:
+            day += timedelta(days=1 if day.weekday() < 4 else 3)
         events = office_day(queue, day, tickets, rng)
         store.commit(events)
         total += len(events)
-        day += timedelta(days=1 if day.weekday() < 4 else 3)
         if n % 25 == 24:
             print(f"  ... {n + 1} days, {total:,} events", flush=True)
     print(f"history: {days} days × {tickets} tickets = {total:,} events, generated and "
-          f"committed in {time.perf_counter() - started:.0f} s; "
-          f"database {os.path.getsize(path) / 1e6:.0f} MB")  # fmt: skip
+          f"committed in {time.perf_counter() - started:.0f} s")  # fmt: skip
     store.close()
+    return day
 
-    # Start of a new day: yesterday's leftovers to expire, nothing issued yet.
-    morning = datetime(day.year, day.month, day.day, 7, 0, tzinfo=TZ)
+
+def bench_load(path: Path, days: int, tickets: int) -> None:
+    if path.exists():
+        with sqlite3.connect(path) as reader:
+            (last_text, count) = reader.execute("SELECT max(day), count(*) FROM events").fetchone()
+        last = date.fromisoformat(last_text)
+        print(f"history: reusing {path} ({count:,} events up to {last})")
+    else:
+        last = make_history(path, days, tickets)
+    print(f"database {os.path.getsize(path) / 1e6:.0f} MB")
     reopened = Store(path)
+    # The next morning: yesterday's leftovers to expire, nothing issued yet.
+    morning = datetime.combine(last + timedelta(days=1), datetime.min.time(), TZ) + timedelta(
+        hours=7
+    )
     t0 = time.perf_counter()
     loaded = reopened.load(OFFICE, morning)
     print(f"load() at the start of a day: {(time.perf_counter() - t0) * 1e3:.1f} ms "
           f"({len(loaded.tickets)} open tickets)")  # fmt: skip
-    # Late in the last day of history: that day's full log is replayed.
-    last = day - timedelta(days=1 if day.weekday() != 0 else 3)
-    evening = datetime(last.year, last.month, last.day, 18, 0, tzinfo=TZ)
+    # Late in the last day of history: that day's whole log is replayed.
+    evening = datetime.combine(last, datetime.min.time(), TZ) + timedelta(hours=18)
     t0 = time.perf_counter()
     loaded = reopened.load(OFFICE, evening)
-    print(f"load() late in a full day ({tickets} tickets that day): "
-          f"{(time.perf_counter() - t0) * 1e3:.1f} ms ({len(loaded.tickets)} tickets)")  # fmt: skip
+    print(f"load() late in a full day: {(time.perf_counter() - t0) * 1e3:.1f} ms "
+          f"({len(loaded.tickets)} tickets that day)")  # fmt: skip
     t0 = time.perf_counter()
     rows = sum(1 for _ in reopened.events(since_day=last - timedelta(days=30), until_day=last))
     print(f"events() for a 30-day report: {rows:,} rows in "
@@ -175,11 +188,17 @@ def main() -> int:
     parser.add_argument("--tickets", type=int, default=2000, help="tickets per day")
     parser.add_argument("--commits", type=int, default=1000)
     parser.add_argument("--dir", type=Path, default=None, help="where the databases go")
+    parser.add_argument(
+        "--history",
+        type=Path,
+        default=None,
+        help="keep the year's database here (reused if it exists)",
+    )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(dir=args.dir or Path.home()) as tmp:
-        print(f"databases in {tmp} (sqlite {__import__('sqlite3').sqlite_version})")
+        print(f"databases in {tmp} (sqlite {sqlite3.sqlite_version})")
         bench_commits(Path(tmp), args.commits)
-        bench_load(Path(tmp), args.days, args.tickets)
+        bench_load(args.history or Path(tmp) / "year.db", args.days, args.tickets)
     return 0
 
 

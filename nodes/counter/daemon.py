@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import re
 import signal
 import threading
@@ -45,6 +46,8 @@ from nodes.counter.view import LANGUAGES
 log = logging.getLogger(__name__)
 
 KEY_CODE_NAME = re.compile(r"^(KEY|BTN)_[A-Z0-9_]+$")
+KEY_CODE_HINT = "a key code name such as KEY_KPENTER"
+PIN_NAME = re.compile(r"^[A-Za-z0-9_]+$")  # "GPIO17", "BOARD11", "17": gpiozero's names
 
 
 @dataclass(frozen=True)
@@ -99,11 +102,11 @@ def read_config(path: str) -> CounterConfig:
     keypad = root.table("keypad")
     kind = keypad.choice("type", ("stdin", "gpio", "evdev"), "stdin")
     layout = keypad.choice("layout", tuple(GPIO_LAYOUTS), "box6")
-    pins = _key_map(keypad, "pins", lambda s: bool(re.match(r"^[A-Za-z0-9_]+$", s)), "a pin")
+    pins = _key_map(keypad, "pins", lambda s: bool(PIN_NAME.match(s)), "a pin")
     bounce = keypad.float("bounce_time", 0.05, min=0.0)
     evdev_keys = dict(NUMPAD_KEYS)
-    evdev_keys.update(_key_map(keypad, "keys", lambda s: bool(KEY_CODE_NAME.match(s)),
-                               "a key code name such as KEY_KPENTER"))  # fmt: skip
+    key_names = _key_map(keypad, "keys", lambda s: bool(KEY_CODE_NAME.match(s)), KEY_CODE_HINT)
+    evdev_keys.update(key_names)
     keypad_config = KeypadConfig(
         type=kind,
         # A [keypad.pins] table is the whole map: pins not named are left alone.
@@ -250,6 +253,10 @@ def main(argv: list[str] | None = None) -> int:
             if desk.ended:
                 # stdin closed: answer what was typed, then leave (a demo script's end).
                 log.info("end of keypad input; finishing pending presses and exiting")
+                if os.environ.get("NOTIFY_SOCKET"):
+                    # Under systemd stdin is /dev/null: the unit would restart us forever.
+                    log.error('[keypad] type = "stdin" cannot work as a service; '
+                              'set type = "gpio" or "evdev" in %s', args.config)  # fmt: skip
                 desk.wait_idle(settings.request_timeout + 1.0)
                 break
     finally:

@@ -148,7 +148,10 @@ class DisplayNode:
     def _on_connection(self, connected: bool) -> None:
         with self.lock:
             self.board.online = connected
-        log.info("hub link %s", "up: rebuilding from retained state" if connected else "down")
+        if connected:
+            log.info("broker connected: rebuilding the screen from retained state")
+        else:
+            log.warning("broker unreachable: showing the last known state, marked offline")
         self.changed.set()
 
     def _on_config(self, message: Message) -> None:
@@ -241,14 +244,8 @@ class DisplayNode:
         self.subscribe()
         if self.announcer is not None:
             self.announcer.start()
-        connected = self.link.start(wait=3.0)
-        if not connected:
-            log.warning(
-                "hub broker %s:%s not reachable yet; showing offline and retrying",
-                self.identity.broker.host,
-                self.identity.broker.port,
-            )
-        self.render()
+        self.render()  # the screen comes up at once, offline until the broker answers
+        self.link.start(wait=None)
         notify_ready("showing the queue")
         watchdog = Watchdog(lambda: time.monotonic() - self.heartbeat < 10)
         watchdog.start()

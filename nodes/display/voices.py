@@ -16,7 +16,9 @@ import contextlib
 import io
 import logging
 import os
+import shutil
 import tempfile
+import weakref
 from collections import OrderedDict
 from collections.abc import Iterable
 from pathlib import Path
@@ -78,6 +80,7 @@ class EspeakVoice:
         self._cache_size = cache_size
         self._engine: Any = None
         self._dir = tempfile.mkdtemp(prefix="antrian-voice-")
+        weakref.finalize(self, shutil.rmtree, self._dir, ignore_errors=True)
 
     def _engine_ready(self) -> Any:
         if self._engine is None:

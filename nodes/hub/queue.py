@@ -66,7 +66,7 @@ from __future__ import annotations
 import json
 from collections import deque
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass, fields
 from datetime import date, datetime
 from typing import Any, ClassVar, Literal, NamedTuple
 
@@ -780,10 +780,11 @@ class Queue:
             self._waiting[event.service].add(event.ticket_id)
             key = (event.service, event.day)
             count = self._counts.get(key, DayCount())
-            self._counts[key] = replace(
-                count,
-                issued=max(count.issued, event.seq),
-                online_issued=count.online_issued + event.online,
+            self._counts[key] = DayCount(
+                max(count.issued, event.seq),
+                count.cancelled,
+                count.online_issued + event.online,
+                count.online_cancelled,
             )
         elif isinstance(event, TicketCalled):
             ticket = self._tickets[event.ticket_id]
@@ -794,9 +795,8 @@ class Queue:
                 self._tickets[ticket.ticket_id] = _evolve(
                     ticket, state="called", counter=event.counter, called_at=event.at, recalls=0
                 )
-                self._counters[event.counter] = replace(
-                    self._counters[event.counter], ticket=ticket.ticket_id
-                )
+                status = self._counters[event.counter].status
+                self._counters[event.counter] = CounterState(event.counter, status, event.ticket_id)
                 self._last_called[(ticket.service, ticket.day)] = ticket.number
             self._calls.append(event)
         elif isinstance(event, TicketStarted):
@@ -829,18 +829,18 @@ class Queue:
             ticket = self._tickets[event.ticket_id]
             key = (ticket.origin_service, ticket.day)
             count = self._counts.get(key, DayCount())
-            self._counts[key] = replace(
-                count,
-                cancelled=count.cancelled + 1,
-                online_cancelled=count.online_cancelled + ticket.online,
+            self._counts[key] = DayCount(
+                count.issued,
+                count.cancelled + 1,
+                count.online_issued,
+                count.online_cancelled + ticket.online,
             )
             self._finalise(ticket, "cancelled", event.at)
         elif isinstance(event, TicketExpired):
             self._finalise(self._tickets[event.ticket_id], "expired", event.at)
         elif isinstance(event, CounterStatusChanged):
-            self._counters[event.counter] = replace(
-                self._counters[event.counter], status=event.status
-            )
+            current = self._counters[event.counter].ticket
+            self._counters[event.counter] = CounterState(event.counter, event.status, current)
         elif isinstance(event, ServiceStatusChanged):
             self._accepting[event.service] = event.accepting
         else:  # pragma: no cover - the Event union is closed
@@ -864,7 +864,7 @@ class Queue:
         if ticket.counter is not None and ticket.state in ("called", "serving"):
             counter = self._counters[ticket.counter]
             if counter.ticket == ticket.ticket_id:
-                self._counters[ticket.counter] = replace(counter, ticket=None)
+                self._counters[ticket.counter] = CounterState(counter.counter, counter.status)
 
     def _forget_before(self, day: date) -> None:
         self._day = day

@@ -181,7 +181,9 @@ class Store:
                     self._remember(node, transaction, verb, response, at)
                 self._db.execute("COMMIT")
             except BaseException:
-                self._db.execute("ROLLBACK")
+                # SQLite may have rolled back already (a failed COMMIT, a full disk).
+                if self._db.in_transaction:
+                    self._db.execute("ROLLBACK")
                 raise
 
     def record_response(
@@ -287,7 +289,7 @@ class Store:
                 seqs.update(
                     r[0]
                     for r in self._db.execute(
-                        "SELECT max(seq) FROM events WHERE kind = 'counter_status' AND counter = ? AND 0",
+                        "SELECT max(seq) FROM events WHERE kind = 'counter_status' AND counter = ?",
                         (counter.id,),
                     )
                     if r[0] is not None

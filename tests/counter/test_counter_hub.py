@@ -289,3 +289,13 @@ def test_malformed_and_foreign_messages_change_nothing(
         assert not any("MEMUAT" in line for line in after)  # bad state never blanked it
     finally:
         intruder.stop()
+
+
+def test_a_node_driving_a_counter_it_is_not_assigned_to_is_refused(
+    broker: Mosquitto, kiosk: BrokerLink, make_desk: Callable[..., Desk]
+) -> None:
+    issue(kiosk, "A")
+    wrong = make_desk(broker, "loket-2", "1").connect()  # loket-2 is registered for counter 2
+    wrong.screen.wait_line("LOKET 1 | BUKA | menunggu 1")  # state is public; commands are not
+    wrong.desk.press_key("call_next")
+    wrong.screen.wait_line("LOKET 1 | BUKA | menunggu 1 | Tidak diizinkan")

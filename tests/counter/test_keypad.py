@@ -9,6 +9,7 @@ from __future__ import annotations
 import io
 import os
 import threading
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -144,12 +145,19 @@ def test_evdev_keymap_errors_name_the_entry() -> None:
         key_codes({"KEY_KP1": "dance"})
 
 
-def test_a_missing_usb_keypad_is_shown_and_looked_for_again(desk: Desk, tmp_path: Path) -> None:
+def test_a_missing_usb_keypad_is_shown_and_looked_for_again(
+    make_desk: Callable[..., Desk], tmp_path: Path
+) -> None:
+    health: list[str] = []
+    desk = make_desk(NOWHERE, "loket-1", "1", keypad_health=health.append)
     keypad = EvdevKeypad(NUMPAD_KEYS, device=str(tmp_path / "event-kbd"))
     keypad.RETRY_SECONDS = 0.05
     keypad.start(desk.desk)
     try:
         desk.screen.wait_line("Keypad terlepas")
+        assert health == ["lost"]  # for the node's status; said once, not every retry
+        time.sleep(0.3)
+        assert health == ["lost"]
         assert keypad._thread is not None and keypad._thread.is_alive()  # still looking
     finally:
         keypad.close()

@@ -5,10 +5,15 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
+from common.wire import decode_counter_request, encode
 from nodes.counter.keys import (
     ENTRY_TIMEOUT,
     IDLE,
+    KEYS,
+    MAX_DIGITS,
     Command,
     Entry,
     Notice,
@@ -207,3 +212,27 @@ def test_command_payload_carries_only_its_fields() -> None:
         "service": "C",
     }
     assert Command("call_next").payload("2") == {"counter": "2", "action": "call_next"}
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    presses=st.lists(
+        st.tuples(st.sampled_from(KEYS), st.floats(min_value=0, max_value=10)), max_size=40
+    ),
+    status=st.sampled_from(["open", "paused", "closed", None]),
+    office=st.sampled_from([LOKET1, LOKET3, Office()]),
+)
+def test_any_key_sequence_gives_commands_the_wire_accepts(
+    presses: list[tuple[str, float]], status: str | None, office: Office
+) -> None:
+    entry, now = IDLE, T0
+    for key, pause in presses:
+        now += timedelta(seconds=pause)
+        entry, outcome = press(entry, key, office, status, now)
+        assert len(entry.digits) <= MAX_DIGITS
+        assert (entry.mode == "idle") == (entry.since is None)
+        if isinstance(outcome, Command):
+            # What the hub will decode: never a bad_request from the keypad itself.
+            request = decode_counter_request(encode(outcome.payload("1")))
+            assert request.action == outcome.action
+            assert entry == IDLE

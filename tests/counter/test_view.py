@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from nodes.counter.keys import Entry, Office
-from nodes.counter.view import CounterState, CounterView, lcd_lines, terminal_line
+from nodes.counter.view import TEXT, CounterState, CounterView, lcd_lines, terminal_line
 from tests.counter.test_keys import CONFIG
 
 OFFICE = Office.from_config(CONFIG, "1")
@@ -125,3 +125,11 @@ def test_lcd_rows_never_overflow() -> None:
         lines = lcd_lines(v, cols, rows)
         assert len(lines) == rows
         assert all(len(line) == cols for line in lines)
+
+
+@pytest.mark.parametrize("language", ["id", "en"])
+def test_every_word_fits_a_16_column_lcd(language: str) -> None:
+    assert set(TEXT[language]) == set(TEXT["id"])  # the catalogues stay in step
+    for key, text in TEXT[language].items():
+        shown = text.format(n=999, service="KTP")
+        assert len(shown) <= 16, (key, shown)

@@ -113,9 +113,9 @@ def test_retained_state_and_a_call_become_a_screenshot_and_an_announcement(
     display: RunningDisplay, hub_side: BrokerLink
 ) -> None:
     publish_office(hub_side)
-    wait_for(lambda: "Loket 3" in display.texts("counters"), timeout=10)
+    wait_for(lambda: "ISTIRAHAT" in display.texts("counters"), timeout=10)  # Loket 3
     assert display.texts("header") == ["Kantor Kecamatan Contoh"]
-    assert "ISTIRAHAT" in display.texts("counters")
+    assert "A-012" in display.texts("counters")
     shots = display.dir / "shots"
     wait_for(lambda: (shots / LATEST).exists())
 

@@ -333,7 +333,7 @@ def test_load_ignores_counters_removed_from_the_config(tmp_path: Path) -> None:
     assert set(queue.counters) == {"1", "2"}
 
 
-@settings(max_examples=25, deadline=None)
+@settings(max_examples=60, deadline=None)
 @given(st.lists(step, min_size=1, max_size=60))
 def test_random_days_reload_to_what_the_hub_shows(steps: list) -> None:
     """Whatever happened, a hub restarted at any point shows exactly what it showed."""
@@ -372,3 +372,23 @@ def shown(queue: Queue, now: datetime) -> dict[str, Any]:
         "calls": views.recent_calls(queue, 50),
         "tickets": {t: views.ticket_data(queue, t, now) for t in sorted(live)},
     }
+
+
+def test_load_reads_through_indexes_not_the_whole_log(tmp_path: Path) -> None:
+    """What keeps a restart fast with a year of history (bench/hub_store.py measures it)."""
+    hub = Hub(tmp_path / "hub.db")
+    busy_morning(hub)
+    statements: list[str] = []
+    hub.store._db.set_trace_callback(statements.append)
+    hub.store.load(office(), hub.clock.now + timedelta(days=1))
+    hub.store._db.set_trace_callback(None)
+    selects = [s for s in statements if s.lstrip().upper().startswith("SELECT")]
+    assert len(selects) == len(office().counters) + len(office().services) + 4
+    for sql in selects:
+        plan = " | ".join(r[-1] for r in hub.store._db.execute("EXPLAIN QUERY PLAN " + sql))
+        # The one scan walks the log backwards from the newest event and stops at the
+        # 50th call; everything else is an index search.
+        if "SCAN events" in plan:
+            assert "LIMIT" in sql and "TEMP B-TREE" not in plan, plan
+        else:
+            assert "SEARCH" in plan and "SCAN" not in plan, plan

@@ -11,10 +11,12 @@ import pytest
 from common import config
 from nodes.cli import main as antrian
 from nodes.hub.office import Office, read_office
+from nodes.hub.queue import Event
 from nodes.hub.reports.cli import main as report_main
 from nodes.hub.reports.render import write_daily_archive
 from nodes.hub.reports.source import build_report, connect_read_only
-from nodes.hub.simulate import DayPlan, SimulatedDay, simulate_into
+from nodes.hub.simulate import DayPlan, SimulatedDay, simulate_day, simulate_into
+from nodes.hub.store import Store
 from tests.harness import write_hub_config
 from tests.reports.readers import csv_sections, html_tables, ink_share, pdf_pages, xlsx_sheets
 
@@ -167,3 +169,44 @@ def test_simulate_day_cli(tmp_path: Path) -> None:
     args = ["--config", str(hub), "--date", "2026-11-30", "--tickets", "20", "--seed", "2"]
     assert antrian(["simulate-day", *args]) == 0  # through the one `antrian` entry point
     assert _count(db, "SELECT count(*) FROM events WHERE kind = 'ticket_issued'") == 20
+
+
+def test_a_report_reads_while_the_hub_writes(office: Office2, tmp_path: Path) -> None:
+    """The hub keeps its database open and writing; a report in between sees every commit
+    made so far and blocks nothing (WAL, read-only connection)."""
+    db = tmp_path / "live.db"
+    store = Store(db)
+    seen: list[int] = []
+
+    def commit_then_report(events: list[Event]) -> None:
+        store.commit(events)
+        if any(e.kind == "ticket_finished" for e in events) and len(seen) < 3:
+            seen.append(build_report(db, office.office, THURSDAY).total.served)
+
+    try:
+        queue = store.load(office.office, datetime(2026, 11, 26, 6, 0, tzinfo=office.office.tz))
+        simulate_day(queue, office.office, THURSDAY, commit_then_report, DayPlan(tickets=15))
+    finally:
+        store.close()
+    assert seen == [1, 2, 3]
+
+
+def test_a_target_wait_in_minutes_names_the_column(office: Office2, tmp_path: Path) -> None:
+    out = tmp_path / "target.csv"
+    args = ["--config", str(office.config), "--date", THURSDAY.isoformat(), "--format", "csv"]
+    assert report_main([*args, "--out", str(out), "--target-minutes", "7.5"]) == 0
+    header = csv_sections(out.read_bytes())["Per layanan – waktu"][0]
+    assert header[5] == "Tunggu > 7,5 menit (%)"
+
+
+def test_report_cli_names_the_file_by_its_period(
+    office: Office2, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    config_file = str(office.config)
+    assert report_main(["--config", config_file, "--date", "2026-11-26", "--format", "csv"]) == 0
+    assert report_main(["--config", config_file, "--from", "2026-11-26", "--to", "2026-11-27",
+                        "--format", "html"]) == 0  # fmt: skip
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "laporan-2026-11-26.csv", "laporan-2026-11-26_2026-11-27.html",
+    ]  # fmt: skip

@@ -100,9 +100,11 @@ def test_phone_takes_a_ticket_sees_it_move_live_and_cancels(
 ) -> None:
     from selenium.webdriver.common.by import By
 
-    kiosk("A")
-    kiosk("A")
-    kiosk("B")
+    for service in "AAAB":
+        kiosk(service)
+    counter("call_next")  # one ticket served, so the hub can estimate waits
+    counter("start")
+    counter("finish")
     web = make_web(hub, near=1)
     url = web.serve()
     phone.get(f"{url}/")
@@ -113,7 +115,8 @@ def test_phone_takes_a_ticket_sees_it_move_live_and_cancels(
     shot(phone, "take")
     phone.find_element(By.CSS_SELECTOR, "form.take button[type=submit]").click()
     wait_for(lambda: "/t/" in phone.current_url, timeout=10)
-    assert text_of(phone, '[data-f="number"]') == "A-003"
+    assert text_of(phone, '[data-f="number"]') == "A-004"
+    assert "menit" in text_of(phone, '[data-f="estimate_text"]')
     assert text_of(phone, '[data-f="ahead"]') == "2"
     assert not phone.find_element(By.ID, "near").is_displayed()
     shot(phone, "ticket")

@@ -64,6 +64,7 @@ def test_static_assets_are_local(web: WebNode) -> None:
         assert "EventSource" in browser.get("/static/app.js").text
         assert browser.get("/static/app.css").status_code == 200
         page = browser.get("/").text
+    assert '<noscript><meta http-equiv="refresh"' in page  # works without JavaScript too
     assert "http://" not in page.replace("http://127.0.0.1", "").replace("http://testserver", "")
     assert "https://" not in page
 
@@ -386,7 +387,9 @@ def test_reports_pages_use_the_reports_package(
     counter("finish")
     today = web.state.today()
     with web.client() as browser:
-        assert browser.get(f"/dasbor/laporan/{today}.csv", follow_redirects=False).status_code == 303
+        assert (
+            browser.get(f"/dasbor/laporan/{today}.csv", follow_redirects=False).status_code == 303
+        )
         sign_in(browser)
         page = browser.get("/dasbor/laporan")
         assert page.status_code == 200 and f"/dasbor/laporan/{today}.html" in page.text
@@ -400,6 +403,16 @@ def test_reports_pages_use_the_reports_package(
         assert "attachment" in csv.headers["content-disposition"] and "Kartu Keluarga" in csv.text
         assert browser.get(f"/dasbor/laporan/{today}.xlsx").content[:2] == b"PK"
         assert browser.get(f"/dasbor/laporan/{today}.pdf").content[:5] == b"%PDF-"
+
+
+def test_security_headers(web: WebNode) -> None:
+    with web.client() as browser:
+        page = browser.get("/")
+        session = page.headers.get("set-cookie", "")
+    assert "script-src 'self'" in page.headers["content-security-policy"]
+    assert "frame-ancestors 'self'" in page.headers["content-security-policy"]
+    assert page.headers["x-content-type-options"] == "nosniff"
+    assert "httponly" in session.lower() and "samesite=lax" in session.lower()
 
 
 def test_health_endpoint(web: WebNode) -> None:

@@ -83,6 +83,13 @@ def main(argv: list[str] | None = None) -> int:
     except (FileNotFoundError, sqlite3.Error) as exc:
         log.error("cannot read the hub database %s: %s", database, exc)
         return 1
+    if report.empty:
+        log.warning(
+            "no events for %s..%s in %s: an empty report (right date and database?)",
+            first,
+            last,
+            database,
+        )
     generated = datetime.now(office.tz)
     content = render(report, args.format, args.lang, generated)
     name = archive_name(first, args.format)

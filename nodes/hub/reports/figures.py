@@ -1,7 +1,8 @@
 """Report figures from the hub's event log: pure, no I/O, no clock.
 
 Theory of operation: `compute()` reads the event rows once, in log order (the store's
-`seq`), keeping a small record per ticket and a timeline per counter and day, then turns
+`seq`; ordering by day first is as good, since no figure links two days), keeping a small
+record per ticket and a timeline per counter and day, then turns
 them into frozen dataclasses that every renderer (HTML, XLSX, PDF, CSV) draws from. A row is
 the `events` table's columns `(kind, at, day, ticket_id, service, counter, data)` with `at`
 an ISO 8601 time with offset, `day` a local date `YYYY-MM-DD` and `data` a JSON object (or a

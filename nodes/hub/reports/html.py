@@ -22,7 +22,8 @@ header { border-bottom: 3px solid #1f5f8b; margin-bottom: 1em; }
 header h1 { margin: 0; font-size: 1.5em; } header p { margin: .2em 0; color: #444; }
 .headline { font-size: 1.15em; } .peak { font-size: 1.15em; font-weight: bold; }
 table { border-collapse: collapse; margin: .5em 0 1.5em; font-size: .9em; }
-th, td { border: 1px solid #ccc; padding: .25em .5em; }
+th, td { border: 1px solid #ccc; padding: .25em .5em; } td { white-space: nowrap; }
+section { overflow-x: auto; }
 th { background: #eef3f7; text-align: left; } td.num { text-align: right; }
 tr.total td { font-weight: bold; } svg.chart { display: block; margin: 1em 0; max-width: 100%; }
 .notes { color: #555; font-size: .85em; }

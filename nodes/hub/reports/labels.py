@@ -16,6 +16,7 @@ CATALOGUE: Final[dict[str, dict[str, str]]] = {
     "daily": {"id": "Laporan harian", "en": "Daily report"},
     "range": {"id": "Laporan periode", "en": "Period report"},
     "generated": {"id": "Dibuat", "en": "Generated"},
+    "page": {"id": "Halaman", "en": "Page"},
     "summary": {"id": "Ringkasan", "en": "Summary"},
     "per_service": {"id": "Per layanan", "en": "Per service"},
     "per_service_times": {"id": "Per layanan – waktu", "en": "Per service – times"},

@@ -92,7 +92,8 @@ def report_tables(report: Report, lang: Lang = "id") -> list[Table]:
     def t(key: str, **values: object) -> str:
         return text(key, lang, **values)
 
-    target = round(report.target_wait_s / 60)
+    minutes_target = report.target_wait_s / 60
+    target = number(int(minutes_target) if minutes_target.is_integer() else minutes_target, lang)
     service_rows = [*report.services, report.total]
     tables = [
         Table(

@@ -26,6 +26,7 @@ import qrcode
 import qrcode.image.svg
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import MutableHeaders
 from starlette.middleware import Middleware
 from starlette.middleware.sessions import SessionMiddleware
 from starlette.requests import Request
@@ -40,6 +41,7 @@ from starlette.responses import (
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.templating import Jinja2Templates
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from common.bahasa import Lang, clock, duration_minutes_phrase
 from common.wire import ID_PATTERN, TICKET_ID_PATTERN, parse_iso
@@ -85,6 +87,7 @@ class WebState:
     sign_in_guard: SignInGuard = field(init=False)
     #: holder digest (phone/NIK, keyed hash) -> the ticket it holds today
     holders: dict[str, str] = field(default_factory=dict)
+    holders_day: str = ""
     monotonic: Callable[[], float] = time.monotonic
     _live_cache: dict[tuple[str, ...], tuple[int, str]] = field(default_factory=dict)
 
@@ -246,6 +249,40 @@ def with_csrf(pages: Pages, handler: Handler) -> Handler:
 
 # --- the application ------------------------------------------------------------------------
 
+#: Every page may load only what this node serves; nothing may frame it from elsewhere.
+#: The reports package's HTML report brings its own inline style, so it gets a looser policy.
+PAGE_POLICY = (
+    "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+    "frame-ancestors 'self'; form-action 'self'; base-uri 'none'"
+)
+REPORT_POLICY = (
+    "default-src 'none'; style-src 'unsafe-inline'; img-src data:; frame-ancestors 'self'"
+)
+
+
+class SecurityHeaders:
+    """Adds the same protective headers to every response (a plain ASGI middleware)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        report = scope["path"].startswith("/dasbor/laporan/")
+        policy = REPORT_POLICY if report else PAGE_POLICY
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = MutableHeaders(scope=message)
+                headers.setdefault("Content-Security-Policy", policy)
+                headers.setdefault("X-Content-Type-Options", "nosniff")
+                headers.setdefault("Referrer-Policy", "same-origin")
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
+
 
 def create_app(state: WebState) -> Starlette:
     templates = Jinja2Templates(directory=str(HERE / "templates"))
@@ -326,7 +363,11 @@ def create_app(state: WebState) -> Starlette:
                 return refuse(
                     words["err_phone" if config.online_requires == "phone" else "err_nik"], 400
                 )
-            digest = holder_digest(config.secret_key, state.today(), config.online_requires, value)
+            today = state.today()
+            if state.holders_day != today:  # yesterday's digests can never match again
+                state.holders.clear()
+                state.holders_day = today
+            digest = holder_digest(config.secret_key, today, config.online_requires, value)
             held = state.holders.get(digest)
             with state.feed.lock:
                 holds_one = held is not None and state.model.is_active(held)
@@ -621,6 +662,7 @@ def create_app(state: WebState) -> Starlette:
     app = Starlette(
         routes=routes,
         middleware=[
+            Middleware(SecurityHeaders),
             Middleware(
                 SessionMiddleware,
                 secret_key=config.secret_key,
@@ -628,7 +670,7 @@ def create_app(state: WebState) -> Starlette:
                 max_age=12 * 3600,
                 same_site="lax",
                 https_only=config.secure_cookies,
-            )
+            ),
         ],
         lifespan=lifespan,
     )

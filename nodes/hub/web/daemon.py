@@ -10,6 +10,7 @@ import argparse
 import asyncio
 import getpass
 import logging
+import signal
 import sys
 import time
 
@@ -108,6 +109,11 @@ def main(argv: list[str] | None = None) -> int:
             timeout_graceful_shutdown=2,
         )
     )
+    # uvicorn handles SIGTERM/SIGINT while serving, then re-raises the signal once it has
+    # stopped; with these handlers that re-raise is harmless and we still say goodbye on
+    # the broker (retained `online: false` with our role and version) below.
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_: setattr(server, "should_exit", True))
     heartbeat = [time.monotonic()]
     # Healthy while the event loop keeps beating: a wedged loop serves nobody.
     watchdog = Watchdog(lambda: time.monotonic() - heartbeat[0] < 30)
