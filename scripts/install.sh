@@ -11,6 +11,7 @@ APT_PACKAGES=(
     espeak-ng libespeak-ng1                            # the Indonesian voice (pyttsx3 driver)
     sox                                                # measuring WAVs in tests
     poppler-utils                                      # pdftoppm: checking report PDFs
+    fonts-dejavu-core                                  # the report PDF's font (DejaVu Sans)
     libsdl2-2.0-0 libsdl2-ttf-2.0-0 libsdl2-mixer-2.0-0  # pygame's SDL (wheels bundle their own; harmless)
     chromium chromium-driver                           # browser tests of the web front end
 )
