@@ -59,7 +59,7 @@ port = {port}
 type = "{screen}"
 width = 1920
 height = 1080
-screenshot_dir = "shots"
+screenshot_dir = "{work}/shots"
 running_text = "Selamat datang"
 [voice]
 output = "speaker"
@@ -139,7 +139,7 @@ def main() -> int:
     try:
         path = work / "display.toml"
         screen = "headless" if args.headless else "window"
-        path.write_text(CONFIG_TOML.format(port=broker.port, screen=screen))
+        path.write_text(CONFIG_TOML.format(port=broker.port, screen=screen, work=work))
         config = read_config(path)
         panel = WatchedPanel(build_panel(config))
         output = WatchedOutput(SpeakerOutput())

@@ -10,6 +10,7 @@ Targets on a 2-core dev machine: p50 < 2 ms, p99 < 10 ms, >= 500 tickets/s, RSS 
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import sys
 import tempfile
@@ -27,6 +28,11 @@ def rss_mb(pid: int) -> float:
         if line.startswith("VmRSS:"):
             return int(line.split()[1]) / 1024
     return float("nan")
+
+
+def cpu_seconds(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -75,15 +81,20 @@ def main() -> None:
         hub.start()
         try:
             run(broker, 1, 50)  # warm up
+            assert hub.pid is not None
             for clients in (1, args.clients):
+                hub_cpu, own_cpu = cpu_seconds(hub.pid), time.process_time()
                 latencies, rate = run(broker, clients, args.tickets // clients)
+                hub_cpu = cpu_seconds(hub.pid) - hub_cpu
+                own_cpu = time.process_time() - own_cpu
                 print(
                     f"{clients} client(s), {len(latencies)} tickets: "
                     f"p50 {statistics.median(latencies):.2f} ms, "
                     f"p99 {percentile(latencies, 0.99):.2f} ms, "
-                    f"{rate:.0f} tickets/s"
+                    f"{rate:.0f} tickets/s; CPU per ticket: hub "
+                    f"{hub_cpu / len(latencies) * 1000:.2f} ms, "
+                    f"clients {own_cpu / len(latencies) * 1000:.2f} ms"
                 )
-            assert hub.pid is not None
             print(f"hub RSS {rss_mb(hub.pid):.1f} MB")
         finally:
             hub.stop()

@@ -60,8 +60,19 @@ class Message:
 Handler = Callable[[Message], None]
 
 
-def _topic_matches(topic_filter: str, topic: str) -> bool:
-    return bool(paho.topic_matches_sub(topic_filter, topic))
+def topic_matches(topic_filter: str, topic: str) -> bool:
+    """MQTT filter matching (`+` one level, `#` the rest). paho's own helper builds a
+    matcher tree per call, which costs more than the hub's whole request handling."""
+    if topic_filter == topic:
+        return True
+    filter_parts = topic_filter.split("/")
+    topic_parts = topic.split("/")
+    for index, part in enumerate(filter_parts):
+        if part == "#":
+            return True
+        if index >= len(topic_parts) or (part != "+" and part != topic_parts[index]):
+            return False
+    return len(filter_parts) == len(topic_parts)
 
 
 class BrokerLink:
@@ -327,11 +338,11 @@ class BrokerLink:
             response_topic=getattr(props, "ResponseTopic", None),
             correlation_data=getattr(props, "CorrelationData", None),
         )
-        if _topic_matches(self._response_filter, message.topic):
+        if topic_matches(self._response_filter, message.topic):
             self._on_response(message)
             return
         with self._lock:
-            handlers = [h for f, h in self._handlers if _topic_matches(f, message.topic)]
+            handlers = [h for f, h in self._handlers if topic_matches(f, message.topic)]
         for handler in handlers:
             try:
                 handler(message)

@@ -81,6 +81,7 @@ class Announcer:
         service_name: Callable[[str], str] = lambda service: "",
         on_start: Callable[[Call], None] = lambda call: None,
         on_idle: Callable[[], None] = lambda: None,
+        on_voice: Callable[[bool], None] = lambda ok: None,
     ) -> None:
         self.voice = voice
         self.output = output
@@ -89,6 +90,8 @@ class Announcer:
         self.service_name = service_name
         self.on_start = on_start
         self.on_idle = on_idle
+        self.on_voice = on_voice  # told when the voice starts or stops failing
+        self.voice_ok = True
         self.chime: Pcm = chime(voice.rate, voice.channels)
         self._queue: queue.Queue[Call | _Warmup | None] = queue.Queue()
         self._heard: deque[tuple[str, int, str]] = deque(maxlen=REMEMBERED_CALLS)
@@ -180,6 +183,7 @@ class Announcer:
             self.voice.prepare(pieces)
         except VoiceError as exc:
             log.error("voice not ready: %s", exc)
+            return
         log.info("voice ready (%d pieces in %.2f s)", len(pieces), time.monotonic() - started)
 
     def _announce(self, call: Call) -> None:
@@ -197,9 +201,14 @@ class Announcer:
         try:
             speech = self.voice.speak(phrase)
             audio = audio + silence(speech.rate, speech.channels, settings.after_chime_s) + speech
+            voice_ok = True
         except VoiceError as exc:
             # The number is on screen; the chime alone still makes people look up.
             log.error("cannot say %r, playing the chime only: %s", phrase.text, exc)
+            voice_ok = False
+        if voice_ok != self.voice_ok:
+            self.voice_ok = voice_ok
+            self.on_voice(voice_ok)
         announcement = Announcement(
             number=call.number,
             counter=call.counter,

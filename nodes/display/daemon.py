@@ -91,11 +91,15 @@ class DisplayNode:
         self.lock = threading.Lock()
         self.changed = threading.Event()
         self.stopping = threading.Event()
-        self.frames = 0
         self.heartbeat = time.monotonic()
         self._ticker_moving = False
         fonts = FontBook(config.screen.font, config.screen.bold_font)
-        logo = pygame.image.load(str(config.screen.logo)) if config.screen.logo else None
+        logo = None
+        if config.screen.logo is not None:
+            try:
+                logo = pygame.image.load(str(config.screen.logo))
+            except pygame.error as exc:  # a broken logo must not keep the queue off screen
+                log.error("cannot show logo %s: %s", config.screen.logo, exc)
         self.screen = Screen(panel.surface, fonts, logo=logo, animate_ticker=panel.animated)
         self.link = link or BrokerLink(
             self.identity.broker, self.topics, self.identity.node_id, role="display"
@@ -117,6 +121,8 @@ class DisplayNode:
                 service_name=self._service_name,
                 on_start=self._on_announce_start,
                 on_idle=self._on_announcer_idle,
+                # The technician sees this on the web's node health page.
+                on_voice=lambda ok: self.link.set_status(voice_ok=ok),
             )
 
     def now(self) -> datetime:
@@ -235,7 +241,6 @@ class DisplayNode:
             self.screen.ticker_offset = int(time.monotonic() * screen.ticker_speed)
         dirty = self.screen.draw(view)
         self.panel.show(dirty)
-        self.frames += 1
         self._ticker_moving = moving
         return dirty
 

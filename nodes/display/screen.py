@@ -135,6 +135,7 @@ class Screen:
         self.animate_ticker = animate_ticker
         self.logo = self._scaled_logo(logo) if logo is not None else None
         self.texts: dict[str, list[DrawnText]] = {name: [] for name in REGIONS}
+        self._drawing: list[DrawnText] = []
         self._keys: dict[str, Hashable] = {}
         self._ticker_surface: tuple[str, pygame.Surface] | None = None
         self._painters: dict[str, Callable[[View, pygame.Rect], None]] = {
@@ -159,12 +160,14 @@ class Screen:
             if self._keys.get(name) == key:
                 continue
             rect = self.regions[name]
-            self.texts[name] = []
+            self._drawing = []
             self.surface.set_clip(rect)
             try:
                 self._painters[name](view, rect)
             finally:
                 self.surface.set_clip(None)
+            # Swapped in whole, so another thread reading `texts` never sees half a region.
+            self.texts[name] = self._drawing
             self._keys[name] = key
             dirty.append(rect.copy())
         return dirty
@@ -257,7 +260,7 @@ class Screen:
         else:
             rect.centerx = box.centerx
         self.surface.blit(fitted, rect)
-        self.texts[region].append(DrawnText(region, shown, rect, fitted_size, bold, color))
+        self._drawing.append(DrawnText(region, shown, rect, fitted_size, bold, color))
 
     # --- regions -------------------------------------------------------------------------
 
@@ -443,7 +446,7 @@ class Screen:
             self.surface.blit(rendered, target)
             shown = target.clip(rect)  # the part inside the region is what is on screen
             if shown.width:
-                self.texts["ticker"].append(DrawnText("ticker", view.running_text, shown))
+                self._drawing.append(DrawnText("ticker", view.running_text, shown))
 
     def _status(self, view: View, rect: pygame.Rect) -> None:
         self.surface.fill(HEADER, rect)

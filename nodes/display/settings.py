@@ -2,7 +2,8 @@
 
 Every mistake is reported with the file and key (`display.toml: voice.engine: must be one
 of espeak, pack, not 'espek'`), and unknown keys are refused, so a misspelled option
-never silently does nothing. Relative paths are taken from the config file's folder.
+never silently does nothing. Relative paths are relative to the working directory (as for
+every node; systemd runs the daemons from /var/lib/antrian, the demo from the repository).
 """
 
 from __future__ import annotations
@@ -62,30 +63,27 @@ class DisplayConfig:
     path: Path
 
 
-def _path(table: Table, name: str, base: Path, default: Path | None = None) -> Path | None:
+def _path(table: Table, name: str, default: Path | None = None) -> Path | None:
     value = table.str(name, None)
-    if value is None:
-        return default
-    path = Path(value).expanduser()
-    return path if path.is_absolute() else base / path
+    return default if value is None else Path(value).expanduser()
 
 
-def _existing_file(table: Table, name: str, base: Path, default: Path) -> Path:
-    path = _path(table, name, base, default)
+def _existing_file(table: Table, name: str, default: Path) -> Path:
+    path = _path(table, name, default)
     assert path is not None
     if not path.is_file():
         raise table.error(name, f"file {path} does not exist")
     return path
 
 
-def read_screen(table: Table, base: Path) -> ScreenSettings:
+def read_screen(table: Table) -> ScreenSettings:
     kind = table.choice("type", ("headless", "window", "fullscreen"), "fullscreen")
     width = table.int("width", None, min=320, max=7680)
     height = table.int("height", None, min=240, max=7680)
-    shots = _path(table, "screenshot_dir", base)
+    shots = _path(table, "screenshot_dir")
     if kind == "headless" and shots is None:
         raise table.error("screenshot_dir", 'is required when type = "headless"')
-    logo = _path(table, "logo", base)
+    logo = _path(table, "logo")
     if logo is not None and not logo.is_file():
         raise table.error("logo", f"file {logo} does not exist")
     settings = ScreenSettings(
@@ -98,8 +96,8 @@ def read_screen(table: Table, base: Path) -> ScreenSettings:
         running_text=table.str("running_text", "", nonempty=False),
         highlight_s=table.float("highlight_s", 10.0, min=0),
         logo=logo,
-        font=_existing_file(table, "font", base, REGULAR_FONT),
-        bold_font=_existing_file(table, "bold_font", base, BOLD_FONT),
+        font=_existing_file(table, "font", REGULAR_FONT),
+        bold_font=_existing_file(table, "bold_font", BOLD_FONT),
         ticker_speed=table.int("ticker_speed", 120, min=0, max=2000),
         fps=table.int("fps", 30, min=1, max=60),
     )
@@ -107,14 +105,14 @@ def read_screen(table: Table, base: Path) -> ScreenSettings:
     return settings
 
 
-def read_voice(table: Table, base: Path, default_language: Lang) -> VoiceSettings:
+def read_voice(table: Table, default_language: Lang) -> VoiceSettings:
     language = table.choice("language", ("id", "en"), default_language)
     output = table.choice("output", ("speaker", "file"), "speaker")
-    directory = _path(table, "dir", base)
+    directory = _path(table, "dir")
     if output == "file" and directory is None:
         raise table.error("dir", 'is required when output = "file"')
     engine = table.choice("engine", ("espeak", "pack"), "espeak")
-    pack_dir = _path(table, "pack_dir", base)
+    pack_dir = _path(table, "pack_dir")
     if engine == "pack" and (pack_dir is None or not pack_dir.is_dir()):
         raise table.error(
             "pack_dir", f'must be an existing folder when engine = "pack" ({pack_dir})'
@@ -147,9 +145,8 @@ def read_config(path: str | Path) -> DisplayConfig:
     path = Path(path)
     root = load(path)
     identity = read_identity(root)
-    base = path.resolve().parent
-    screen = read_screen(root.table("screen"), base)
-    voice = read_voice(root.table("voice"), base, screen.language)
+    screen = read_screen(root.table("screen"))
+    voice = read_voice(root.table("voice"), screen.language)
     root.finish()
     return DisplayConfig(identity, screen, voice, path)
 

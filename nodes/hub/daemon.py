@@ -7,8 +7,12 @@ transaction, fsync'd) → only then the response, the retained state that change
 events. If the commit fails the in-memory queue is rebuilt from the database, so memory
 never runs ahead of what survives a power cut.
 
-Requests are handled one at a time in paho's network thread; the once-a-second tick (day
-rollover, opening hours, the daily report) takes the same lock.
+One worker thread owns the queue and the store. paho's network thread only hands messages
+to it. The worker takes whatever requests arrived while it was busy as one batch and
+commits the batch in one SQLite transaction (one fsync), so a burst from many kiosks costs
+one disk flush rather than one per ticket; a lone request is a batch of one. Between
+batches it runs the once-a-second housekeeping: day rollover, opening hours, pruning old
+idempotency records, and the day's report after closing time.
 """
 
 from __future__ import annotations
@@ -16,11 +20,12 @@ from __future__ import annotations
 import argparse
 import logging
 import os
+import queue as inbox_queue
 import signal
 import threading
 import time
 from collections.abc import Callable
-from datetime import datetime
+from datetime import date, datetime, timedelta
 from datetime import time as clock_time
 from pathlib import Path
 from typing import Any
@@ -56,7 +61,7 @@ from nodes.hub.queue import (
     SetServiceAccepting,
     TicketCalled,
 )
-from nodes.hub.store import Store
+from nodes.hub.store import Commit, Store
 
 log = logging.getLogger("antrian.hub")
 
@@ -78,90 +83,176 @@ class HubSettings:
             self.report_time = clock_time(hours, minutes)
         except ValueError:
             raise hub.error("report_time", f"must be HH:MM, not {report_time!r}") from None
+        self.target_wait_s = 60.0 * hub.int("target_wait_minutes", 15, min=1, max=600)
         self.calls_kept = hub.int("recent_calls", 10, min=10, max=50)
         hub.finish()
 
 
+#: Requests taken into one batch at most: bounds the latency a burst adds to its last one.
+MAX_BATCH = 64
+#: Idempotency records are kept this long (the contract promises at least the day).
+KEEP_TRANSACTIONS = timedelta(days=2)
+_REPUBLISH = object()  # an inbox item: the broker (re)connected, publish all state again
+
+
+class _Pending:
+    """One request in a batch: where to answer, and what it committed."""
+
+    def __init__(self, node: str, verb: str, message: Message) -> None:
+        self.node = node
+        self.verb = verb
+        self.message = message
+        self.response: dict[str, Any] = {}
+        self.events: list[Any] = []
+        self.commit: Commit | None = None  # None: a repeated request, nothing to write
+
+
 class Hub:
-    """The hub's logic between the wire and the store. Needs a started `BrokerLink`."""
+    """The hub's logic between the wire and the store.
+
+    `submit` may be called from any thread; everything else runs in the worker thread
+    (`serve`), which alone touches the queue and the store.
+    """
 
     def __init__(
-        self, office: Office, store: Store, link: BrokerLink, clock: Clock, calls_kept: int = 10
+        self,
+        office: Office,
+        store: Store,
+        link: BrokerLink,
+        clock: Clock,
+        settings: HubSettings | None = None,
     ) -> None:
         self.office = office
         self.store = store
         self.link = link
         self.topics = link.topics
         self.clock = clock
-        self.calls_kept = calls_kept
-        self.lock = threading.Lock()
+        self.calls_kept = settings.calls_kept if settings else 10
+        self.archive_dir = settings.archive_dir if settings else None
+        self.report_time = settings.report_time if settings else clock_time(17, 0)
+        self.target_wait_s = settings.target_wait_s if settings else 900.0
+        self.database = settings.database if settings else None
         self.queue: Queue = store.load(office, clock())
+        self.inbox: inbox_queue.SimpleQueue[Any] = inbox_queue.SimpleQueue()
         self._published: dict[str, dict[str, Any]] = {}
+        self._archived: date | None = None
+        self._pruned: date | None = None
         self.last_progress = time.monotonic()
 
-    # --- requests -------------------------------------------------------------------------
+    # --- the worker ---------------------------------------------------------------------
 
-    def on_request(self, message: Message) -> None:
+    def submit(self, message: Message) -> None:
+        """Hand a request over to the worker (called in paho's network thread)."""
+        self.inbox.put(message)
+
+    def republish(self) -> None:
+        self.inbox.put(_REPUBLISH)
+
+    def serve(self, stop: threading.Event) -> None:
+        """Handle requests in batches and tick once a second until `stop` is set."""
+        next_tick = time.monotonic()
+        while not stop.is_set():
+            self.last_progress = time.monotonic()
+            timeout = max(0.0, next_tick - time.monotonic())
+            try:
+                items = [self.inbox.get(timeout=timeout)]
+            except inbox_queue.Empty:
+                items = []
+            while items and len(items) < MAX_BATCH:
+                try:
+                    items.append(self.inbox.get_nowait())
+                except inbox_queue.Empty:
+                    break
+            try:
+                if any(item is _REPUBLISH for item in items):
+                    self.publish_state(force=True)
+                messages = [item for item in items if isinstance(item, Message)]
+                if messages:
+                    self.handle_batch(messages)
+                if time.monotonic() >= next_tick:
+                    next_tick = time.monotonic() + 1.0
+                    self.tick()
+            except Exception:
+                # The daemon never dies of input or of one bad moment; it logs and goes on.
+                log.exception("hub worker failed; continuing")
+
+    # --- requests -----------------------------------------------------------------------
+
+    def handle_batch(self, messages: list[Message]) -> None:
+        """Decide every request, commit them all at once, then answer and publish."""
+        batch: list[_Pending] = []
+        answered: dict[tuple[str, str], dict[str, Any]] = {}  # within this batch
+        for message in messages:
+            try:
+                node, verb = self.topics.parse_request(message.topic)
+            except WireError as exc:
+                log.warning("ignoring message on %s: %s", message.topic, exc)
+                continue
+            pending = _Pending(node, verb, message)
+            self._decide(pending, answered)
+            batch.append(pending)
+        commits = [p.commit for p in batch if p.commit is not None]
+        if commits:
+            try:
+                self.store.commit_many(commits)
+            except Exception:
+                log.exception("commit failed; rebuilding the queue from the database")
+                self.queue = self.store.load(self.office, self.clock())
+                for pending in batch:
+                    if pending.commit is not None:
+                        pending.events = []
+                        pending.response = error_response(
+                            pending.response.get("transaction"), "internal_error"
+                        )
+        for pending in batch:
+            self._respond(pending)
+        events = [event for pending in batch for event in pending.events]
+        self._publish_consequences(events)
+
+    def _decide(self, pending: _Pending, answered: dict[tuple[str, str], dict[str, Any]]) -> None:
+        """Fill in `pending`'s response, events and commit; apply its events."""
+        node, verb, raw = pending.node, pending.verb, pending.message.payload
+        transaction: str | None = None
         try:
-            node, verb = self.topics.parse_request(message.topic)
+            request = decode_request(verb, raw)
+            transaction = request.transaction
+            if transaction is not None:
+                earlier = answered.get((node, transaction)) or self.store.lookup(node, transaction)
+                if earlier is not None:
+                    log.info("repeated request %s from %s answered again", transaction, node)
+                    pending.response = earlier
+                    return
+            self._authorise(node, request)
+            now = self.clock()
+            events = self.queue.handle(self._command(node, request), now)
+            for event in events:
+                self.queue.apply(event)
+            pending.events = events
+            pending.response = ok_response(transaction, self._data(request, events, now))
         except WireError as exc:
-            log.warning("ignoring message on %s: %s", message.topic, exc)
-            return
-        response_topic = message.response_topic or self.topics.response(node, verb)
-        response, events = self._answer(node, verb, message.payload)
+            log.info("bad %s request from %s: %s", verb, node, exc)
+            transaction = transaction or transaction_of(raw)
+            pending.response = error_response(transaction, exc.code, exc.message)
+        except Rejected as exc:
+            log.info("%s request from %s rejected: %s", verb, node, exc.code)
+            pending.response = error_response(transaction, exc.code, exc.message)
+        except Exception:
+            log.exception("unexpected failure handling %s request from %s", verb, node)
+            pending.response = error_response(transaction, "internal_error")
+            return  # not remembered: a retry may well succeed
+        if transaction is not None:
+            answered[(node, transaction)] = pending.response
+        if pending.events or transaction is not None:
+            pending.commit = Commit(pending.events, node, transaction, verb, pending.response)
+
+    def _respond(self, pending: _Pending) -> None:
+        message = pending.message
+        topic = message.response_topic or self.topics.response(pending.node, pending.verb)
         props = None
         if message.correlation_data is not None:
             props = Properties(PacketTypes.PUBLISH)
             props.CorrelationData = message.correlation_data
-        self.link.publish(response_topic, response, properties=props)
-        if events:
-            self._publish_consequences(events)
-
-    def _answer(self, node: str, verb: str, raw: bytes) -> tuple[dict[str, Any], list[Any]]:
-        """The response for one request and the events it committed."""
-        transaction: str | None = None
-        with self.lock:
-            self.last_progress = time.monotonic()
-            try:
-                request = decode_request(verb, raw)
-                transaction = request.transaction
-                if transaction is not None:
-                    earlier = self.store.lookup(node, transaction)
-                    if earlier is not None:
-                        log.info("repeated request %s from %s answered again", transaction, node)
-                        return earlier, []
-                self._authorise(node, request)
-                now = self.clock()
-                command = self._command(node, request)
-                events = self.queue.handle(command, now)
-                for event in events:
-                    self.queue.apply(event)
-                response = ok_response(transaction, self._data(request, events, now))
-                try:
-                    self.store.commit(
-                        events, node=node, transaction=transaction, verb=verb, response=response
-                    )
-                except Exception:
-                    log.exception("commit failed; rebuilding the queue from the database")
-                    self.queue = self.store.load(self.office, self.clock())
-                    return error_response(transaction, "internal_error"), []
-                return response, events
-            except WireError as exc:
-                log.info("bad %s request from %s: %s", verb, node, exc)
-                response = error_response(transaction or transaction_of(raw), exc.code, exc.message)
-            except Rejected as exc:
-                log.info("%s request from %s rejected: %s", verb, node, exc.code)
-                response = error_response(transaction, exc.code, exc.message)
-            except Exception:
-                # The daemon never dies of input: answer, log, and keep serving.
-                log.exception("unexpected failure handling %s request from %s", verb, node)
-                response = error_response(transaction, "internal_error")
-            if transaction is not None and response["error"]["code"] != "internal_error":
-                try:
-                    self.store.record_response(node, transaction, verb, response)
-                except Exception:
-                    log.exception("could not record the answer to %s", transaction)
-            return response, []
+        self.link.publish(topic, pending.response, properties=props)
 
     def _authorise(self, node: str, request: Request) -> None:
         spec = self.office.node(node)
@@ -210,21 +301,16 @@ class Hub:
     # --- publishing ---------------------------------------------------------------------
 
     def _publish_consequences(self, events: list[Any]) -> None:
-        with self.lock:
-            for event in events:
-                payload = views.ticket_event(self.queue, event)
-                if payload is not None:
-                    self.link.publish(self.topics.event_ticket, payload)
-                if isinstance(event, TicketCalled):
-                    self.link.publish(self.topics.event_call, views.call_event(self.queue, event))
-            self._publish_state_locked(force=False)
+        for event in events:
+            payload = views.ticket_event(self.queue, event)
+            if payload is not None:
+                self.link.publish(self.topics.event_ticket, payload)
+            if isinstance(event, TicketCalled):
+                self.link.publish(self.topics.event_call, views.call_event(self.queue, event))
+        self.publish_state()
 
     def publish_state(self, force: bool = False) -> None:
         """Publish every retained topic whose content changed (all of them if `force`)."""
-        with self.lock:
-            self._publish_state_locked(force)
-
-    def _publish_state_locked(self, force: bool) -> None:
         now = self.clock()
         retained: dict[str, dict[str, Any]] = {
             self.topics.config: views.office_config(self.office),
@@ -243,25 +329,55 @@ class Hub:
     # --- time ---------------------------------------------------------------------------
 
     def tick(self) -> None:
-        """Once a second: expire yesterday's open tickets; follow opening hours."""
-        with self.lock:
-            self.last_progress = time.monotonic()
-            now = self.clock()
-            events = self.queue.handle(ExpireOpenTickets(), now)
-            if events:
-                for event in events:
-                    self.queue.apply(event)
-                try:
-                    self.store.commit(events)
-                except Exception:
-                    log.exception("commit of day rollover failed; rebuilding from the database")
-                    self.queue = self.store.load(self.office, self.clock())
-                    return
-                log.info("day rollover: %d open tickets expired", len(events))
+        """Once a second: expire yesterday's open tickets, follow opening hours, and once
+        a day prune old idempotency records and write the day's report."""
+        now = self.clock()
+        events = self.queue.handle(ExpireOpenTickets(), now)
         if events:
-            self._publish_consequences(events)
-        else:
-            self.publish_state()
+            for event in events:
+                self.queue.apply(event)
+            try:
+                self.store.commit(events)
+            except Exception:
+                log.exception("commit of day rollover failed; rebuilding from the database")
+                self.queue = self.store.load(self.office, self.clock())
+                return
+            log.info("day rollover: %d open tickets expired", len(events))
+        self._publish_consequences(events)
+        today = self.queue.today(now)
+        if self._pruned != today:
+            self._pruned = today
+            removed = self.store.prune_transactions(now - KEEP_TRANSACTIONS)
+            if removed:
+                log.info("forgot %d idempotency records older than 2 days", removed)
+        if self._archived != today and now.astimezone(self.office.tz).time() >= self.report_time:
+            self._archived = today
+            self._write_archive(today, now)
+
+    def _write_archive(self, day: date, now: datetime) -> None:
+        """The day's report into the archive folder, in its own thread: the PDF takes a
+        second, and requests must not wait for it."""
+        if self.archive_dir is None or self.database is None:
+            return
+        from nodes.hub.reports.render import write_daily_archive
+
+        folder, database = self.archive_dir, self.database
+
+        def write() -> None:
+            try:
+                paths = write_daily_archive(
+                    database,
+                    self.office,
+                    day,
+                    folder,
+                    target_wait_s=self.target_wait_s,
+                    generated=now,
+                )
+                log.info("daily report for %s written: %s", day, ", ".join(p.name for p in paths))
+            except Exception:
+                log.exception("could not write the daily report for %s", day)
+
+        threading.Thread(target=write, name="daily-report", daemon=True).start()
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -289,6 +405,8 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     setup_logging(identity.log_level)
     settings.database.parent.mkdir(parents=True, exist_ok=True)
+    if settings.archive_dir is not None:
+        settings.archive_dir.mkdir(parents=True, exist_ok=True)
     store = Store(settings.database)
     topics = Topics(office.id)
     link = BrokerLink(
@@ -304,7 +422,7 @@ def main(argv: list[str] | None = None) -> int:
     def clock() -> datetime:
         return datetime.now(office.tz)
 
-    hub = Hub(office, store, link, clock, calls_kept=settings.calls_kept)
+    hub = Hub(office, store, link, clock, settings)
     log.info(
         "office %s: %d services, %d counters, %d nodes; database %s",
         office.id,
@@ -313,8 +431,8 @@ def main(argv: list[str] | None = None) -> int:
         len(office.nodes),
         settings.database,
     )
-    link.subscribe(topics.requests, hub.on_request)
-    link.on_connection(lambda up: hub.publish_state(force=True) if up else None)
+    link.subscribe(topics.requests, hub.submit)
+    link.on_connection(lambda up: hub.republish() if up else None)
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())
@@ -323,11 +441,7 @@ def main(argv: list[str] | None = None) -> int:
     watchdog = Watchdog(lambda: time.monotonic() - hub.last_progress < 30)
     watchdog.start()
     try:
-        while not stop.wait(1.0):
-            try:
-                hub.tick()
-            except Exception:
-                log.exception("tick failed")
+        hub.serve(stop)
     finally:
         notify("STOPPING=1")
         watchdog.stop()

@@ -63,6 +63,7 @@ counters serving it; unknown (None) without a duration or without an open counte
 
 from __future__ import annotations
 
+import bisect
 import json
 from collections import deque
 from collections.abc import Iterable, Mapping
@@ -408,6 +409,11 @@ class Queue:
         self._tickets: dict[str, Ticket] = {}
         self._by_number: dict[tuple[date, str], str] = {}
         self._waiting: dict[str, set[str]] = {s.id: set() for s in office.services}
+        #: Each service's line as sorted order keys (see Ticket.order), beside the sets:
+        #: "how many are ahead" and "who is next" are then a bisect, not a scan of the line.
+        self._lines: dict[str, list[tuple[bool, datetime, str]]] = {
+            s.id: [] for s in office.services
+        }
         self._counters: dict[str, CounterState] = {
             c.id: CounterState(c.id) for c in office.counters
         }
@@ -459,7 +465,7 @@ class Queue:
 
     def waiting(self, service: str) -> list[Ticket]:
         """The service's line in calling order (priority first, then original issue time)."""
-        return sorted((self._tickets[t] for t in self._waiting[service]), key=lambda t: t.order)
+        return [self._tickets[key[2]] for key in self._lines[service]]
 
     def waiting_count(self, service: str) -> int:
         return len(self._waiting[service])
@@ -473,8 +479,7 @@ class Queue:
         ticket = self._tickets[ticket_id]
         if ticket.state != "waiting":
             return 0
-        key = ticket.order
-        return sum(1 for t in self._waiting[ticket.service] if self._tickets[t].order < key)
+        return bisect.bisect_left(self._lines[ticket.service], ticket.order)
 
     def service_open(self, service: str, now: datetime) -> bool:
         """Whether the service takes new tickets at `now` (opening hours and admin flag)."""
@@ -485,6 +490,14 @@ class Queue:
         if spec.opens is not None and clock < spec.opens:
             return False
         return not (spec.closes is not None and clock >= spec.closes)
+
+    def quota_reached(self, service: str, day: date) -> bool:
+        """Whether the service's daily quota is used up (cancelled tickets give theirs back)."""
+        spec = self.office.service(service)
+        if spec is None or spec.daily_quota is None:
+            return False
+        count = self.count(service, day)
+        return count.issued - count.cancelled >= spec.daily_quota
 
     def open_counters(self, service: str) -> int:
         return sum(
@@ -566,7 +579,7 @@ class Queue:
             )
         day = at.date()
         count = self.count(spec.id, day)
-        if spec.daily_quota is not None and count.issued - count.cancelled >= spec.daily_quota:
+        if self.quota_reached(spec.id, day):
             raise Rejected(
                 "quota_exhausted",
                 f"Kuota {spec.name} hari ini ({spec.daily_quota} antrian) sudah habis. "
@@ -658,6 +671,8 @@ class Queue:
                              chosen.number, 0)
             )  # fmt: skip
             return events
+        if action == "transfer" and command.service is not None:
+            self._service_spec(command.service)  # unknown_service before any state check
         if current is None:
             raise Rejected("invalid_state", f"{spec.name} tidak sedang memanggil antrian.")
         if action == "recall":
@@ -723,20 +738,12 @@ class Queue:
         return [CounterStatusChanged(at, at.date(), spec.id, target)]
 
     def _next_for(self, spec: CounterSpec) -> Ticket | None:
-        priority = [
-            self._tickets[t]
-            for s in spec.services
-            for t in self._waiting[s]
-            if self._tickets[t].priority
-        ]
+        # Each line starts with its priority tickets (order[0] is False for them).
+        heads = [self._lines[s][0] for s in spec.services if self._lines[s]]
+        priority = [head for head in heads if not head[0]]
         if priority:
-            return min(priority, key=lambda t: t.order)
-        for service in spec.services:
-            if self._waiting[service]:
-                return min(
-                    (self._tickets[t] for t in self._waiting[service]), key=lambda t: t.order
-                )
-        return None
+            return self._tickets[min(priority)[2]]
+        return self._tickets[heads[0][2]] if heads else None
 
     def _callable(self, spec: CounterSpec, reference: str | None, at: datetime) -> Ticket:
         if not reference:
@@ -777,7 +784,7 @@ class Queue:
             )
             self._tickets[ticket.ticket_id] = ticket
             self._by_number[(event.day, event.number)] = event.ticket_id
-            self._waiting[event.service].add(event.ticket_id)
+            self._enqueue(event.service, ticket)
             key = (event.service, event.day)
             count = self._counts.get(key, DayCount())
             self._counts[key] = DayCount(
@@ -791,7 +798,7 @@ class Queue:
             if event.recall:
                 self._tickets[ticket.ticket_id] = _evolve(ticket, recalls=event.recall)
             else:
-                self._waiting[ticket.service].discard(ticket.ticket_id)
+                self._dequeue(ticket.service, ticket)
                 self._tickets[ticket.ticket_id] = _evolve(
                     ticket, state="called", counter=event.counter, called_at=event.at, recalls=0
                 )
@@ -815,7 +822,7 @@ class Queue:
         elif isinstance(event, TicketTransferred):
             ticket = self._tickets[event.ticket_id]
             self._free_counter(ticket)
-            self._waiting[event.service].add(ticket.ticket_id)
+            self._enqueue(event.service, ticket)
             self._tickets[ticket.ticket_id] = _evolve(
                 ticket,
                 state="waiting",
@@ -857,8 +864,19 @@ class Queue:
 
     def _finalise(self, ticket: Ticket, state: TicketState, at: datetime) -> None:
         self._free_counter(ticket)
-        self._waiting[ticket.service].discard(ticket.ticket_id)
+        self._dequeue(ticket.service, ticket)
         self._tickets[ticket.ticket_id] = _evolve(ticket, state=state, finished_at=at)
+
+    def _enqueue(self, service: str, ticket: Ticket) -> None:
+        if ticket.ticket_id not in self._waiting[service]:
+            self._waiting[service].add(ticket.ticket_id)
+            bisect.insort(self._lines[service], ticket.order)
+
+    def _dequeue(self, service: str, ticket: Ticket) -> None:
+        if ticket.ticket_id in self._waiting[service]:
+            self._waiting[service].discard(ticket.ticket_id)
+            line = self._lines[service]
+            del line[bisect.bisect_left(line, ticket.order)]
 
     def _free_counter(self, ticket: Ticket) -> None:
         if ticket.counter is not None and ticket.state in ("called", "serving"):

@@ -80,7 +80,8 @@ def queue_state(queue: Queue, now: datetime) -> dict[str, Any]:
             "last_called": queue.last_called(spec.id, today),
             # What a ticket taken now would be told: everyone waiting is ahead of it.
             "estimated_wait_s": queue.estimated_wait_s(spec.id, waiting, now),
-            "open": queue.service_open(spec.id, now),
+            # Taking tickets now: opening hours, the dashboard's switch, and the quota.
+            "open": queue.service_open(spec.id, now) and not queue.quota_reached(spec.id, today),
         }
     return state
 

@@ -183,3 +183,18 @@ def test_request_from_the_network_thread_is_refused(broker: Mosquitto) -> None:
     assert done.wait(5)
     assert isinstance(errors[0], RuntimeError)
     node.stop()
+
+
+def test_topic_filters_match_like_the_broker() -> None:
+    from common.mqtt import topic_matches
+
+    assert topic_matches("a/+/c", "a/b/c")
+    assert topic_matches("a/#", "a/b/c")
+    assert topic_matches("a/#", "a")
+    assert topic_matches(
+        "antrian/kantor/node/+/request/+", "antrian/kantor/node/k-1/request/ticket"
+    )
+    assert not topic_matches("a/+/c", "a/b/c/d")
+    assert not topic_matches("a/+", "a")
+    assert not topic_matches("a/b", "a/c")
+    assert not topic_matches("a/b/c", "a/b")

@@ -165,15 +165,18 @@ class BrokenVoice:
         raise VoiceError("no such clip")
 
 
-def test_a_broken_voice_still_chimes(tmp_path: Path) -> None:
+def test_a_broken_voice_still_chimes_and_says_so(tmp_path: Path) -> None:
     speaker = RecordingSpeaker()
-    announcer = started(BrokenVoice(), speaker, Clock(NOW))
+    health: list[bool] = []
+    announcer = started(BrokenVoice(), speaker, Clock(NOW), on_voice=health.append)
     announcer.prepare(["Loket 1"])
     announcer.submit(parse_call(call("A-001", "1")))
+    announcer.submit(parse_call(call("A-002", "1")))
     assert announcer.wait_idle(10)
     announcer.stop()
-    assert len(speaker.played) == 1
-    assert 1.0 < speaker.played[0].duration_s < 2.0  # the chime alone
+    assert [p.number for p in speaker.played] == ["A-001", "A-002"]
+    assert all(1.0 < p.duration_s < 2.0 for p in speaker.played)  # the chime alone
+    assert health == [False]  # reported once, not per call
 
 
 def test_file_output_writes_wavs_and_log_lines(voice: EspeakVoice, tmp_path: Path) -> None:

@@ -40,11 +40,11 @@ keepalive = 5
 type = "headless"
 width = 1280
 height = 720
-screenshot_dir = "shots"
+screenshot_dir = "{dir}/shots"
 running_text = "Selamat datang"
 [voice]
 output = "file"
-dir = "voice"
+dir = "{dir}/voice"
 pace = false
 max_age_s = 60
 """
@@ -53,7 +53,7 @@ max_age_s = 60
 def write_config(directory: Path, port: int) -> Path:
     directory.mkdir(parents=True, exist_ok=True)
     path = directory / "display.toml"
-    path.write_text(CONFIG_TOML.format(port=port))
+    path.write_text(CONFIG_TOML.format(port=port, dir=directory))
     return path
 
 
@@ -115,7 +115,7 @@ def test_retained_state_and_a_call_become_a_screenshot_and_an_announcement(
     publish_office(hub_side)
     wait_for(lambda: "ISTIRAHAT" in display.texts("counters"), timeout=10)  # Loket 3
     assert display.texts("header") == ["Kantor Kecamatan Contoh"]
-    assert "A-012" in display.texts("counters")
+    wait_for(lambda: "A-012" in display.texts("counters"))
     shots = display.dir / "shots"
     wait_for(lambda: (shots / LATEST).exists())
 

@@ -232,3 +232,18 @@ def test_empty_screen_before_any_state(fonts: FontBook) -> None:
     screen = render(Board().view(NOW), (1920, 1080), fonts)
     assert screen.text_in("featured") == ["NOMOR ANTRIAN", "Belum ada panggilan"]
     assert screen.surface.get_at((5, screen.regions["featured"].bottom + 2))[:3] == BACKGROUND
+
+
+def test_logo_sits_left_of_the_office_name(fonts: FontBook) -> None:
+    logo = pygame.Surface((200, 100))
+    logo.fill((0, 200, 0))
+    screen = Screen(pygame.Surface((1920, 1080)), fonts, logo=logo, animate_ticker=False)
+    screen.draw(office_board().view(NOW))
+    header = screen.regions["header"]
+    name = screen.texts["header"][0]
+    assert screen.logo is not None and screen.logo.get_height() == int(header.height * 0.8)
+    logo_spot = (header.left + screen._pad() + 5, header.centery)
+    red, green, blue, _ = screen.surface.get_at(logo_spot)
+    assert green > 180 and red < 20 and blue < 20  # the (smoothly scaled) logo
+    assert name.rect.left > header.left + screen._pad() + screen.logo.get_width()
+    assert header.contains(name.rect)

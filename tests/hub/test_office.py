@@ -10,7 +10,7 @@ import pytest
 
 from common import config
 from common.config import ConfigError
-from nodes.hub.office import read_office
+from nodes.hub.office import NodeSpec, read_office
 from tests.harness import write_hub_config
 from tests.hub.support import office
 
@@ -111,3 +111,17 @@ def test_does_not_finish_the_root_table(tmp_path: Path) -> None:
     root = load(tmp_path, '[hub]\ndatabase = "x.db"\n' + SERVICE + COUNTER)
     read_office(root)
     assert root.table("hub").str("database") == "x.db"
+
+
+def test_nodes_with_their_counters_and_broker_passwords(tmp_path: Path) -> None:
+    root = load(
+        tmp_path,
+        SERVICE
+        + COUNTER
+        + '[[nodes]]\nid = "loket-1"\nrole = "counter"\ncounters = ["1"]\npassword = "s3cret"\n'
+        + '[[nodes]]\nid = "tv"\nrole = "display"\n',
+    )
+    result = read_office(root)
+    assert result.node("loket-1") == NodeSpec("loket-1", "counter", ("1",))
+    assert result.node("tv") == NodeSpec("tv", "display")
+    assert result.node("kiosk-9") is None

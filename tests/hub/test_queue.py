@@ -505,3 +505,15 @@ def test_opening_hours_ignore_the_date() -> None:
     queue = Queue(office(A={"opens": time(7, 30), "closes": time(15, 0)}))
     assert queue.service_open("A", datetime(2026, 12, 1, 7, 30, tzinfo=TZ))
     assert not queue.service_open("A", datetime(2026, 12, 1, 15, 0, tzinfo=TZ))
+
+
+def test_a_number_from_yesterday_still_open_can_be_called_by_number() -> None:
+    drive = Driver()
+    issue(drive, "C")
+    drive.clock.advance(days=1)
+    issue(drive, "A")  # today has no C-001, so "C-001" means yesterday's open ticket
+    events = counter(drive, "3", "call_ticket", ticket="C-001")
+    assert events[-1].ticket_id == "20261128-C-001"
+    issue(drive, "C")  # today's C-001 now exists and wins
+    drive(CounterCommand("3", "finish"))
+    assert counter(drive, "3", "call_ticket", ticket="C-001")[-1].ticket_id == "20261129-C-001"

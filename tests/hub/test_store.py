@@ -10,6 +10,7 @@ import sqlite3
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -392,3 +393,20 @@ def test_load_reads_through_indexes_not_the_whole_log(tmp_path: Path) -> None:
             assert "LIMIT" in sql and "TEMP B-TREE" not in plan, plan
         else:
             assert "SEARCH" in plan and "SCAN" not in plan, plan
+
+
+def test_threads_share_one_store(tmp_path: Path) -> None:
+    store = Store(tmp_path / "hub.db")
+
+    def answer(worker: int) -> None:
+        for n in range(25):
+            store.record_response(f"node-{worker}", f"t{n}", "ticket", {"n": n})
+            assert store.lookup(f"node-{worker}", f"t{n}") == {"n": n}
+
+    threads = [threading.Thread(target=answer, args=(w,)) for w in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    count = store._db.execute("SELECT count(*) FROM transactions").fetchone()
+    assert count == (100,)

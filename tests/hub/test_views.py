@@ -8,6 +8,7 @@ import pytest
 
 from nodes.hub import views
 from nodes.hub.queue import (
+    CancelTicket,
     CounterCommand,
     CounterStatusChanged,
     IssueTicket,
@@ -236,3 +237,41 @@ def test_office_config() -> None:
             {"id": "3", "name": "Loket 3", "services": ["C"]},
         ],
     }
+
+
+def test_a_transferred_ticket_shows_its_new_service_and_original_time(drive: Driver) -> None:
+    drive(CounterCommand("1", "transfer", service="C"))
+    data = views.ticket_data(drive.queue, "20261128-A-001", drive.clock.now)
+    assert (data["number"], data["service"], data["service_name"]) == (
+        "A-001",
+        "C",
+        "Akta Kelahiran",
+    )
+    assert (data["issued_at"], data["state"], data["ahead"]) == (
+        "2026-11-28T08:00:00+07:00",
+        "waiting",
+        0,
+    )
+    assert views.counter_data(drive.queue, "1")["ticket"] is None
+    assert views.counter_data(drive.queue, "3")["waiting"] == 1
+
+
+def test_a_service_whose_quota_is_used_up_shows_closed_until_a_ticket_is_cancelled() -> None:
+    # Kiosks turn a service's LED off from this flag, before anyone presses in vain.
+    drive = Driver(Queue(office(A={"daily_quota": 2})))
+    drive(IssueTicket("A", False, "kiosk-1"))
+    assert views.queue_state(drive.queue, drive.clock.now)["A"]["open"] is True
+    second = drive(IssueTicket("A", False, "kiosk-1"))[0]
+    assert views.queue_state(drive.queue, drive.clock.now)["A"]["open"] is False
+    with pytest.raises(Rejected) as caught:
+        drive.queue.handle(IssueTicket("A", False, "kiosk-1"), drive.clock.now)
+    assert caught.value.code == "quota_exhausted"
+    drive(CancelTicket(second.ticket_id, "printer", "kiosk-1"))
+    assert views.queue_state(drive.queue, drive.clock.now)["A"]["open"] is True
+
+
+def test_transfer_to_an_unknown_service_is_named_as_such_even_with_nothing_called() -> None:
+    drive = Driver()
+    with pytest.raises(Rejected) as caught:
+        drive.queue.handle(CounterCommand("1", "transfer", service="Q"), drive.clock.now)
+    assert caught.value.code == "unknown_service"

@@ -119,7 +119,7 @@ MALFORMED = [
     ("counter", b'{"counter": "7", "action": "call_next"}', "unknown_counter"),
     ("counter", b'{"counter": "1"}', "bad_request"),
     ("counter", b'{"counter": "1", "action": "finish"}', "invalid_state"),
-    ("counter", b'{"counter": "1", "action": "transfer", "service": "Q"}', "invalid_state"),
+    ("counter", b'{"counter": "1", "action": "transfer", "service": "Q"}', "unknown_service"),
 ]
 
 

@@ -14,9 +14,10 @@ from starlette.testclient import TestClient
 
 from common.mqtt import BrokerLink
 from nodes.hub.web import accounts
-from nodes.hub.web.app import WebState, create_app
+from nodes.hub.web.app import create_app
 from nodes.hub.web.config import WebConfig, load
 from nodes.hub.web.daemon import build
+from nodes.hub.web.site import WebState
 from tests.harness import HubProcess, Mosquitto, client, free_port, wait_for
 
 PASSWORD = "rahasia-kantor"

@@ -1,11 +1,13 @@
 """A real browser (Debian's chromium, headless, driven by Selenium) on a phone-sized screen.
 
 Never downloads a browser or driver: /usr/bin/chromium and /usr/bin/chromedriver only
-(`apt-get install chromium chromium-driver`). Screenshots go to docs/img/web-*.png.
+(`apt-get install chromium chromium-driver`). To refresh the screenshots in the docs:
+`ANTRIAN_WEB_SCREENSHOTS=1 .venv/bin/pytest tests/web/test_browser.py` (docs/img/web-*.png).
 """
 
 from __future__ import annotations
 
+import os
 import shutil
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -81,14 +83,23 @@ def desktop(tmp_path: Path) -> Iterator[Any]:
 
 
 def shot(driver: Any, name: str) -> None:
-    IMAGES.mkdir(parents=True, exist_ok=True)
-    driver.save_screenshot(str(IMAGES / f"web-{name}.png"))
+    """A screenshot, checked to be a PNG; kept in docs/img with ANTRIAN_WEB_SCREENSHOTS=1."""
+    png: bytes = driver.get_screenshot_as_png()
+    assert png.startswith(b"\x89PNG") and len(png) > 5000  # a real, non-empty page
+    if os.environ.get("ANTRIAN_WEB_SCREENSHOTS") == "1":
+        IMAGES.mkdir(parents=True, exist_ok=True)
+        (IMAGES / f"web-{name}.png").write_bytes(png)
 
 
 def text_of(driver: Any, selector: str) -> str:
+    """The element's text; "" while it is missing (e.g. the dashboard is reloading)."""
+    from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException
     from selenium.webdriver.common.by import By
 
-    return str(driver.find_element(By.CSS_SELECTOR, selector).text)
+    try:
+        return str(driver.find_element(By.CSS_SELECTOR, selector).text)
+    except (NoSuchElementException, StaleElementReferenceException):
+        return ""
 
 
 def test_phone_takes_a_ticket_sees_it_move_live_and_cancels(
@@ -165,11 +176,35 @@ def test_dashboard_shows_a_kiosk_going_offline(
     shot(desktop, "dashboard")
     kiosk_2.stop()  # a clean goodbye; a crash would send the same via its Last Will
     wait_for(lambda: text_of(desktop, row) == "Luring", timeout=10)
-    assert "down" in desktop.find_element(By.CSS_SELECTOR, 'tr[data-node="kiosk-2"]').get_attribute(
-        "class"
-    )
+    wait_for(lambda: text_of(desktop, 'tr.down[data-node="kiosk-2"]'), timeout=5)  # red row
     shot(desktop, "dashboard-offline")
 
 
 def test_chromium_is_debians() -> None:
     assert shutil.which("chromium") == str(CHROMIUM)
+
+
+def test_a_browser_without_eventsource_follows_by_polling(
+    phone: Any,
+    make_web: WebFactory,
+    hub: HubProcess,
+    kiosk: Callable[[str], str],
+    counter: Callable[..., dict[str, Any]],
+) -> None:
+    # An old Android browser: no EventSource at all. The page polls /api/t/{id} instead.
+    phone.execute_cdp_cmd(
+        "Page.addScriptToEvaluateOnNewDocument", {"source": "window.EventSource = undefined;"}
+    )
+    kiosk("A")
+    kiosk("A")
+    ticket_id = kiosk("A")  # a printed ticket, opened from its QR code
+    web = make_web(hub)
+    url = web.serve()
+    phone.get(f"{url}/t/{ticket_id}")
+    assert text_of(phone, '[data-f="ahead"]') == "2"
+    assert not phone.execute_script("return window.EventSource")
+    phone.execute_script("window.__noReload = true;")
+    counter("call_next")
+    wait_for(lambda: text_of(phone, '[data-f="ahead"]') == "1", timeout=15)  # polls every 10 s
+    assert phone.execute_script("return window.__noReload === true")
+    assert "Batalkan" not in phone.page_source  # a kiosk ticket is follow-only

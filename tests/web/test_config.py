@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from common.config import ConfigError
+from nodes.hub.web import accounts
 from nodes.hub.web.config import load
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -42,6 +43,8 @@ def test_the_example_config_loads() -> None:
     config = load(ROOT / "examples" / "office" / "web.toml")
     assert config.identity.node_id == "web-1" and config.port == 8080
     assert config.users and config.users[0].password_hash.startswith("$argon2id$")
+    # the documented example password, to be replaced on a real office
+    assert accounts.verify(config.users[0], "ganti-sandi-ini")
 
 
 @pytest.mark.parametrize(

@@ -116,6 +116,8 @@ def test_position_follows_the_queue_order_priority_first() -> None:
     # A-001 is called (no position); the priority ticket goes before.
     assert model.ahead_of(a1) is None
     assert [model.ahead_of(t) for t in (a2, a3)] == [1, 2]
+    assert model.next_numbers("A") == ["A-004", "A-002", "A-003"]
+    assert model.next_numbers("A", limit=1) == ["A-004"]
     assert model.ticket(a1)["state"] == "called"  # type: ignore[index]
     assert model.ticket(a1)["counter_name"] == "Loket 1"  # type: ignore[index]
 
@@ -133,6 +135,8 @@ def test_transfer_keeps_the_original_place_cancel_leaves_the_line() -> None:
     assert model.ahead_of(a1) == 0
     assert model.ahead_of(b2) == 1
     assert model.ticket(b1)["state"] == "cancelled"  # type: ignore[index]
+    steps = [step for _, step in model.ticket(a1)["history"]]  # type: ignore[index]
+    assert steps == ["issued", "called", "transferred"]
     assert not model.is_active(b1) and model.is_active(b2)
 
 

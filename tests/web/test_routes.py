@@ -114,7 +114,9 @@ def test_position_drops_when_a_counter_calls(
         wait_for(lambda: ticket_json(browser, ticket_id)["state"] == "called")
         view = ticket_json(browser, ticket_id)
         assert view["counter_name"] == "Loket 1" and "Loket 1" in view["state_text"]
-        assert "Loket 1" in browser.get(f"/t/{ticket_id}").text
+        page = browser.get(f"/t/{ticket_id}").text
+        assert "Loket 1" in page and "Nomor diambil" in page and "Dipanggil" in page
+        assert [step["text"] for step in view["history"]] == ["Nomor diambil", "Dipanggil"]
 
 
 def test_one_active_ticket_per_browser(web: WebNode) -> None:
@@ -173,7 +175,7 @@ def test_closed_service_is_refused_with_a_clear_message(web: WebNode) -> None:
     with web.client() as browser:
         assert "Tutup" in browser.get("/ambil").text
         refused = take(browser, "A")
-        assert refused.status_code == 409 and "sedang tutup" in refused.text
+        assert refused.status_code == 409 and "Kartu Keluarga sedang ditutup" in refused.text
         english = browser.post(
             "/ambil?lang=en", data={"csrf": csrf_of(browser.get("/ambil").text), "service": "A"}
         )
@@ -196,7 +198,8 @@ def test_office_closed_by_opening_hours(
         wait_for(lambda: not web.model.service_open("A"))
         with web.client() as browser:
             refused = take(browser, "A")
-        assert refused.status_code == 409 and "tutup" in refused.text
+        # the hub's own words say when to come back
+        assert refused.status_code == 409 and "hanya menerima antrian pukul" in refused.text
         assert web.model.queues["A"].waiting == 0
     finally:
         hub.stop()
@@ -341,11 +344,20 @@ def test_dashboard_shows_nodes_counters_and_queues(
     with web.client() as browser:
         assert sign_in(browser).status_code == 303
         page = browser.get("/dasbor").text
-        for text in ("kiosk-1", "loket-1", "web-1", "hub", "paper_low", "A-001", "Loket 1"):
+        for text in (
+            "kiosk-1",
+            "loket-1",
+            "web-1",
+            "hub",
+            "kertas hampir habis",
+            "A-001",
+            "Loket 1",
+        ):
             assert text in page
         view = browser.get("/api/dasbor").json()
         assert {n["id"]: n["online"] for n in view["nodes"]}["kiosk-2"] is True
         assert [c["ticket"] for c in view["counters"] if c["id"] == "1"] == ["A-001"]
+        assert {s["id"]: s["next"] for s in view["services"]} == {"A": "-", "B": "B-001", "C": "-"}
         printer_kiosk.stop()
         wait_for(lambda: not web.model.nodes["kiosk-2"].online)
         view = browser.get("/api/dasbor").json()

@@ -22,14 +22,19 @@ from common.mqtt import BrokerLink
 from common.systemd import Watchdog, notify, notify_ready
 from common.wire import Topics
 from nodes.hub.web import accounts
-from nodes.hub.web.app import WebState, create_app
+from nodes.hub.web.app import create_app
 from nodes.hub.web.config import WebConfig, load
 from nodes.hub.web.ledger import EventLog
 from nodes.hub.web.live import LiveModel
 from nodes.hub.web.office import OfficeFeed, TicketDesk
 from nodes.hub.web.reports import ReportShelf
+from nodes.hub.web.site import WebState
 
 log = logging.getLogger(__name__)
+
+#: Live pages hold their connection open; beyond this many, new ones get HTTP 503 instead
+#: of the Pi running out of memory (200 phones measured at ~50 MB in bench/web_live.py).
+MAX_CONNECTIONS = 2000
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -106,6 +111,7 @@ def main(argv: list[str] | None = None) -> int:
             log_level="warning",
             access_log=False,
             proxy_headers=False,  # the client address is the rate-limit key: never trust headers
+            limit_concurrency=MAX_CONNECTIONS,
             timeout_graceful_shutdown=2,
         )
     )

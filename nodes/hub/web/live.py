@@ -354,6 +354,12 @@ class LiveModel:
             positions.update((t.ticket_id, i) for i, t in enumerate(line))
         return positions
 
+    def next_numbers(self, service: str, limit: int = 5) -> list[str]:
+        """The numbers waiting for this service, in calling order (the first `limit`)."""
+        line = [t for t in self.tickets.values() if t.service == service and t.state == "waiting"]
+        line.sort(key=lambda t: (not t.priority, t.order))
+        return [t.number for t in line[:limit]]
+
     def longest_wait_s(self, service: str, now: datetime) -> float | None:
         """How long the oldest ticket still waiting for this service has waited."""
         waiting = [
@@ -433,6 +439,11 @@ class LiveModel:
             "counter": ticket.counter,
             "counter_name": counter.name if counter else ticket.counter,
             "last_called": self.queues.get(ticket.service, ServiceQueue()).last_called,
+            # (time, step): "issued" first, a later "waiting" is a transfer to another service
+            "history": [
+                (iso(at), "issued" if i == 0 else "transferred" if state == "waiting" else state)
+                for i, (at, state) in enumerate(ticket.history)
+            ],
         }
 
     def is_active(self, ticket_id: str) -> bool:
