@@ -117,15 +117,21 @@ class Office:
         return True
 
     def stop(self) -> None:
-        for name in reversed(list(self.processes)):
-            process = self.processes[name]
-            if process.poll() is None:
-                process.send_signal(signal.SIGTERM)
-        for process in self.processes.values():
-            try:
-                process.wait(10)
-            except subprocess.TimeoutExpired:
-                process.kill()
+        """Nodes first (they say goodbye through the broker), the broker last."""
+        names = [n for n in self.processes if n != "mosquitto"] + ["mosquitto"]
+        for group in (names[:-1], names[-1:]):
+            for name in group:
+                process = self.processes.get(name)
+                if process is not None and process.poll() is None:
+                    process.send_signal(signal.SIGTERM)
+            for name in group:
+                process = self.processes.get(name)
+                if process is None:
+                    continue
+                try:
+                    process.wait(10)
+                except subprocess.TimeoutExpired:
+                    process.kill()
 
 
 def start_broker(office: Office) -> None:

@@ -51,6 +51,7 @@ def build_panel(config: DisplayConfig) -> Panel:
             screen.width or 1920,
             screen.height or 1080,
             keep=screen.screenshot_keep,
+            clock=lambda: datetime.now(config.identity.tz),
         )
     return HdmiPanel(screen.type, screen.width, screen.height)
 

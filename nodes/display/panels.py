@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import os
 import shutil
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 from typing import Literal, Protocol
@@ -75,8 +76,17 @@ class HeadlessPanel:
 
     animated = False
 
-    def __init__(self, directory: Path, width: int, height: int, *, keep: int = 200) -> None:
+    def __init__(
+        self,
+        directory: Path,
+        width: int,
+        height: int,
+        *,
+        keep: int = 200,
+        clock: Callable[[], datetime] = datetime.now,
+    ) -> None:
         self.directory = directory
+        self.clock = clock  # names the files in office time, like the announcement WAVs
         self.directory.mkdir(parents=True, exist_ok=True)
         self.surface = pygame.Surface((width, height))
         self.keep = keep
@@ -87,7 +97,7 @@ class HeadlessPanel:
         if not dirty:
             return
         self.sequence += 1
-        stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+        stamp = self.clock().strftime("%Y%m%d-%H%M%S")
         path = self.directory / f"screen-{stamp}-{self.sequence:05d}.png"
         pygame.image.save(self.surface, str(path))
         latest = self.directory / LATEST

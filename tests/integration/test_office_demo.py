@@ -1,0 +1,39 @@
+"""End to end: the README's first command (without its install step) runs a whole office
+on this machine, and each simulated device shows what the real one would have."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+from tests.harness import ROOT
+
+RUN = ROOT / "run" / "office"
+
+
+@pytest.mark.slow
+def test_the_office_demo_prints_calls_shows_and_speaks() -> None:
+    result = subprocess.run(
+        [sys.executable, "scripts/office.py", "--no-wait", "--settle", "8"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=240,
+    )
+    output = result.stdout + result.stderr
+    assert result.returncode == 0, output[-3000:]
+    # The kiosk printed the five scripted tickets, as ESC/POS bytes and a PNG preview.
+    tickets = sorted(p.name for p in (RUN / "tickets").glob("*.bin"))
+    assert tickets == ["A-001.bin", "A-002.bin", "B-001.bin", "C-001.bin", "C-002.bin"]
+    assert all((RUN / "tickets" / t.replace(".bin", ".png")).stat().st_size > 1000 for t in tickets)
+    # The counters showed their calls (C-001 was a priority ticket, so Loket 2 took it first).
+    assert "LOKET 1 | MEMANGGIL A-001" in output
+    assert "LOKET 2 | MEMANGGIL C-001" in output
+    assert "LOKET 1 | MELAYANI A-001" in output
+    # The hub's database holds every ticket; the display drew and spoke.
+    assert (RUN / "screen" / "latest.png").stat().st_size > 10_000
+    spoken = (RUN / "voice" / "announcements.log").read_text()
+    assert "A-001" in spoken and "loket satu" in spoken
+    assert "Traceback" not in output
