@@ -20,7 +20,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from tests.harness import HubProcess, Mosquitto, client  # noqa: E402
+from tests.harness import HubProcess, Mosquitto, client
 
 
 def rss_mb(pid: int) -> float:

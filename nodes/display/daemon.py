@@ -139,6 +139,8 @@ class DisplayNode:
         self.link.subscribe(topics.state_counters, self._on_counter)
         self.link.subscribe(topics.state_calls, self._on_calls)
         self.link.subscribe(topics.event_call, self._on_call)
+        # The hub's Last Will marks it offline when it dies while the broker stays up.
+        self.link.subscribe(topics.node_statuses, self._on_node_status)
 
     def _update(self, message: Message, apply: Callable[[dict[str, object]], None]) -> None:
         if not message.payload:
@@ -191,6 +193,9 @@ class DisplayNode:
             self.changed.set()
             return
         self._update(message, lambda payload: self.board.apply_counter(counter, payload))
+
+    def _on_node_status(self, message: Message) -> None:
+        self._update(message, self.board.apply_node_status)
 
     def _on_calls(self, message: Message) -> None:
         self._update(message, self.board.apply_calls)

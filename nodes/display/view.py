@@ -202,7 +202,9 @@ class Board:
     calls: list[Call] = field(default_factory=list)  # newest first
     announcing: Call | None = None
     highlight_from: datetime | None = None
-    online: bool = False
+    online: bool = False  # connected to the broker
+    #: What the hub's retained status (its Last Will when it dies) says; None until seen.
+    hub_online: bool | None = None
 
     def apply_config(self, payload: Mapping[str, Any]) -> None:
         office = payload.get("office") or {}
@@ -286,6 +288,11 @@ class Board:
         newer = [c for c in self.calls if c.key not in known and _newer(c, calls)]
         self.calls = (newer + calls)[: RECENT_CALLS + 1]
 
+    def apply_node_status(self, payload: Mapping[str, Any]) -> None:
+        """A node's retained status; only the hub's matters here."""
+        if payload.get("role") == "hub":
+            self.hub_online = payload.get("online") is True
+
     def apply_call(self, call: Call) -> None:
         """A live `event/call`: put it on top (once, even if the broker redelivers it)."""
         self.calls = [call, *(c for c in self.calls if c.key != call.key)][: RECENT_CALLS + 1]
@@ -358,7 +365,7 @@ class Board:
             counters=counters,
             services=services,
             running_text=running_text,
-            online=self.online,
+            online=self.online and self.hub_online is not False,
             labels=labels,
         )
 

@@ -104,3 +104,22 @@ def test_display_rebuilds_after_broker_restart(
     assert kiosk.request("ticket", {"service": "A"}, timeout=10).ok
     assert counter.request("counter", {"counter": "1", "action": "call_next"}, timeout=10).ok
     wait_for(lambda: "A-001" in display.texts("featured"), timeout=10)
+
+
+def test_killed_hub_shows_offline_and_comes_back(
+    office_display: RunningDisplay,
+    hub: HubProcess,
+    kiosk_and_counter: tuple[BrokerLink, BrokerLink],
+) -> None:
+    kiosk = kiosk_and_counter[0]
+    display = office_display
+    assert kiosk.request("ticket", {"service": "C"}, timeout=10).ok
+    wait_for(lambda: "Loket 3" in display.texts("counters"), timeout=15)
+    assert display.texts("status") == []
+
+    hub.kill()  # SIGKILL: the broker publishes the hub's Last Will
+    wait_for(lambda: display.texts("status") == ["Terputus dari server"], timeout=30)
+    assert "Loket 3" in display.texts("counters")  # the last known state stays
+
+    hub.start()
+    wait_for(lambda: display.texts("status") == [], timeout=30)

@@ -189,3 +189,16 @@ def test_bad_counter_state_leaves_the_board_unchanged() -> None:
         with pytest.raises(WireError):
             board.apply_counter("1", payload)
     assert board.view(NOW) == before
+
+
+def test_a_dead_hub_marks_the_view_offline() -> None:
+    board = full_board()
+    assert board.view(NOW).online  # no hub status seen yet: the broker link decides
+    board.apply_node_status({"online": True, "role": "kiosk"})
+    board.apply_node_status({"online": False, "role": "hub"})  # its Last Will
+    view = board.view(NOW)
+    assert not view.online
+    assert view.featured is not None and view.featured.number == "A-012"  # state kept
+    board.apply_node_status({"online": False, "role": "kiosk"})  # other nodes do not count
+    board.apply_node_status({"online": True, "role": "hub", "version": "0.1.0"})
+    assert board.view(NOW).online

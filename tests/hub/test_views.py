@@ -16,6 +16,7 @@ from nodes.hub.queue import (
     Rejected,
     SetServiceAccepting,
     TicketCalled,
+    TicketIssued,
 )
 from tests.hub.support import HOURS, Driver, office
 
@@ -262,6 +263,7 @@ def test_a_service_whose_quota_is_used_up_shows_closed_until_a_ticket_is_cancell
     drive(IssueTicket("A", False, "kiosk-1"))
     assert views.queue_state(drive.queue, drive.clock.now)["A"]["open"] is True
     second = drive(IssueTicket("A", False, "kiosk-1"))[0]
+    assert isinstance(second, TicketIssued)
     assert views.queue_state(drive.queue, drive.clock.now)["A"]["open"] is False
     with pytest.raises(Rejected) as caught:
         drive.queue.handle(IssueTicket("A", False, "kiosk-1"), drive.clock.now)

@@ -3,6 +3,7 @@ to its own topics: a node cannot speak for another node, nor publish state or ev
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -25,7 +26,7 @@ def login(broker: Mosquitto, node: str, password: str = NODE_PASSWORD) -> Broker
 
 
 @pytest.fixture
-def secured(tmp_path: Path) -> tuple[Mosquitto, HubProcess]:
+def secured(tmp_path: Path) -> Iterator[tuple[Mosquitto, HubProcess]]:
     # Write the ACL from a hub config first, then start a broker that uses it.
     acl_dir = tmp_path / "acl"
     draft = write_hub_config(
@@ -60,7 +61,7 @@ def secured(tmp_path: Path) -> tuple[Mosquitto, HubProcess]:
 
 
 def test_nodes_are_confined_to_their_own_topics(secured: tuple[Mosquitto, HubProcess]) -> None:
-    broker, hub = secured
+    broker, _ = secured
     loket1 = login(broker, "loket-1")
     kiosk = login(broker, "kiosk-1")
     display = login(broker, "display-1")

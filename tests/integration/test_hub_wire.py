@@ -6,6 +6,7 @@ import json
 import sqlite3
 import subprocess
 import uuid
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -156,7 +157,7 @@ def test_malformed_payloads_get_the_right_error_and_change_nothing(
             check=True,
             timeout=10,
         )
-        answer = seen.wait(lambda p, n=count: len(p) > n and p[-1], topic)
+        answer = seen.wait(_newer_than(count), topic)
         assert answer["status"] == "error", (raw[:60], answer)
         assert answer["error"]["code"] == code, (raw[:60], answer)
         assert answer["error"]["message"]
@@ -166,6 +167,11 @@ def test_malformed_payloads_get_the_right_error_and_change_nothing(
     assert ticket(kiosk)["number"] == "A-002"
     kiosk.stop()
     watcher.stop()
+
+
+def _newer_than(count: int) -> Callable[[list[dict[str, Any]]], Any]:
+    """A Collector predicate: the newest payload once more than `count` have arrived."""
+    return lambda payloads: len(payloads) > count and payloads[-1]
 
 
 def test_mosquitto_rr_gets_an_mqtt5_answer(broker: Mosquitto, hub: HubProcess) -> None:

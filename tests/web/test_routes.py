@@ -364,10 +364,13 @@ def test_dashboard_shows_nodes_counters_and_queues(
         assert {n["id"]: n["online"] for n in view["nodes"]}["kiosk-2"] is False
         assert "Luring" in browser.get("/dasbor").text
         token = csrf_of(browser.get("/dasbor").text)
-        assert (
-            browser.post("/keluar", data={"csrf": token}, follow_redirects=False).status_code == 303
-        )
+        copied = dict(browser.cookies)  # someone copies the signed-in cookie...
+        signed_out = browser.post("/keluar", data={"csrf": token}, follow_redirects=False)
+        assert signed_out.status_code == 303
         assert browser.get("/dasbor", follow_redirects=False).status_code == 303
+    with web.client() as thief:  # ...and replays it after sign-out: no longer valid
+        thief.cookies.update(copied)
+        assert thief.get("/dasbor", follow_redirects=False).status_code == 303
 
 
 def test_only_an_admin_opens_and_closes_services(web: WebNode) -> None:

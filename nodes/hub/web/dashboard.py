@@ -1,8 +1,9 @@
 """The office dashboard: sign-in, node health, counters, queues, services, reports.
 
 Two roles: `supervisor` sees everything; `admin` may also open and close a service for new
-tickets (the hub's `request/admin`). A session names its user; the user's role is looked
-up in the config on every request, so removing an account takes effect at once.
+tickets (the hub's `request/admin`). A signed-in session carries a random id that the
+node remembers (`WebState.sessions`); signing out forgets it, so a copied cookie is
+useless afterwards. The user's role is looked up in the config on every request.
 """
 
 from __future__ import annotations
@@ -36,8 +37,11 @@ log = logging.getLogger(__name__)
 
 
 def signed_in_user(request: Request) -> User | None:
-    name = request.session.get("user")
-    return web(request).config.user(name) if isinstance(name, str) else None
+    """The session's user while its session is open and the account still exists."""
+    state = web(request)
+    session_id = request.session.get("sid")
+    name = state.sessions.get(session_id) if isinstance(session_id, str) else None
+    return state.config.user(name) if name is not None else None
 
 
 def to_sign_in(request: Request) -> Response:
@@ -75,12 +79,17 @@ async def sign_in(request: Request) -> Response:
         return render(request, "signin.html", 401, message=words["bad_sign_in"], next=target)
     state.sign_in_guard.succeeded(keys)
     request.session.clear()  # a fresh session (and CSRF token) for the signed-in user
-    request.session.update({"user": user.name, "csrf": new_csrf_token()})
+    request.session.update(
+        {"user": user.name, "sid": state.open_session(user.name), "csrf": new_csrf_token()}
+    )
     log.info("%s (%s) signed in from %s", user.name, user.role, address)
     return RedirectResponse(target, status_code=303)
 
 
 async def sign_out(request: Request) -> Response:
+    session_id = request.session.get("sid")
+    if isinstance(session_id, str):
+        web(request).sessions.pop(session_id, None)
     request.session.clear()
     return RedirectResponse("/", status_code=303)
 

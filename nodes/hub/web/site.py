@@ -5,7 +5,9 @@ from __future__ import annotations
 import json
 import logging
 import re
+import secrets
 import time
+from collections import OrderedDict
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -35,6 +37,7 @@ KEEPALIVE_S = 15.0
 #: A live stream looks at its view at least this often, even without a wake-up.
 RECHECK_S = 3.0
 LIVE_CACHE_SIZE = 5000
+MAX_SESSIONS = 1000
 #: Without JavaScript or EventSource, pages reload themselves this often.
 REFRESH_S = 20
 
@@ -53,6 +56,10 @@ class WebState:
     #: holder digest (phone/NIK, keyed hash) -> the ticket it holds on `holders_day`
     holders: dict[str, str] = field(default_factory=dict)
     holders_day: str = ""
+    #: Signed-in dashboard sessions (random id -> user name), oldest first. The cookie alone
+    #: is not enough: signing out (or restarting the node) ends a session for good, even if
+    #: its signed cookie was copied.
+    sessions: OrderedDict[str, str] = field(default_factory=OrderedDict)
     monotonic: Callable[[], float] = time.monotonic
     _live_cache: dict[tuple[str, ...], tuple[int, str]] = field(default_factory=dict)
 
@@ -69,6 +76,13 @@ class WebState:
 
     def today(self) -> str:
         return self.now().astimezone(self.feed.tz).date().isoformat()
+
+    def open_session(self, user: str) -> str:
+        session_id = secrets.token_urlsafe(24)
+        self.sessions[session_id] = user
+        while len(self.sessions) > MAX_SESSIONS:
+            self.sessions.popitem(last=False)
+        return session_id
 
     def live_json(self, key: tuple[str, ...], build: Callable[[], dict[str, Any]]) -> str:
         """A live view as JSON, rendered once per model version however many pages follow it.
