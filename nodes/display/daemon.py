@@ -8,7 +8,8 @@ a second for the clock, or at `fps` while a long running text scrolls.
 
 Everything the screen shows comes from retained topics, which the broker sends again on
 every (re)connect, so a restarted display or a reconnect rebuilds the whole picture. While
-the broker is unreachable the last picture stays, with a small offline mark.
+the broker is unreachable, or the hub's Last Will says it is gone, the last picture stays,
+with a small offline mark.
 """
 
 from __future__ import annotations

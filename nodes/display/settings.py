@@ -76,7 +76,8 @@ def _existing_file(table: Table, name: str, default: Path) -> Path:
     return path
 
 
-def read_screen(table: Table) -> ScreenSettings:
+def read_screen(table: Table, office_logo: str | None = None) -> ScreenSettings:
+    """`[screen]`; the logo defaults to the office-wide `[office] logo`."""
     kind = table.choice("type", ("headless", "window", "fullscreen"), "fullscreen")
     width = table.int("width", None, min=320, max=7680)
     height = table.int("height", None, min=240, max=7680)
@@ -84,6 +85,8 @@ def read_screen(table: Table) -> ScreenSettings:
     if kind == "headless" and shots is None:
         raise table.error("screenshot_dir", 'is required when type = "headless"')
     logo = _path(table, "logo")
+    if logo is None and office_logo:
+        logo = Path(office_logo).expanduser()
     if logo is not None and not logo.is_file():
         raise table.error("logo", f"file {logo} does not exist")
     settings = ScreenSettings(
@@ -145,7 +148,10 @@ def read_config(path: str | Path) -> DisplayConfig:
     path = Path(path)
     root = load(path)
     identity = read_identity(root)
-    screen = read_screen(root.table("screen"))
+    office_logo = root.data.get("office", {}).get("logo")
+    screen = read_screen(
+        root.table("screen"), office_logo if isinstance(office_logo, str) else None
+    )
     voice = read_voice(root.table("voice"), screen.language)
     root.finish()
     return DisplayConfig(identity, screen, voice, path)

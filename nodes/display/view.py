@@ -20,8 +20,10 @@ from typing import Any, Final
 from common.bahasa import Lang, clock, duration_minutes_phrase, long_date
 from common.wire import NUMBER_PATTERN, WireError, parse_iso
 
-#: How many recent calls the board keeps and the screen lists (beside the featured one).
-RECENT_CALLS: Final = 5
+#: How many calls the screen lists below the featured one.
+RECENT_SHOWN: Final = 4
+#: How many calls the board keeps (more than shown: recalls are listed once).
+KEPT_CALLS: Final = 12
 
 LABELS: Final[dict[str, dict[str, str]]] = {
     "id": {
@@ -286,7 +288,7 @@ class Board:
         # separately by the hub) does not have yet, so the newest call never flickers away.
         known = {c.key for c in calls}
         newer = [c for c in self.calls if c.key not in known and _newer(c, calls)]
-        self.calls = (newer + calls)[: RECENT_CALLS + 1]
+        self.calls = (newer + calls)[:KEPT_CALLS]
 
     def apply_node_status(self, payload: Mapping[str, Any]) -> None:
         """A node's retained status; only the hub's matters here."""
@@ -295,7 +297,7 @@ class Board:
 
     def apply_call(self, call: Call) -> None:
         """A live `event/call`: put it on top (once, even if the broker redelivers it)."""
-        self.calls = [call, *(c for c in self.calls if c.key != call.key)][: RECENT_CALLS + 1]
+        self.calls = [call, *(c for c in self.calls if c.key != call.key)][:KEPT_CALLS]
 
     def start_announcing(self, call: Call, now: datetime) -> None:
         self.announcing = call
@@ -329,9 +331,13 @@ class Board:
                 service_name=service.name if service else "",
                 highlighted=highlighted,
             )
-        recent = tuple(
-            RecentCall(c.number, c.counter_name) for c in self.calls if c != featured_call
-        )[: RECENT_CALLS - 1]
+        # Each ticket once: a recall is news for the voice, not another line on screen.
+        shown = {featured_call.ticket_id} if featured_call else set()
+        recent: list[RecentCall] = []
+        for c in self.calls:
+            if c.ticket_id not in shown:
+                shown.add(c.ticket_id)
+                recent.append(RecentCall(c.number, c.counter_name))
         active = featured_call.counter if featured_call else None
         counters = tuple(
             CounterRow(
@@ -361,7 +367,7 @@ class Board:
             date_text=long_date(now.date(), lang),
             clock_text=clock(now, lang),
             featured=featured,
-            recent=recent,
+            recent=tuple(recent[:RECENT_SHOWN]),
             counters=counters,
             services=services,
             running_text=running_text,

@@ -97,13 +97,14 @@ class EspeakVoice:
                 ) from exc
             # pyttsx3 applies properties lazily and falls back to English on an unknown
             # voice without a word, so check the name against espeak-ng's own list first.
-            if not any(self.voice == v.id or self.voice in (v.languages or []) for v in known):
+            names = {
+                n for v in known for n in (v.id, v.id.rsplit("/", 1)[-1], *(v.languages or []))
+            }
+            if self.voice not in names:
                 raise VoiceError(
                     f"espeak-ng voice {self.voice!r} is not available; "
                     '`espeak-ng --voices` lists them (Indonesian is "id")'
                 )
-            engine.setProperty("voice", self.voice)
-            engine.setProperty("rate", self.words_per_minute)
             self._engine = engine
         return self._engine
 
@@ -116,6 +117,9 @@ class EspeakVoice:
                 os.unlink(path)
             # The driver prints "Audio saved to ..." for every file; keep it out of the log.
             with contextlib.redirect_stdout(io.StringIO()):
+                # pyttsx3 shares one engine per process: set our voice every time.
+                engine.setProperty("voice", self.voice)
+                engine.setProperty("rate", self.words_per_minute)
                 engine.save_to_file(text, path)
                 engine.runAndWait()
             try:

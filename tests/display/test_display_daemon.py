@@ -206,3 +206,27 @@ def test_config_error_exits_2_naming_the_key(tmp_path: Path) -> None:
     )
     assert result.returncode == 2
     assert "voice.engine" in result.stdout + result.stderr
+
+
+def test_a_silent_display_still_shows_calls(broker: Mosquitto, tmp_path: Path) -> None:
+    directory = tmp_path / "silent"
+    path = write_config(directory, broker.port)
+    path.write_text(path.read_text().replace("[voice]\n", "[voice]\nenabled = false\n"))
+    config = read_config(path)
+    assert not config.voice.enabled
+    node = DisplayNode(config, build_panel(config), None, None)
+    thread = threading.Thread(target=node.run, daemon=True)
+    thread.start()
+    link = client(broker, "hub-stand-in", "test")
+    try:
+        publish_office(link)
+        wait_for(lambda: "Loket 3" in node.screen.text_in("counters"), timeout=10)  # subscribed
+        link.publish(link.topics.event_call, call("A-077", "1", at=now()))
+        wait_for(lambda: "A-077" in node.screen.text_in("featured"), timeout=10)
+        assert node.announcer is None
+        assert not (directory / "voice").exists()
+    finally:
+        link.stop()
+        node.stopping.set()
+        node.changed.set()
+        thread.join(10)

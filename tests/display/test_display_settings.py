@@ -86,3 +86,14 @@ def test_mistakes_name_the_key(tmp_path: Path, text: str, key: str, problem: str
     assert caught.value.key == key
     assert problem in caught.value.problem
     assert str(path) in str(caught.value)
+
+
+def test_the_office_logo_is_the_default_logo(tmp_path: Path) -> None:
+    logo = tmp_path / "logo.png"
+    logo.write_bytes(b"png")
+    path = tmp_path / "display.toml"
+    path.write_text(f'[office]\nlogo = "{logo}"\n[node]\nid = "display-1"\n')
+    assert read_config(path).screen.logo == logo
+    path.write_text(f'[office]\nlogo = "{tmp_path}/gone.png"\n[node]\nid = "display-1"\n')
+    with pytest.raises(ConfigError, match=r"gone\.png"):
+        read_config(path)

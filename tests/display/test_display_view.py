@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 
 from common.wire import WireError
-from nodes.display.view import RECENT_CALLS, Board, parse_call
+from nodes.display.view import KEPT_CALLS, RECENT_SHOWN, Board, parse_call
 from tests.display.office import CALLS, CONFIG, COUNTERS, NOW, QUEUE, call
 
 
@@ -77,11 +77,21 @@ def test_a_live_call_goes_on_top_once_even_if_redelivered() -> None:
     assert numbers[0] == "C-001" and numbers.count("C-001") == 1
 
 
-def test_a_recall_is_a_new_call() -> None:
+def test_a_recall_is_a_new_call_but_listed_once() -> None:
     board = Board()
+    board.apply_call(parse_call(call("B-002", "2", recall=0, at=NOW - timedelta(seconds=60))))
     board.apply_call(parse_call(call("A-001", "1", recall=0)))
+    board.apply_call(parse_call(call("B-002", "2", recall=1, at=NOW + timedelta(seconds=20))))
     board.apply_call(parse_call(call("A-001", "1", recall=1, at=NOW + timedelta(seconds=30))))
-    assert [(c.number, c.recall) for c in board.calls] == [("A-001", 1), ("A-001", 0)]
+    assert [(c.number, c.recall) for c in board.calls] == [
+        ("A-001", 1),
+        ("B-002", 1),
+        ("A-001", 0),
+        ("B-002", 0),
+    ]
+    view = board.view(NOW + timedelta(seconds=31))
+    assert view.featured is not None and view.featured.number == "A-001"
+    assert [r.number for r in view.recent] == ["B-002"]
 
 
 def test_retained_calls_do_not_hide_a_newer_live_call() -> None:
@@ -89,16 +99,16 @@ def test_retained_calls_do_not_hide_a_newer_live_call() -> None:
     board.apply_call(parse_call(call("C-002", "3", at=NOW + timedelta(seconds=5))))
     board.apply_calls(CALLS)  # the hub's retained list, published just before the event
     assert board.calls[0].number == "C-002"
-    assert len(board.calls) <= RECENT_CALLS + 1
+    assert len(board.calls) <= KEPT_CALLS
 
 
 def test_the_board_keeps_only_recent_calls() -> None:
     board = Board()
     for i in range(20):
         board.apply_call(parse_call(call(f"A-{i:03d}", "1", at=NOW + timedelta(seconds=i))))
-    assert len(board.calls) == RECENT_CALLS + 1
+    assert len(board.calls) == KEPT_CALLS
     assert board.calls[0].number == "A-019"
-    assert len(board.view(NOW).recent) == RECENT_CALLS - 1
+    assert len(board.view(NOW).recent) == RECENT_SHOWN
 
 
 def test_empty_board_shows_no_call_and_offline() -> None:

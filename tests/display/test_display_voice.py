@@ -151,3 +151,15 @@ def test_a_pack_prefilled_by_espeak_says_any_number(tmp_path: Path, capsys) -> N
     # Listing again reports every clip present and writes nothing.
     assert voicepack.main(args) == 0
     assert all(" present " in line for line in capsys.readouterr().out.splitlines())
+
+
+def test_espeak_english_catalogue_and_voices_side_by_side() -> None:
+    english, indonesian = EspeakVoice("en"), EspeakVoice("id")
+    phrase = build_phrase(TEMPLATES["en"], number="B-021", counter_name="Counter 2", lang="en")
+    speech = english.speak(phrase)
+    assert 2.0 <= speech.duration_s <= 8.0 and speech.rms() > 500
+    # pyttsx3 has one engine per process; each voice still speaks in its own language.
+    indonesian.synthesise("dua belas")
+    assert indonesian._engine.getProperty("voice") == "poz/id"
+    english.synthesise("twelve")
+    assert english._engine.getProperty("voice") == "gmw/en"
