@@ -90,6 +90,9 @@ class HubSettings:
 
 #: Requests taken into one batch at most: bounds the latency a burst adds to its last one.
 MAX_BATCH = 64
+#: Retained state is republished at most this often (seconds). A burst of requests then
+#: costs one state update per topic instead of one per request; screens lag by at most this.
+STATE_INTERVAL = 0.05
 #: Idempotency records are kept this long (the contract promises at least the day).
 KEEP_TRANSACTIONS = timedelta(days=2)
 _REPUBLISH = object()  # an inbox item: the broker (re)connected, publish all state again
@@ -136,6 +139,7 @@ class Hub:
         self.inbox: inbox_queue.SimpleQueue[Any] = inbox_queue.SimpleQueue()
         self._published: dict[str, dict[str, Any]] = {}
         self._archived: date | None = None
+        self._state_due: float | None = None  # monotonic time of the next state publish
         self._pruned: date | None = None
         self.last_progress = time.monotonic()
 
@@ -153,7 +157,8 @@ class Hub:
         next_tick = time.monotonic()
         while not stop.is_set():
             self.last_progress = time.monotonic()
-            timeout = max(0.0, next_tick - time.monotonic())
+            wake = min(next_tick, self._state_due or next_tick)
+            timeout = max(0.0, wake - time.monotonic())
             try:
                 items = [self.inbox.get(timeout=timeout)]
             except inbox_queue.Empty:
@@ -169,6 +174,8 @@ class Hub:
                 messages = [item for item in items if isinstance(item, Message)]
                 if messages:
                     self.handle_batch(messages)
+                if self._state_due is not None and time.monotonic() >= self._state_due:
+                    self.publish_state()
                 if time.monotonic() >= next_tick:
                     next_tick = time.monotonic() + 1.0
                     self.tick()
@@ -307,10 +314,12 @@ class Hub:
                 self.link.publish(self.topics.event_ticket, payload)
             if isinstance(event, TicketCalled):
                 self.link.publish(self.topics.event_call, views.call_event(self.queue, event))
-        self.publish_state()
+        if events and self._state_due is None:
+            self._state_due = time.monotonic() + STATE_INTERVAL
 
     def publish_state(self, force: bool = False) -> None:
         """Publish every retained topic whose content changed (all of them if `force`)."""
+        self._state_due = None
         now = self.clock()
         retained: dict[str, dict[str, Any]] = {
             self.topics.config: views.office_config(self.office),
@@ -344,6 +353,7 @@ class Hub:
                 return
             log.info("day rollover: %d open tickets expired", len(events))
         self._publish_consequences(events)
+        self.publish_state()  # opening hours change `open` with the clock alone
         today = self.queue.today(now)
         if self._pruned != today:
             self._pruned = today
