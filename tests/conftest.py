@@ -7,6 +7,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from gpiozero import Device
+from gpiozero.pins.mock import MockFactory
 
 from tests.harness import HubProcess, Mosquitto
 
@@ -34,3 +36,17 @@ def hub(broker: Mosquitto, tmp_path: Path) -> Iterator[HubProcess]:
         yield process
     finally:
         process.stop()
+
+
+@pytest.fixture
+def pins() -> Iterator[MockFactory]:
+    """Every gpiozero device built during the test uses mock pins, driven as the world
+    would (`pins.pin(17).drive_low()` is a press); reset afterwards."""
+    previous = Device.pin_factory
+    factory = MockFactory()
+    Device.pin_factory = factory
+    try:
+        yield factory
+    finally:
+        factory.reset()
+        Device.pin_factory = previous

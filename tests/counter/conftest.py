@@ -1,12 +1,10 @@
-"""Counter fixtures: gpiozero's mock pins, and a counter desk wired to real parts."""
+"""Counter fixtures: a counter desk wired to real parts (mock pins: tests/conftest.py)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 
 import pytest
-from gpiozero import Device
-from gpiozero.pins.mock import MockFactory
 
 from common.config import BrokerConfig
 from common.mqtt import BrokerLink
@@ -16,19 +14,6 @@ from nodes.counter.flow import CounterDesk
 from nodes.counter.indicator import TerminalIndicator
 from tests.counter.screen import Screen
 from tests.harness import OFFICE, Mosquitto
-
-
-@pytest.fixture
-def mock_pins() -> Iterator[MockFactory]:
-    """The whole machine's GPIO replaced by gpiozero's mock pins, as the world drives them."""
-    previous = Device.pin_factory
-    factory = MockFactory()
-    Device.pin_factory = factory
-    try:
-        yield factory
-    finally:
-        factory.reset()
-        Device.pin_factory = previous
 
 
 class Desk:

@@ -62,25 +62,25 @@ def loket1(broker: Mosquitto, hub: HubProcess, make_desk: Callable[..., Desk]) -
 
 
 def test_call_next_calls_the_oldest_ticket_and_shows_it(
-    mock_pins: MockFactory, broker: Mosquitto, kiosk: BrokerLink, loket1: Desk
+    pins: MockFactory, broker: Mosquitto, kiosk: BrokerLink, loket1: Desk
 ) -> None:
     assert issue(kiosk, "A", "A", "B") == ["A-001", "A-002", "B-001"]
     loket1.screen.wait_line("LOKET 1 | BUKA | menunggu 3")
     keypad = GpioKeypad(GPIO_BOX6, bounce_time=None)
     keypad.start(loket1.desk)
     try:
-        press(mock_pins, 5)  # PANGGIL
+        press(pins, 5)  # PANGGIL
         assert loket1.screen.wait_line("MEMANGGIL") == "LOKET 1 | MEMANGGIL A-001 | menunggu 2"
-        press(mock_pins, 13)  # MULAI
+        press(pins, 13)  # MULAI
         loket1.screen.wait_line("LOKET 1 | MELAYANI A-001 | menunggu 2")
-        press(mock_pins, 19)  # SELESAI
+        press(pins, 19)  # SELESAI
         loket1.screen.wait_line("LOKET 1 | BUKA | menunggu 2")
     finally:
         keypad.close()
 
 
 def test_recall_sends_a_second_call_event(
-    mock_pins: MockFactory, broker: Mosquitto, kiosk: BrokerLink, loket1: Desk
+    pins: MockFactory, broker: Mosquitto, kiosk: BrokerLink, loket1: Desk
 ) -> None:
     watcher = client(broker, "watcher", "test")
     calls = Collector(watcher, loket1.topics.event_call)
@@ -88,9 +88,9 @@ def test_recall_sends_a_second_call_event(
         issue(kiosk, "B")
         keypad = GpioKeypad(GPIO_BOX6, bounce_time=None)
         keypad.start(loket1.desk)
-        press(mock_pins, 5)  # PANGGIL
+        press(pins, 5)  # PANGGIL
         loket1.screen.wait_line("MEMANGGIL B-001")
-        press(mock_pins, 6)  # ULANG
+        press(pins, 6)  # ULANG
         loket1.screen.wait_line("Dipanggil ulang")
         found = calls.wait(lambda p: len(p) >= 2 and p)
         assert [(c["number"], c["counter"], c["recall"]) for c in found] == [

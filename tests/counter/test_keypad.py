@@ -53,31 +53,31 @@ def key_event(name: str, value: int = 1) -> InputEvent:
 # --- GPIO ---------------------------------------------------------------------------------
 
 
-def test_gpio_buttons_are_keys(mock_pins: MockFactory, desk: Desk) -> None:
+def test_gpio_buttons_are_keys(pins: MockFactory, desk: Desk) -> None:
     keypad = GpioKeypad({"GPIO17": "transfer", "27": "2", "GPIO22": "clear"}, bounce_time=None)
     keypad.start(desk.desk)
     try:
-        mock_pins.pin(17).drive_low()  # pressed: the button shorts the pin to ground
-        mock_pins.pin(17).drive_high()
+        pins.pin(17).drive_low()  # pressed: the button shorts the pin to ground
+        pins.pin(17).drive_high()
         desk.screen.wait_line("ALIHKAN KE: 1=A 2=B 3=C")
-        mock_pins.pin(22).drive_low()
-        mock_pins.pin(22).drive_high()
+        pins.pin(22).drive_low()
+        pins.pin(22).drive_high()
         desk.screen.wait_line("Batal")
         # A held button is one press: no repeat while it stays down.
-        mock_pins.pin(27).drive_low()
+        pins.pin(27).drive_low()
         desk.screen.wait_line("NOMOR: 2_")
-        mock_pins.pin(27).drive_high()
+        pins.pin(27).drive_high()
         assert desk.desk.view().entry.digits == "2"
     finally:
         keypad.close()
 
 
-def test_gpio_box_press_reaches_the_hub_side(mock_pins: MockFactory, desk: Desk) -> None:
+def test_gpio_box_press_reaches_the_hub_side(pins: MockFactory, desk: Desk) -> None:
     keypad = GpioKeypad(GPIO_BOX6, bounce_time=None)
     keypad.start(desk.desk)
     try:
-        mock_pins.pin(5).drive_low()  # PANGGIL: a request, which nobody answers here
-        mock_pins.pin(5).drive_high()
+        pins.pin(5).drive_low()  # PANGGIL: a request, which nobody answers here
+        pins.pin(5).drive_high()
         desk.screen.wait_line("Server tak jawab", timeout=3)
     finally:
         keypad.close()
