@@ -46,8 +46,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--target-minutes",
         type=float,
-        default=15.0,
-        help="waiting-time target; the report shows the share who waited longer (default 15)",
+        default=None,
+        help="waiting-time target; the report shows the share who waited longer "
+        "(default: the hub config's [hub] target_wait_minutes, else 15)",
     )
     return parser
 
@@ -74,12 +75,14 @@ def main(argv: list[str] | None = None) -> int:
     try:
         root = config.load(args.config)
         office = read_office(root)
-        database = Path(root.table("hub", required=True).str("database"))
+        hub = root.table("hub", required=True)
+        database = Path(hub.str("database"))
+        target_minutes = args.target_minutes or hub.int("target_wait_minutes", 15, min=1)
     except config.ConfigError as exc:
         log.error("configuration error: %s", exc)
         return 2
     try:
-        report = build_report(database, office, first, last, args.target_minutes * 60)
+        report = build_report(database, office, first, last, target_minutes * 60)
     except (FileNotFoundError, sqlite3.Error) as exc:
         log.error("cannot read the hub database %s: %s", database, exc)
         return 1
