@@ -238,6 +238,7 @@ class LineButtons:
         self._lock = threading.Lock()
         self._handler: PressHandler | None = None
         self._closed = threading.Event()
+        self._reader: threading.Thread | None = None
         self.leds: dict[str, LedState] = {}
 
     @property
@@ -246,7 +247,8 @@ class LineButtons:
 
     def start(self, on_press: PressHandler) -> None:
         self._handler = on_press
-        threading.Thread(target=self._read, name="kiosk-input", daemon=True).start()
+        self._reader = threading.Thread(target=self._read, name="kiosk-input", daemon=True)
+        self._reader.start()
 
     def feed(self, line: str) -> bool:
         """Handle one line as if typed; True if it became a press."""
@@ -289,3 +291,5 @@ class LineButtons:
 
     def close(self) -> None:
         self._closed.set()
+        if self._stream is not None and self._reader is not None:
+            self._reader.join(2.0)  # a finite stream (tests, scripts) is read to its end

@@ -132,6 +132,7 @@ def test_line_input_parses_presses_and_debounces() -> None:
 
     buttons.start(record)
     assert done.wait(2)
+    buttons.close()
     assert presses == [Press("A", False), Press("B", True)]
 
 
@@ -140,6 +141,7 @@ def test_line_input_without_a_service_list_accepts_any_id() -> None:
     presses: list[Press] = []
     buttons.start(presses.append)
     assert buttons.feed("C") and not buttons.feed("bad id!")
+    buttons.close()
     assert presses == [Press("C", False)]
 
 
