@@ -200,3 +200,13 @@ def test_every_label_exists_in_both_languages() -> None:
     assert (number(1234.5), number(1234.5, "en"), number(None), number(7)) == (
         "1.234,5", "1,234.5", "-", "7",
     )  # fmt: skip
+
+
+def test_small_values_get_distinct_axis_labels() -> None:
+    import re
+
+    from nodes.hub.reports.charts import Series, bar_chart
+
+    svg = bar_chart("t", "Rata-rata tunggu", ["08", "09"], [Series("menit", (0.02, 0.05), "#000")])
+    labels = re.findall(r'text-anchor="end"[^>]*>([^<]+)<', svg)
+    assert len(labels) == len(set(labels)) > 2

@@ -102,7 +102,9 @@ def bar_chart(
             f'<line x1="{left:.1f}" y1="{y:.1f}" x2="{width - right:.1f}" y2="{y:.1f}" '
             f'stroke="{GRID}" stroke-width="0.6"/>'
         )
-        label = number(step * i if step < 1 else round(step * i), lang, 1 if step < 1 else 0)
+        # As many decimals as the step needs: a 0.02 step must not print "0,0" twice.
+        places = max(0, -math.floor(math.log10(step))) if step < 1 else 0
+        label = number(step * i if step < 1 else round(step * i), lang, places)
         parts.append(_text(left - 4, y + 3.5, label, size=9, anchor="end", font=font))
     if categories:
         group_w = plot_w / len(categories)
