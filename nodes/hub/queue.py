@@ -163,33 +163,29 @@ class TicketCalled:
 
 
 @dataclass(frozen=True)
-class TicketStarted:
+class _AtCounter:
+    """The shape of the ticket events that a counter causes and nothing else describes."""
+
+    at: datetime
+    day: date
+    ticket_id: str
+    service: str
+    counter: str
+
+
+@dataclass(frozen=True)
+class TicketStarted(_AtCounter):
     kind: ClassVar[str] = "ticket_started"
-    at: datetime
-    day: date
-    ticket_id: str
-    service: str
-    counter: str
 
 
 @dataclass(frozen=True)
-class TicketFinished:
+class TicketFinished(_AtCounter):
     kind: ClassVar[str] = "ticket_finished"
-    at: datetime
-    day: date
-    ticket_id: str
-    service: str
-    counter: str
 
 
 @dataclass(frozen=True)
-class TicketSkipped:
+class TicketSkipped(_AtCounter):
     kind: ClassVar[str] = "ticket_skipped"
-    at: datetime
-    day: date
-    ticket_id: str
-    service: str
-    counter: str
 
 
 @dataclass(frozen=True)
