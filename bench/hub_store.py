@@ -26,16 +26,9 @@ from zoneinfo import ZoneInfo
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from nodes.hub.events import Command, CounterCommand, Event, ExpireOpenTickets, IssueTicket
 from nodes.hub.office import CounterSpec, NodeSpec, Office, ServiceSpec
-from nodes.hub.queue import (
-    Command,
-    CounterCommand,
-    Event,
-    ExpireOpenTickets,
-    IssueTicket,
-    Queue,
-    Rejected,
-)
+from nodes.hub.queue import Queue, Rejected
 from nodes.hub.store import Store
 
 TZ = ZoneInfo("Asia/Jakarta")

@@ -29,8 +29,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from nodes.hub.events import Event, to_row
 from nodes.hub.office import CounterSpec, NodeSpec, Office, ServiceSpec
-from nodes.hub.queue import Event, Queue, to_row
+from nodes.hub.queue import Queue
 from nodes.hub.reports.render import FORMATS, render
 from nodes.hub.reports.source import build_report, read_rows
 from nodes.hub.simulate import DayPlan, simulate_day

@@ -50,17 +50,16 @@ from common.wire import (
     transaction_of,
 )
 from nodes.hub import views
-from nodes.hub.office import Office, read_office
-from nodes.hub.queue import (
+from nodes.hub.events import (
     CancelTicket,
     CounterCommand,
     ExpireOpenTickets,
     IssueTicket,
-    Queue,
-    Rejected,
     SetServiceAccepting,
     TicketCalled,
 )
+from nodes.hub.office import Office, read_office
+from nodes.hub.queue import Queue, Rejected
 from nodes.hub.store import Commit, Store
 
 log = logging.getLogger("antrian.hub")

@@ -1,4 +1,5 @@
 """The queue core: commands in, events out. No I/O, no clock of its own.
+(The commands and events themselves, and their event-log rows, are in `events.py`.)
 
 Theory of operation
 -------------------
@@ -64,14 +65,32 @@ counters serving it; unknown (None) without a duration or without an open counte
 from __future__ import annotations
 
 import bisect
-import json
 from collections import deque
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any, ClassVar, Literal, NamedTuple
+from typing import Any, Literal
 
 from common.wire import COUNTER_ACTIONS, ERROR_MESSAGES, TICKET_ID_PATTERN
+from nodes.hub.events import (
+    CancelTicket,
+    Command,
+    CounterCommand,
+    CounterStatusChanged,
+    Event,
+    ExpireOpenTickets,
+    IssueTicket,
+    ServiceStatusChanged,
+    SetServiceAccepting,
+    TicketCalled,
+    TicketCancelled,
+    TicketExpired,
+    TicketFinished,
+    TicketIssued,
+    TicketSkipped,
+    TicketStarted,
+    TicketTransferred,
+)
 from nodes.hub.office import CounterSpec, Office, ServiceSpec
 
 TicketState = Literal["waiting", "called", "serving", "done", "skipped", "cancelled", "expired"]
@@ -89,241 +108,6 @@ class Rejected(Exception):
         self.code = code
         self.message = message or ERROR_MESSAGES.get(code, ERROR_MESSAGES["bad_request"])
         super().__init__(f"{code}: {self.message}")
-
-
-# --- commands -----------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class IssueTicket:
-    service: str
-    priority: bool
-    node: str
-    online: bool = False
-
-
-@dataclass(frozen=True)
-class CancelTicket:
-    ticket_id: str  # a ticket id, or a number of today ("A-012")
-    reason: str
-    node: str
-
-
-@dataclass(frozen=True)
-class CounterCommand:
-    counter: str
-    action: str  # one of common.wire.COUNTER_ACTIONS
-    ticket: str | None = None  # call_ticket: a number ("A-012") or a ticket id
-    service: str | None = None  # transfer: the target service
-
-
-@dataclass(frozen=True)
-class SetServiceAccepting:
-    service: str
-    accepting: bool
-
-
-@dataclass(frozen=True)
-class ExpireOpenTickets:
-    """Expire every non-final ticket whose day is before the local day of `now`."""
-
-
-Command = IssueTicket | CancelTicket | CounterCommand | SetServiceAccepting | ExpireOpenTickets
-
-
-# --- events (one per kind of the hub's event log) -----------------------------------------
-# `day` is the local day of the ticket for ticket events (so a day's report reads one day)
-# and the local day the change happened for counter_status and service_status.
-
-
-@dataclass(frozen=True)
-class TicketIssued:
-    kind: ClassVar[str] = "ticket_issued"
-    at: datetime
-    day: date
-    ticket_id: str
-    service: str
-    number: str
-    seq: int
-    priority: bool
-    node: str
-    online: bool = False
-
-
-@dataclass(frozen=True)
-class TicketCalled:
-    kind: ClassVar[str] = "ticket_called"
-    at: datetime
-    day: date
-    ticket_id: str
-    service: str
-    counter: str
-    number: str
-    recall: int  # 0 = first call
-
-
-@dataclass(frozen=True)
-class _AtCounter:
-    """The shape of the ticket events that a counter causes and nothing else describes."""
-
-    at: datetime
-    day: date
-    ticket_id: str
-    service: str
-    counter: str
-
-
-@dataclass(frozen=True)
-class TicketStarted(_AtCounter):
-    kind: ClassVar[str] = "ticket_started"
-
-
-@dataclass(frozen=True)
-class TicketFinished(_AtCounter):
-    kind: ClassVar[str] = "ticket_finished"
-
-
-@dataclass(frozen=True)
-class TicketSkipped(_AtCounter):
-    kind: ClassVar[str] = "ticket_skipped"
-
-
-@dataclass(frozen=True)
-class TicketTransferred:
-    kind: ClassVar[str] = "ticket_transferred"
-    at: datetime
-    day: date
-    ticket_id: str
-    service: str  # the new service
-    counter: str
-    from_service: str
-
-
-@dataclass(frozen=True)
-class TicketCancelled:
-    kind: ClassVar[str] = "ticket_cancelled"
-    at: datetime
-    day: date
-    ticket_id: str
-    service: str
-    reason: str
-    node: str
-
-
-@dataclass(frozen=True)
-class TicketExpired:
-    kind: ClassVar[str] = "ticket_expired"
-    at: datetime
-    day: date
-    ticket_id: str
-    service: str
-
-
-@dataclass(frozen=True)
-class CounterStatusChanged:
-    kind: ClassVar[str] = "counter_status"
-    at: datetime
-    day: date
-    counter: str
-    status: str  # CounterStatus
-
-
-@dataclass(frozen=True)
-class ServiceStatusChanged:
-    kind: ClassVar[str] = "service_status"
-    at: datetime
-    day: date
-    service: str
-    accepting: bool
-
-
-Event = (
-    TicketIssued
-    | TicketCalled
-    | TicketStarted
-    | TicketFinished
-    | TicketSkipped
-    | TicketTransferred
-    | TicketCancelled
-    | TicketExpired
-    | CounterStatusChanged
-    | ServiceStatusChanged
-)
-EVENT_TYPES: dict[str, type[Event]] = {
-    cls.kind: cls
-    for cls in (
-        TicketIssued,
-        TicketCalled,
-        TicketStarted,
-        TicketFinished,
-        TicketSkipped,
-        TicketTransferred,
-        TicketCancelled,
-        TicketExpired,
-        CounterStatusChanged,
-        ServiceStatusChanged,
-    )
-}
-_COLUMNS = ("ticket_id", "service", "counter")
-_FIELD_NAMES = {kind: frozenset(f.name for f in fields(cls)) for kind, cls in EVENT_TYPES.items()}
-
-
-class EventRow(NamedTuple):
-    """An event as a row of the `events` table (without `seq`, which the store assigns)."""
-
-    kind: str
-    at: str
-    day: str
-    ticket_id: str | None
-    service: str | None
-    counter: str | None
-    data: dict[str, Any]
-
-    @property
-    def data_json(self) -> str:
-        return json.dumps(self.data, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
-
-
-def to_row(event: Event) -> EventRow:
-    """The event-log row of an event; `from_row(to_row(e)) == e`."""
-    values = {f.name: getattr(event, f.name) for f in fields(event)}
-    at: datetime = values.pop("at")
-    day: date = values.pop("day")
-    columns = {name: values.pop(name, None) for name in _COLUMNS}
-    return EventRow(
-        kind=event.kind,
-        # Full precision (not common.wire.iso): the order of tickets issued in the same
-        # second must survive a restart.
-        at=at.isoformat(),
-        day=day.isoformat(),
-        ticket_id=columns["ticket_id"],
-        service=columns["service"],
-        counter=columns["counter"],
-        data=values,
-    )
-
-
-def from_row(
-    kind: str,
-    at: str,
-    day: str,
-    ticket_id: str | None,
-    service: str | None,
-    counter: str | None,
-    data: Mapping[str, Any] | str,
-) -> Event:
-    """The event of an event-log row; `data` may be the JSON text or the decoded object."""
-    cls = EVENT_TYPES.get(kind)
-    if cls is None:
-        raise ValueError(f"unknown event kind {kind!r}")
-    values: dict[str, Any] = dict(json.loads(data) if isinstance(data, str) else data)
-    values["at"] = datetime.fromisoformat(at)
-    values["day"] = date.fromisoformat(day)
-    names = _FIELD_NAMES[kind]
-    for name, value in zip(_COLUMNS, (ticket_id, service, counter), strict=True):
-        if name in names:
-            values[name] = value
-    return cls(**values)
 
 
 # --- state --------------------------------------------------------------------------------

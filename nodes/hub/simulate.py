@@ -29,17 +29,16 @@ from pathlib import Path
 from typing import Any
 
 from common import config
-from nodes.hub.office import Office, read_office
-from nodes.hub.queue import (
+from nodes.hub.events import (
     CancelTicket,
     CounterCommand,
     Event,
     ExpireOpenTickets,
     IssueTicket,
-    Queue,
-    Rejected,
     TicketIssued,
 )
+from nodes.hub.office import Office, read_office
+from nodes.hub.queue import Queue, Rejected
 from nodes.hub.store import Store
 
 log = logging.getLogger("antrian.simulate")

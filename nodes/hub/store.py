@@ -32,11 +32,8 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from nodes.hub.office import Office
-from nodes.hub.queue import RECENT_CALLS as _RECENT_CALLS
-from nodes.hub.queue import (
+from nodes.hub.events import (
     Event,
-    Queue,
     TicketCalled,
     TicketCancelled,
     TicketExpired,
@@ -48,6 +45,9 @@ from nodes.hub.queue import (
     from_row,
     to_row,
 )
+from nodes.hub.office import Office
+from nodes.hub.queue import RECENT_CALLS as _RECENT_CALLS
+from nodes.hub.queue import Queue
 
 SCHEMA_VERSION = 1
 

@@ -8,17 +8,9 @@ from datetime import datetime
 from typing import Any
 
 from common.wire import iso
+from nodes.hub.events import Event, TicketCalled, TicketCancelled, TicketIssued, TicketTransferred
 from nodes.hub.office import Office
-from nodes.hub.queue import (
-    Event,
-    Queue,
-    Rejected,
-    TicketCalled,
-    TicketCancelled,
-    TicketIssued,
-    TicketTransferred,
-    number_of,
-)
+from nodes.hub.queue import Queue, Rejected, number_of
 
 
 def ticket_data(queue: Queue, ticket_id: str, now: datetime) -> dict[str, Any]:

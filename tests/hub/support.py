@@ -8,8 +8,9 @@ from datetime import datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from nodes.hub.events import Command, Event
 from nodes.hub.office import CounterSpec, NodeSpec, Office, ServiceSpec
-from nodes.hub.queue import Command, Event, Queue, Ticket
+from nodes.hub.queue import Queue, Ticket
 
 TZ = ZoneInfo("Asia/Jakarta")
 #: Saturday 28 November 2026, 08:00 in Jakarta.

@@ -6,15 +6,13 @@ from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
 
-from nodes.hub.queue import (
+from nodes.hub.events import (
     CancelTicket,
     CounterCommand,
     CounterStatusChanged,
     Event,
     ExpireOpenTickets,
     IssueTicket,
-    Queue,
-    Rejected,
     ServiceStatusChanged,
     SetServiceAccepting,
     TicketCalled,
@@ -28,6 +26,7 @@ from nodes.hub.queue import (
     from_row,
     to_row,
 )
+from nodes.hub.queue import Queue, Rejected
 from tests.hub.support import HOURS, MORNING, TZ, Clock, Driver, office
 
 DAY = date(2026, 11, 28)

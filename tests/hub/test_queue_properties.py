@@ -14,15 +14,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from common.wire import COUNTER_ACTIONS
-from nodes.hub.queue import (
+from nodes.hub.events import (
     CancelTicket,
     Command,
     CounterCommand,
     Event,
     ExpireOpenTickets,
     IssueTicket,
-    Queue,
-    Rejected,
     SetServiceAccepting,
     TicketCalled,
     TicketCancelled,
@@ -34,6 +32,7 @@ from nodes.hub.queue import (
     from_row,
     to_row,
 )
+from nodes.hub.queue import Queue, Rejected
 from tests.hub.support import MORNING, office
 
 FINAL = (TicketFinished, TicketSkipped, TicketCancelled, TicketExpired)

@@ -21,15 +21,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from nodes.hub import views
-from nodes.hub.queue import (
+from nodes.hub.events import (
     CounterCommand,
     ExpireOpenTickets,
     IssueTicket,
-    Queue,
-    Rejected,
     SetServiceAccepting,
     TicketIssued,
 )
+from nodes.hub.queue import Queue, Rejected
 from nodes.hub.store import Store
 from tests.hub.support import MORNING, TZ, Clock, office
 from tests.hub.test_queue_properties import OFFICE, command_for, step
@@ -248,7 +247,7 @@ WRITER = """
 import sys
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
-from nodes.hub.queue import IssueTicket
+from nodes.hub.events import IssueTicket
 from nodes.hub.store import Store
 from tests.hub.support import office
 

@@ -7,17 +7,16 @@ from datetime import timedelta
 import pytest
 
 from nodes.hub import views
-from nodes.hub.queue import (
+from nodes.hub.events import (
     CancelTicket,
     CounterCommand,
     CounterStatusChanged,
     IssueTicket,
-    Queue,
-    Rejected,
     SetServiceAccepting,
     TicketCalled,
     TicketIssued,
 )
+from nodes.hub.queue import Queue, Rejected
 from tests.hub.support import HOURS, Driver, office
 
 

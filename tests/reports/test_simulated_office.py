@@ -10,8 +10,8 @@ import pytest
 
 from common import config
 from nodes.cli import main as antrian
+from nodes.hub.events import Event
 from nodes.hub.office import Office, read_office
-from nodes.hub.queue import Event
 from nodes.hub.reports.cli import main as report_main
 from nodes.hub.reports.render import write_daily_archive
 from nodes.hub.reports.source import build_report, connect_read_only
