@@ -18,7 +18,6 @@ be called from another thread.
 from __future__ import annotations
 
 import contextlib
-import json
 import logging
 import math
 import socket
@@ -207,11 +206,6 @@ class BrokerLink:
         if changed and self.connected:
             self.publish(self.topics.node_status(self.node_id), status, retain=True)
 
-    @property
-    def status(self) -> dict[str, Any]:
-        with self._lock:
-            return dict(self._status)
-
     # --- request / response --------------------------------------------------------------
 
     def request(
@@ -368,8 +362,3 @@ class BrokerLink:
         if not answers:
             answers.append(response)
         done.set()
-
-
-def payload_json(payload: dict[str, Any]) -> str:
-    """Pretty JSON for logs and docs."""
-    return json.dumps(payload, ensure_ascii=False, indent=2)

@@ -60,7 +60,7 @@ from nodes.hub.events import (
 )
 from nodes.hub.office import Office, read_office
 from nodes.hub.queue import Queue, Rejected
-from nodes.hub.store import Commit, Store
+from nodes.hub.store import Store
 
 log = logging.getLogger("antrian.hub")
 
@@ -92,18 +92,6 @@ class HubSettings:
 STATE_INTERVAL = 0.05
 #: Idempotency records are kept this long (the contract promises at least the day).
 KEEP_TRANSACTIONS = timedelta(days=2)
-
-
-class _Pending:
-    """One request in a batch: where to answer, and what it committed."""
-
-    def __init__(self, node: str, verb: str, message: Message) -> None:
-        self.node = node
-        self.verb = verb
-        self.message = message
-        self.response: dict[str, Any] = {}
-        self.events: list[Any] = []
-        self.commit: Commit | None = None  # None: a repeated request, nothing to write
 
 
 class Hub:
@@ -140,13 +128,13 @@ class Hub:
         self._pruned: date | None = None
         self.last_progress = time.monotonic()
 
-    # --- the worker ---------------------------------------------------------------------
+    # --- threads ------------------------------------------------------------------------
 
     def submit(self, message: Message) -> None:
         """Handle one request (called in paho's network thread)."""
         with self.lock:
             self.last_progress = time.monotonic()
-            self.handle_batch([message])
+            self.handle(message)
 
     def republish(self) -> None:
         """The broker (re)connected: publish every retained topic again."""
@@ -177,83 +165,69 @@ class Hub:
 
     # --- requests -----------------------------------------------------------------------
 
-    def handle_batch(self, messages: list[Message]) -> None:
-        """Decide every request, commit them all in one SQLite transaction, then answer
-        and publish. (The daemon hands it one message at a time; tests and tools may
-        hand it more.)"""
-        batch: list[_Pending] = []
-        answered: dict[tuple[str, str], dict[str, Any]] = {}  # within this batch
-        for message in messages:
+    def handle(self, message: Message) -> None:
+        """Decide one request, commit it, then answer and publish what changed."""
+        try:
+            node, verb = self.topics.parse_request(message.topic)
+        except WireError as exc:
+            log.warning("ignoring message on %s: %s", message.topic, exc)
+            return
+        response, events, remember = self._decide(node, verb, message.payload)
+        if remember:
             try:
-                node, verb = self.topics.parse_request(message.topic)
-            except WireError as exc:
-                log.warning("ignoring message on %s: %s", message.topic, exc)
-                continue
-            pending = _Pending(node, verb, message)
-            self._decide(pending, answered)
-            batch.append(pending)
-        commits = [p.commit for p in batch if p.commit is not None]
-        if commits:
-            try:
-                self.store.commit_many(commits)
+                self.store.commit(
+                    events,
+                    node=node,
+                    transaction=response["transaction"],
+                    verb=verb,
+                    response=response,
+                )
             except Exception:
                 log.exception("commit failed; rebuilding the queue from the database")
                 self.queue = self.store.load(self.office, self.clock())
-                for pending in batch:
-                    if pending.commit is not None:
-                        pending.events = []
-                        pending.response = error_response(
-                            pending.response.get("transaction"), "internal_error"
-                        )
-        for pending in batch:
-            self._respond(pending)
-        events = [event for pending in batch for event in pending.events]
+                events = []
+                response = error_response(response["transaction"], "internal_error")
+        self._respond(node, verb, message, response)
         self._publish_consequences(events)
 
-    def _decide(self, pending: _Pending, answered: dict[tuple[str, str], dict[str, Any]]) -> None:
-        """Fill in `pending`'s response, events and commit; apply its events."""
-        node, verb, raw = pending.node, pending.verb, pending.message.payload
+    def _decide(self, node: str, verb: str, raw: bytes) -> tuple[dict[str, Any], list[Any], bool]:
+        """The answer, the events already applied to the queue, and whether both must be
+        committed (False for a repeated request and for our own failures)."""
         transaction: str | None = None
+        events: list[Any] = []
         try:
             request = decode_request(verb, raw)
             transaction = request.transaction
             if transaction is not None:
-                earlier = answered.get((node, transaction)) or self.store.lookup(node, transaction)
+                earlier = self.store.lookup(node, transaction)
                 if earlier is not None:
                     log.info("repeated request %s from %s answered again", transaction, node)
-                    pending.response = earlier
-                    return
+                    return earlier, [], False
             self._authorise(node, request)
             now = self.clock()
             events = self.queue.handle(self._command(node, request), now)
             for event in events:
                 self.queue.apply(event)
-            pending.events = events
-            pending.response = ok_response(transaction, self._data(request, events, now))
+            response = ok_response(transaction, self._data(request, events, now))
         except WireError as exc:
             log.info("bad %s request from %s: %s", verb, node, exc)
             transaction = transaction or transaction_of(raw)
-            pending.response = error_response(transaction, exc.code, exc.message)
+            response = error_response(transaction, exc.code, exc.message)
         except Rejected as exc:
             log.info("%s request from %s rejected: %s", verb, node, exc.code)
-            pending.response = error_response(transaction, exc.code, exc.message)
+            response = error_response(transaction, exc.code, exc.message)
         except Exception:
             log.exception("unexpected failure handling %s request from %s", verb, node)
-            pending.response = error_response(transaction, "internal_error")
-            return  # not remembered: a retry may well succeed
-        if transaction is not None:
-            answered[(node, transaction)] = pending.response
-        if pending.events or transaction is not None:
-            pending.commit = Commit(pending.events, node, transaction, verb, pending.response)
+            return error_response(transaction, "internal_error"), [], False  # a retry may work
+        return response, events, bool(events) or transaction is not None
 
-    def _respond(self, pending: _Pending) -> None:
-        message = pending.message
-        topic = message.response_topic or self.topics.response(pending.node, pending.verb)
+    def _respond(self, node: str, verb: str, message: Message, response: dict[str, Any]) -> None:
+        topic = message.response_topic or self.topics.response(node, verb)
         props = None
         if message.correlation_data is not None:
             props = Properties(PacketTypes.PUBLISH)
             props.CorrelationData = message.correlation_data
-        self.link.publish(topic, pending.response, properties=props)
+        self.link.publish(topic, response, properties=props)
 
     def _authorise(self, node: str, request: Request) -> None:
         spec = self.office.node(node)

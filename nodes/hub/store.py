@@ -105,17 +105,6 @@ _FINAL_STATE = {
 }
 
 
-class Commit(NamedTuple):
-    """One request's share of a commit: its events and the answer to remember."""
-
-    events: list[Event]
-    node: str | None = None
-    transaction: str | None = None
-    verb: str | None = None
-    response: dict[str, Any] | None = None
-    at: datetime | None = None
-
-
 class StoredEvent(NamedTuple):
     """A row of the `events` table, `data` decoded."""
 
@@ -183,32 +172,13 @@ class Store:
         first with `lookup`. `at` (default: the wall clock) dates the idempotency record
         for `prune_transactions`.
         """
-        self.commit_many([Commit(events, node, transaction, verb, response, at)])
-
-    def commit_many(self, commits: list[Commit]) -> None:
-        """Several requests' commits in ONE SQLite transaction (one fsync): all or nothing.
-
-        The hub batches the requests that arrived while the previous batch was being
-        written, so a burst from many kiosks costs one disk flush, not one per ticket.
-        """
         with self._lock:
             self._db.execute("BEGIN IMMEDIATE")
             try:
-                for commit in commits:
-                    for event in commit.events:
-                        self._append(event)
-                    if (
-                        commit.node is not None
-                        and commit.transaction is not None
-                        and commit.response is not None
-                    ):
-                        self._remember(
-                            commit.node,
-                            commit.transaction,
-                            commit.verb,
-                            commit.response,
-                            commit.at,
-                        )
+                for event in events:
+                    self._append(event)
+                if node is not None and transaction is not None and response is not None:
+                    self._remember(node, transaction, verb, response, at)
                 self._db.execute("COMMIT")
             except BaseException:
                 self._db.execute("ROLLBACK")
