@@ -19,6 +19,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "report": ("nodes.hub.reports.cli", "daily/range reports: html, xlsx, pdf, csv"),
     "simulate-day": ("nodes.hub.simulate", "fill a database with a realistic day"),
     "acl": ("nodes.hub.acl", "write mosquitto password and ACL files from the hub config"),
+    "provision": ("nodes.setup.provision", "broker accounts and a boot file for every node"),
+    "firstboot": ("nodes.setup.firstboot", "at boot: make this Pi the node its boot file says"),
 }
 
 

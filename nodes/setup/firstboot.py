@@ -1,0 +1,400 @@
+"""`antrian firstboot`: on every boot, turn `/boot/firmware/antrian.toml` into a node.
+
+Run by antrian-firstboot.service as root before the network and the role's daemon:
+
+1. read and validate the boot file, filling secrets scrubbed on an earlier boot from the
+   data directory (`/var/lib/antrian/boot/secrets.toml`);
+2. write each daemon's config to `/run/antrian/{role}.toml` and check it with that daemon's
+   own reader, so a mistake is reported now, naming the boot file's key; on the hub also
+   mosquitto's password file and ACL under `/run/antrian/broker/`;
+3. move the secrets off the FAT partition (any laptop can read it) into the data directory;
+4. set the hostname (`antrian-{node}`) and the Wi-Fi (a NetworkManager keyfile under /run).
+
+Each role's unit starts only if its config exists (`ConditionPathExists=`), so nothing is
+enabled or written under /etc: a read-only (overlay) root works. An invalid file is shown
+on the HDMI console and blinks the activity LED, and no role starts: we never guess one.
+
+`--root` puts every path under a folder, for image builds and tests; `--check FILE`
+validates a boot file on a laptop before it goes onto a card.
+"""
+
+from __future__ import annotations
+
+import argparse
+import grp
+import importlib
+import logging
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import tomllib
+import uuid
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import tomli_w
+
+from common.config import ConfigError
+from common.log import setup_logging
+from nodes.hub.acl import acl_text
+from nodes.setup import bootfile
+from nodes.setup.accounts import passwd_text
+from nodes.setup.bootfile import BootFile, BootFileError
+
+log = logging.getLogger("antrian.firstboot")
+
+# Each daemon's own config reader: firstboot validates exactly what the daemon will read.
+READERS = {
+    "hub": ("nodes.hub.daemon", "load_config"),
+    "web": ("nodes.hub.web.config", "load"),
+    "kiosk": ("nodes.kiosk.daemon", "read_config"),
+    "counter": ("nodes.counter.daemon", "read_config"),
+    "display": ("nodes.display.settings", "read_config"),
+}
+LEDS = ("ACT", "led0")  # the activity LED: Pi 4/5 on bookworm, and older kernels
+
+
+class SetupError(Exception):
+    """This Pi cannot become a node; the message is for the technician."""
+
+
+@dataclass(frozen=True)
+class Paths:
+    root: Path
+    boot_file: Path
+
+    @classmethod
+    def under(cls, root: Path, boot_file: Path | None = None) -> Paths:
+        return cls(root, boot_file or root / "boot/firmware/antrian.toml")
+
+    @property
+    def run(self) -> Path:
+        return self.root / "run/antrian"
+
+    @property
+    def store(self) -> Path:
+        return self.root / "var/lib/antrian/boot"
+
+    @property
+    def network(self) -> Path:
+        return self.root / "run/NetworkManager/system-connections"
+
+    @property
+    def hostname(self) -> Path:
+        return self.root / "proc/sys/kernel/hostname"
+
+    @property
+    def console(self) -> Path:
+        return self.root / "dev/tty1"
+
+    @property
+    def issue(self) -> Path:
+        # agetty shows /run/issue.d/*.issue above the HDMI login prompt, after every clear.
+        return self.root / "run/issue.d/antrian.issue"
+
+    @property
+    def leds(self) -> Path:
+        return self.root / "sys/class/leds"
+
+    @property
+    def live(self) -> bool:
+        """Really this machine (ownership, nmcli) rather than a folder being prepared."""
+        return self.root == Path("/")
+
+
+# --- reading ---------------------------------------------------------------------------
+
+
+def read_boot(paths: Paths) -> tuple[str, dict[str, Any], dict[str, Any]]:
+    """(text, parsed data, stored secrets) of the boot file."""
+    try:
+        text = paths.boot_file.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise SetupError(
+            f"{paths.boot_file} is missing: copy this node's antrian.toml from "
+            "`antrian provision` onto the boot partition"
+        ) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise SetupError(f"{paths.boot_file} cannot be read: {exc}") from None
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise SetupError(f"{paths.boot_file} is not valid TOML: {exc}") from None
+    stored_file = paths.store / "secrets.toml"
+    stored: dict[str, Any] = {}
+    if stored_file.exists():
+        try:
+            stored = tomllib.loads(stored_file.read_text(encoding="utf-8"))
+        except (OSError, tomllib.TOMLDecodeError) as exc:
+            log.warning("ignoring unreadable %s: %s", stored_file, exc)
+    return text, data, stored
+
+
+def check_configs(configs: dict[str, dict[str, Any]], folder: Path, boot_name: str) -> None:
+    """Write and validate each config in `folder` with its daemon's own reader."""
+    for name, config in configs.items():
+        path = folder / f"{name}.toml"
+        write_private(path, config_text(config))
+        module, function = READERS[name]
+        try:
+            getattr(importlib.import_module(module), function)(str(path))
+        except ConfigError as exc:
+            where = exc.key if name != "web" or exc.key.startswith("web") else f"(web) {exc.key}"
+            raise SetupError(f"{boot_name}: {where}: {exc.problem}") from None
+
+
+def config_text(config: dict[str, Any]) -> str:
+    header = (
+        "# Written by `antrian firstboot` at boot from /boot/firmware/antrian.toml and the\n"
+        "# image's defaults. Edit the boot file, not this one: it is made anew every boot.\n\n"
+    )
+    return header + tomli_w.dumps(config)
+
+
+# --- writing ---------------------------------------------------------------------------
+
+
+def write_private(path: Path, text: str, mode: int = 0o640) -> None:
+    """Write atomically (a power cut leaves the old file or the new one), never world-readable."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8") as out:
+            out.write(text)
+            out.flush()
+            os.fsync(out.fileno())
+        os.chmod(temporary, mode)
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+def give_group(path: Path, group: str, mode: int) -> None:
+    """chgrp on the real machine; a folder being prepared has no such group to give."""
+    try:
+        gid = grp.getgrnam(group).gr_gid
+    except KeyError:
+        log.warning("group %s does not exist; %s stays root's", group, path)
+        return
+    os.chown(path, 0, gid)
+    path.chmod(mode)
+
+
+def install(paths: Paths, boot: BootFile, configs: dict[str, dict[str, Any]]) -> None:
+    staging = Path(tempfile.mkdtemp(prefix=".staging-", dir=ensure_dir(paths.run.parent)))
+    try:
+        check_configs(configs, staging, paths.boot_file.name)
+        paths.run.mkdir(mode=0o750, exist_ok=True)
+        for old in paths.run.glob("*.toml"):
+            if old.stem not in configs:
+                old.unlink()  # a role changed since the last boot (or within this one)
+        for name in configs:
+            target = paths.run / f"{name}.toml"
+            os.replace(staging / f"{name}.toml", target)
+            if paths.live:
+                give_group(target, "antrian", 0o640)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    if paths.live:
+        give_group(paths.run, "antrian", 0o750)
+    if boot.role == "hub":
+        install_broker_files(paths, boot, configs["hub"])
+
+
+def ensure_dir(path: Path) -> Path:
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def install_broker_files(paths: Paths, boot: BootFile, hub: dict[str, Any]) -> None:
+    node_ids = [n.get("id") for n in hub.get("nodes", []) if isinstance(n, dict)]
+    users = {boot.node, *[n for n in node_ids if isinstance(n, str)]}
+    missing = sorted(users - set(boot.accounts))
+    if boot.node in missing:
+        raise SetupError(
+            f"{paths.boot_file.name}: [accounts]: has no entry for the hub ({boot.node})"
+        )
+    if missing:
+        log.warning("no broker account for %s: they cannot log in", ", ".join(missing))
+    folder = paths.run / "broker"
+    folder.mkdir(mode=0o750, exist_ok=True)
+    office_id = hub.get("office", {}).get("id", "kantor")
+    write_private(folder / "passwd", passwd_text(boot.accounts))
+    write_private(folder / "acl", acl_text(office_id, boot.node))
+    if paths.live:
+        for path, mode in ((folder, 0o750), (folder / "passwd", 0o640), (folder / "acl", 0o640)):
+            give_group(path, "mosquitto", mode)
+
+
+def keep_secrets(paths: Paths, text: str, data: dict[str, Any], stored: dict[str, Any]) -> bool:
+    """Store the secrets in the data directory, then scrub them from the FAT file.
+    Returns True if the boot file was rewritten."""
+    secrets = bootfile.secrets_of(data)
+    if stored.get("node") == secrets.get("node"):
+        secrets = {**stored, **secrets}
+    paths.store.mkdir(parents=True, exist_ok=True, mode=0o700)
+    paths.store.chmod(0o700)
+    write_private(paths.store / "secrets.toml", tomli_w.dumps(secrets), mode=0o600)
+    if len(bootfile.secrets_of(data)) == 1:  # only the node id: nothing left on the card
+        return False
+    note = f"moved to {'/' / paths.store.relative_to(paths.root)}/secrets.toml on {date.today()}"
+    scrubbed = bootfile.scrub(text, note)
+    try:
+        left = tomllib.loads(scrubbed)
+    except tomllib.TOMLDecodeError:
+        left = {}
+    if len(bootfile.secrets_of(left)) != 1 or not left:
+        # An unusual layout (a multi-line string, say): better a secret left on the card
+        # than a boot file this script broke.
+        log.warning("could not remove the secrets from %s; they stay there", paths.boot_file)
+        return False
+    write_private(paths.boot_file, scrubbed, mode=0o644)
+    return True
+
+
+def set_network(paths: Paths, boot: BootFile) -> None:
+    keyfile = paths.network / "antrian-wifi.nmconnection"
+    if boot.wifi is None:
+        keyfile.unlink(missing_ok=True)
+        return
+    wifi = boot.wifi
+    lines = [
+        "[connection]",
+        "id=antrian-wifi",
+        f"uuid={uuid.uuid5(uuid.NAMESPACE_DNS, 'antrian-wifi.' + wifi.ssid)}",
+        "type=wifi",
+        "autoconnect=true",
+        "",
+        "[wifi]",
+        "mode=infrastructure",
+        f"ssid={wifi.ssid}",
+        "",
+    ]
+    if wifi.password:
+        lines += ["[wifi-security]", "key-mgmt=wpa-psk", f"psk={wifi.password}", ""]
+    lines += ["[ipv4]", "method=auto", "", "[ipv6]", "method=auto", ""]
+    # NetworkManager ignores keyfiles that others could read.
+    write_private(keyfile, "\n".join(lines), mode=0o600)
+    if paths.live:
+        command(["iw", "reg", "set", wifi.country])
+        command(["nmcli", "connection", "reload"])
+
+
+def command(argv: list[str]) -> None:
+    if shutil.which(argv[0]) is None:
+        log.info("%s is not installed; skipped: %s", argv[0], " ".join(argv))
+        return
+    try:
+        result = subprocess.run(argv, capture_output=True, text=True, timeout=20, check=False)
+    except subprocess.TimeoutExpired:
+        log.warning("%s timed out", " ".join(argv))
+        return
+    if result.returncode:
+        log.warning("%s failed: %s", " ".join(argv), result.stderr.strip())
+
+
+def set_hostname(paths: Paths, boot: BootFile) -> None:
+    try:
+        paths.hostname.parent.mkdir(parents=True, exist_ok=True)
+        paths.hostname.write_text(boot.hostname + "\n")
+    except OSError as exc:
+        log.warning("cannot set the hostname to %s: %s", boot.hostname, exc)
+
+
+# --- the fault signal ------------------------------------------------------------------
+
+
+def show_fault(paths: Paths, problem: str) -> None:
+    """Tell whoever looks at this Pi: the HDMI console, the login prompt, the LED."""
+    text = (
+        "\n=== ANTRIAN: this Pi is not set up / Pi ini belum diatur ===\n\n"
+        f"{problem}\n\n"
+        "Fix antrian.toml on the SD card's boot partition, then restart the Pi.\n"
+        "Perbaiki antrian.toml di partisi boot kartu SD, lalu nyalakan ulang Pi.\n\n"
+    )
+    for path, content in ((paths.issue, text), (paths.console, "\033[2J\033[H" + text)):
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            with path.open("w", encoding="utf-8") as out:
+                out.write(content)
+        except OSError as exc:
+            log.warning("cannot write %s: %s", path, exc)
+    for led in LEDS:
+        folder = paths.leds / led
+        if (folder / "trigger").exists():
+            try:
+                (folder / "trigger").write_text("timer")  # the kernel blinks it from now on
+                (folder / "delay_on").write_text("200")
+                (folder / "delay_off").write_text("200")
+            except OSError as exc:
+                log.warning("cannot blink %s: %s", led, exc)
+            break
+
+
+def clear_fault(paths: Paths) -> None:
+    paths.issue.unlink(missing_ok=True)
+
+
+# --- the command -----------------------------------------------------------------------
+
+
+def setup(paths: Paths) -> str:
+    text, data, stored = read_boot(paths)
+    try:
+        boot = bootfile.parse(data, stored)
+        configs = bootfile.role_configs(boot)
+    except BootFileError as exc:
+        raise SetupError(f"{paths.boot_file.name}: {exc}") from None
+    install(paths, boot, configs)
+    scrubbed = keep_secrets(paths, text, data, stored)
+    set_network(paths, boot)
+    set_hostname(paths, boot)
+    clear_fault(paths)
+    daemons = " and ".join(f"antrian-{name}" for name in configs)
+    moved = "; secrets moved off the boot partition" if scrubbed else ""
+    return f"node {boot.node} ({boot.role}): {daemons} configured in {paths.run}{moved}"
+
+
+def check(boot_file: Path) -> str:
+    """Validate a boot file on a laptop: the same checks, nothing written but a temp dir."""
+    with tempfile.TemporaryDirectory() as folder:
+        _, data, _ = read_boot(Paths(Path(folder), boot_file))
+        try:
+            boot = bootfile.parse(data)
+            configs = bootfile.role_configs(boot)
+        except BootFileError as exc:
+            raise SetupError(f"{boot_file.name}: {exc}") from None
+        check_configs(configs, Path(folder), boot_file.name)
+    return f"{boot_file}: a valid {boot.role} ({boot.node}); it runs {', '.join(configs)}"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="antrian firstboot",
+        description="Set this Pi up as the node its boot-partition file describes.",
+    )
+    parser.add_argument("--root", type=Path, default=Path("/"), help="a folder to act on")
+    parser.add_argument("--boot-file", type=Path, help="default: ROOT/boot/firmware/antrian.toml")
+    parser.add_argument("--check", type=Path, metavar="FILE", help="only validate FILE")
+    args = parser.parse_args(argv)
+    setup_logging("INFO")
+    if args.check:
+        try:
+            print(check(args.check))
+        except SetupError as exc:
+            print(f"antrian firstboot: {exc}", file=sys.stderr)
+            return 1
+        return 0
+    paths = Paths.under(args.root, args.boot_file)
+    try:
+        log.info("%s", setup(paths))
+    except SetupError as exc:
+        log.error("%s", exc)
+        show_fault(paths, str(exc))
+        return 1
+    return 0

@@ -1,0 +1,288 @@
+"""`antrian provision --config hub.toml --out DIR`: everything the cards of one office need.
+
+From the hub's config (the office: services, counters, nodes) it writes
+
+    DIR/credentials.toml           every password, for the office's records (0600)
+    DIR/broker/passwd, acl         the broker's accounts and ACL (the hub's card carries them)
+    DIR/boot/<node>/antrian.toml   one ready boot-partition file per Pi
+
+Each node gets its own strong broker password and may publish only under its own
+`node/{id}/` topics. Running it again keeps every password already in credentials.toml,
+so adding a kiosk later does not lock out the cards already in the office.
+
+A `[web]` table in the provisioning file (not read by the hub itself) is carried to the
+web front end on the hub Pi; its secret key and an `admin` dashboard account are made here.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+import tomllib
+from pathlib import Path
+from secrets import token_urlsafe
+from typing import Any
+
+import tomli_w
+
+from common.config import ConfigError
+from nodes.hub.acl import acl_text
+from nodes.setup import bootfile
+from nodes.setup.accounts import mosquitto_hash, new_password, passwd_text
+from nodes.setup.firstboot import SetupError, check, write_private
+
+# The kiosk's standard wiring (docs/provisioning.md): service buttons in the order of the
+# office's [[services]], each (button pin, lamp pin), BCM numbers; and the priority button.
+# Avoids GPIO 2/3 (I2C) and 14/15 (serial console).
+KIOSK_BUTTONS = ((17, 27), (22, 23), (24, 25), (5, 6), (13, 19), (26, 21))
+KIOSK_PRIORITY = (16, 20)
+WEB_PORT = 8080
+
+
+class ProvisionError(Exception):
+    pass
+
+
+def load_office(path: Path) -> tuple[dict[str, Any], dict[str, Any]]:
+    """(the hub config, the [web] table) from the provisioning file, validated by the hub."""
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ProvisionError(f"{path}: file not found") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ProvisionError(f"{path}: is not valid TOML: {exc}") from None
+    web = data.pop("web", {})
+    from nodes.hub.daemon import load_config  # the hub's own reader: the same rules
+
+    with tempfile.TemporaryDirectory() as folder:
+        copy = Path(folder) / path.name
+        copy.write_text(tomli_w.dumps(data), encoding="utf-8")
+        try:
+            load_config(str(copy))
+        except ConfigError as exc:
+            raise ProvisionError(f"{path}: {exc.key}: {exc.problem}") from None
+    return data, web
+
+
+def read_credentials(path: Path) -> dict[str, Any]:
+    if not path.exists():
+        return {}
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise ProvisionError(f"{path}: is not valid TOML: {exc}") from None
+
+
+def plan_credentials(
+    office: dict[str, Any], web: dict[str, Any], old: dict[str, Any]
+) -> dict[str, Any]:
+    """Every password: kept from `old`, else from the config, else new."""
+    hub_id = office.get("node", {}).get("id", "hub")
+    known = old.get("broker", {})
+    broker: dict[str, str] = {}
+    for node in [{"id": hub_id}, *office.get("nodes", [])]:
+        node_id = node["id"]
+        broker[node_id] = node.get("password") or known.get(node_id) or new_password()
+    credentials: dict[str, Any] = {"broker": broker}
+    if web_node(office) is not None:
+        old_web = old.get("web", {})
+        users = dict(old_web.get("users", {}))
+        if not web.get("users"):
+            users.setdefault("admin", new_password())
+        credentials["web"] = {
+            "secret_key": web.get("secret_key") or old_web.get("secret_key") or token_urlsafe(32),
+            "users": users,
+        }
+    return credentials
+
+
+def web_node(office: dict[str, Any]) -> str | None:
+    ids = [n["id"] for n in office.get("nodes", []) if n.get("role") == "web"]
+    if len(ids) > 1:
+        raise ProvisionError(
+            f"[[nodes]]: {len(ids)} web nodes ({', '.join(ids)}); the web front end runs on "
+            "the hub Pi, so list exactly one"
+        )
+    return ids[0] if ids else None
+
+
+def assignment(**values: Any) -> str:
+    return tomli_w.dumps(values)
+
+
+def node_file(
+    office: dict[str, Any],
+    node: dict[str, Any],
+    password: str,
+    hub_address: str,
+    wifi: dict[str, str] | None,
+    base_url: str,
+) -> str:
+    role, node_id = node["role"], node["id"]
+    office_table = office.get("office", {})
+    top: dict[str, Any] = {"role": role, "node": node_id, "hub": hub_address, "password": password}
+    warnings = []
+    if role == "counter":
+        counters = node.get("counters", [])
+        if not counters:
+            raise ProvisionError(f"[[nodes]] {node_id}: a counter node needs counters = [...]")
+        top["counter"] = counters[0]
+        if len(counters) > 1:
+            warnings.append(
+                f"# This node may command {', '.join(counters)}; it drives {counters[0]}."
+            )
+    tables: dict[str, Any] = {
+        "office": {k: office_table[k] for k in ("id", "timezone") if k in office_table}
+    }
+    if role == "kiosk":
+        tables.update(kiosk_tables(office, base_url))
+    lines = [
+        f"# Antrian boot file for {node_id} ({role}) of {office_table.get('name', 'the office')}.",
+        "# Copy it as antrian.toml onto this Pi's SD card boot partition, then power on.",
+        "# The password moves off the card at the first boot. Reference: docs/provisioning.md",
+        *warnings,
+        "",
+        assignment(**top),
+        wifi_text(wifi),
+        tomli_w.dumps(tables),
+    ]
+    return "\n".join(lines)
+
+
+def kiosk_tables(office: dict[str, Any], base_url: str) -> dict[str, Any]:
+    services = [s["id"] for s in office.get("services", [])]
+    buttons = {
+        service: {"pin": pin, "led": led}
+        for service, (pin, led) in zip(services, KIOSK_BUTTONS, strict=False)
+    }
+    pin, led = KIOSK_PRIORITY
+    return {
+        "kiosk": {"base_url": base_url},
+        "input": {"type": "gpio", "buttons": buttons, "priority": {"pin": pin, "led": led}},
+    }
+
+
+def wifi_text(wifi: dict[str, str] | None) -> str:
+    if wifi:
+        return tomli_w.dumps({"wifi": wifi})
+    return (
+        "# Wi-Fi instead of Ethernet: uncomment and fill in.\n"
+        '# [wifi]\n# ssid = "Kantor"\n# password = "..."\n# country = "ID"\n'
+    )
+
+
+def hub_file(
+    office: dict[str, Any],
+    web: dict[str, Any],
+    credentials: dict[str, Any],
+    wifi: dict[str, str] | None,
+    base_url: str,
+) -> str:
+    from nodes.hub.web.accounts import hash_password
+
+    hub_id = office.get("node", {}).get("id", "hub")
+    broker = credentials["broker"]
+    top: dict[str, Any] = {"role": "hub", "node": hub_id, "password": broker[hub_id]}
+    tables: dict[str, Any] = {}
+    for key, value in office.items():
+        if key in ("node", "broker"):
+            continue  # firstboot writes them for the Pi
+        if key == "hub":
+            # The machine's paths are the image's (the data partition), not this laptop's.
+            value = {k: v for k, v in value.items() if k not in ("database", "archive_dir")}
+        if key == "nodes":
+            value = [{k: v for k, v in n.items() if k != "password"} for n in value]
+        tables[key] = value
+    tables["accounts"] = {user: mosquitto_hash(pw) for user, pw in broker.items()}
+    web_id = web_node(office)
+    if web_id is not None:
+        top["web_password"] = broker[web_id]
+        settings = dict(web)
+        settings.setdefault("base_url", base_url)
+        settings["secret_key"] = credentials["web"]["secret_key"]
+        if not settings.get("users"):
+            settings["users"] = [
+                {"name": name, "role": "admin", "password_hash": hash_password(pw)}
+                for name, pw in credentials["web"]["users"].items()
+            ]
+        tables["web"] = settings
+    lines = [
+        f"# Antrian boot file for the hub of {office.get('office', {}).get('name', 'the office')}.",
+        "# Copy it as antrian.toml onto the hub Pi's SD card boot partition, then power on.",
+        "# Generated by `antrian provision`: change the office in hub.toml and run it again.",
+        "",
+        assignment(**top),
+        wifi_text(wifi),
+        tomli_w.dumps(tables),
+    ]
+    return "\n".join(lines)
+
+
+def provision(
+    config: Path, out: Path, hub_address: str, wifi: dict[str, str] | None
+) -> list[tuple[str, str, Path]]:
+    office, web = load_office(config)
+    credentials_path = out / "credentials.toml"
+    credentials = plan_credentials(office, web, read_credentials(credentials_path))
+    web_id = web_node(office)
+    base_url = f"http://{hub_address.partition(':')[0]}:{WEB_PORT}" if web_id else ""
+    header = (
+        "# Every password of this office's Antrian, from `antrian provision`. Keep it safe and\n"
+        "# offline: provisioning again reuses them, so the cards already in use keep working.\n\n"
+    )
+    write_private(credentials_path, header + tomli_w.dumps(credentials), mode=0o600)
+    broker = credentials["broker"]
+    hub_id = office.get("node", {}).get("id", "hub")
+    office_id = office.get("office", {}).get("id", "kantor")
+    accounts = {user: mosquitto_hash(pw) for user, pw in broker.items()}
+    write_private(out / "broker/passwd", passwd_text(accounts), mode=0o600)
+    write_private(out / "broker/acl", acl_text(office_id, hub_id), mode=0o644)
+    written = []
+    hub_path = out / "boot" / hub_id / "antrian.toml"
+    write_private(hub_path, hub_file(office, web, credentials, wifi, base_url), mode=0o600)
+    written.append((hub_id, "hub" + (f" + web ({web_id})" if web_id else ""), hub_path))
+    for node in office.get("nodes", []):
+        if node["role"] == "web":
+            continue
+        path = out / "boot" / node["id"] / "antrian.toml"
+        text = node_file(office, node, broker[node["id"]], hub_address, wifi, base_url)
+        write_private(path, text, mode=0o600)
+        written.append((node["id"], node["role"], path))
+    for _, _, path in written:
+        check(path)  # what we hand the technician must pass the Pi's own checks
+    return written
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="antrian provision",
+        description="Write broker accounts and one boot-partition file per node.",
+    )
+    parser.add_argument("--config", required=True, type=Path, help="the hub's TOML file")
+    parser.add_argument("--out", required=True, type=Path, help="folder for the results")
+    parser.add_argument(
+        "--hub-address",
+        default="antrian-hub.local",
+        help="how the nodes reach the hub (default: antrian-hub.local, by mDNS)",
+    )
+    parser.add_argument("--wifi-ssid", help="join this Wi-Fi network on every node")
+    parser.add_argument("--wifi-password", default="", help="its WPA2 password")
+    parser.add_argument("--wifi-country", default="ID", help="regulatory country (default ID)")
+    args = parser.parse_args(argv)
+    wifi = None
+    if args.wifi_ssid:
+        wifi = {
+            "ssid": args.wifi_ssid,
+            "password": args.wifi_password,
+            "country": args.wifi_country,
+        }
+    try:
+        written = provision(args.config, args.out, args.hub_address, wifi)
+    except (ProvisionError, SetupError, bootfile.BootFileError) as exc:
+        print(f"antrian provision: {exc}", file=sys.stderr)
+        return 2
+    print(f"wrote {args.out / 'credentials.toml'} (keep it safe) and {args.out / 'broker'}/")
+    for node_id, role, path in written:
+        print(f"  {node_id:<12} {role:<22} {path}")
+    return 0
