@@ -14,6 +14,8 @@ APT_PACKAGES=(
     fonts-dejavu-core                                  # the report PDF's font (DejaVu Sans)
     libsdl2-2.0-0 libsdl2-ttf-2.0-0 libsdl2-mixer-2.0-0  # pygame's SDL (wheels bundle their own; harmless)
     chromium chromium-driver                           # browser tests of the web front end
+    shellcheck                                         # scripts/check.sh, tests/system
+    systemd                                            # systemd-analyze: verify and score the units
 )
 
 missing=()
