@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import configparser
 import os
 import socket
 import subprocess
@@ -13,7 +12,6 @@ from pathlib import Path
 import pytest
 
 from common import systemd
-from nodes.cli import COMMANDS
 from tests.harness import ROOT, HubProcess, Mosquitto, write_hub_config
 
 
@@ -63,18 +61,6 @@ def test_the_hub_daemon_says_ready_to_systemd(
         assert notify_socket.recv(100).startswith(b"READY=1")
     finally:
         hub.stop()
-
-
-@pytest.mark.parametrize("unit", sorted((ROOT / "systemd").glob("antrian-*.service")))
-def test_every_unit_runs_a_real_command_under_the_watchdog(unit: Path) -> None:
-    parser = configparser.ConfigParser(strict=False, interpolation=None)
-    parser.optionxform = str  # type: ignore[assignment,method-assign]
-    parser.read(unit)
-    service = parser["Service"]
-    argv = service["ExecStart"].split()
-    assert argv[1] in COMMANDS and argv[2] == "--config"
-    assert service["Type"] == "notify" and int(service["WatchdogSec"]) > 0
-    assert service["Restart"] == "always"
 
 
 def test_a_bad_config_stops_the_daemon_with_file_and_key(tmp_path: Path) -> None:
