@@ -35,13 +35,16 @@ declare -A DEST=(
 )
 SKIP_TOP=" README.md "
 
-# Debian packages a node needs at run time. SDL2 is not listed: pygame's aarch64 wheel
+# Debian packages a node needs at run time (installed without recommends: the list is
+# complete). Wi-Fi: NetworkManager drives wpasupplicant; firstboot sets the country with iw.
+# The Pi's own Wi-Fi firmware comes with rpi-image-gen's device layers. SDL2 is not listed: pygame's aarch64 wheel
 # brings its own; libasound2 is what its SDL opens for sound.
 PACKAGES=(
     systemd-sysv udev dbus ca-certificates tzdata
     python3 python3-venv
     mosquitto mosquitto-clients
     network-manager avahi-daemon libnss-mdns
+    wpasupplicant iw wireless-regdb
     espeak-ng libasound2 alsa-utils fonts-dejavu-core
     libusb-1.0-0 i2c-tools
 )
