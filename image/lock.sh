@@ -37,12 +37,15 @@ pins = sorted(
 for name, version in pins:
     print(f"{name}=={version}")
 PY
+# Bookworm has glibc 2.36: any manylinux tag up to 2_36 installs there (pip does not expand
+# the list itself when --platform is given).
+platforms=(--platform linux_aarch64 --platform manylinux2014_aarch64)
+for minor in $(seq 17 36); do platforms+=(--platform "manylinux_2_${minor}_aarch64"); done
 while IFS= read -r pin; do
     name=${pin%%==*}
     [[ $SDIST_OK == *" $name "* ]] && continue
     "$work/venv/bin/pip" download --isolated -q --no-deps --only-binary=:all: \
-        --platform manylinux_2_36_aarch64 --platform manylinux_2_28_aarch64 \
-        --platform manylinux2014_aarch64 --platform linux_aarch64 \
+        "${platforms[@]}" \
         --python-version 3.11 --implementation cp --abi cp311 --abi abi3 --abi none \
         -d "$work/wheels" "$pin" \
         || { echo "no aarch64 wheel for $pin: add it to SDIST_OK if it builds" >&2; exit 1; }
