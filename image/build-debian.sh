@@ -7,7 +7,8 @@
 # Writes OUT_DIR/antrian-ci.img and OUT_DIR/provision/ (the CI office's credentials).
 # THE CI IMAGE LOGS ROOT IN WITHOUT A PASSWORD ON THE SERIAL CONSOLE: never flash it for an
 # office. Downloads are cached in ANTRIAN_CACHE (default ~/.cache/antrian-image).
-# Environment: ANTRIAN_SRC=head|worktree (see install.sh), MIRROR (a Debian mirror URL).
+# Environment: ANTRIAN_SRC=head|worktree (see install.sh), MIRROR (a Debian mirror URL),
+# KEEP_ROOTFS=1 (keep OUT_DIR/work/rootfs).
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -135,7 +136,12 @@ genimage --config "$here/genimage.cfg" --rootpath "$work/rootfs" \
     --tmppath "$work/genimage-tmp" --inputpath "$work/input" --outputpath "$work/images" \
     >"$work/genimage.log" 2>&1 || { tail -n 30 "$work/genimage.log" >&2; exit 1; }
 mv "$work/images/antrian-ci.img" "$out/antrian-ci.img"
-rm -rf "$work"
+# KEEP_ROOTFS=1 keeps the root tree (e.g. to run install.sh on it again).
+if [[ ${KEEP_ROOTFS:-} == 1 ]]; then
+    rm -rf "$work/genimage-tmp" "$work/images" "$work/input"
+else
+    rm -rf "$work"
+fi
 t3=$SECONDS
 log "done: $out/antrian-ci.img ($(du -h --apparent-size "$out/antrian-ci.img" | cut -f1))"
 log "timings: provision $((t1 - t0)) s, mmdebstrap+install $((t2 - t1)) s, genimage $((t3 - t2)) s, total $((t3 - t0)) s"

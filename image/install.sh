@@ -169,7 +169,7 @@ pip_cache=(--no-cache-dir)
 # Names normalised as PEP 503 does, so "et_xmlfile" in the lock matches pip's "et-xmlfile".
 normalise() { sed -E 's/#.*//; /^[[:space:]]*$/d; s/[[:space:]]+//g' | tr 'A-Z_.' 'a-z--' | LC_ALL=C sort; }
 wanted=$(normalise < "$src/image/requirements.txt")
-have=$(in_root "$venv/bin/pip" freeze --exclude antrian 2>/dev/null | normalise)
+have=$(in_root "$venv/bin/pip" freeze --all --exclude antrian --exclude pip 2>/dev/null | normalise)
 if [[ $wanted != "$have" ]]; then
     built=()
     for pkg in "${BUILD_PACKAGES[@]}"; do
@@ -185,7 +185,7 @@ if [[ $wanted != "$have" ]]; then
         -r /opt/antrian/src/image/requirements.txt
     # Anything the venv has that the lock does not name is stale: remove it.
     mapfile -t extra < <(comm -13 <(cut -d= -f1 <<<"$wanted") \
-        <(in_root "$venv/bin/pip" freeze --exclude antrian | normalise | cut -d= -f1))
+        <(in_root "$venv/bin/pip" freeze --all --exclude antrian --exclude pip | normalise | cut -d= -f1))
     ((${#extra[@]} == 0)) || in_root "$venv/bin/pip" uninstall -y -q "${extra[@]}"
     if ((${#built[@]})); then
         log "removing build packages again"
