@@ -134,6 +134,17 @@ if [[ ! -s $root/etc/resolv.conf ]]; then
     cp -L /etc/resolv.conf "$root/etc/resolv.conf"
 fi
 
+# pip inside the chroot trusts the build host's CA bundle (a host behind a TLS-inspecting
+# proxy has its CA there, the fresh root does not); the root's own store is not changed.
+host_ca=${PIP_CERT:-${SSL_CERT_FILE:-/etc/ssl/certs/ca-certificates.crt}}
+pip_env=()
+if [[ -s $host_ca ]]; then
+    cp "$host_ca" "$root/tmp/antrian-build-ca.pem"
+    cleanup_files+=("$root/tmp/antrian-build-ca.pem")
+    pip_env=(PIP_CERT=/tmp/antrian-build-ca.pem)
+fi
+in_pip() { in_root "${pip_env[@]}" "$venv/bin/pip" "$@"; }
+
 # --- Debian packages -------------------------------------------------------------------
 if ! compgen -G "$root/var/lib/apt/lists/*_Packages" >/dev/null; then
     log "apt-get update"
@@ -169,7 +180,7 @@ pip_cache=(--no-cache-dir)
 # Names normalised as PEP 503 does, so "et_xmlfile" in the lock matches pip's "et-xmlfile".
 normalise() { sed -E 's/#.*//; /^[[:space:]]*$/d; s/[[:space:]]+//g' | tr 'A-Z_.' 'a-z--' | LC_ALL=C sort; }
 wanted=$(normalise < "$src/image/requirements.txt")
-have=$(in_root "$venv/bin/pip" freeze --all --exclude antrian --exclude pip 2>/dev/null | normalise)
+have=$(in_pip freeze --all --exclude antrian --exclude pip 2>/dev/null | normalise)
 if [[ $wanted != "$have" ]]; then
     built=()
     for pkg in "${BUILD_PACKAGES[@]}"; do
@@ -181,12 +192,12 @@ if [[ $wanted != "$have" ]]; then
         in_root apt-get install -y -qq --no-install-recommends "${built[@]}" >/dev/null
     fi
     log "pip install -r requirements.txt (pinned)"
-    in_root "$venv/bin/pip" install -q "${pip_cache[@]}" --no-deps \
+    in_pip install -q "${pip_cache[@]}" --no-deps \
         -r /opt/antrian/src/image/requirements.txt
     # Anything the venv has that the lock does not name is stale: remove it.
     mapfile -t extra < <(comm -13 <(cut -d= -f1 <<<"$wanted") \
-        <(in_root "$venv/bin/pip" freeze --all --exclude antrian --exclude pip | normalise | cut -d= -f1))
-    ((${#extra[@]} == 0)) || in_root "$venv/bin/pip" uninstall -y -q "${extra[@]}"
+        <(in_pip freeze --all --exclude antrian --exclude pip | normalise | cut -d= -f1))
+    ((${#extra[@]} == 0)) || in_pip uninstall -y -q "${extra[@]}"
     if ((${#built[@]})); then
         log "removing build packages again"
         in_root apt-get purge -y -qq --autoremove "${built[@]}" >/dev/null
@@ -195,12 +206,12 @@ fi
 # The project itself: no dependency resolution (all pinned above), no build isolation (the
 # pinned setuptools builds it, nothing unpinned is downloaded).
 log "pip install /opt/antrian/src"
-in_root "$venv/bin/pip" install -q --no-cache-dir --no-deps --no-build-isolation \
+in_pip install -q --no-cache-dir --no-deps --no-build-isolation \
     --force-reinstall /opt/antrian/src >/dev/null
 rm -rf "$src/build" "$src"/*.egg-info
 # A lock that lags behind pyproject.toml (run image/lock.sh) fails here, not on the Pi.
-if ! in_root "$venv/bin/pip" check >/dev/null; then
-    in_root "$venv/bin/pip" check >&2 || true
+if ! in_pip check >/dev/null; then
+    in_pip check >&2 || true
     log "the venv does not satisfy the project's dependencies: run bash image/lock.sh"
     exit 1
 fi
