@@ -214,9 +214,21 @@ def hub_file(
         "",
         assignment(**top),
         wifi_text(wifi),
-        tomli_w.dumps(tables),
+        tables_text(tables),
     ]
     return "\n".join(lines)
+
+
+def tables_text(tables: dict[str, Any]) -> str:
+    """Like tomli_w.dumps, but [[services]], [[counters]] and [[nodes]] stay in the block form
+    of hub.toml (tomli_w inlines short ones), which a technician reads and edits more easily."""
+    chunks = []
+    for key, value in tables.items():
+        if isinstance(value, list) and value and all(isinstance(v, dict) for v in value):
+            chunks += [f"[[{key}]]\n" + tomli_w.dumps(entry) for entry in value]
+        else:
+            chunks.append(tomli_w.dumps({key: value}))
+    return "\n".join(chunks)
 
 
 def provision(
