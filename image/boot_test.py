@@ -21,6 +21,8 @@ from pathlib import Path
 PROMPT = "ANTRIAN-TEST# "
 OFFICE = "kantor"
 KIOSK = "kiosk-1"
+# ro: the root stays read-only (its fstab says ro too). quiet: the console is a shell.
+CMDLINE = "root=LABEL=rootfs ro rootwait console=ttyAMA0 quiet systemd.show_status=0"
 
 
 class Console:
@@ -101,6 +103,13 @@ def free_port() -> int:
         return port
 
 
+def value(console: Console, command: str) -> str:
+    """The last line of a command's output (console noise may come before it)."""
+    _, text = console.run(command)
+    lines = text.splitlines()
+    return lines[-1].strip() if lines else ""
+
+
 def wait_active(console: Console, units: str, timeout: float) -> None:
     deadline = time.monotonic() + timeout
     while True:
@@ -144,8 +153,7 @@ def main() -> int:
                 "qemu-system-aarch64", "-M", "virt", "-cpu", "cortex-a72",
                 "-smp", str(min(4, os.cpu_count() or 1)), "-m", "2048",
                 "-kernel", str(args.kernel), "-initrd", str(args.initrd),
-                # ro: the root stays read-only (its fstab says ro too).
-                "-append", "root=LABEL=rootfs ro rootwait console=ttyAMA0 systemd.show_status=1",
+                "-append", CMDLINE,
                 "-drive", f"file={args.image},format=raw,if=virtio,snapshot=on",
                 "-netdev", f"user,id=net0,hostfwd=tcp:127.0.0.1:{port}-:1883",
                 "-device", "virtio-net-pci,netdev=net0",
@@ -158,7 +166,11 @@ def main() -> int:
         try:
             console = Console(sock, args.log)
             console.read_until(r"root@[^\n]*[#$] ", args.boot_timeout)
-            console.send(f"export PS1='{PROMPT}' TERM=dumb; stty -echo cols 200")
+            # Split in quotes, so the echo of this line does not look like the prompt.
+            half = len(PROMPT) // 2
+            console.send(
+                f"export PS1='{PROMPT[:half]}''{PROMPT[half:]}' TERM=dumb; stty -echo cols 200"
+            )
             console.read_until(re.escape(PROMPT), 60)
             phase("boot to root shell")
 
@@ -178,18 +190,18 @@ def main() -> int:
             print(f"boot-test: ticket {number}", flush=True)
             phase("first ticket answered")
 
-            _, before = console.run("systemctl show -p MainPID --value antrian-hub")
+            before = value(console, "systemctl show -p MainPID --value antrian-hub")
             console.run("systemctl kill -s KILL antrian-hub.service")
             deadline = time.monotonic() + 300
             while True:
-                _, pid = console.run("systemctl show -p MainPID --value antrian-hub")
+                pid = value(console, "systemctl show -p MainPID --value antrian-hub")
                 status, _ = console.run("systemctl is-active antrian-hub")
                 if status == 0 and pid not in ("0", before):
                     break
                 if time.monotonic() > deadline:
                     raise TimeoutError("antrian-hub did not come back after SIGKILL")
                 time.sleep(2)
-            _, restarts = console.run("systemctl show -p NRestarts --value antrian-hub")
+            restarts = value(console, "systemctl show -p NRestarts --value antrian-hub")
             print(f"boot-test: hub restarted (pid {before} -> {pid}, NRestarts={restarts})")
             phase("hub back after SIGKILL")
 
