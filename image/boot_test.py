@@ -182,6 +182,14 @@ def main() -> int:
                 raise AssertionError(f"the root is not read-only: {mounts}")
             _, failed = console.run("systemctl --failed --no-legend --plain | cat")
             print(f"boot-test: failed units: {failed or 'none'}", flush=True)
+            for line in failed.splitlines():
+                unit = line.split()[0]
+                _, journal = console.run(f"journalctl -b --no-pager -o cat -n 8 -u {unit}")
+                print(f"boot-test: {unit}:\n  " + journal.replace("\n", "\n  "), flush=True)
+            _, facts = console.run(
+                "hostname; ls /run/antrian; stat -c '%U:%G %a %n' /var/lib/antrian/*"
+            )
+            print("boot-test: hostname, /run/antrian, data dirs:\n  " + facts.replace("\n", "\n  "))
 
             first = ticket(port, password, "boot-test-1")
             if first.get("status") != "ok":

@@ -146,9 +146,11 @@ fi
 in_pip() { in_root "${pip_env[@]}" "$venv/bin/pip" "$@"; }
 
 # --- Debian packages -------------------------------------------------------------------
+apt_updated=""
 if ! compgen -G "$root/var/lib/apt/lists/*_Packages" >/dev/null; then
     log "apt-get update"
     in_root apt-get update -qq
+    apt_updated=1
 fi
 log "apt packages: ${PACKAGES[*]}"
 in_root apt-get install -y -qq --no-install-recommends "${PACKAGES[@]}" >/dev/null
@@ -258,8 +260,11 @@ done
 
 # --- data partition, boot file ---------------------------------------------------------
 mkdir -p "$root/var/lib/antrian" "$root/boot/firmware"
+# systemd-logind's StateDirectory=: on a read-only root it cannot be created at boot, and
+# logind would fail (the CI image's boot test found it).
+mkdir -p "$root/var/lib/systemd/linger"
 fstab=$root/etc/fstab
-touch "$fstab"
+[[ -e $fstab ]] || : > "$fstab"
 line="LABEL=antrian-data /var/lib/antrian ext4 defaults,noatime,nofail,x-systemd.device-timeout=20s 0 2"
 if ! grep -qxF "$line" "$fstab"; then
     grep -vE '^[^#[:space:]]+[[:space:]]+/var/lib/antrian[[:space:]]' "$fstab" > "$fstab.new" || true
@@ -273,5 +278,7 @@ fi
 
 if [[ -z ${ANTRIAN_KEEP_CACHES:-} ]]; then
     in_root apt-get clean
+    # The root came without package lists: it leaves without them too.
+    [[ -z $apt_updated ]] || rm -rf "$root"/var/lib/apt/lists/*
 fi
 log "done"
