@@ -137,6 +137,7 @@ def main() -> int:
     password = tomllib.loads(args.credentials.read_text())["broker"][KIOSK]
     port = free_port()
     timings: list[tuple[str, float]] = []
+    problems: list[str] = []  # checks that fail without stopping the ones after them
     mark = time.monotonic()
 
     def phase(name: str) -> None:
@@ -187,9 +188,20 @@ def main() -> int:
                 _, journal = console.run(f"journalctl -b --no-pager -o cat -n 8 -u {unit}")
                 print(f"boot-test: {unit}:\n  " + journal.replace("\n", "\n  "), flush=True)
             _, facts = console.run(
-                "hostname; ls /run/antrian; stat -c '%U:%G %a %n' /var/lib/antrian/*"
+                "hostname; ls /run/antrian; stat -c '%U:%G %a %n' /var/lib/antrian/*; "
+                "systemctl is-active NetworkManager avahi-daemon; "
+                "journalctl -b --no-pager -o cat -p warning -u NetworkManager | tail -n 5"
             )
-            print("boot-test: hostname, /run/antrian, data dirs:\n  " + facts.replace("\n", "\n  "))
+            print(
+                "boot-test: hostname, /run/antrian, data dirs, network:\n  "
+                + facts.replace("\n", "\n  ")
+            )
+
+            # The nodes find the hub as antrian-hub.local: firstboot names it antrian-{node}.
+            hostname = value(console, "cat /proc/sys/kernel/hostname")
+            if hostname != "antrian-hub":
+                problems.append(f"the hub's hostname is {hostname!r}, not 'antrian-hub'")
+                print(f"boot-test: FAIL: {problems[-1]}", flush=True)
 
             first = ticket(port, password, "boot-test-1")
             if first.get("status") != "ok":
@@ -230,7 +242,11 @@ def main() -> int:
             if qemu.poll() is None:
                 qemu.kill()
                 qemu.wait()
-    print("boot-test: PASS  " + ", ".join(f"{n} {s:.0f} s" for n, s in timings))
+    summary = ", ".join(f"{n} {s:.0f} s" for n, s in timings)
+    if problems:
+        print(f"boot-test: FAIL ({'; '.join(problems)})  {summary}")
+        return 1
+    print(f"boot-test: PASS  {summary}")
     return 0
 
 
