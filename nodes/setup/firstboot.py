@@ -340,6 +340,12 @@ def clear_fault(paths: Paths) -> None:
     paths.issue.unlink(missing_ok=True)
 
 
+def unconfigure(paths: Paths) -> None:
+    """After a failure nothing may look configured: each role unit starts on its file."""
+    for config in paths.run.glob("*.toml"):
+        config.unlink(missing_ok=True)
+
+
 # --- the command -----------------------------------------------------------------------
 
 
@@ -395,6 +401,16 @@ def main(argv: list[str] | None = None) -> int:
         log.info("%s", setup(paths))
     except SetupError as exc:
         log.error("%s", exc)
+        unconfigure(paths)
         show_fault(paths, str(exc))
+        return 1
+    except OSError as exc:
+        # A disk problem, not the technician's file: still say so on the screen.
+        problem = f"cannot write {exc.filename or 'a file'}: {exc.strerror or exc}"
+        if str(exc.filename or "").startswith(str(paths.root / "var/lib/antrian")):
+            problem += " (is the data partition, label antrian-data, mounted?)"
+        log.error("%s", problem)
+        unconfigure(paths)
+        show_fault(paths, problem)
         return 1
     return 0

@@ -148,6 +148,17 @@ def test_a_missing_card_file_is_explained(tmp_path: Path) -> None:
     assert (tmp_path / "sys/class/leds/led0/trigger").read_text() == "timer"
 
 
+def test_a_data_partition_that_cannot_be_written_is_shown_too(tmp_path: Path, cards: Path) -> None:
+    root = pi(tmp_path, cards, "kiosk-1")
+    (root / "var/lib").mkdir(parents=True)
+    (root / "var/lib/antrian").write_text("not a folder")  # as good as a read-only root
+    assert boot(root) == 1
+    screen = (root / "dev/tty1").read_text()
+    assert "var/lib/antrian/boot" in screen and "data partition" in screen
+    assert not list((root / "run").glob("antrian/*.toml"))
+    assert (root / "sys/class/leds/ACT/trigger").read_text() == "timer"
+
+
 def test_check_validates_a_card_on_a_laptop(
     cards: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
