@@ -39,6 +39,7 @@ from typing import Any
 import tomli_w
 
 from common.config import ConfigError
+from common.files import write_atomic
 from common.log import setup_logging
 from nodes.hub.acl import acl_text
 from nodes.setup import bootfile
@@ -138,7 +139,7 @@ def check_configs(configs: dict[str, dict[str, Any]], folder: Path, boot_name: s
     """Write and validate each config in `folder` with its daemon's own reader."""
     for name, config in configs.items():
         path = folder / f"{name}.toml"
-        write_private(path, config_text(config))
+        write_atomic(path, config_text(config))
         module, function = READERS[name]
         try:
             getattr(importlib.import_module(module), function)(str(path))
@@ -156,22 +157,6 @@ def config_text(config: dict[str, Any]) -> str:
 
 
 # --- writing ---------------------------------------------------------------------------
-
-
-def write_private(path: Path, text: str, mode: int = 0o640) -> None:
-    """Write atomically (a power cut leaves the old file or the new one), never world-readable."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8") as out:
-            out.write(text)
-            out.flush()
-            os.fsync(out.fileno())
-        os.chmod(temporary, mode)
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
 
 
 def give_group(path: Path, group: str, mode: int) -> None:
@@ -224,8 +209,8 @@ def install_broker_files(paths: Paths, boot: BootFile, hub: dict[str, Any]) -> N
     folder = paths.run / "broker"
     folder.mkdir(mode=0o750, exist_ok=True)
     office_id = hub.get("office", {}).get("id", "kantor")
-    write_private(folder / "passwd", passwd_text(boot.accounts))
-    write_private(folder / "acl", acl_text(office_id, boot.node))
+    write_atomic(folder / "passwd", passwd_text(boot.accounts))
+    write_atomic(folder / "acl", acl_text(office_id, boot.node))
     if paths.live:
         for path, mode in ((folder, 0o750), (folder / "passwd", 0o640), (folder / "acl", 0o640)):
             give_group(path, "mosquitto", mode)
@@ -239,7 +224,7 @@ def keep_secrets(paths: Paths, text: str, data: dict[str, Any], stored: dict[str
         secrets = {**stored, **secrets}
     paths.store.mkdir(parents=True, exist_ok=True, mode=0o700)
     paths.store.chmod(0o700)
-    write_private(paths.store / "secrets.toml", tomli_w.dumps(secrets), mode=0o600)
+    write_atomic(paths.store / "secrets.toml", tomli_w.dumps(secrets), mode=0o600)
     if len(bootfile.secrets_of(data)) == 1:  # only the node id: nothing left on the card
         return False
     note = f"moved to {'/' / paths.store.relative_to(paths.root)}/secrets.toml on {date.today()}"
@@ -253,7 +238,7 @@ def keep_secrets(paths: Paths, text: str, data: dict[str, Any], stored: dict[str
         # than a boot file this script broke.
         log.warning("could not remove the secrets from %s; they stay there", paths.boot_file)
         return False
-    write_private(paths.boot_file, scrubbed, mode=0o644)
+    write_atomic(paths.boot_file, scrubbed, mode=0o644)
     return True
 
 
@@ -279,7 +264,7 @@ def set_network(paths: Paths, boot: BootFile) -> None:
         lines += ["[wifi-security]", "key-mgmt=wpa-psk", f"psk={wifi.password}", ""]
     lines += ["[ipv4]", "method=auto", "", "[ipv6]", "method=auto", ""]
     # NetworkManager ignores keyfiles that others could read.
-    write_private(keyfile, "\n".join(lines), mode=0o600)
+    write_atomic(keyfile, "\n".join(lines), mode=0o600)
     if paths.live:
         command(["iw", "reg", "set", wifi.country])
         command(["nmcli", "connection", "reload"])

@@ -27,10 +27,11 @@ from typing import Any
 import tomli_w
 
 from common.config import ConfigError
+from common.files import write_atomic
 from nodes.hub.acl import acl_text
 from nodes.setup import bootfile
 from nodes.setup.accounts import mosquitto_hash, new_password, passwd_text
-from nodes.setup.firstboot import SetupError, check, write_private
+from nodes.setup.firstboot import SetupError, check
 
 # The kiosk's standard wiring (docs/provisioning.md): service buttons in the order of the
 # office's [[services]], each (button pin, lamp pin), BCM numbers; and the priority button.
@@ -243,23 +244,23 @@ def provision(
         "# Every password of this office's Antrian, from `antrian provision`. Keep it safe and\n"
         "# offline: provisioning again reuses them, so the cards already in use keep working.\n\n"
     )
-    write_private(credentials_path, header + tomli_w.dumps(credentials), mode=0o600)
+    write_atomic(credentials_path, header + tomli_w.dumps(credentials), mode=0o600)
     broker = credentials["broker"]
     hub_id = office.get("node", {}).get("id", "hub")
     office_id = office.get("office", {}).get("id", "kantor")
     accounts = {user: mosquitto_hash(pw) for user, pw in broker.items()}
-    write_private(out / "broker/passwd", passwd_text(accounts), mode=0o600)
-    write_private(out / "broker/acl", acl_text(office_id, hub_id), mode=0o644)
+    write_atomic(out / "broker/passwd", passwd_text(accounts), mode=0o600)
+    write_atomic(out / "broker/acl", acl_text(office_id, hub_id), mode=0o644)
     written = []
     hub_path = out / "boot" / hub_id / "antrian.toml"
-    write_private(hub_path, hub_file(office, web, credentials, wifi, base_url), mode=0o600)
+    write_atomic(hub_path, hub_file(office, web, credentials, wifi, base_url), mode=0o600)
     written.append((hub_id, "hub" + (f" + web ({web_id})" if web_id else ""), hub_path))
     for node in office.get("nodes", []):
         if node["role"] == "web":
             continue
         path = out / "boot" / node["id"] / "antrian.toml"
         text = node_file(office, node, broker[node["id"]], hub_address, wifi, base_url)
-        write_private(path, text, mode=0o600)
+        write_atomic(path, text, mode=0o600)
         written.append((node["id"], node["role"], path))
     for _, _, path in written:
         check(path)  # what we hand the technician must pass the Pi's own checks

@@ -18,8 +18,9 @@ from datetime import date, datetime
 from pathlib import Path
 
 from common import config
+from common.files import write_atomic
 from nodes.hub.office import read_office
-from nodes.hub.reports.render import FORMATS, archive_name, render, write_file
+from nodes.hub.reports.render import FORMATS, archive_name, render
 from nodes.hub.reports.source import build_report
 
 log = logging.getLogger("antrian.report")
@@ -100,7 +101,7 @@ def main(argv: list[str] | None = None) -> int:
         name = f"laporan-{first.isoformat()}_{last.isoformat()}.{args.format}"
     out: Path = args.out or Path(name)
     try:
-        write_file(out, content)
+        write_atomic(out, content, mode=0o644)
     except OSError as exc:
         log.error("cannot write %s: %s", out, exc)
         return 1

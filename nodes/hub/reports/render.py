@@ -6,13 +6,13 @@ workbook libraries.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterable
 from datetime import date, datetime
 from pathlib import Path
 from typing import Final, Literal
 
 from common.bahasa import Lang
+from common.files import write_atomic
 from nodes.hub.office import Office
 from nodes.hub.reports.figures import DEFAULT_TARGET_WAIT_S, OfficeInfo, Report
 from nodes.hub.reports.source import build_report
@@ -48,14 +48,6 @@ def render(report: Report, fmt: str, lang: Lang = "id", generated: datetime | No
     raise ValueError(f"unknown report format {fmt!r} (one of {', '.join(FORMATS)})")
 
 
-def write_file(path: Path, content: bytes) -> None:
-    """Write whole or not at all: a half-written report is never left in the archive."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    partial = path.with_name(f".{path.name}.partial")
-    partial.write_bytes(content)
-    os.replace(partial, path)
-
-
 def archive_name(day: date, fmt: str) -> str:
     return f"laporan-{day.isoformat()}.{fmt}"
 
@@ -78,6 +70,6 @@ def write_daily_archive(
     written = []
     for fmt in formats:
         path = Path(folder) / archive_name(day, fmt)
-        write_file(path, render(report, fmt, lang, generated))
+        write_atomic(path, render(report, fmt, lang, generated))
         written.append(path)
     return written
