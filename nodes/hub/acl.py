@@ -13,13 +13,13 @@ from __future__ import annotations
 
 import argparse
 import logging
-import shutil
-import subprocess
 import sys
 from pathlib import Path
 
 from common import config
+from common.files import write_atomic
 from nodes.hub.office import Office, read_office
+from nodes.setup.accounts import mosquitto_hash, passwd_text
 
 log = logging.getLogger("antrian.acl")
 
@@ -71,11 +71,8 @@ def write_files(config_path: str, out: Path) -> tuple[Path, Path]:
     acl_path = out / "mosquitto.acl"
     acl_path.write_text(acl_text(office.id, hub_user))
     passwd_path = out / "mosquitto.passwd"
-    passwd_path.write_text("")
-    passwd_path.chmod(0o600)
-    binary = shutil.which("mosquitto_passwd") or "/usr/bin/mosquitto_passwd"
-    for user, password in passwords.items():
-        subprocess.run([binary, "-b", str(passwd_path), user, password], check=True)
+    accounts = {user: mosquitto_hash(password) for user, password in passwords.items()}
+    write_atomic(passwd_path, passwd_text(accounts), mode=0o600)
     return passwd_path, acl_path
 
 

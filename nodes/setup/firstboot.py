@@ -171,7 +171,8 @@ def give_group(path: Path, group: str, mode: int) -> None:
 
 
 def install(paths: Paths, boot: BootFile, configs: dict[str, dict[str, Any]]) -> None:
-    staging = Path(tempfile.mkdtemp(prefix=".staging-", dir=ensure_dir(paths.run.parent)))
+    paths.run.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=".staging-", dir=paths.run.parent))
     try:
         check_configs(configs, staging, paths.boot_file.name)
         paths.run.mkdir(mode=0o750, exist_ok=True)
@@ -189,11 +190,6 @@ def install(paths: Paths, boot: BootFile, configs: dict[str, dict[str, Any]]) ->
         give_group(paths.run, "antrian", 0o750)
     if boot.role == "hub":
         install_broker_files(paths, boot, configs["hub"])
-
-
-def ensure_dir(path: Path) -> Path:
-    path.mkdir(parents=True, exist_ok=True)
-    return path
 
 
 def install_broker_files(paths: Paths, boot: BootFile, hub: dict[str, Any]) -> None:
@@ -219,13 +215,12 @@ def install_broker_files(paths: Paths, boot: BootFile, hub: dict[str, Any]) -> N
 def keep_secrets(paths: Paths, text: str, data: dict[str, Any], stored: dict[str, Any]) -> bool:
     """Store the secrets in the data directory, then scrub them from the FAT file.
     Returns True if the boot file was rewritten."""
-    secrets = bootfile.secrets_of(data)
-    if stored.get("node") == secrets.get("node"):
-        secrets = {**stored, **secrets}
+    on_card = bootfile.secrets_of(data)
+    secrets = {**stored, **on_card} if stored.get("node") == on_card["node"] else on_card
     paths.store.mkdir(parents=True, exist_ok=True, mode=0o700)
     paths.store.chmod(0o700)
     write_atomic(paths.store / "secrets.toml", tomli_w.dumps(secrets), mode=0o600)
-    if len(bootfile.secrets_of(data)) == 1:  # only the node id: nothing left on the card
+    if len(on_card) == 1:  # only the node id: nothing left on the card
         return False
     note = f"moved to {'/' / paths.store.relative_to(paths.root)}/secrets.toml on {date.today()}"
     scrubbed = bootfile.scrub(text, note)
@@ -334,13 +329,20 @@ def unconfigure(paths: Paths) -> None:
 # --- the command -----------------------------------------------------------------------
 
 
-def setup(paths: Paths) -> str:
-    text, data, stored = read_boot(paths)
+def plan(
+    data: dict[str, Any], stored: dict[str, Any], boot_file: Path
+) -> tuple[BootFile, dict[str, dict[str, Any]]]:
+    """The validated boot file and the configs it gives, errors naming the file."""
     try:
         boot = bootfile.parse(data, stored)
-        configs = bootfile.role_configs(boot)
+        return boot, bootfile.role_configs(boot)
     except BootFileError as exc:
-        raise SetupError(f"{paths.boot_file.name}: {exc}") from None
+        raise SetupError(f"{boot_file.name}: {exc}") from None
+
+
+def setup(paths: Paths) -> str:
+    text, data, stored = read_boot(paths)
+    boot, configs = plan(data, stored, paths.boot_file)
     install(paths, boot, configs)
     scrubbed = keep_secrets(paths, text, data, stored)
     set_network(paths, boot)
@@ -355,11 +357,7 @@ def check(boot_file: Path) -> str:
     """Validate a boot file on a laptop: the same checks, nothing written but a temp dir."""
     with tempfile.TemporaryDirectory() as folder:
         _, data, _ = read_boot(Paths(Path(folder), boot_file))
-        try:
-            boot = bootfile.parse(data)
-            configs = bootfile.role_configs(boot)
-        except BootFileError as exc:
-            raise SetupError(f"{boot_file.name}: {exc}") from None
+        boot, configs = plan(data, {}, boot_file)
         check_configs(configs, Path(folder), boot_file.name)
     return f"{boot_file}: a valid {boot.role} ({boot.node}); it runs {', '.join(configs)}"
 

@@ -79,7 +79,7 @@ def plan_credentials(
     office: dict[str, Any], web: dict[str, Any], old: dict[str, Any]
 ) -> dict[str, Any]:
     """Every password: kept from `old`, else from the config, else new."""
-    hub_id = office.get("node", {}).get("id", "hub")
+    hub_id = hub_node(office)
     known = old.get("broker", {})
     broker: dict[str, str] = {}
     for node in [{"id": hub_id}, *office.get("nodes", [])]:
@@ -96,6 +96,10 @@ def plan_credentials(
             "users": users,
         }
     return credentials
+
+
+def hub_node(office: dict[str, Any]) -> str:
+    return str(office.get("node", {}).get("id", "hub"))
 
 
 def web_node(office: dict[str, Any]) -> str | None:
@@ -177,12 +181,13 @@ def hub_file(
     office: dict[str, Any],
     web: dict[str, Any],
     credentials: dict[str, Any],
+    accounts: dict[str, str],
     wifi: dict[str, str] | None,
     base_url: str,
 ) -> str:
     from nodes.hub.web.accounts import hash_password
 
-    hub_id = office.get("node", {}).get("id", "hub")
+    hub_id = hub_node(office)
     broker = credentials["broker"]
     top: dict[str, Any] = {"role": "hub", "node": hub_id, "password": broker[hub_id]}
     tables: dict[str, Any] = {}
@@ -195,7 +200,7 @@ def hub_file(
         if key == "nodes":
             value = [{k: v for k, v in n.items() if k != "password"} for n in value]
         tables[key] = value
-    tables["accounts"] = {user: mosquitto_hash(pw) for user, pw in broker.items()}
+    tables["accounts"] = accounts
     web_id = web_node(office)
     if web_id is not None:
         top["web_password"] = broker[web_id]
@@ -246,14 +251,14 @@ def provision(
     )
     write_atomic(credentials_path, header + tomli_w.dumps(credentials), mode=0o600)
     broker = credentials["broker"]
-    hub_id = office.get("node", {}).get("id", "hub")
+    hub_id = hub_node(office)
     office_id = office.get("office", {}).get("id", "kantor")
     accounts = {user: mosquitto_hash(pw) for user, pw in broker.items()}
     write_atomic(out / "broker/passwd", passwd_text(accounts), mode=0o600)
     write_atomic(out / "broker/acl", acl_text(office_id, hub_id), mode=0o644)
     written = []
     hub_path = out / "boot" / hub_id / "antrian.toml"
-    write_atomic(hub_path, hub_file(office, web, credentials, wifi, base_url), mode=0o600)
+    write_atomic(hub_path, hub_file(office, web, credentials, accounts, wifi, base_url), mode=0o600)
     written.append((hub_id, "hub" + (f" + web ({web_id})" if web_id else ""), hub_path))
     for node in office.get("nodes", []):
         if node["role"] == "web":
