@@ -6,6 +6,8 @@ from nodes.hub.web import accounts
 from nodes.hub.web.config import User
 from nodes.hub.web.guard import (
     MAX_KEYS,
+    PENDING,
+    OnlineHolds,
     RateLimit,
     SignInGuard,
     csrf_ok,
@@ -92,3 +94,23 @@ def test_password_hash_is_argon2id_and_verifies() -> None:
     assert not accounts.verify(user, "rahasia-kantoR")
     assert not accounts.verify(None, "rahasia-kantor")
     assert not accounts.verify(User("x", "admin", "$argon2id$broken"), "x")
+
+
+def test_online_holds_reserve_all_keys_or_none() -> None:
+    holds = OnlineHolds()
+    holds.start_day("2026-11-28")
+    active = {"20261128-A-001"}
+    held = active.__contains__
+    assert holds.claim(["browser:1", "holder:x"], held) is None
+    # the same phone from another browser while the first request is at the hub
+    assert holds.claim(["browser:2", "holder:x"], held) == ("holder:x", PENDING)
+    assert "browser:2" not in holds.held_keys()  # nothing reserved by a refused claim
+    holds.settle(["browser:1", "holder:x"], "20261128-A-001")
+    assert holds.claim(["browser:1"], held) == ("browser:1", "20261128-A-001")
+    active.clear()  # served or cancelled: the holder may take another
+    assert holds.claim(["browser:1", "holder:x"], held) is None
+    holds.release(["browser:1", "holder:x"])  # the hub refused: free again
+    assert holds.held_keys() == []
+    holds.settle(["holder:y"], "20261128-A-002")
+    holds.start_day("2026-11-29")
+    assert holds.held_keys() == []

@@ -9,6 +9,7 @@ from typing import Any
 
 import httpx2 as httpx
 
+from tests.harness import wait_for
 from tests.web.conftest import WebNode, csrf_of
 
 
@@ -64,6 +65,9 @@ def test_board_stream_shows_calls(
     web: WebNode, kiosk: Callable[[str], str], counter: Callable[..., dict[str, Any]]
 ) -> None:
     kiosk("B")
+    # The kiosk's answer can overtake the retained queue state on its way to the web node.
+    # A page opened now shows what the node knows now; wait until it knows the ticket.
+    wait_for(lambda: web.model.queues.get("B", None) and web.model.queues["B"].waiting == 1)
     url = web.serve()
     with (
         httpx.Client(base_url=url, timeout=10, follow_redirects=True) as browser,
@@ -85,5 +89,8 @@ def test_dashboard_stream_needs_a_session_and_reports_nodes(web: WebNode) -> Non
         token = csrf_of(browser.get("/masuk").text)
         browser.post("/masuk", data={"csrf": token, "user": "camat", "password": "rahasia-kantor"})
         with browser.stream("GET", "/live/dasbor") as response:
-            view = next(updates(response))
+            # its own retained status may reach the node a moment after the page opens
+            view = next_matching(
+                updates(response), lambda v: "web-1" in {n["id"] for n in v["nodes"]}
+            )
     assert "web-1" in {n["id"] for n in view["nodes"]}

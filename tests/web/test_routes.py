@@ -239,7 +239,7 @@ def test_phone_number_required_and_one_ticket_per_phone(
         again = take(other_browser, "A", holder="+62 812 3456 7890")
         assert again.status_code == 409 and "sudah memiliki antrian aktif" in again.text
         assert take(other_browser, "A", holder="081399998888").status_code == 303
-    assert all("6281234567890" not in key for key in web.state.holders)
+    assert all("6281234567890" not in key for key in web.state.holds.held_keys())
 
 
 def test_nik_required(make_web: WebFactory, hub: HubProcess) -> None:

@@ -5,6 +5,8 @@
   locked for `lock_s` seconds, even for the right password, so guessing stays slow.
 - `holder_digest`: a phone number or NIK is never kept as given; only a keyed hash of it
   (salted with the server's secret and the day) to enforce one active ticket per person.
+- `OnlineHolds`: one active online ticket per browser and per phone/NIK, checked and
+  reserved in one step, so parallel posts cannot all pass the check before any records.
 - CSRF tokens: one random token per session, compared in constant time.
 
 Every table here is bounded (`MAX_KEYS`), so a flood of new addresses costs memory only
@@ -17,7 +19,9 @@ import hashlib
 import hmac
 import re
 import secrets
+import threading
 from collections import OrderedDict, deque
+from collections.abc import Callable, Sequence
 from typing import Final
 
 MAX_KEYS: Final = 10_000
@@ -109,6 +113,66 @@ def holder_digest(secret: str, day: str, kind: str, value: str) -> str:
     """
     message = f"{day}|{kind}|{value}".encode()
     return hmac.new(secret.encode(), message, hashlib.sha256).hexdigest()
+
+
+# --- one online ticket at a time --------------------------------------------------------
+
+#: What a key holds while its request is at the hub (a ticket id is never empty).
+PENDING: Final = ""
+
+
+class OnlineHolds:
+    """Which ticket each key (a browser, a phone/NIK digest) holds, or PENDING.
+
+    `claim` looks at every key and reserves them all under one lock: of N requests for the
+    same key that arrive together, exactly one gets through, whatever the threads or the
+    event loop do in between. The winner then `settle`s with its ticket, or `release`s when
+    the hub refused (or anything failed), so a refusal never costs the citizen their turn.
+    A held ticket stops counting once `still_held(ticket)` says so (served, cancelled...).
+    Bounded like the other tables; `start_day` forgets the previous day's holds.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._held: OrderedDict[str, str] = OrderedDict()
+        self._day = ""
+
+    def start_day(self, day: str) -> None:
+        with self._lock:
+            if day != self._day:
+                self._held.clear()
+                self._day = day
+
+    def claim(
+        self, keys: Sequence[str], still_held: Callable[[str], bool]
+    ) -> tuple[str, str] | None:
+        """Reserve every key, or none: None on success, else (the key taken, what it holds)."""
+        with self._lock:
+            for key in keys:
+                ticket = self._held.get(key)
+                if ticket is not None and (ticket == PENDING or still_held(ticket)):
+                    return key, ticket
+            for key in keys:
+                self._held[key] = PENDING
+                self._held.move_to_end(key)
+            while len(self._held) > MAX_KEYS:
+                self._held.popitem(last=False)
+            return None
+
+    def settle(self, keys: Sequence[str], ticket_id: str) -> None:
+        with self._lock:
+            for key in keys:
+                self._held[key] = ticket_id
+
+    def release(self, keys: Sequence[str]) -> None:
+        with self._lock:
+            for key in keys:
+                if self._held.get(key) == PENDING:
+                    del self._held[key]
+
+    def held_keys(self) -> list[str]:
+        with self._lock:
+            return list(self._held)
 
 
 # --- CSRF ----------------------------------------------------------------------------------

@@ -79,6 +79,8 @@ TEXT: Final[dict[str, dict[str, str]]] = {
         "err_rate": "Terlalu banyak permintaan dari perangkat Anda. Silakan tunggu satu menit.",
         "err_active": "Anda sudah memiliki antrian aktif.",
         "err_holder_active": "Nomor HP/NIK ini sudah memiliki antrian aktif hari ini.",
+        "err_pending": "Permintaan nomor antrian Anda sedang diproses. Tunggu sebentar, "
+        "lalu muat ulang halaman.",
         "err_phone": "Nomor HP tidak valid. Contoh: 0812 3456 7890.",
         "err_nik": "NIK harus 16 angka.",
         "err_service": "Layanan tidak dikenal.",
@@ -174,6 +176,8 @@ TEXT: Final[dict[str, dict[str, str]]] = {
         "err_rate": "Too many requests from your device. Please wait a minute.",
         "err_active": "You already have an active ticket.",
         "err_holder_active": "This mobile number/NIK already has an active ticket today.",
+        "err_pending": "Your ticket request is being processed. Please wait a moment, "
+        "then reload the page.",
         "err_phone": "Not a valid mobile number. Example: 0812 3456 7890.",
         "err_nik": "A NIK has 16 digits.",
         "err_service": "Unknown service.",

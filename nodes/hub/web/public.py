@@ -1,8 +1,10 @@
 """The citizen's pages: the board, taking a number online, a ticket's live page, cancel.
 
-The online-queue limits are checked here, in this order: known service, one active ticket
-per browser, phone/NIK (when required), rate limit per address; then the hub decides
-(closed service, opening hours, quotas) and its answer is shown in the citizen's language.
+The online-queue limits are checked here, in this order: known service, a valid phone/NIK
+(when required), one active ticket per browser and per phone/NIK (checked and reserved in
+one step: `OnlineHolds`), rate limit per address; then the hub decides (closed service,
+opening hours, quotas) and its answer is shown in the citizen's language. A refusal frees
+the reservation.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from starlette.routing import Route
 from common.bahasa import Lang
 from common.wire import ID_PATTERN, TICKET_ID_PATTERN
 from nodes.hub.web import i18n
-from nodes.hub.web.guard import holder_digest, normalise_nik, normalise_phone
+from nodes.hub.web.guard import PENDING, holder_digest, normalise_nik, normalise_phone
 from nodes.hub.web.live import LiveModel
 from nodes.hub.web.site import (
     WebState,
@@ -103,7 +105,10 @@ async def take(request: Request) -> Response:
     if active:
         return RedirectResponse(f"/t/{current}?sudah=1", status_code=303)
     # A closed service is still asked: the hub's refusal says when it opens again.
-    digest: str | None = None
+    today = state.today()
+    # The session's CSRF token (with_csrf checked it) names this browser on the server too:
+    # the signed cookie alone could be replayed from before it held a ticket.
+    keys = [f"browser:{request.session['csrf']}"]
     if config.online_requires != "none":
         raw = form.get("holder")
         text = raw if isinstance(raw, str) else ""
@@ -111,34 +116,54 @@ async def take(request: Request) -> Response:
         value = normalise_phone(text) if phone else normalise_nik(text)
         if value is None:
             return refuse(words["err_phone" if phone else "err_nik"], 400)
-        today = state.today()
-        if state.holders_day != today:  # yesterday's digests can never match again
-            state.holders.clear()
-            state.holders_day = today
-        digest = holder_digest(config.secret_key, today, config.online_requires, value)
-        held = state.holders.get(digest)
-        with state.feed.lock:
-            holds_one = held is not None and state.model.is_active(held)
-        if holds_one:
-            return refuse(words["err_holder_active"], 409)
-    if not state.ticket_limit.allow(client_address(request), state.monotonic()):
-        log.info("online ticket refused: rate limit for %s", client_address(request))
-        return refuse(words["err_rate"], 429)
-    answer = await run_in_threadpool(state.desk.take, service)
-    if not answer.ok:
-        log.info("hub refused an online ticket for %s: %s", service, answer.error_code)
-        status = 503 if answer.error_code == "timeout" else 409
-        return refuse(i18n.hub_error(lang, answer.error_code, answer.error_message), status)
-    ticket_id = answer.data.get("ticket_id")
-    if not isinstance(ticket_id, str) or not TICKET_ID_PATTERN.match(ticket_id):
-        log.error("hub answered a ticket request without a valid ticket_id: %r", answer.data)
-        return refuse(i18n.hub_error(lang, "internal_error", None), 502)
+        keys.append(
+            f"holder:{holder_digest(config.secret_key, today, config.online_requires, value)}"
+        )
+    state.holds.start_day(today)  # yesterday's holds (and digests) can never match again
+    taken = state.holds.claim(keys, lambda ticket: still_held(state, ticket, today))
+    if taken is not None:
+        key, ticket = taken
+        if ticket == PENDING:
+            log.info("online ticket refused: a request for the same holder is in progress")
+            return refuse(words["err_pending"], 409)
+        if key == keys[0]:
+            request.session["ticket"] = ticket
+            return RedirectResponse(f"/t/{ticket}?sudah=1", status_code=303)
+        return refuse(words["err_holder_active"], 409)
+    ticket_id: str | None = None
+    try:
+        if not state.ticket_limit.allow(client_address(request), state.monotonic()):
+            log.info("online ticket refused: rate limit for %s", client_address(request))
+            return refuse(words["err_rate"], 429)
+        answer = await run_in_threadpool(state.desk.take, service)
+        if not answer.ok:
+            log.info("hub refused an online ticket for %s: %s", service, answer.error_code)
+            status = 503 if answer.error_code == "timeout" else 409
+            return refuse(i18n.hub_error(lang, answer.error_code, answer.error_message), status)
+        issued = answer.data.get("ticket_id")
+        if not isinstance(issued, str) or not TICKET_ID_PATTERN.match(issued):
+            log.error("hub answered a ticket request without a valid ticket_id: %r", answer.data)
+            return refuse(i18n.hub_error(lang, "internal_error", None), 502)
+        ticket_id = issued
+        state.holds.settle(keys, ticket_id)
+    finally:
+        if ticket_id is None:
+            state.holds.release(keys)
     request.session["ticket"] = ticket_id
-    if digest is not None:
-        state.holders[digest] = ticket_id
     log.info("online ticket %s taken for service %s", ticket_id, service)
     await run_in_threadpool(state.feed.refresh)
     return RedirectResponse(f"/t/{ticket_id}", status_code=303)
+
+
+def still_held(state: WebState, ticket_id: str, today: str) -> bool:
+    """Whether an online ticket still blocks its holder from taking another.
+
+    One the day's log does not show yet was issued moments ago (the hub answered): held.
+    """
+    with state.feed.lock:
+        if ticket_id in state.model.tickets:
+            return state.model.is_active(ticket_id)
+    return ticket_id.startswith(today.replace("-", ""))
 
 
 # --- a ticket's page ------------------------------------------------------------------------

@@ -22,7 +22,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from common.bahasa import Lang
 from nodes.hub.web import i18n
 from nodes.hub.web.config import WebConfig
-from nodes.hub.web.guard import RateLimit, SignInGuard, csrf_ok, new_csrf_token
+from nodes.hub.web.guard import OnlineHolds, RateLimit, SignInGuard, csrf_ok, new_csrf_token
 from nodes.hub.web.live import LiveModel
 from nodes.hub.web.office import OfficeFeed, TicketDesk
 from nodes.hub.web.reports import ReportShelf
@@ -53,9 +53,8 @@ class WebState:
     broadcaster: Broadcaster = field(default_factory=Broadcaster)
     ticket_limit: RateLimit = field(init=False)
     sign_in_guard: SignInGuard = field(init=False)
-    #: holder digest (phone/NIK, keyed hash) -> the ticket it holds on `holders_day`
-    holders: dict[str, str] = field(default_factory=dict)
-    holders_day: str = ""
+    #: browser / holder digest (phone/NIK, keyed hash) -> the online ticket it holds today
+    holds: OnlineHolds = field(default_factory=OnlineHolds)
     #: Signed-in dashboard sessions (random id -> user name), oldest first. The cookie alone
     #: is not enough: signing out (or restarting the node) ends a session for good, even if
     #: its signed cookie was copied.
