@@ -1,6 +1,7 @@
 """Benchmark: 200 phones holding live pages while 2 tickets/s are issued and called.
 
     .venv/bin/python bench/web_live.py [--clients 200] [--ticket-pages 50] [--seconds 30]
+        [--fd-limit 1024] [--max-live N]
 
 Starts a private mosquitto, a real hub and `antrian web` as subprocesses. Before the
 clock starts, a kiosk takes `--ticket-pages` tickets for service A; one phone follows each
@@ -14,6 +15,10 @@ a phone reads the server-sent event that shows its effect:
   the start moves a ticket that started with `ahead0` to `ahead0 - i`: exact, FIFO).
 Server RSS is the web process's VmRSS sampled during the run, and its peak (VmHWM).
 Targets: p99 < 500 ms, RSS < 120 MB.
+
+Overload (`--clients 1100 --fd-limit 1024`, systemd's default file limit): phones beyond
+the web's live cap must get 503 with Retry-After (their page then polls), `/healthz` must
+keep answering (probed every 0.5 s, 2 s timeout) and the web's log must stay small.
 """
 
 from __future__ import annotations
@@ -22,6 +27,7 @@ import argparse
 import asyncio
 import json
 import os
+import resource
 import subprocess
 import sys
 import tempfile
@@ -74,20 +80,33 @@ class Phone:
         self.port = port
         self.path = path
         self.views: list[tuple[float, dict[str, object]]] = []
-        self.connected = asyncio.Event()
+        self.connected = asyncio.Event()  # answered, whatever the answer
+        self.status = 0  # 0: no answer (refused, reset or timed out)
+        self.retry_after = False
 
     async def run(self, stop: asyncio.Event) -> None:
-        reader, writer = await asyncio.open_connection("127.0.0.1", self.port)
+        try:
+            await self._run(stop)
+        except (OSError, TimeoutError, ValueError):
+            pass
+        finally:
+            self.connected.set()
+
+    async def _run(self, stop: asyncio.Event) -> None:
+        reader, writer = await asyncio.wait_for(asyncio.open_connection("127.0.0.1", self.port), 20)
         writer.write(
             f"GET {self.path} HTTP/1.1\r\nHost: bench\r\nAccept: text/event-stream\r\n\r\n".encode()
         )
         await writer.drain()
-        status = await reader.readline()
-        if b" 200 " not in status:
-            raise RuntimeError(f"{self.path}: {status!r}")
-        while (await reader.readline()).strip():
-            pass  # headers
+        status = await asyncio.wait_for(reader.readline(), 20)
+        parts = status.split()
+        self.status = int(parts[1]) if len(parts) > 1 and parts[1].isdigit() else 0
+        while header := (await reader.readline()).strip():
+            self.retry_after |= header.lower().startswith(b"retry-after:")
         self.connected.set()
+        if self.status != 200:
+            writer.close()
+            return
         event = ""
         while not stop.is_set():
             try:
@@ -170,6 +189,26 @@ def latencies(
     return board, tickets
 
 
+async def probe_health(port: int, stop: asyncio.Event, times: list[float | None]) -> None:
+    """GET /healthz every 0.5 s on a new connection; None for no answer within 2 s."""
+    while not stop.is_set():
+        started = time.monotonic()
+        try:
+            reader, writer = await asyncio.wait_for(asyncio.open_connection("127.0.0.1", port), 2.0)
+            writer.write(b"GET /healthz HTTP/1.1\r\nHost: bench\r\nConnection: close\r\n\r\n")
+            line = await asyncio.wait_for(reader.readline(), 2.0 - (time.monotonic() - started))
+            writer.close()
+            times.append(time.monotonic() - started if b" 200 " in line else None)
+        except (OSError, TimeoutError, ValueError):
+            times.append(None)
+        await asyncio.sleep(0.5)
+
+
+def limit_files(limit: int | None) -> None:
+    if limit is not None:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (limit, limit))
+
+
 async def main_async(args: argparse.Namespace) -> int:
     work = Path(tempfile.mkdtemp(prefix="antrian-bench-web-"))
     broker = Mosquitto(work / "mosquitto")
@@ -178,12 +217,20 @@ async def main_async(args: argparse.Namespace) -> int:
     hub.start()
     port = free_port()
     config = work / "web.toml"
-    config.write_text(WEB_TOML.format(broker_port=broker.port, port=port, db=hub.db_path))
-    web = subprocess.Popen(
-        [sys.executable, "-m", "nodes.cli", "web", "--config", str(config)],
-        env=dict(os.environ, PYTHONPATH=str(ROOT)),
-        cwd=ROOT,
-    )
+    toml = WEB_TOML.format(broker_port=broker.port, port=port, db=hub.db_path)
+    if args.max_live is not None:
+        toml = toml.replace("[hub]", f"max_live = {args.max_live}\n[hub]")
+    config.write_text(toml)
+    web_log = work / "web.log"
+    with web_log.open("wb") as log_file:
+        web = subprocess.Popen(
+            [sys.executable, "-m", "nodes.cli", "web", "--config", str(config)],
+            env=dict(os.environ, PYTHONPATH=str(ROOT)),
+            cwd=ROOT,
+            stdout=log_file,
+            stderr=subprocess.STDOUT,
+            preexec_fn=lambda: limit_files(args.fd_limit),
+        )
     try:
         kiosk = client(broker, "kiosk-1", "kiosk")
         followed = [
@@ -201,9 +248,13 @@ async def main_async(args: argparse.Namespace) -> int:
             else:
                 phones.append(Phone(port, "/live/papan"))
         stop = asyncio.Event()
+        health: list[float | None] = []
+        prober = asyncio.create_task(probe_health(port, stop, health))
+        opened = time.monotonic()
         tasks = [asyncio.create_task(p.run(stop)) for p in phones]
-        await asyncio.wait_for(asyncio.gather(*(p.connected.wait() for p in phones)), 30)
+        await asyncio.wait_for(asyncio.gather(*(p.connected.wait() for p in phones)), 60)
         await asyncio.sleep(1.0)  # every phone has its first view
+        log_at_open = web_log.stat().st_size
         idle_rss = proc_kb(web.pid, "VmRSS") / 1024
         calls: dict[int, tuple[float, str]] = {}
         started = threading.Event()
@@ -217,7 +268,8 @@ async def main_async(args: argparse.Namespace) -> int:
             await asyncio.sleep(0.5)
         await asyncio.sleep(1.5)  # the last updates arrive
         stop.set()
-        await asyncio.gather(*tasks, return_exceptions=True)
+        await asyncio.gather(*tasks, prober, return_exceptions=True)
+        elapsed = time.monotonic() - opened
         peak = proc_kb(web.pid, "VmHWM") / 1024
         board, tickets = latencies(phones, ticket_phones, calls)
         both = board + tickets
@@ -241,6 +293,28 @@ async def main_async(args: argparse.Namespace) -> int:
         )
         ok = both and percentile(both, 0.99) < 0.5 and peak < 120
         print("targets (p99 < 500 ms, RSS < 120 MB):", "met" if ok else "NOT met")
+        statuses: dict[int, int] = {}
+        for phone in phones:
+            statuses[phone.status] = statuses.get(phone.status, 0) + 1
+        busy = [p for p in phones if p.status == 503]
+        print(
+            f"live pages: {statuses.get(200, 0)} served, {len(busy)} answered 503 "
+            f"({sum(p.retry_after for p in busy)} with Retry-After), "
+            f"{statuses.get(0, 0)} got no answer; other: "
+            f"{ {k: v for k, v in statuses.items() if k not in (0, 200, 503)} }"
+        )
+        answered = [t for t in health if t is not None]
+        print(
+            f"/healthz: {len(answered)}/{len(health)} answered within 2 s, "
+            f"max {max(answered, default=0) * 1000:.0f} ms"
+        )
+        size = web_log.stat().st_size
+        lines = len(web_log.read_bytes().splitlines())
+        print(
+            f"web log: {lines} lines, {size / 1024:.1f} KiB in {elapsed:.0f} s "
+            f"({(size - log_at_open) / 1024 / max(1.0, elapsed - 1) * 60:.1f} KiB/min "
+            f"after the phones connected); fd limit {args.fd_limit or 'inherited'}"
+        )
         return 0
     finally:
         web.terminate()
@@ -268,6 +342,10 @@ def main() -> int:
     parser.add_argument("--ticket-pages", type=int, default=50)
     parser.add_argument("--seconds", type=float, default=30.0)
     parser.add_argument("--rate", type=float, default=2.0, help="tickets (and calls) per second")
+    parser.add_argument(
+        "--fd-limit", type=int, default=None, help="RLIMIT_NOFILE of the web (systemd: 1024)"
+    )
+    parser.add_argument("--max-live", type=int, default=None, help="[web] max_live")
     args = parser.parse_args()
     return asyncio.run(main_async(args))
 

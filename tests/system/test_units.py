@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 
 from nodes.cli import COMMANDS
+from nodes.hub.web.capacity import LIVE_DEFAULT_MAX, plan
 from tests.system.units import (
     IMAGE_GROUPS,
     PROGRAM,
@@ -217,3 +218,12 @@ def test_journal_in_ram_and_watchdog_within_the_pi_limit() -> None:
         value = manager.value("Manager", key)
         assert value is not None and value.endswith("s") and value[:-1].isdigit(), value
         assert 0 < int(value[:-1]) <= 14, f"{key}={value}: the BCM2835 watchdog takes <= 15 s"
+
+
+def test_web_unit_file_limit_fits_its_live_pages() -> None:
+    """systemd's default (1024 descriptors) ran out at ~1,000 phones on live pages."""
+    unit = read_unit(SYSTEMD / "system" / "antrian-web.service")
+    limit = int(unit.value("Service", "LimitNOFILE") or 1024)
+    capacity = plan(limit, None)
+    assert capacity.live == LIVE_DEFAULT_MAX, "the file limit cuts the default live-page cap"
+    assert capacity.live < capacity.connections < limit

@@ -9,6 +9,7 @@ online_requires = "none"                 # "none" | "phone" | "nik"
 rate_limit_per_minute = 6                # ticket requests per client address
 near_alert_ahead = 3                     # "giliran Anda sudah dekat" at this many ahead
 secure_cookies = false                   # true behind HTTPS
+max_live = 2000                          # live pages at once; default from the file limit
 [[web.users]]
 name = "camat"
 role = "admin"                           # "admin" | "supervisor"
@@ -54,6 +55,8 @@ class WebConfig:
     #: Failed sign-ins before a name or address is locked, and for how long.
     sign_in_attempts: int = 10
     sign_in_lock_s: int = 900
+    #: Live pages (server-sent events) open at once; None: planned from the file limit.
+    max_live: int | None = None
     users: tuple[User, ...] = field(default_factory=tuple)
 
     def user(self, name: str) -> User | None:
@@ -96,6 +99,7 @@ def load(path: str | Path) -> WebConfig:
         secure_cookies=web.bool("secure_cookies", False),
         sign_in_attempts=web.int("sign_in_attempts", 10, min=1, max=1000),
         sign_in_lock_s=web.int("sign_in_lock_s", 900, min=1),
+        max_live=web.int("max_live", None, min=1, max=100_000),
         users=tuple(users),
         database=Path(hub.str("database")),
     )

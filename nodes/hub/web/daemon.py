@@ -23,6 +23,7 @@ from common.systemd import Watchdog, notify, notify_ready
 from common.wire import Topics
 from nodes.hub.web import accounts
 from nodes.hub.web.app import create_app
+from nodes.hub.web.capacity import RepeatFilter, fd_limit, plan
 from nodes.hub.web.config import WebConfig, load
 from nodes.hub.web.ledger import EventLog
 from nodes.hub.web.live import LiveModel
@@ -32,9 +33,8 @@ from nodes.hub.web.site import WebState
 
 log = logging.getLogger(__name__)
 
-#: Live pages hold their connection open; beyond this many, new ones get HTTP 503 instead
-#: of the Pi running out of memory (200 phones measured at ~50 MB in bench/web_live.py).
-MAX_CONNECTIONS = 2000
+#: Messages that code other than ours logs once per event under a flood (capacity.py).
+REPEATED = RepeatFilter(("socket.accept() out of system resource", "Exceeded concurrency limit"))
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -75,6 +75,7 @@ def build(config: WebConfig) -> tuple[WebState, BrokerLink]:
         feed=feed,
         desk=TicketDesk(link),
         reports=ReportShelf(config.database, identity.office_id, identity.timezone),
+        capacity=plan(fd_limit(), config.max_live),
     )
     return state, link
 
@@ -96,6 +97,21 @@ def main(argv: list[str] | None = None) -> int:
     if not config.users:
         log.warning("no [[web.users]] configured: the dashboard cannot be signed in to")
     state, link = build(config)
+    capacity = state.capacity
+    if capacity.clamped:
+        log.warning(
+            "[web] max_live = %d does not fit the file limit (%d): serving %d live pages at "
+            "most; raise LimitNOFILE in antrian-web.service to serve more",
+            config.max_live,
+            capacity.fd_limit,
+            capacity.live,
+        )
+    log.info(
+        "at most %d live pages and %d connections at once (file limit %d)",
+        capacity.live,
+        capacity.connections,
+        capacity.fd_limit,
+    )
     state.feed.start()
     if not link.start(wait=5.0):
         log.warning(
@@ -111,10 +127,14 @@ def main(argv: list[str] | None = None) -> int:
             log_level="warning",
             access_log=False,
             proxy_headers=False,  # the client address is the rate-limit key: never trust headers
-            limit_concurrency=MAX_CONNECTIONS,
+            # below the file limit: past it, nothing is served and asyncio logs every accept
+            limit_concurrency=capacity.connections,
             timeout_graceful_shutdown=2,
         )
     )
+    # After uvicorn.Config, which configures its loggers.
+    for name in ("asyncio", "uvicorn.error"):
+        logging.getLogger(name).addFilter(REPEATED)
     # uvicorn handles SIGTERM/SIGINT while serving, then re-raises the signal once it has
     # stopped; with these handlers that re-raise is harmless and we still say goodbye on
     # the broker (retained `online: false` with our role and version) below.

@@ -15,12 +15,13 @@ from typing import Any
 
 from starlette.datastructures import MutableHeaders
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, Response, StreamingResponse
+from starlette.responses import HTMLResponse, PlainTextResponse, Response, StreamingResponse
 from starlette.templating import Jinja2Templates
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from common.bahasa import Lang
 from nodes.hub.web import i18n
+from nodes.hub.web.capacity import RETRY_AFTER_S, Capacity, LiveGate, Throttle, fd_limit, plan
 from nodes.hub.web.config import WebConfig
 from nodes.hub.web.guard import OnlineHolds, RateLimit, SignInGuard, csrf_ok, new_csrf_token
 from nodes.hub.web.live import LiveModel
@@ -60,11 +61,16 @@ class WebState:
     #: its signed cookie was copied.
     sessions: OrderedDict[str, str] = field(default_factory=OrderedDict)
     monotonic: Callable[[], float] = time.monotonic
+    #: Connections and live pages at most, planned from the file limit (capacity.py).
+    capacity: Capacity = field(default_factory=lambda: plan(fd_limit(), None))
+    live_gate: LiveGate = field(init=False)
+    live_refusals: Throttle = field(default_factory=Throttle)
     _live_cache: dict[tuple[str, ...], tuple[int, str]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.ticket_limit = RateLimit(self.config.rate_limit_per_minute)
         self.sign_in_guard = SignInGuard(self.config.sign_in_attempts, self.config.sign_in_lock_s)
+        self.live_gate = LiveGate(self.capacity.live)
 
     @property
     def model(self) -> LiveModel:
@@ -198,7 +204,7 @@ def parse_day(text: str | None, default: str) -> str | None:
 
 def live_stream(
     state: WebState, key: tuple[str, ...], build: Callable[[], dict[str, Any]]
-) -> StreamingResponse:
+) -> Response:
     """Server-sent events: the view now, then again after every change that alters it."""
 
     async def events() -> AsyncIterator[str]:
@@ -223,11 +229,53 @@ def live_stream(
                 quiet = 0.0
                 yield ": ping\n\n"
 
-    return StreamingResponse(
+    return LiveResponse(
+        state,
         events(),
         media_type="text/event-stream",
         headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"},
     )
+
+
+class LiveResponse(StreamingResponse):
+    """A live stream that counts against the live-page cap for exactly as long as it runs.
+
+    Past the cap: 503 with Retry-After and `Connection: close` (the descriptor is freed at
+    once); EventSource gives up on a 503 and the page's script polls the JSON twin instead.
+    """
+
+    def __init__(self, state: WebState, content: AsyncIterator[str], **kwargs: Any) -> None:
+        super().__init__(content, **kwargs)
+        self.state = state
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        gate = self.state.live_gate
+        if not gate.enter():
+            await self.body_iterator.aclose()  # type: ignore[attr-defined]
+            refused = self.state.live_refusals.note(self.state.monotonic())
+            if refused is not None:
+                log.warning(
+                    "live pages at their cap (%d open): refused %d with 503 since the last "
+                    "such line; those pages poll instead (raise [web] max_live and the "
+                    "unit's LimitNOFILE together)",
+                    gate.open,
+                    refused,
+                )
+            busy = PlainTextResponse(
+                "Terlalu banyak halaman langsung; halaman ini diperbarui berkala.",
+                status_code=503,
+                headers={
+                    "Retry-After": str(RETRY_AFTER_S),
+                    "Cache-Control": "no-store",
+                    "Connection": "close",
+                },
+            )
+            await busy(scope, receive, send)
+            return
+        try:
+            await super().__call__(scope, receive, send)
+        finally:
+            gate.leave()
 
 
 # --- headers --------------------------------------------------------------------------------
