@@ -21,21 +21,10 @@ Time is always passed in (`now`, an aware datetime). A ticket belongs to the LOC
 (office time zone) on which it was issued; its number `{prefix}-{nnn}` counts from 1 each
 local day, per service, without gaps (a cancelled ticket keeps its number).
 
-Tickets
--------
-    waiting --call--> called --start--> serving --finish--> done
-       ^                |  \\__________________________/
-       |                |  skip -> skipped           finish (also straight from called)
-       +---transfer-----+--------------------------------- (from called or serving)
-    waiting --cancel--> cancelled          (kiosk print failure, citizen online)
-    any non-final ticket of an earlier day --ExpireOpenTickets--> expired
-
-done, skipped, cancelled and expired are final. A transferred ticket keeps its number and
-its place by ORIGINAL issue time in the new service's line.
-
-Which counter key is allowed in which counter status is the table `COUNTER_RULES` at the
-end of this module. Who is called next, when a ticket is refused and the estimated wait
-are told in docs/queue-rules.md, and in the methods' docstrings below.
+The rules themselves are told once, in docs/queue-rules.md: a ticket's life (`waiting`,
+`called`, `serving`, then final: `done`, `skipped`, `cancelled`, `expired`), who is called
+next, when a ticket is refused, the estimated wait. Its table of what each counter key does
+in each counter status is generated from `COUNTER_RULES` at the end of this module.
 """
 
 from __future__ import annotations
@@ -43,7 +32,7 @@ from __future__ import annotations
 import bisect
 from collections import deque
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import Any, Final, Literal
 
@@ -72,7 +61,6 @@ from nodes.hub.office import CounterSpec, Office, ServiceSpec
 TicketState = Literal["waiting", "called", "serving", "done", "skipped", "cancelled", "expired"]
 CounterStatus = Literal["open", "paused", "closed"]
 FINAL_STATES: frozenset[str] = frozenset({"done", "skipped", "cancelled", "expired"})
-OPEN_STATES: frozenset[str] = frozenset({"waiting", "called", "serving"})
 #: How many calls the queue remembers for `state/calls` (the contract asks for >= 10).
 RECENT_CALLS = 50
 
@@ -138,16 +126,16 @@ class DayCount:
 
 @dataclass(frozen=True)
 class KeyPress:
-    """A counter key being decided: the command, its counter and the counter's current ticket."""
+    """A counter key being decided: the command, its counter, its status and current ticket."""
 
     command: CounterCommand
     counter: CounterSpec
+    status: str  # the counter's
     current: Ticket | None
     at: datetime
 
     @property
     def ticket(self) -> Ticket:
-        """The current ticket, for a handler whose rule requires one."""
         assert self.current is not None, "the rule lets this key act only on a current ticket"
         return self.current
 
@@ -311,24 +299,26 @@ class Queue:
         """The events `command` causes at `now`; raises `Rejected`. Changes nothing."""
         if now.tzinfo is None:
             raise ValueError("handle() needs an aware datetime")
-        decide = _DECIDERS.get(type(command))
-        if decide is None:
-            raise Rejected("bad_request", f"Perintah tidak dikenal: {type(command).__name__}.")
-        return decide(self, command, now.astimezone(self.office.tz))
-
-    def _set_accepting(self, command: SetServiceAccepting, at: datetime) -> list[Event]:
-        self._service_spec(command.service)
-        if self._accepting[command.service] == command.accepting:
-            return []
-        return [ServiceStatusChanged(at, at.date(), command.service, command.accepting)]
-
-    def _expire(self, command: ExpireOpenTickets, at: datetime) -> list[Event]:
-        today = at.date()
-        expiring = sorted(
-            (t for t in self._tickets.values() if not t.final and t.day < today),
-            key=lambda t: (t.day, t.issued_at, t.ticket_id),
-        )
-        return [TicketExpired(at, t.day, t.ticket_id, t.service) for t in expiring]
+        at = now.astimezone(self.office.tz)
+        if isinstance(command, IssueTicket):
+            return [self._issue(command, at)]
+        if isinstance(command, CancelTicket):
+            return [self._cancel(command, at)]
+        if isinstance(command, CounterCommand):
+            return self._counter_command(command, at)
+        if isinstance(command, SetServiceAccepting):
+            self._service_spec(command.service)
+            if self._accepting[command.service] == command.accepting:
+                return []
+            return [ServiceStatusChanged(at, at.date(), command.service, command.accepting)]
+        if isinstance(command, ExpireOpenTickets):
+            today = at.date()
+            expiring = sorted(
+                (t for t in self._tickets.values() if not t.final and t.day < today),
+                key=lambda t: (t.day, t.issued_at, t.ticket_id),
+            )
+            return [TicketExpired(at, t.day, t.ticket_id, t.service) for t in expiring]
+        raise Rejected("bad_request", f"Perintah tidak dikenal: {type(command).__name__}.")
 
     def _service_spec(self, service: str) -> ServiceSpec:
         spec = self.office.service(service)
@@ -420,7 +410,7 @@ class Queue:
         state = self._counters[spec.id]
         current = self._tickets[state.ticket] if state.ticket else None
         rule = rules[COUNTER_STATUSES.index(state.status)]
-        return rule.decide(self, KeyPress(command, spec, current, at))
+        return rule.decide(self, KeyPress(command, spec, state.status, current, at))
 
     # The handlers of `COUNTER_RULES` (the rule has checked the current ticket first).
 
@@ -500,28 +490,19 @@ class Queue:
 
     def _issued(self, event: TicketIssued) -> None:
         ticket = Ticket(
-            ticket_id=event.ticket_id,
-            day=event.day,
-            number=event.number,
-            seq=event.seq,
-            service=event.service,
-            origin_service=event.service,
-            priority=event.priority,
-            node=event.node,
-            online=event.online,
-            issued_at=event.at,
-            queued_at=event.at,
-        )
+            ticket_id=event.ticket_id, day=event.day, number=event.number, seq=event.seq,
+            service=event.service, origin_service=event.service, priority=event.priority,
+            node=event.node, online=event.online, issued_at=event.at, queued_at=event.at,
+        )  # fmt: skip
         self._tickets[ticket.ticket_id] = ticket
         self._by_number[(event.day, event.number)] = event.ticket_id
         self._enqueue(event.service, ticket)
         key = (event.service, event.day)
         count = self._counts.get(key, DayCount())
-        self._counts[key] = DayCount(
-            max(count.issued, event.seq),
-            count.cancelled,
-            count.online_issued + event.online,
-            count.online_cancelled,
+        self._counts[key] = replace(
+            count,
+            issued=max(count.issued, event.seq),
+            online_issued=count.online_issued + event.online,
         )
 
     def _called(self, event: TicketCalled) -> None:
@@ -551,9 +532,6 @@ class Queue:
             self._durations[ticket.service].append((ticket.day, seconds))
         self._finalise(ticket, "done", event.at)
 
-    def _skipped(self, event: TicketSkipped) -> None:
-        self._finalise(self._tickets[event.ticket_id], "skipped", event.at)
-
     def _transferred(self, event: TicketTransferred) -> None:
         ticket = self._tickets[event.ticket_id]
         self._free_counter(ticket)
@@ -572,16 +550,12 @@ class Queue:
         ticket = self._tickets[event.ticket_id]
         key = (ticket.origin_service, ticket.day)
         count = self._counts.get(key, DayCount())
-        self._counts[key] = DayCount(
-            count.issued,
-            count.cancelled + 1,
-            count.online_issued,
-            count.online_cancelled + ticket.online,
+        self._counts[key] = replace(
+            count,
+            cancelled=count.cancelled + 1,
+            online_cancelled=count.online_cancelled + ticket.online,
         )
         self._finalise(ticket, "cancelled", event.at)
-
-    def _expired(self, event: TicketExpired) -> None:
-        self._finalise(self._tickets[event.ticket_id], "expired", event.at)
 
     def _counter_status(self, event: CounterStatusChanged) -> None:
         current = self._counters[event.counter].ticket
@@ -645,70 +619,46 @@ _STATE_TEXT: dict[str, str] = {
 }
 
 
-#: How `apply` records each kind of event, and how `handle` decides each kind of command.
+#: How `apply` records each kind of event.
 _RECORDERS: Final[dict[type, Callable[[Queue, Any], None]]] = {
     TicketIssued: Queue._issued,
     TicketCalled: Queue._called,
     TicketStarted: Queue._started,
     TicketFinished: Queue._finished,
-    TicketSkipped: Queue._skipped,
+    TicketSkipped: lambda queue, e: queue._finalise(queue._tickets[e.ticket_id], "skipped", e.at),
     TicketTransferred: Queue._transferred,
     TicketCancelled: Queue._cancelled,
-    TicketExpired: Queue._expired,
+    TicketExpired: lambda queue, e: queue._finalise(queue._tickets[e.ticket_id], "expired", e.at),
     CounterStatusChanged: Queue._counter_status,
     ServiceStatusChanged: Queue._service_status,
-}
-_DECIDERS: Final[dict[type, Callable[[Queue, Any, datetime], list[Event]]]] = {
-    IssueTicket: lambda queue, command, at: [queue._issue(command, at)],
-    CancelTicket: lambda queue, command, at: [queue._cancel(command, at)],
-    CounterCommand: Queue._counter_command,
-    SetServiceAccepting: Queue._set_accepting,
-    ExpireOpenTickets: Queue._expire,
 }
 
 
 # --- the counter rules --------------------------------------------------------------------
 # What each counter key does in each counter status, kept as data the way h11 keeps its
-# transitions: `Queue._counter_command` looks up the cell, and the cell refuses the key or
-# checks the counter's current ticket and calls its handler. docs/queue-rules.md shows
-# `rules_table()` (scripts/rules_table.py rewrites it; a test fails when they differ).
+# transitions: `Queue._counter_command` looks up the cell and the cell decides. The table in
+# docs/queue-rules.md is `rules_table()` (scripts/rules_table.py; a test compares them).
 
 COUNTER_STATUSES: Final = ("open", "paused", "closed")  # the columns of COUNTER_RULES
-_STATUS_TEXT: Final = {"open": "buka", "paused": "istirahat", "closed": "tutup"}
 Handler = Callable[[Queue, KeyPress], list[Event]]
 
 
 @dataclass(frozen=True)
-class Refuse:
-    """The key is refused: `message` in Indonesian, with the {counter} and its {status}."""
-
-    code: str
-    message: str
-
-    def decide(self, queue: Queue, press: KeyPress) -> list[Event]:
-        status = _STATUS_TEXT[queue.counters[press.counter.id].status]
-        raise Rejected(self.code, self.message.format(counter=press.counter.name, status=status))
-
-    @property
-    def doc(self) -> str:
-        return f"refused: `{self.code}`"
-
-
-@dataclass(frozen=True)
-class Act:
-    """The key acts: `handler` makes the events, if the current ticket is as `needs` says."""
+class Rule:
+    """What a key does in one counter status: `handler` makes the events (or refuses), once
+    the counter's current ticket is as `needs` says."""
 
     handler: Handler
     does: str  # for the docs
-    #: The states the counter's current ticket must be in; None: whatever it has, or none;
-    #: (): no current ticket at all. Refused with `invalid_state` and `otherwise` if not.
+    #: The states the current ticket must be in; None: whatever it has, or none; (): no
+    #: current ticket at all. Refused with `invalid_state` and `otherwise` if not.
     needs: tuple[TicketState, ...] | None = None
     otherwise: str = ""  # Indonesian, with the {counter} and the current ticket's {number}
 
     def decide(self, queue: Queue, press: KeyPress) -> list[Event]:
         current, name = press.current, press.counter.name
         if self.needs and current is None:
-            return _NOT_CALLING.decide(queue, press)
+            return _NOT_CALLING.handler(queue, press)
         if self.needs is not None and current is not None and current.state not in self.needs:
             message = self.otherwise.format(counter=name, number=current.number)
             raise Rejected("invalid_state", message)
@@ -723,6 +673,16 @@ class Act:
         return f"current {' or '.join(f'*{s}*' for s in self.needs)} {self.does}"
 
 
+def _refuse(code: str, message: str) -> Rule:
+    """A rule that refuses the key: `message` in Indonesian, with the {counter}, its {status}."""
+
+    def handler(queue: Queue, press: KeyPress) -> list[Event]:
+        status = {"paused": "istirahat", "closed": "tutup"}.get(press.status, press.status)
+        raise Rejected(code, message.format(counter=press.counter.name, status=status))
+
+    return Rule(handler, f"refused: `{code}`")
+
+
 def _becomes(status: CounterStatus) -> Handler:
     return lambda queue, p: [CounterStatusChanged(p.at, p.at.date(), p.counter.id, status)]
 
@@ -734,36 +694,36 @@ def _moves(cls: type[TicketStarted | TicketFinished | TicketSkipped]) -> Handler
 
 
 _SERVED = "Antrian {number} di {counter} sedang dilayani, tidak dapat "
-_NOT_OPEN = Refuse(
+_NOT_OPEN = _refuse(
     "counter_closed", "{counter} sedang {status}. Buka loket dulu untuk memanggil antrian."
 )
-_NOT_CALLING = Refuse("invalid_state", "{counter} tidak sedang memanggil antrian.")
-_NOTHING = Act(lambda queue, press: [], "nothing")
-_OPEN = Act(_becomes("open"), "→ open")
-_RECALL = Act(Queue._recall, "is announced again", ("called",), _SERVED + "dipanggil ulang.")
-_START = Act(_moves(TicketStarted), "→ *serving*", ("called",), _SERVED + "dimulai.")
-_FINISH = Act(_moves(TicketFinished), "→ *done*", ("called", "serving"))
-_SKIP = Act(_moves(TicketSkipped), "→ *skipped* (no-show)", ("called",), _SERVED + "dilewati.")
-_TRANSFER = Act(Queue._transfer, "→ *waiting* in another service; the counter is free",
-                ("called", "serving"))  # fmt: skip
-_CLOSE = Act(_becomes("closed"), "→ closed", (),
-             "{counter} sedang memanggil {number}. Selesaikan atau lewati dulu.")  # fmt: skip
+_NOT_CALLING = _refuse("invalid_state", "{counter} tidak sedang memanggil antrian.")
+_NOTHING = Rule(lambda queue, press: [], "nothing")
+_OPEN = Rule(_becomes("open"), "→ open")
+_RECALL = Rule(Queue._recall, "is announced again", ("called",), _SERVED + "dipanggil ulang.")
+_START = Rule(_moves(TicketStarted), "→ *serving*", ("called",), _SERVED + "dimulai.")
+_FINISH = Rule(_moves(TicketFinished), "→ *done*", ("called", "serving"))
+_SKIP = Rule(_moves(TicketSkipped), "→ *skipped* (no-show)", ("called",), _SERVED + "dilewati.")
+_TRANSFER = Rule(Queue._transfer, "→ *waiting* in another service; the counter is free",
+                 ("called", "serving"))  # fmt: skip
+_CLOSE = Rule(_becomes("closed"), "→ closed", (),
+              "{counter} sedang memanggil {number}. Selesaikan atau lewati dulu.")  # fmt: skip
 
 # fmt: off
-COUNTER_RULES: Final[dict[str, tuple[Refuse | Act, Refuse | Act, Refuse | Act]]] = {
+COUNTER_RULES: Final[dict[str, tuple[Rule, Rule, Rule]]] = {
     # key: (counter open, counter paused, counter closed)
-    "call_next": (Act(Queue._call_next, "finish current, call the next"), _NOT_OPEN, _NOT_OPEN),
-    "call_ticket": (Act(Queue._call_ticket, "finish current, call that ticket"), _NOT_OPEN,
+    "call_next": (Rule(Queue._call_next, "finish current, call the next"), _NOT_OPEN, _NOT_OPEN),
+    "call_ticket": (Rule(Queue._call_ticket, "finish current, call that ticket"), _NOT_OPEN,
                     _NOT_OPEN),
     "recall": (_RECALL, _RECALL, _NOT_CALLING),
     "start": (_START, _START, _NOT_CALLING),
     "finish": (_FINISH, _FINISH, _NOT_CALLING),
     "skip": (_SKIP, _SKIP, _NOT_CALLING),
     "transfer": (_TRANSFER, _TRANSFER, _NOT_CALLING),
-    "pause": (Act(_becomes("paused"), "→ paused"), _NOTHING,
-              Refuse("invalid_state", "{counter} sedang tutup, tidak dapat istirahat.")),
+    "pause": (Rule(_becomes("paused"), "→ paused"), _NOTHING,
+              _refuse("invalid_state", "{counter} sedang tutup, tidak dapat istirahat.")),
     "resume": (_NOTHING, _OPEN,
-               Refuse("invalid_state", "{counter} sedang tutup. Gunakan Buka Loket.")),
+               _refuse("invalid_state", "{counter} sedang tutup. Gunakan Buka Loket.")),
     "open": (_NOTHING, _OPEN, _OPEN),
     "close": (_CLOSE, _CLOSE, _NOTHING),
 }
@@ -772,8 +732,10 @@ COUNTER_RULES: Final[dict[str, tuple[Refuse | Act, Refuse | Act, Refuse | Act]]]
 
 def rules_table() -> str:
     """`COUNTER_RULES` as the markdown table in docs/queue-rules.md ("same": as to its left)."""
-    lines = ["| key | counter open | counter paused (istirahat) | counter closed |"]
-    lines.append("|---|---|---|---|")
+    lines = [
+        "| key | counter open | counter paused (istirahat) | counter closed |",
+        "|" + "---|" * 4,
+    ]
     for key, cells in COUNTER_RULES.items():
         texts = [c.doc if i == 0 or c is not cells[i - 1] else "same" for i, c in enumerate(cells)]
         lines.append(f"| `{key}` | {' | '.join(texts)} |")

@@ -247,16 +247,8 @@ DATA_KINDS: Final = frozenset({"counter_status", "ticket_transferred"})
 class _Ticket:
     """What the pass remembers of one ticket."""
 
-    __slots__ = (
-        "call_at",
-        "called",
-        "day",
-        "first_service",
-        "issue_hour",
-        "issued_at",
-        "outcome",
-        "service",
-    )
+    __slots__ = ("call_at", "called", "day", "first_service", "issue_hour", "issued_at",
+                 "outcome", "service")  # fmt: skip
 
     def __init__(self, day: date, issued_at: float, issue_hour: int, service: str) -> None:
         self.day = day
@@ -350,10 +342,7 @@ def compute(
     everything = {key for key, _ in services} | set(groups.issued) | {d[0] for d in log.durations}
     hours = groups.hours()
     return Report(
-        office=office,
-        first_day=first_day,
-        last_day=last_day,
-        target_wait_s=target_wait_s,
+        office=office, first_day=first_day, last_day=last_day, target_wait_s=target_wait_s,
         total=groups.service("", "", everything, target_wait_s),
         services=tuple(groups.service(key, name, {key}, target_wait_s) for key, name in services),
         counters=_counter_figures(office, log, groups),
@@ -361,7 +350,7 @@ def compute(
         days=groups.days(target_wait_s),
         heat=groups.heat(tuple(h.hour for h in hours)),
         peak=_peak(groups.hour_issued),
-    )
+    )  # fmt: skip
 
 
 class _Pass:
@@ -535,19 +524,12 @@ class _Groups:
         waits = (v for key in keys for v in self.waits_by_service.get(key, ()))
         durations = (v for key in keys for v in self.durations_by_service.get(key, ()))
         return ServiceFigures(
-            service=service,
-            name=name,
-            issued=tally(self.issued),
-            served=outcome("served"),
-            no_show=outcome("no_show"),
-            cancelled=outcome("cancelled"),
-            expired=outcome("expired"),
-            transferred_out=tally(self.moved_out),
-            transferred_in=tally(self.moved_in),
-            still_open=tally(self.still_open),
-            wait=wait_stats(waits, target_s),
+            service=service, name=name, issued=tally(self.issued), served=outcome("served"),
+            no_show=outcome("no_show"), cancelled=outcome("cancelled"), expired=outcome("expired"),
+            transferred_out=tally(self.moved_out), transferred_in=tally(self.moved_in),
+            still_open=tally(self.still_open), wait=wait_stats(waits, target_s),
             duration=duration_stats(durations),
-        )
+        )  # fmt: skip
 
     def hours(self) -> tuple[HourFigures, ...]:
         """Every hour from the first to the last with a ticket issued or served."""
@@ -556,29 +538,27 @@ class _Groups:
         waits = self.waits_by_hour
         return tuple(
             HourFigures(
-                hour=hour,
-                issued=self.hour_issued.get(hour, 0),
+                hour=hour, issued=self.hour_issued.get(hour, 0),
                 served=self.hour_served.get(hour, 0),
                 average_wait_s=sum(waits[hour]) / len(waits[hour]) if waits.get(hour) else None,
             )
             for hour in span
-        )
+        )  # fmt: skip
 
     def days(self, target_s: float) -> tuple[DayFigures, ...]:
+        outcomes = self.day_outcomes
         return tuple(
             DayFigures(
-                day=day,
-                issued=self.day_issued.get(day, 0),
-                served=self.day_outcomes.get(("served", day), 0),
-                no_show=self.day_outcomes.get(("no_show", day), 0),
-                cancelled=self.day_outcomes.get(("cancelled", day), 0),
-                expired=self.day_outcomes.get(("expired", day), 0),
+                day=day, issued=self.day_issued.get(day, 0),
+                served=outcomes.get(("served", day), 0), no_show=outcomes.get(("no_show", day), 0),
+                cancelled=outcomes.get(("cancelled", day), 0),
+                expired=outcomes.get(("expired", day), 0),
                 transferred=self.day_transfers.get(day, 0),
                 wait=wait_stats(self.waits_by_day.get(day, ()), target_s),
                 peak=_peak(self.day_hour_issued.get(day, {})),
             )
             for day in self.day_list
-        )
+        )  # fmt: skip
 
     def heat(self, hours: tuple[int, ...]) -> HeatMap:
         issued = (self.day_hour_issued.get(day, {}) for day in self.day_list)

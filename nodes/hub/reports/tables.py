@@ -79,11 +79,8 @@ def _duration_cells(duration: DurationStats) -> tuple[Cell, ...]:
 def _service_name(service: ServiceFigures, lang: Lang) -> str:
     if not service.service:
         return text("all_services", lang)
-    return (
-        f"{service.service} – {service.name}"
-        if service.name != service.service
-        else service.service
-    )
+    key = service.service
+    return f"{key} – {service.name}" if service.name != key else key
 
 
 def report_tables(report: Report, lang: Lang = "id") -> list[Table]:
@@ -105,20 +102,19 @@ class _Columns:
         whole = minutes_target.is_integer()
         self.target = number(int(minutes_target) if whole else minutes_target, lang)
 
-    def __call__(self, *specs: tuple[str, Kind]) -> tuple[Column, ...]:
+    def __call__(self, *specs: Spec) -> tuple[Column, ...]:
         return tuple(Column(self.title(key), kind) for key, kind in specs)
 
     def title(self, key: str) -> str:
         return text(key, self.lang, target=self.target)
 
 
-_WAIT: Final[tuple[tuple[str, Kind], ...]] = (
+Spec = tuple[str, Kind]  # a column: its catalogue key and kind
+_WAIT: Final[tuple[Spec, ...]] = (
     ("wait_avg", "minutes"), ("wait_median", "minutes"), ("wait_p90", "minutes"),
     ("wait_max", "minutes"), ("over_target", "percent"),
 )  # fmt: skip
-_DURATION: Final[tuple[tuple[str, Kind], ...]] = (
-    ("duration_avg", "minutes"), ("duration_median", "minutes"),
-)  # fmt: skip
+_DURATION: Final[tuple[Spec, ...]] = (("duration_avg", "minutes"), ("duration_median", "minutes"))
 _COUNTS: Final = ("issued", "served", "no_show", "cancelled", "expired", "transferred")
 
 
