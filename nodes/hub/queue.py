@@ -5,73 +5,38 @@ Theory of operation
 -------------------
 The hub holds one `Queue` for the office. Everything that can happen to it is a command
 (`IssueTicket`, `CancelTicket`, `CounterCommand`, `SetServiceAccepting`,
-`ExpireOpenTickets`). Handling a command is split in two, so that nothing changes before
-it is on disk:
+`ExpireOpenTickets`). Handling a command is split in two:
 
 1. `Queue.handle(command, now)` DECIDES. It reads the state, checks the rules below and
    returns the events the command causes, or raises `Rejected` with a contract error code
    and an Indonesian message for the person at the kiosk or counter. It never mutates.
-2. The daemon commits those events to the store; only then
-3. `Queue.apply(event)` records each event in memory. It is the only mutation, so
+2. `Queue.apply(event)` RECORDS each event in memory. It is the only mutation, so
    replaying the event log into a fresh `Queue` rebuilds exactly the same state.
+
+The daemon (`Hub._decide`) applies the events at once, so that its answer and the next
+command see them, and then commits them to the store; if the commit fails, it rebuilds
+the queue from the store and answers `internal_error`.
 
 Time is always passed in (`now`, an aware datetime). A ticket belongs to the LOCAL day
 (office time zone) on which it was issued; its number `{prefix}-{nnn}` counts from 1 each
 local day, per service, without gaps (a cancelled ticket keeps its number).
 
-Tickets
--------
-    waiting --call--> called --start--> serving --finish--> done
-       ^                |  \\__________________________/
-       |                |  skip -> skipped           finish (also straight from called)
-       +---transfer-----+--------------------------------- (from called or serving)
-    waiting --cancel--> cancelled          (kiosk print failure, citizen online)
-    any non-final ticket of an earlier day --ExpireOpenTickets--> expired
-
-done, skipped, cancelled and expired are final. A transferred ticket keeps its number and
-its place by ORIGINAL issue time in the new service's line.
-
-Which counter action is allowed in which state (`counter_closed`, `invalid_state`,
-`queue_empty` otherwise; "-" = nothing happens, no events):
-
-    action       | counter open       | counter paused   | counter closed
-    -------------+--------------------+------------------+----------------
-    call_next    | finish current,    | counter_closed   | counter_closed
-    call_ticket  |   call the next    |                  |
-    recall       | current is called  | current is called| invalid_state
-    start        | current is called  | current is called| invalid_state
-    finish       | current called/serving (both)         | invalid_state
-    skip         | current is called  | current is called| invalid_state
-    transfer     | current called/serving (both)         | invalid_state
-    pause        | -> paused          | -                | invalid_state
-    resume       | -                  | -> open          | invalid_state
-    open         | -                  | -> open          | -> open
-    close        | -> closed if no current ticket        | -
-
-Who is next (`call_next`): the oldest PRIORITY ticket waiting in any of the counter's
-services; else the first service in the counter's ordered list that has someone waiting,
-its oldest ticket by original issue time. `call_next` with no one waiting is rejected
-with `queue_empty` and changes nothing (the current ticket stays; press finish).
-
-New tickets: refused with `service_closed` outside [opens, closes) or while an admin has
-stopped the service, and with `quota_exhausted` once the day's tickets (excluding
-cancelled ones) reach `daily_quota` (online tickets also against `online_quota`).
-
-Estimated wait for a service = mean of the last `office.recent_window` service durations
-(called -> finished) of today's tickets of that service × (ahead + 1) / number of OPEN
-counters serving it; unknown (None) without a duration or without an open counter.
+The rules themselves are told once, in docs/queue-rules.md: a ticket's life (`waiting`,
+`called`, `serving`, then final: `done`, `skipped`, `cancelled`, `expired`), who is called
+next, when a ticket is refused, the estimated wait. Its table of what each counter key does
+in each counter status is generated from `COUNTER_RULES` at the end of this module.
 """
 
 from __future__ import annotations
 
 import bisect
 from collections import deque
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, replace
 from datetime import date, datetime
-from typing import Any, Literal
+from typing import Any, Final, Literal
 
-from common.wire import COUNTER_ACTIONS, ERROR_MESSAGES, TICKET_ID_PATTERN
+from common.wire import ERROR_MESSAGES, TICKET_ID_PATTERN
 from nodes.hub.events import (
     CancelTicket,
     Command,
@@ -96,7 +61,6 @@ from nodes.hub.office import CounterSpec, Office, ServiceSpec
 TicketState = Literal["waiting", "called", "serving", "done", "skipped", "cancelled", "expired"]
 CounterStatus = Literal["open", "paused", "closed"]
 FINAL_STATES: frozenset[str] = frozenset({"done", "skipped", "cancelled", "expired"})
-OPEN_STATES: frozenset[str] = frozenset({"waiting", "called", "serving"})
 #: How many calls the queue remembers for `state/calls` (the contract asks for >= 10).
 RECENT_CALLS = 50
 
@@ -158,6 +122,22 @@ class DayCount:
     cancelled: int = 0
     online_issued: int = 0
     online_cancelled: int = 0
+
+
+@dataclass(frozen=True)
+class KeyPress:
+    """A counter key being decided: the command, its counter, its status and current ticket."""
+
+    command: CounterCommand
+    counter: CounterSpec
+    status: str  # the counter's
+    current: Ticket | None
+    at: datetime
+
+    @property
+    def ticket(self) -> Ticket:
+        assert self.current is not None, "the rule lets this key act only on a current ticket"
+        return self.current
 
 
 def _evolve(ticket: Ticket, **changes: Any) -> Ticket:
@@ -291,6 +271,7 @@ class Queue:
         return sum(recent) / len(recent) if recent else None
 
     def estimated_wait_s(self, service: str, ahead: int, now: datetime) -> int | None:
+        """Mean of today's recent service durations × (ahead + 1) / open counters serving it."""
         mean = self.mean_duration(service, self.today(now))
         counters = self.open_counters(service)
         if mean is None or counters == 0:
@@ -417,107 +398,61 @@ class Queue:
         )
 
     def _counter_command(self, command: CounterCommand, at: datetime) -> list[Event]:
+        """A counter key press, decided by its cell of `COUNTER_RULES`."""
         spec = self.office.counter(command.counter)
         if spec is None:
             raise Rejected("unknown_counter", f"Loket '{command.counter}' tidak dikenal.")
-        if command.action not in COUNTER_ACTIONS:
+        rules = COUNTER_RULES.get(command.action)
+        if rules is None:
             raise Rejected("bad_request", f"Tindakan loket '{command.action}' tidak dikenal.")
+        if command.action == "transfer" and command.service is not None:
+            self._service_spec(command.service)  # unknown_service before any state check
         state = self._counters[spec.id]
         current = self._tickets[state.ticket] if state.ticket else None
-        action = command.action
-        if action in ("pause", "resume", "open", "close"):
-            return self._counter_status(spec, state, action, at)
-        if action in ("call_next", "call_ticket"):
-            if state.status != "open":
-                status = "istirahat" if state.status == "paused" else "tutup"
-                raise Rejected(
-                    "counter_closed",
-                    f"{spec.name} sedang {status}. Buka loket dulu untuk memanggil antrian.",
-                )
-            if action == "call_next":
-                chosen = self._next_for(spec)
-                if chosen is None:
-                    still = f" {current.number} masih di loket; tekan Selesai." if current else ""
-                    raise Rejected(
-                        "queue_empty", f"Tidak ada antrian yang menunggu di {spec.name}.{still}"
-                    )
-            else:
-                chosen = self._callable(spec, command.ticket, at)
-            events: list[Event] = []
-            if current is not None:
-                events.append(self._ticket_event(TicketFinished, current, spec, at))
-            events.append(
-                TicketCalled(at, chosen.day, chosen.ticket_id, chosen.service, spec.id,
-                             chosen.number, 0)
-            )  # fmt: skip
-            return events
-        if action == "transfer" and command.service is not None:
-            self._service_spec(command.service)  # unknown_service before any state check
-        if current is None:
-            raise Rejected("invalid_state", f"{spec.name} tidak sedang memanggil antrian.")
-        if action == "recall":
-            self._require_called(spec, current, "dipanggil ulang")
-            return [
-                TicketCalled(at, current.day, current.ticket_id, current.service, spec.id,
-                             current.number, current.recalls + 1)
-            ]  # fmt: skip
-        if action == "start":
-            self._require_called(spec, current, "dimulai")
-            return [self._ticket_event(TicketStarted, current, spec, at)]
-        if action == "skip":
-            self._require_called(spec, current, "dilewati")
-            return [self._ticket_event(TicketSkipped, current, spec, at)]
-        if action == "finish":
-            return [self._ticket_event(TicketFinished, current, spec, at)]
-        # transfer
-        if command.service is None:
+        rule = rules[COUNTER_STATUSES.index(state.status)]
+        return rule.decide(self, KeyPress(command, spec, state.status, current, at))
+
+    # The handlers of `COUNTER_RULES` (the rule has checked the current ticket first).
+
+    def _call_next(self, press: KeyPress) -> list[Event]:
+        chosen = self._next_for(press.counter)
+        if chosen is None:
+            current = press.current
+            still = f" {current.number} masih di loket; tekan Selesai." if current else ""
+            raise Rejected(
+                "queue_empty", f"Tidak ada antrian yang menunggu di {press.counter.name}.{still}"
+            )
+        return self._call(press, chosen)
+
+    def _call_ticket(self, press: KeyPress) -> list[Event]:
+        return self._call(press, self._callable(press.counter, press.command.ticket, press.at))
+
+    def _call(self, press: KeyPress, chosen: Ticket) -> list[Event]:
+        """Finish the counter's current ticket, if any, and call `chosen`."""
+        finish = _moves(TicketFinished)(self, press) if press.current else []
+        return [*finish, TicketCalled(press.at, chosen.day, chosen.ticket_id, chosen.service,
+                                      press.counter.id, chosen.number, 0)]  # fmt: skip
+
+    def _recall(self, press: KeyPress) -> list[Event]:
+        t = press.ticket
+        return [TicketCalled(press.at, t.day, t.ticket_id, t.service, press.counter.id, t.number,
+                             t.recalls + 1)]  # fmt: skip
+
+    def _transfer(self, press: KeyPress) -> list[Event]:
+        if press.command.service is None:
             raise Rejected("bad_request", "Pilih layanan tujuan untuk memindahkan antrian.")
-        target = self._service_spec(command.service)
-        if target.id == current.service:
+        target = self._service_spec(press.command.service)
+        t = press.ticket
+        if target.id == t.service:
             raise Rejected(
-                "invalid_state", f"Antrian {current.number} sudah berada di layanan {target.name}."
+                "invalid_state", f"Antrian {t.number} sudah berada di layanan {target.name}."
             )
-        return [
-            TicketTransferred(at, current.day, current.ticket_id, target.id, spec.id,
-                              current.service)
-        ]  # fmt: skip
-
-    @staticmethod
-    def _ticket_event(
-        cls: type[TicketStarted | TicketFinished | TicketSkipped],
-        ticket: Ticket,
-        spec: CounterSpec,
-        at: datetime,
-    ) -> Event:
-        return cls(at, ticket.day, ticket.ticket_id, ticket.service, spec.id)
-
-    @staticmethod
-    def _require_called(spec: CounterSpec, current: Ticket, verb: str) -> None:
-        if current.state != "called":
-            raise Rejected(
-                "invalid_state",
-                f"Antrian {current.number} di {spec.name} sedang dilayani, tidak dapat {verb}.",
-            )
-
-    def _counter_status(
-        self, spec: CounterSpec, state: CounterState, action: str, at: datetime
-    ) -> list[Event]:
-        target = {"pause": "paused", "resume": "open", "open": "open", "close": "closed"}[action]
-        if state.status == target:
-            return []
-        if action == "pause" and state.status == "closed":
-            raise Rejected("invalid_state", f"{spec.name} sedang tutup, tidak dapat istirahat.")
-        if action == "resume" and state.status == "closed":
-            raise Rejected("invalid_state", f"{spec.name} sedang tutup. Gunakan Buka Loket.")
-        if action == "close" and state.ticket is not None:
-            number = self._tickets[state.ticket].number
-            raise Rejected(
-                "invalid_state",
-                f"{spec.name} sedang memanggil {number}. Selesaikan atau lewati dulu.",
-            )
-        return [CounterStatusChanged(at, at.date(), spec.id, target)]
+        return [TicketTransferred(press.at, t.day, t.ticket_id, target.id, press.counter.id,
+                                  t.service)]  # fmt: skip
 
     def _next_for(self, spec: CounterSpec) -> Ticket | None:
+        """The oldest priority ticket waiting in any of the counter's services; else, from
+        the first of its services (in its configured order) with someone waiting, the oldest."""
         # Each line starts with its priority tickets (order[0] is False for them).
         heads = [self._lines[s][0] for s in spec.services if self._lines[s]]
         priority = [head for head in heads if not head[0]]
@@ -548,90 +483,86 @@ class Queue:
         """Record an event that `handle` returned (or the log holds). The only mutation."""
         if self._day is None or event.day > self._day:
             self._forget_before(event.day)
-        if isinstance(event, TicketIssued):
-            ticket = Ticket(
-                ticket_id=event.ticket_id,
-                day=event.day,
-                number=event.number,
-                seq=event.seq,
-                service=event.service,
-                origin_service=event.service,
-                priority=event.priority,
-                node=event.node,
-                online=event.online,
-                issued_at=event.at,
-                queued_at=event.at,
-            )
-            self._tickets[ticket.ticket_id] = ticket
-            self._by_number[(event.day, event.number)] = event.ticket_id
-            self._enqueue(event.service, ticket)
-            key = (event.service, event.day)
-            count = self._counts.get(key, DayCount())
-            self._counts[key] = DayCount(
-                max(count.issued, event.seq),
-                count.cancelled,
-                count.online_issued + event.online,
-                count.online_cancelled,
-            )
-        elif isinstance(event, TicketCalled):
-            ticket = self._tickets[event.ticket_id]
-            if event.recall:
-                self._tickets[ticket.ticket_id] = _evolve(ticket, recalls=event.recall)
-            else:
-                self._dequeue(ticket.service, ticket)
-                self._tickets[ticket.ticket_id] = _evolve(
-                    ticket, state="called", counter=event.counter, called_at=event.at, recalls=0
-                )
-                status = self._counters[event.counter].status
-                self._counters[event.counter] = CounterState(event.counter, status, event.ticket_id)
-                self._last_called[(ticket.service, ticket.day)] = ticket.number
-            self._calls.append(event)
-        elif isinstance(event, TicketStarted):
-            ticket = self._tickets[event.ticket_id]
-            self._tickets[ticket.ticket_id] = _evolve(ticket, state="serving", started_at=event.at)
-        elif isinstance(event, TicketFinished):
-            ticket = self._tickets[event.ticket_id]
-            # Only the current day's tickets feed the estimate (a ticket left over from
-            # yesterday would push one of today's durations out of the window).
-            if ticket.called_at is not None and ticket.day == self._day:
-                seconds = (event.at - ticket.called_at).total_seconds()
-                self._durations[ticket.service].append((ticket.day, seconds))
-            self._finalise(ticket, "done", event.at)
-        elif isinstance(event, TicketSkipped):
-            self._finalise(self._tickets[event.ticket_id], "skipped", event.at)
-        elif isinstance(event, TicketTransferred):
-            ticket = self._tickets[event.ticket_id]
-            self._free_counter(ticket)
-            self._enqueue(event.service, ticket)
-            self._tickets[ticket.ticket_id] = _evolve(
-                ticket,
-                state="waiting",
-                service=event.service,
-                queued_at=event.at,
-                called_at=None,
-                started_at=None,
-                recalls=0,
-            )
-        elif isinstance(event, TicketCancelled):
-            ticket = self._tickets[event.ticket_id]
-            key = (ticket.origin_service, ticket.day)
-            count = self._counts.get(key, DayCount())
-            self._counts[key] = DayCount(
-                count.issued,
-                count.cancelled + 1,
-                count.online_issued,
-                count.online_cancelled + ticket.online,
-            )
-            self._finalise(ticket, "cancelled", event.at)
-        elif isinstance(event, TicketExpired):
-            self._finalise(self._tickets[event.ticket_id], "expired", event.at)
-        elif isinstance(event, CounterStatusChanged):
-            current = self._counters[event.counter].ticket
-            self._counters[event.counter] = CounterState(event.counter, event.status, current)
-        elif isinstance(event, ServiceStatusChanged):
-            self._accepting[event.service] = event.accepting
-        else:  # pragma: no cover - the Event union is closed
+        record = _RECORDERS.get(type(event))
+        if record is None:  # pragma: no cover - the Event union is closed
             raise TypeError(f"not an event: {event!r}")
+        record(self, event)
+
+    def _issued(self, event: TicketIssued) -> None:
+        ticket = Ticket(
+            ticket_id=event.ticket_id, day=event.day, number=event.number, seq=event.seq,
+            service=event.service, origin_service=event.service, priority=event.priority,
+            node=event.node, online=event.online, issued_at=event.at, queued_at=event.at,
+        )  # fmt: skip
+        self._tickets[ticket.ticket_id] = ticket
+        self._by_number[(event.day, event.number)] = event.ticket_id
+        self._enqueue(event.service, ticket)
+        key = (event.service, event.day)
+        count = self._counts.get(key, DayCount())
+        self._counts[key] = replace(
+            count,
+            issued=max(count.issued, event.seq),
+            online_issued=count.online_issued + event.online,
+        )
+
+    def _called(self, event: TicketCalled) -> None:
+        ticket = self._tickets[event.ticket_id]
+        if event.recall:
+            self._tickets[ticket.ticket_id] = _evolve(ticket, recalls=event.recall)
+        else:
+            self._dequeue(ticket.service, ticket)
+            self._tickets[ticket.ticket_id] = _evolve(
+                ticket, state="called", counter=event.counter, called_at=event.at, recalls=0
+            )
+            status = self._counters[event.counter].status
+            self._counters[event.counter] = CounterState(event.counter, status, event.ticket_id)
+            self._last_called[(ticket.service, ticket.day)] = ticket.number
+        self._calls.append(event)
+
+    def _started(self, event: TicketStarted) -> None:
+        ticket = self._tickets[event.ticket_id]
+        self._tickets[ticket.ticket_id] = _evolve(ticket, state="serving", started_at=event.at)
+
+    def _finished(self, event: TicketFinished) -> None:
+        ticket = self._tickets[event.ticket_id]
+        # Only the current day's tickets feed the estimate (a ticket left over from
+        # yesterday would push one of today's durations out of the window).
+        if ticket.called_at is not None and ticket.day == self._day:
+            seconds = (event.at - ticket.called_at).total_seconds()
+            self._durations[ticket.service].append((ticket.day, seconds))
+        self._finalise(ticket, "done", event.at)
+
+    def _transferred(self, event: TicketTransferred) -> None:
+        ticket = self._tickets[event.ticket_id]
+        self._free_counter(ticket)
+        self._enqueue(event.service, ticket)
+        self._tickets[ticket.ticket_id] = _evolve(
+            ticket,
+            state="waiting",
+            service=event.service,
+            queued_at=event.at,
+            called_at=None,
+            started_at=None,
+            recalls=0,
+        )
+
+    def _cancelled(self, event: TicketCancelled) -> None:
+        ticket = self._tickets[event.ticket_id]
+        key = (ticket.origin_service, ticket.day)
+        count = self._counts.get(key, DayCount())
+        self._counts[key] = replace(
+            count,
+            cancelled=count.cancelled + 1,
+            online_cancelled=count.online_cancelled + ticket.online,
+        )
+        self._finalise(ticket, "cancelled", event.at)
+
+    def _counter_status(self, event: CounterStatusChanged) -> None:
+        current = self._counters[event.counter].ticket
+        self._counters[event.counter] = CounterState(event.counter, event.status, current)
+
+    def _service_status(self, event: ServiceStatusChanged) -> None:
+        self._accepting[event.service] = event.accepting
 
     def restore_calls(self, calls: Iterable[TicketCalled]) -> None:
         """Set the recent-call list from the log (oldest first), for a hub that restarts.
@@ -686,3 +617,126 @@ _STATE_TEXT: dict[str, str] = {
     "cancelled": "sudah dibatalkan",
     "expired": "sudah kedaluwarsa",
 }
+
+
+#: How `apply` records each kind of event.
+_RECORDERS: Final[dict[type, Callable[[Queue, Any], None]]] = {
+    TicketIssued: Queue._issued,
+    TicketCalled: Queue._called,
+    TicketStarted: Queue._started,
+    TicketFinished: Queue._finished,
+    TicketSkipped: lambda queue, e: queue._finalise(queue._tickets[e.ticket_id], "skipped", e.at),
+    TicketTransferred: Queue._transferred,
+    TicketCancelled: Queue._cancelled,
+    TicketExpired: lambda queue, e: queue._finalise(queue._tickets[e.ticket_id], "expired", e.at),
+    CounterStatusChanged: Queue._counter_status,
+    ServiceStatusChanged: Queue._service_status,
+}
+
+
+# --- the counter rules --------------------------------------------------------------------
+# What each counter key does in each counter status, kept as data the way h11 keeps its
+# transitions: `Queue._counter_command` looks up the cell and the cell decides. The table in
+# docs/queue-rules.md is `rules_table()` (scripts/rules_table.py; a test compares them).
+
+COUNTER_STATUSES: Final = ("open", "paused", "closed")  # the columns of COUNTER_RULES
+Handler = Callable[[Queue, KeyPress], list[Event]]
+
+
+@dataclass(frozen=True)
+class Rule:
+    """What a key does in one counter status: `handler` makes the events (or refuses), once
+    the counter's current ticket is as `needs` says."""
+
+    handler: Handler
+    does: str  # for the docs
+    #: The states the current ticket must be in; None: whatever it has, or none; (): no
+    #: current ticket at all. Refused with `invalid_state` and `otherwise` if not.
+    needs: tuple[TicketState, ...] | None = None
+    otherwise: str = ""  # Indonesian, with the {counter} and the current ticket's {number}
+
+    def decide(self, queue: Queue, press: KeyPress) -> list[Event]:
+        current, name = press.current, press.counter.name
+        if self.needs and current is None:
+            return _NOT_CALLING.handler(queue, press)
+        if self.needs is not None and current is not None and current.state not in self.needs:
+            message = self.otherwise.format(counter=name, number=current.number)
+            raise Rejected("invalid_state", message)
+        return self.handler(queue, press)
+
+    @property
+    def doc(self) -> str:
+        if self.needs is None:
+            return self.does
+        if not self.needs:
+            return f"{self.does} if no current ticket (else `invalid_state`)"
+        return f"current {' or '.join(f'*{s}*' for s in self.needs)} {self.does}"
+
+
+def _refuse(code: str, message: str) -> Rule:
+    """A rule that refuses the key: `message` in Indonesian, with the {counter}, its {status}."""
+
+    def handler(queue: Queue, press: KeyPress) -> list[Event]:
+        status = {"paused": "istirahat", "closed": "tutup"}.get(press.status, press.status)
+        raise Rejected(code, message.format(counter=press.counter.name, status=status))
+
+    return Rule(handler, f"refused: `{code}`")
+
+
+def _becomes(status: CounterStatus) -> Handler:
+    return lambda queue, p: [CounterStatusChanged(p.at, p.at.date(), p.counter.id, status)]
+
+
+def _moves(cls: type[TicketStarted | TicketFinished | TicketSkipped]) -> Handler:
+    """The handler that moves the counter's current ticket on with a `cls` event."""
+    return lambda queue, p: [cls(p.at, p.ticket.day, p.ticket.ticket_id, p.ticket.service,
+                                 p.counter.id)]  # fmt: skip
+
+
+_SERVED = "Antrian {number} di {counter} sedang dilayani, tidak dapat "
+_NOT_OPEN = _refuse(
+    "counter_closed", "{counter} sedang {status}. Buka loket dulu untuk memanggil antrian."
+)
+_NOT_CALLING = _refuse("invalid_state", "{counter} tidak sedang memanggil antrian.")
+_NOTHING = Rule(lambda queue, press: [], "nothing")
+_OPEN = Rule(_becomes("open"), "→ open")
+_RECALL = Rule(Queue._recall, "is announced again", ("called",), _SERVED + "dipanggil ulang.")
+_START = Rule(_moves(TicketStarted), "→ *serving*", ("called",), _SERVED + "dimulai.")
+_FINISH = Rule(_moves(TicketFinished), "→ *done*", ("called", "serving"))
+_SKIP = Rule(_moves(TicketSkipped), "→ *skipped* (no-show)", ("called",), _SERVED + "dilewati.")
+_TRANSFER = Rule(Queue._transfer, "→ *waiting* in another service; the counter is free",
+                 ("called", "serving"))  # fmt: skip
+_CLOSE = Rule(_becomes("closed"), "→ closed", (),
+              "{counter} sedang memanggil {number}. Selesaikan atau lewati dulu.")  # fmt: skip
+
+# fmt: off
+COUNTER_RULES: Final[dict[str, tuple[Rule, Rule, Rule]]] = {
+    # key: (counter open, counter paused, counter closed)
+    "call_next": (Rule(Queue._call_next, "finish current, call the next"), _NOT_OPEN, _NOT_OPEN),
+    "call_ticket": (Rule(Queue._call_ticket, "finish current, call that ticket"), _NOT_OPEN,
+                    _NOT_OPEN),
+    "recall": (_RECALL, _RECALL, _NOT_CALLING),
+    "start": (_START, _START, _NOT_CALLING),
+    "finish": (_FINISH, _FINISH, _NOT_CALLING),
+    "skip": (_SKIP, _SKIP, _NOT_CALLING),
+    "transfer": (_TRANSFER, _TRANSFER, _NOT_CALLING),
+    "pause": (Rule(_becomes("paused"), "→ paused"), _NOTHING,
+              _refuse("invalid_state", "{counter} sedang tutup, tidak dapat istirahat.")),
+    "resume": (_NOTHING, _OPEN,
+               _refuse("invalid_state", "{counter} sedang tutup. Gunakan Buka Loket.")),
+    "open": (_NOTHING, _OPEN, _OPEN),
+    "close": (_CLOSE, _CLOSE, _NOTHING),
+}
+# fmt: on
+
+
+def rules_table() -> str:
+    """`COUNTER_RULES` as the markdown table in docs/queue-rules.md ("same": as to its left)."""
+    lines = [
+        "| key | counter open | counter paused (istirahat) | counter closed |",
+        "|" + "---|" * 4,
+    ]
+    for key, cells in COUNTER_RULES.items():
+        texts = [c.doc if i == 0 or c is not cells[i - 1] else "same" for i, c in enumerate(cells)]
+        lines.append(f"| `{key}` | {' | '.join(texts)} |")
+    return "\n".join(lines) + "\n"

@@ -247,16 +247,8 @@ DATA_KINDS: Final = frozenset({"counter_status", "ticket_transferred"})
 class _Ticket:
     """What the pass remembers of one ticket."""
 
-    __slots__ = (
-        "call_at",
-        "called",
-        "day",
-        "first_service",
-        "issue_hour",
-        "issued_at",
-        "outcome",
-        "service",
-    )
+    __slots__ = ("call_at", "called", "day", "first_service", "issue_hour", "issued_at",
+                 "outcome", "service")  # fmt: skip
 
     def __init__(self, day: date, issued_at: float, issue_hour: int, service: str) -> None:
         self.day = day
@@ -343,87 +335,114 @@ def compute(
     Rows of other days are ignored, so a caller may pass a wider slice of the log.
     """
     last_day = last_day or first_day
-    first_text, last_text = first_day.isoformat(), last_day.isoformat()
-    day_cache: dict[str, date] = {}
-    tickets: dict[str, _Ticket] = {}
-    counters: dict[tuple[date, str], _CounterDay] = {}
-    # samples: (service, day, issue hour, seconds)
-    waits: list[tuple[str, date, int, float]] = []
-    durations: list[tuple[str, str, float]] = []  # (service, counter, seconds)
-    served_at: list[tuple[date, int]] = []  # (day, finish hour) of each finish
-    transfers: list[tuple[date, str, str]] = []  # (day, from service, to service)
+    log = _Pass()
+    log.read(rows, first_day.isoformat(), last_day.isoformat())
+    groups = _Groups(log)
+    services = _ordered(office.services, groups.seen_services())
+    everything = {key for key, _ in services} | set(groups.issued) | {d[0] for d in log.durations}
+    hours = groups.hours()
+    return Report(
+        office=office, first_day=first_day, last_day=last_day, target_wait_s=target_wait_s,
+        total=groups.service("", "", everything, target_wait_s),
+        services=tuple(groups.service(key, name, {key}, target_wait_s) for key, name in services),
+        counters=_counter_figures(office, log, groups),
+        hours=hours,
+        days=groups.days(target_wait_s),
+        heat=groups.heat(tuple(h.hour for h in hours)),
+        peak=_peak(groups.hour_issued),
+    )  # fmt: skip
 
-    for kind, at_text, day_text, ticket_id, service, counter, data in rows:
-        if kind in UNUSED_KINDS or not first_text <= day_text <= last_text:
-            continue
-        day = day_cache.get(day_text)
-        if day is None:
-            day = day_cache[day_text] = date.fromisoformat(day_text)
-        moment = datetime.fromisoformat(at_text)
-        at = moment.timestamp()
-        timeline: _CounterDay | None = None
-        if counter:
-            timeline = counters.get((day, counter))
-            if timeline is None:
-                timeline = counters[(day, counter)] = _CounterDay()
-            if timeline.last_event is None or at > timeline.last_event:
-                timeline.last_event = at
 
-        if kind == "counter_status":
-            if timeline is not None:
-                timeline.changes.append((at, str(_data(data).get("status", ""))))
-            continue
-        if timeline is not None:
-            timeline.last_ticket_event = at
-        if kind == "ticket_issued":
-            if ticket_id and ticket_id not in tickets:
-                tickets[ticket_id] = _Ticket(day, at, moment.hour, service or "")
-            continue
-        ticket = tickets.get(ticket_id or "")
-        if ticket is None:  # its issue lies outside the period or the log: nothing to measure
-            continue
-        if kind == "ticket_called":
-            # A call of a ticket already called in its current service is a recall (the
-            # core's `recall` count says the same): it neither ends the wait nor restarts
-            # the service. Deciding it here spares decoding the JSON of every call.
-            if ticket.call_at is None:
-                ticket.call_at = at
-            if not ticket.called:
-                ticket.called = True
-                seconds = at - ticket.issued_at
-                waits.append((ticket.service, ticket.day, ticket.issue_hour, seconds))
-            if ticket.outcome is not None and ticket.outcome[0] == "no_show":
-                ticket.outcome = None  # a no-show called again is back in the queue
-            if timeline is not None and timeline.first_call is None:
-                timeline.first_call = at
-        elif kind == "ticket_transferred":
-            old = str(_data(data).get("from_service") or ticket.service)
-            transfers.append((ticket.day, old, service or ""))
-            ticket.service = service or ticket.service
-            ticket.called = False
-            ticket.call_at = None
-        elif kind in _OUTCOMES:
-            ticket.outcome = (_OUTCOMES[kind], service or ticket.service)
-            if kind == "ticket_finished" and ticket.call_at is not None:
-                seconds = at - ticket.call_at
-                durations.append((service or ticket.service, counter or "", seconds))
-                served_at.append((ticket.day, moment.hour))
+class _Pass:
+    """The one pass over the log: a record per ticket, a timeline per counter and day, and
+    the samples (waits, durations) as they happen."""
+
+    def __init__(self) -> None:
+        self.tickets: dict[str, _Ticket] = {}
+        self.counters: dict[tuple[date, str], _CounterDay] = {}
+        self.waits: list[tuple[str, date, int, float]] = []  # (service, day, issue hour, s)
+        self.durations: list[tuple[str, str, float]] = []  # (service, counter, seconds)
+        self.served_at: list[tuple[date, int]] = []  # (day, finish hour) of each finish
+        self.transfers: list[tuple[date, str, str]] = []  # (day, from service, to service)
+
+    def read(self, rows: Iterable[EventRow], first: str, last: str) -> None:
+        """Read the rows of the days `first`..`last` (ISO dates)."""
+        days: dict[str, date] = {}
+        tickets, counters = self.tickets, self.counters
+        for kind, at_text, day_text, ticket_id, service, counter, data in rows:
+            if kind in UNUSED_KINDS or not first <= day_text <= last:
+                continue
+            day = days.get(day_text)
+            if day is None:
+                day = days[day_text] = date.fromisoformat(day_text)
+            moment = datetime.fromisoformat(at_text)
+            at = moment.timestamp()
+            timeline: _CounterDay | None = None
+            if counter:  # inline, not a method: this runs for almost every row
+                timeline = counters.get((day, counter))
+                if timeline is None:
+                    timeline = counters[(day, counter)] = _CounterDay()
+                if timeline.last_event is None or at > timeline.last_event:
+                    timeline.last_event = at
+            if kind == "counter_status":
                 if timeline is not None:
-                    timeline.busy.append((ticket.call_at, at))
-            ticket.call_at = None
+                    timeline.changes.append((at, str(_data(data).get("status", ""))))
+                continue
+            if timeline is not None:
+                timeline.last_ticket_event = at
+            if kind == "ticket_issued":
+                if ticket_id and ticket_id not in tickets:
+                    tickets[ticket_id] = _Ticket(day, at, moment.hour, service or "")
+                continue
+            ticket = tickets.get(ticket_id or "")
+            if ticket is None:  # its issue lies outside the period or the log: nothing to measure
+                continue
+            if kind == "ticket_called":
+                self._called(ticket, at, timeline)
+            elif kind == "ticket_transferred":
+                self._transferred(ticket, service or "", data)
+            elif kind in _OUTCOMES:
+                where = (service or ticket.service, counter or "")
+                self._ended(ticket, _OUTCOMES[kind], at, moment.hour, where, timeline)
 
-    return _assemble(
-        office,
-        first_day,
-        last_day,
-        target_wait_s,
-        tickets,
-        counters,
-        waits,
-        durations,
-        served_at,
-        transfers,
-    )
+    def _called(self, ticket: _Ticket, at: float, timeline: _CounterDay | None) -> None:
+        # A call of a ticket already called in its current service is a recall (the core's
+        # `recall` count says the same): it neither ends the wait nor restarts the service.
+        # Deciding it here spares decoding the JSON of every call.
+        if ticket.call_at is None:
+            ticket.call_at = at
+        if not ticket.called:
+            ticket.called = True
+            wait = at - ticket.issued_at
+            self.waits.append((ticket.service, ticket.day, ticket.issue_hour, wait))
+        if ticket.outcome is not None and ticket.outcome[0] == "no_show":
+            ticket.outcome = None  # a no-show called again is back in the queue
+        if timeline is not None and timeline.first_call is None:
+            timeline.first_call = at
+
+    def _transferred(self, ticket: _Ticket, service: str, data: str | Mapping[str, Any]) -> None:
+        old = str(_data(data).get("from_service") or ticket.service)
+        self.transfers.append((ticket.day, old, service))
+        ticket.service = service or ticket.service
+        ticket.called = False
+        ticket.call_at = None
+
+    def _ended(
+        self,
+        ticket: _Ticket,
+        outcome: str,
+        at: float,
+        hour: int,
+        where: tuple[str, str],  # (service, counter)
+        timeline: _CounterDay | None,
+    ) -> None:
+        ticket.outcome = (outcome, where[0])
+        if outcome == "served" and ticket.call_at is not None:
+            self.durations.append((*where, at - ticket.call_at))
+            self.served_at.append((ticket.day, hour))
+            if timeline is not None:
+                timeline.busy.append((ticket.call_at, at))
+        ticket.call_at = None
 
 
 def _data(data: str | Mapping[str, Any]) -> Mapping[str, Any]:
@@ -436,172 +455,132 @@ def _data(data: str | Mapping[str, Any]) -> Mapping[str, Any]:
     return data
 
 
-def _assemble(
-    office: OfficeInfo,
-    first_day: date,
-    last_day: date,
-    target_s: float,
-    tickets: Mapping[str, _Ticket],
-    counters: Mapping[tuple[date, str], _CounterDay],
-    waits: Sequence[tuple[str, date, int, float]],
-    durations: Sequence[tuple[str, str, float]],
-    served_at: Sequence[tuple[date, int]],
-    transfers: Sequence[tuple[date, str, str]],
-) -> Report:
-    issued: dict[str, int] = defaultdict(int)
-    outcomes: dict[tuple[str, str], int] = defaultdict(int)  # (outcome, service)
-    still_open: dict[str, int] = defaultdict(int)
-    day_issued: dict[date, int] = defaultdict(int)
-    day_outcomes: dict[tuple[str, date], int] = defaultdict(int)
-    day_hour_issued: dict[date, dict[int, int]] = defaultdict(lambda: defaultdict(int))
-    for ticket in tickets.values():
-        issued[ticket.first_service] += 1
-        day_issued[ticket.day] += 1
-        day_hour_issued[ticket.day][ticket.issue_hour] += 1
-        if ticket.outcome is None:
-            still_open[ticket.service] += 1
-        else:
-            outcomes[ticket.outcome] += 1
-            day_outcomes[(ticket.outcome[0], ticket.day)] += 1
-    moved_out: dict[str, int] = defaultdict(int)
-    moved_in: dict[str, int] = defaultdict(int)
-    day_transfers: dict[date, int] = defaultdict(int)
-    for day, old, new in transfers:
-        moved_out[old] += 1
-        moved_in[new] += 1
-        day_transfers[day] += 1
+class _Groups:
+    """The pass's records counted and grouped once, so that no table rescans every sample."""
 
-    # Samples grouped once, so that no table below rescans every sample per row.
-    waits_by_service: dict[str, list[float]] = defaultdict(list)
-    waits_by_day: dict[date, list[float]] = defaultdict(list)
-    waits_by_hour: dict[int, list[float]] = defaultdict(list)
-    for service_id, day, hour, seconds in waits:
-        waits_by_service[service_id].append(seconds)
-        waits_by_day[day].append(seconds)
-        waits_by_hour[hour].append(seconds)
-    durations_by_service: dict[str, list[float]] = defaultdict(list)
-    durations_by_counter: dict[str, list[float]] = defaultdict(list)
-    for service_id, counter_id, seconds in durations:
-        durations_by_service[service_id].append(seconds)
-        durations_by_counter[counter_id].append(seconds)
-    timelines_by_counter: dict[str, list[_CounterDay]] = defaultdict(list)
-    for (_, counter_id), timeline in counters.items():
-        timelines_by_counter[counter_id].append(timeline)
+    def __init__(self, log: _Pass) -> None:
+        self.issued: dict[str, int] = defaultdict(int)
+        self.outcomes: dict[tuple[str, str], int] = defaultdict(int)  # (outcome, service)
+        self.still_open: dict[str, int] = defaultdict(int)
+        self.moved_out: dict[str, int] = defaultdict(int)
+        self.moved_in: dict[str, int] = defaultdict(int)
+        self.day_issued: dict[date, int] = defaultdict(int)
+        self.day_outcomes: dict[tuple[str, date], int] = defaultdict(int)
+        self.day_transfers: dict[date, int] = defaultdict(int)
+        self.day_hour_issued: dict[date, dict[int, int]] = defaultdict(lambda: defaultdict(int))
+        self.hour_issued: dict[int, int] = defaultdict(int)
+        self.hour_served: dict[int, int] = defaultdict(int)
+        self.waits_by_service: dict[str, list[float]] = defaultdict(list)
+        self.waits_by_day: dict[date, list[float]] = defaultdict(list)
+        self.waits_by_hour: dict[int, list[float]] = defaultdict(list)
+        self.durations_by_service: dict[str, list[float]] = defaultdict(list)
+        self.durations_by_counter: dict[str, list[float]] = defaultdict(list)
+        self._count(log)
+        self._group(log)
+        self.day_list = sorted(set(self.day_issued) | {day for day, _ in log.counters})
 
-    def service_figures(service: str, name: str, keys: set[str]) -> ServiceFigures:
+    def _count(self, log: _Pass) -> None:
+        for ticket in log.tickets.values():
+            self.issued[ticket.first_service] += 1
+            self.day_issued[ticket.day] += 1
+            self.day_hour_issued[ticket.day][ticket.issue_hour] += 1
+            self.hour_issued[ticket.issue_hour] += 1
+            if ticket.outcome is None:
+                self.still_open[ticket.service] += 1
+            else:
+                self.outcomes[ticket.outcome] += 1
+                self.day_outcomes[(ticket.outcome[0], ticket.day)] += 1
+        for day, old, new in log.transfers:
+            self.moved_out[old] += 1
+            self.moved_in[new] += 1
+            self.day_transfers[day] += 1
+
+    def _group(self, log: _Pass) -> None:
+        for service, day, hour, seconds in log.waits:
+            self.waits_by_service[service].append(seconds)
+            self.waits_by_day[day].append(seconds)
+            self.waits_by_hour[hour].append(seconds)
+        for service, counter, seconds in log.durations:
+            self.durations_by_service[service].append(seconds)
+            self.durations_by_counter[counter].append(seconds)
+        for _, hour in log.served_at:
+            self.hour_served[hour] += 1
+
+    def seen_services(self) -> set[str]:
+        outcomes = {service for _, service in self.outcomes}
+        seen = set(self.issued) | outcomes | set(self.still_open) | set(self.moved_in)
+        return (seen | set(self.moved_out) | set(self.waits_by_service)
+                | set(self.durations_by_service)) - {""}  # fmt: skip
+
+    def service(self, service: str, name: str, keys: set[str], target_s: float) -> ServiceFigures:
+        """The figures of the services `keys` together (one, or all for the total)."""
+
         def tally(counts: Mapping[str, int]) -> int:
             return sum(counts.get(key, 0) for key in keys)
 
         def outcome(kind: str) -> int:
-            return sum(outcomes.get((kind, key), 0) for key in keys)
+            return sum(self.outcomes.get((kind, key), 0) for key in keys)
 
+        waits = (v for key in keys for v in self.waits_by_service.get(key, ()))
+        durations = (v for key in keys for v in self.durations_by_service.get(key, ()))
         return ServiceFigures(
-            service=service,
-            name=name,
-            issued=tally(issued),
-            served=outcome("served"),
-            no_show=outcome("no_show"),
-            cancelled=outcome("cancelled"),
-            expired=outcome("expired"),
-            transferred_out=tally(moved_out),
-            transferred_in=tally(moved_in),
-            still_open=tally(still_open),
-            wait=wait_stats((v for key in keys for v in waits_by_service.get(key, ())), target_s),
-            duration=duration_stats(v for key in keys for v in durations_by_service.get(key, ())),
-        )
+            service=service, name=name, issued=tally(self.issued), served=outcome("served"),
+            no_show=outcome("no_show"), cancelled=outcome("cancelled"), expired=outcome("expired"),
+            transferred_out=tally(self.moved_out), transferred_in=tally(self.moved_in),
+            still_open=tally(self.still_open), wait=wait_stats(waits, target_s),
+            duration=duration_stats(durations),
+        )  # fmt: skip
 
-    seen_services = (
-        set(issued)
-        | {service for _, service in outcomes}
-        | set(still_open)
-        | set(moved_in)
-        | set(moved_out)
-        | set(waits_by_service)
-        | set(durations_by_service)
-    ) - {""}
-    service_list = _ordered(office.services, seen_services)
-    services = tuple(service_figures(key, name, {key}) for key, name in service_list)
-    everything = {key for key, _ in service_list} | set(issued) | {d[0] for d in durations}
-    total = service_figures("", "", everything)
+    def hours(self) -> tuple[HourFigures, ...]:
+        """Every hour from the first to the last with a ticket issued or served."""
+        active = set(self.hour_issued) | set(self.hour_served)
+        span = range(min(active), max(active) + 1) if active else range(0)
+        waits = self.waits_by_hour
+        return tuple(
+            HourFigures(
+                hour=hour, issued=self.hour_issued.get(hour, 0),
+                served=self.hour_served.get(hour, 0),
+                average_wait_s=sum(waits[hour]) / len(waits[hour]) if waits.get(hour) else None,
+            )
+            for hour in span
+        )  # fmt: skip
 
-    counter_ids = {key for _, key in counters} | {d[1] for d in durations if d[1]}
-    counter_rows = []
+    def days(self, target_s: float) -> tuple[DayFigures, ...]:
+        outcomes = self.day_outcomes
+        return tuple(
+            DayFigures(
+                day=day, issued=self.day_issued.get(day, 0),
+                served=outcomes.get(("served", day), 0), no_show=outcomes.get(("no_show", day), 0),
+                cancelled=outcomes.get(("cancelled", day), 0),
+                expired=outcomes.get(("expired", day), 0),
+                transferred=self.day_transfers.get(day, 0),
+                wait=wait_stats(self.waits_by_day.get(day, ()), target_s),
+                peak=_peak(self.day_hour_issued.get(day, {})),
+            )
+            for day in self.day_list
+        )  # fmt: skip
+
+    def heat(self, hours: tuple[int, ...]) -> HeatMap:
+        issued = (self.day_hour_issued.get(day, {}) for day in self.day_list)
+        rows = tuple(tuple(by_hour.get(hour, 0) for hour in hours) for by_hour in issued)
+        return HeatMap(days=tuple(self.day_list), hours=hours, issued=rows)
+
+
+def _counter_figures(office: OfficeInfo, log: _Pass, groups: _Groups) -> tuple[CounterFigures, ...]:
+    timelines: dict[str, list[_CounterDay]] = defaultdict(list)
+    for (_, counter_id), timeline in log.counters.items():
+        timelines[counter_id].append(timeline)
+    counter_ids = set(timelines) | {d[1] for d in log.durations if d[1]}
+    rows = []
     for key, name in _ordered(office.counters, counter_ids):
         open_s = paused_s = busy_s = 0.0
-        for timeline in timelines_by_counter.get(key, ()):
+        for timeline in timelines.get(key, ()):
             open_spans, paused_spans = timeline.intervals()
             open_s += _seconds(open_spans)
             paused_s += _seconds(paused_spans)
             busy_s += sum(_overlap(span, open_spans) for span in timeline.busy)
-        served = durations_by_counter.get(key, [])
-        counter_rows.append(
-            CounterFigures(
-                counter=key,
-                name=name,
-                served=len(served),
-                duration=duration_stats(served),
-                open_s=open_s,
-                paused_s=paused_s,
-                busy_s=busy_s,
-                utilisation=busy_s / open_s if open_s else None,
-            )
-        )
-
-    hour_issued: dict[int, int] = defaultdict(int)
-    for by_hour in day_hour_issued.values():
-        for hour, count in by_hour.items():
-            hour_issued[hour] += count
-    hour_served: dict[int, int] = defaultdict(int)
-    for _, hour in served_at:
-        hour_served[hour] += 1
-    hour_waits = waits_by_hour
-    active = set(hour_issued) | set(hour_served)
-    hour_span = tuple(range(min(active), max(active) + 1)) if active else ()
-    hours = tuple(
-        HourFigures(
-            hour=hour,
-            issued=hour_issued.get(hour, 0),
-            served=hour_served.get(hour, 0),
-            average_wait_s=(
-                sum(hour_waits[hour]) / len(hour_waits[hour]) if hour_waits.get(hour) else None
-            ),
-        )
-        for hour in hour_span
-    )
-
-    day_list = sorted(set(day_issued) | {day for day, _ in counters})
-    days = tuple(
-        DayFigures(
-            day=day,
-            issued=day_issued.get(day, 0),
-            served=day_outcomes.get(("served", day), 0),
-            no_show=day_outcomes.get(("no_show", day), 0),
-            cancelled=day_outcomes.get(("cancelled", day), 0),
-            expired=day_outcomes.get(("expired", day), 0),
-            transferred=day_transfers.get(day, 0),
-            wait=wait_stats(waits_by_day.get(day, ()), target_s),
-            peak=_peak(day_hour_issued.get(day, {})),
-        )
-        for day in day_list
-    )
-    heat = HeatMap(
-        days=tuple(day_list),
-        hours=hour_span,
-        issued=tuple(
-            tuple(day_hour_issued.get(day, {}).get(hour, 0) for hour in hour_span)
-            for day in day_list
-        ),
-    )
-    return Report(
-        office=office,
-        first_day=first_day,
-        last_day=last_day,
-        target_wait_s=target_s,
-        total=total,
-        services=services,
-        counters=tuple(counter_rows),
-        hours=hours,
-        days=days,
-        heat=heat,
-        peak=_peak(hour_issued),
-    )
+        served = groups.durations_by_counter.get(key, [])
+        utilisation = busy_s / open_s if open_s else None
+        rows.append(CounterFigures(key, name, len(served), duration_stats(served), open_s,
+                                   paused_s, busy_s, utilisation))  # fmt: skip
+    return tuple(rows)

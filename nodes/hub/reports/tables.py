@@ -79,158 +79,118 @@ def _duration_cells(duration: DurationStats) -> tuple[Cell, ...]:
 def _service_name(service: ServiceFigures, lang: Lang) -> str:
     if not service.service:
         return text("all_services", lang)
-    return (
-        f"{service.service} – {service.name}"
-        if service.name != service.service
-        else service.service
-    )
+    key = service.service
+    return f"{key} – {service.name}" if service.name != key else key
 
 
 def report_tables(report: Report, lang: Lang = "id") -> list[Table]:
     """The tables of a report in reading order; per-day tables only for a range."""
-
-    def t(key: str, **values: object) -> str:
-        return text(key, lang, **values)
-
-    minutes_target = report.target_wait_s / 60
-    target = number(int(minutes_target) if minutes_target.is_integer() else minutes_target, lang)
-    service_rows = [*report.services, report.total]
-    tables = [
-        Table(
-            "services",
-            t("per_service"),
-            tuple(
-                Column(t(key), "text" if key == "service" else "int")
-                for key in (
-                    "service",
-                    "issued",
-                    "served",
-                    "no_show",
-                    "cancelled",
-                    "expired",
-                    "transferred",
-                    "transferred_in",
-                    "open_tickets",
-                )
-            ),
-            tuple(
-                (
-                    _service_name(s, lang),
-                    s.issued,
-                    s.served,
-                    s.no_show,
-                    s.cancelled,
-                    s.expired,
-                    s.transferred_out,
-                    s.transferred_in,
-                    s.still_open,
-                )
-                for s in service_rows
-            ),
-        ),
-        Table(
-            "service_times",
-            t("per_service_times"),
-            (
-                Column(t("service"), "text"),
-                Column(t("wait_avg"), "minutes"),
-                Column(t("wait_median"), "minutes"),
-                Column(t("wait_p90"), "minutes"),
-                Column(t("wait_max"), "minutes"),
-                Column(t("over_target", target=target), "percent"),
-                Column(t("duration_avg"), "minutes"),
-                Column(t("duration_median"), "minutes"),
-            ),
-            tuple(
-                (_service_name(s, lang), *_wait_cells(s.wait), *_duration_cells(s.duration))
-                for s in service_rows
-            ),
-        ),
-        Table(
-            "counters",
-            t("per_counter"),
-            (
-                Column(t("counter"), "text"),
-                Column(t("served"), "int"),
-                Column(t("duration_avg"), "minutes"),
-                Column(t("duration_median"), "minutes"),
-                Column(t("time_open"), "hours"),
-                Column(t("time_paused"), "hours"),
-                Column(t("busy"), "hours"),
-                Column(t("utilisation"), "percent"),
-            ),
-            tuple(
-                (
-                    c.name,
-                    c.served,
-                    *_duration_cells(c.duration),
-                    hours(c.open_s),
-                    hours(c.paused_s),
-                    hours(c.busy_s),
-                    percent(c.utilisation),
-                )
-                for c in report.counters
-            ),
-        ),
-        Table(
-            "hours",
-            t("per_hour"),
-            (
-                Column(t("hour"), "text"),
-                Column(t("issued"), "int"),
-                Column(t("served"), "int"),
-                Column(t("wait_avg"), "minutes"),
-            ),
-            tuple(
-                (hour_range(h.hour, lang), h.issued, h.served, minutes(h.average_wait_s))
-                for h in report.hours
-            ),
-        ),
-    ]
-    if report.single_day:
-        return tables
-    tables.append(
-        Table(
-            "days",
-            t("per_day"),
-            (
-                Column(t("day"), "date"),
-                Column(t("issued"), "int"),
-                Column(t("served"), "int"),
-                Column(t("no_show"), "int"),
-                Column(t("cancelled"), "int"),
-                Column(t("expired"), "int"),
-                Column(t("transferred"), "int"),
-                Column(t("wait_avg"), "minutes"),
-                Column(t("wait_p90"), "minutes"),
-                Column(t("over_target", target=target), "percent"),
-                Column(t("peak_hour"), "text"),
-            ),
-            tuple(
-                (
-                    d.day,
-                    d.issued,
-                    d.served,
-                    d.no_show,
-                    d.cancelled,
-                    d.expired,
-                    d.transferred,
-                    minutes(d.wait.average_s),
-                    minutes(d.wait.p90_s),
-                    percent(d.wait.over_target_share),
-                    hour_range(d.peak.hour, lang) if d.peak else None,
-                )
-                for d in report.days
-            ),
-        )
-    )
-    heat = report.heat
-    tables.append(
-        Table(
-            "heat_map",
-            t("heat_map"),
-            (Column(t("day"), "date"), *(Column(f"{h:02d}", "int") for h in heat.hours)),
-            tuple((day, *counts) for day, counts in zip(heat.days, heat.issued, strict=True)),
-        )
-    )
+    columns = _Columns(report, lang)
+    tables = [_services(report, columns), _service_times(report, columns)]
+    tables += [_counters(report, columns), _hours(report, columns)]
+    if not report.single_day:
+        tables += [_days(report, columns), _heat_map(report, columns)]
     return tables
+
+
+class _Columns:
+    """Titles and columns in the report's language: columns from (catalogue key, kind)."""
+
+    def __init__(self, report: Report, lang: Lang) -> None:
+        self.lang = lang
+        minutes_target = report.target_wait_s / 60
+        whole = minutes_target.is_integer()
+        self.target = number(int(minutes_target) if whole else minutes_target, lang)
+
+    def __call__(self, *specs: Spec) -> tuple[Column, ...]:
+        return tuple(Column(self.title(key), kind) for key, kind in specs)
+
+    def title(self, key: str) -> str:
+        return text(key, self.lang, target=self.target)
+
+
+Spec = tuple[str, Kind]  # a column: its catalogue key and kind
+_WAIT: Final[tuple[Spec, ...]] = (
+    ("wait_avg", "minutes"), ("wait_median", "minutes"), ("wait_p90", "minutes"),
+    ("wait_max", "minutes"), ("over_target", "percent"),
+)  # fmt: skip
+_DURATION: Final[tuple[Spec, ...]] = (("duration_avg", "minutes"), ("duration_median", "minutes"))
+_COUNTS: Final = ("issued", "served", "no_show", "cancelled", "expired", "transferred")
+
+
+def _services(report: Report, columns: _Columns) -> Table:
+    counts = (*_COUNTS, "transferred_in", "open_tickets")
+    return Table(
+        "services",
+        columns.title("per_service"),
+        columns(("service", "text"), *((key, "int") for key in counts)),
+        tuple(
+            (_service_name(s, columns.lang), s.issued, s.served, s.no_show, s.cancelled,
+             s.expired, s.transferred_out, s.transferred_in, s.still_open)
+            for s in [*report.services, report.total]
+        ),
+    )  # fmt: skip
+
+
+def _service_times(report: Report, columns: _Columns) -> Table:
+    return Table(
+        "service_times",
+        columns.title("per_service_times"),
+        columns(("service", "text"), *_WAIT, *_DURATION),
+        tuple(
+            (_service_name(s, columns.lang), *_wait_cells(s.wait), *_duration_cells(s.duration))
+            for s in [*report.services, report.total]
+        ),
+    )
+
+
+def _counters(report: Report, columns: _Columns) -> Table:
+    return Table(
+        "counters",
+        columns.title("per_counter"),
+        columns(("counter", "text"), ("served", "int"), *_DURATION, ("time_open", "hours"),
+                ("time_paused", "hours"), ("busy", "hours"), ("utilisation", "percent")),
+        tuple(
+            (c.name, c.served, *_duration_cells(c.duration), hours(c.open_s), hours(c.paused_s),
+             hours(c.busy_s), percent(c.utilisation))
+            for c in report.counters
+        ),
+    )  # fmt: skip
+
+
+def _hours(report: Report, columns: _Columns) -> Table:
+    return Table(
+        "hours",
+        columns.title("per_hour"),
+        columns(("hour", "text"), ("issued", "int"), ("served", "int"), ("wait_avg", "minutes")),
+        tuple(
+            (hour_range(h.hour, columns.lang), h.issued, h.served, minutes(h.average_wait_s))
+            for h in report.hours
+        ),
+    )
+
+
+def _days(report: Report, columns: _Columns) -> Table:
+    lang = columns.lang
+    return Table(
+        "days",
+        columns.title("per_day"),
+        columns(("day", "date"), *((key, "int") for key in _COUNTS), ("wait_avg", "minutes"),
+                ("wait_p90", "minutes"), ("over_target", "percent"), ("peak_hour", "text")),
+        tuple(
+            (d.day, d.issued, d.served, d.no_show, d.cancelled, d.expired, d.transferred,
+             minutes(d.wait.average_s), minutes(d.wait.p90_s), percent(d.wait.over_target_share),
+             hour_range(d.peak.hour, lang) if d.peak else None)
+            for d in report.days
+        ),
+    )  # fmt: skip
+
+
+def _heat_map(report: Report, columns: _Columns) -> Table:
+    heat = report.heat
+    return Table(
+        "heat_map",
+        columns.title("heat_map"),
+        (Column(columns.title("day"), "date"), *(Column(f"{h:02d}", "int") for h in heat.hours)),
+        tuple((day, *counts) for day, counts in zip(heat.days, heat.issued, strict=True)),
+    )
