@@ -72,7 +72,14 @@ class Answers:
     def __init__(self, accounts: Callable[..., BrokerLink], node: str) -> None:
         self.got: list[tuple[str, bytes | None, dict]] = []
         self._lock = threading.Lock()
-        accounts(node, f"{node}-observer").subscribe(f"{T.base}/node/{node}/response/#", self._on)
+        link = accounts(node, f"{node}-observer")
+        link.subscribe(f"{T.base}/node/{node}/response/#", self._on)
+        # Subscribed once our own message on that path comes back; answers sent before
+        # that would be lost, so no test may start before.
+        raw = Properties(PacketTypes.PUBLISH)
+        raw.CorrelationData = b"ready"
+        link.publish(f"{T.base}/node/{node}/response/ready", {}, properties=raw)
+        self.wait("ready")
 
     def _on(self, message: Message) -> None:
         with self._lock:
