@@ -8,8 +8,8 @@ Every node gets the same behaviour from `BrokerLink`:
 - reconnect with exponential back-off (paho's own, 1 s to 30 s), subscriptions restored;
 - `request()`: MQTT 5 request/response with a Response Topic and Correlation Data, retried
   with the same `transaction` until a deadline, each copy carrying a Message Expiry
-  Interval no longer than the time left, so a request the caller gave up on can never be
-  acted on later.
+  Interval that ends, even by the broker's coarse clock, before the caller stops waiting
+  (`copy_expiry`), so a request the caller gave up on can never be acted on later.
 
 Handlers run in paho's network thread, one message at a time. `request()` blocks and must
 be called from another thread.
@@ -37,6 +37,26 @@ from common.config import BrokerConfig
 from common.wire import Response, Topics, WireError, decode_object, decode_response, encode
 
 log = logging.getLogger(__name__)
+
+#: How long past its Message Expiry Interval the broker may still deliver a message.
+#: mosquitto counts expiry in whole seconds of its wall clock, so a message can outlive its
+#: interval by up to a second (measured with 2.0.11: an interval of 1 s was still delivered
+#: 1.5 s after the message arrived); the rest covers the trip from sender to broker.
+BROKER_EXPIRY_SLACK_S = 1.1
+#: The shortest `request()` timeout that lets at least one copy out (config minimums).
+MIN_REQUEST_TIMEOUT_S = 3.0
+
+
+def copy_expiry(remaining: float) -> int | None:
+    """The Message Expiry Interval of a request copy sent with `remaining` seconds of the
+    sender's wait left, or None if no copy may be sent any more.
+
+    Whole seconds (the protocol's unit), rounded down after the broker's slack, so that no
+    copy can reach the hub after the sender stopped waiting for its answer; never 0, which
+    would mean "never expires" (paho sends the property as given).
+    """
+    interval = math.floor(remaining - BROKER_EXPIRY_SLACK_S)
+    return interval if interval >= 1 else None
 
 
 class RequestTimeout(Exception):
@@ -242,8 +262,12 @@ class BrokerLink:
                 if not self._connected.wait(remaining):
                     break
                 remaining = deadline - time.monotonic()
-                # Whole seconds, rounded down, never zero (zero would mean "no expiry").
-                expiry = max(1, math.floor(remaining))
+                expiry = copy_expiry(remaining)
+                if expiry is None:
+                    # Too late for another copy to be safe: wait out the earlier ones.
+                    if done.wait(max(0.0, remaining)):
+                        return answers[0]
+                    break
                 props = Properties(PacketTypes.PUBLISH)
                 props.ResponseTopic = response_topic
                 props.CorrelationData = transaction.encode()

@@ -24,6 +24,12 @@ TRANSACTION_PATTERN: Final = re.compile(r"^[A-Za-z0-9_.:-]{1,64}$")
 #: Ticket ids look like "20261128-A-012": day, then the number.
 TICKET_ID_PATTERN: Final = re.compile(r"^[0-9]{8}-[A-Za-z0-9]{1,8}-[0-9]{3,5}$")
 NUMBER_PATTERN: Final = re.compile(r"^[A-Za-z0-9]{1,8}-[0-9]{3,5}$")
+#: Deepest nesting of arrays and objects a node accepts. The contract's deepest message is
+#: three levels; Python's parser gives up (RecursionError) somewhere under 1,000, depending
+#: on the thread's stack, so the limit is checked before parsing.
+MAX_NESTING: Final = 32
+_JSON_STRING: Final = re.compile(r'"(?:[^"\\]|\\.)*"')
+_JSON_BRACKET: Final = re.compile(r"[\[\]{}]")
 
 COUNTER_ACTIONS: Final = (
     "call_next",
@@ -143,6 +149,21 @@ class Topics:
     def response(self, node: str, verb: str) -> str:
         return f"{self.base}/node/{node}/response/{verb}"
 
+    def is_own_response(self, node: str, topic: str) -> bool:
+        """True if `topic` is a topic the hub may answer `node` on: inside the node's own
+        `node/{node}/response/` subtree, with no wildcard. A request's MQTT 5 Response Topic
+        is the sender's to choose; without this check a node could make the hub publish,
+        with the hub's rights, on any topic of the office (state, another node's requests).
+        """
+        prefix = f"{self.base}/node/{node}/response/"
+        rest = topic[len(prefix) :]
+        return (
+            topic.startswith(prefix)
+            and rest != ""
+            and "" not in rest.split("/")
+            and not any(c in rest for c in "+#\0")
+        )
+
     def parse_request(self, topic: str) -> tuple[str, str]:
         """(node, verb) of a request topic; WireError if it is not one."""
         prefix = f"{self.base}/node/"
@@ -255,12 +276,27 @@ def decode_object(raw: bytes, max_bytes: int = MAX_PAYLOAD_BYTES) -> dict[str, A
     if len(raw) > max_bytes:
         raise WireError("bad_request", "Pesan terlalu besar.")
     try:
-        value = json.loads(raw.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError):
+        text = raw.decode("utf-8")
+        if _nesting(text) > MAX_NESTING:
+            raise WireError("bad_request", "Pesan terlalu dalam bersarang.")
+        value = json.loads(text)
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):
         raise WireError("bad_request", "Pesan bukan JSON yang valid.") from None
     if not isinstance(value, dict):
         raise WireError("bad_request", "Pesan harus berupa objek JSON.")
     return value
+
+
+def _nesting(text: str) -> int:
+    """How deep arrays and objects nest in `text` (brackets inside strings do not count).
+    Cheap for the contract's messages: only a text with many brackets is walked."""
+    if text.count("[") + text.count("{") <= MAX_NESTING:
+        return 0
+    depth = deepest = 0
+    for match in _JSON_BRACKET.finditer(_JSON_STRING.sub('""', text)):
+        depth += 1 if match.group() in "[{" else -1
+        deepest = max(deepest, depth)
+    return deepest
 
 
 def _id(payload: dict[str, Any], key: str, *, required: bool) -> str | None:

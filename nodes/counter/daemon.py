@@ -20,7 +20,7 @@ from typing import Any
 
 from common import config
 from common.log import setup_logging
-from common.mqtt import BrokerLink, Message
+from common.mqtt import MIN_REQUEST_TIMEOUT_S, BrokerLink, Message
 from common.systemd import Watchdog, notify, notify_ready
 from common.wire import Topics, WireError
 from nodes.counter.flow import CounterDesk
@@ -95,7 +95,7 @@ def read_config(path: str) -> CounterConfig:
     counter = root.table("counter", required=True)
     counter_id = counter.id("id")
     language = counter.choice("language", LANGUAGES, "id")
-    request_timeout = counter.float("request_timeout", 5.0, min=0.5)
+    request_timeout = counter.float("request_timeout", 5.0, min=MIN_REQUEST_TIMEOUT_S)
     counter.finish()
 
     # Every keypad key is read whatever the type, so switching `type` is a one-word edit.

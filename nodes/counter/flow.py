@@ -33,6 +33,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
 from common.mqtt import RequestTimeout
+from common.presence import HubPresence
 from common.wire import Response
 from nodes.counter import keys
 from nodes.counter.indicator import Indicator
@@ -107,7 +108,7 @@ class CounterDesk:
         self._state: CounterState | None = None
         self._office = Office()
         self._connected = False
-        self._hubs: dict[str, bool] = {}  # hub node id -> online, from node statuses
+        self._presence = HubPresence()  # only the hub's own status topic counts
         self._entry = keys.IDLE
         self._notice: tuple[str, datetime] | None = None
         self._sending_since: datetime | None = None
@@ -226,6 +227,7 @@ class CounterDesk:
         if self.counter not in _counter_ids(payload):
             log.error("counter %s is not in the hub's config; check [counter] id", self.counter)
         with self._changed:
+            self._presence.on_config(payload)
             self._office = office
             self._touch()
 
@@ -242,8 +244,7 @@ class CounterDesk:
     def on_node_status(self, node: str, payload: dict[str, Any]) -> None:
         """Watch the hub's own status: the broker may be up while the hub is down."""
         with self._changed:
-            if payload.get("role") == "hub" or node in self._hubs:
-                self._hubs[node] = bool(payload.get("online"))
+            if self._presence.on_status(node, payload):
                 self._touch()
 
     # --- the view --------------------------------------------------------------------------
@@ -255,9 +256,7 @@ class CounterDesk:
     def _view(self, now: datetime) -> CounterView:
         notice = self._notice[0] if self._notice and self._notice[1] > now else None
         busy = self._sending_since is not None and now - self._sending_since >= BUSY_AFTER
-        # Any hub online will do: a hub renamed in its config leaves its old id's retained
-        # "offline" status behind for ever.
-        hub_online = any(self._hubs.values()) if self._hubs else True
+        hub_online = self._presence.online is not False  # unknown: the broker link decides
         return CounterView(
             counter=self.counter,
             state=self._state,

@@ -196,7 +196,9 @@ class DisplayNode:
         self._update(message, lambda payload: self.board.apply_counter(counter, payload))
 
     def _on_node_status(self, message: Message) -> None:
-        self._update(message, self.board.apply_node_status)
+        node = self.topics.parse_node_status(message.topic)
+        if node is not None:
+            self._update(message, lambda payload: self.board.apply_node_status(node, payload))
 
     def _on_calls(self, message: Message) -> None:
         self._update(message, self.board.apply_calls)

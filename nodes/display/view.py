@@ -18,6 +18,7 @@ from datetime import datetime, timedelta
 from typing import Any, Final
 
 from common.bahasa import Lang, clock, duration_minutes_phrase, long_date
+from common.presence import HubPresence
 from common.wire import NUMBER_PATTERN, WireError, parse_iso
 
 #: How many calls the screen lists below the featured one.
@@ -207,8 +208,11 @@ class Board:
     online: bool = False  # connected to the broker
     #: What the hub's retained status (its Last Will when it dies) says; None until seen.
     hub_online: bool | None = None
+    presence: HubPresence = field(default_factory=HubPresence)
 
     def apply_config(self, payload: Mapping[str, Any]) -> None:
+        if self.presence.on_config(payload):
+            self.hub_online = self.presence.online
         office = payload.get("office") or {}
         services = payload.get("services", [])
         counters = payload.get("counters", [])
@@ -290,10 +294,10 @@ class Board:
         newer = [c for c in self.calls if c.key not in known and _newer(c, calls)]
         self.calls = (newer + calls)[:KEPT_CALLS]
 
-    def apply_node_status(self, payload: Mapping[str, Any]) -> None:
-        """A node's retained status; only the hub's matters here."""
-        if payload.get("role") == "hub":
-            self.hub_online = payload.get("online") is True
+    def apply_node_status(self, node: str, payload: Mapping[str, Any]) -> None:
+        """A node's retained status; only the hub's own matters here."""
+        if self.presence.on_status(node, payload):
+            self.hub_online = self.presence.online
 
     def apply_call(self, call: Call) -> None:
         """A live `event/call`: put it on top (once, even if the broker redelivers it)."""

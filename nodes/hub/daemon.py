@@ -36,6 +36,7 @@ from paho.mqtt.properties import Properties
 from common import config
 from common.log import setup_logging
 from common.mqtt import BrokerLink, Message
+from common.repeats import RepeatedWarning
 from common.systemd import Watchdog, notify, notify_ready
 from common.wire import (
     AdminRequest,
@@ -126,6 +127,7 @@ class Hub:
         self._archived: date | None = None
         self._state_due: float | None = None  # monotonic time of the next state publish
         self._pruned: date | None = None
+        self._foreign_reply_to = RepeatedWarning(log)
         self.last_progress = time.monotonic()
 
     # --- threads ------------------------------------------------------------------------
@@ -171,6 +173,11 @@ class Hub:
             node, verb = self.topics.parse_request(message.topic)
         except WireError as exc:
             log.warning("ignoring message on %s: %s", message.topic, exc)
+            return
+        if message.response_topic is not None and not self.topics.is_own_response(
+            node, message.response_topic
+        ):
+            self._refuse_response_topic(node, verb, message)
             return
         response, events, remember = self._decide(node, verb, message.payload)
         if remember:
@@ -221,8 +228,25 @@ class Hub:
             return error_response(transaction, "internal_error"), [], False  # a retry may work
         return response, events, bool(events) or transaction is not None
 
+    def _refuse_response_topic(self, node: str, verb: str, message: Message) -> None:
+        """A Response Topic outside the node's own subtree: answer `forbidden` on the
+        default response topic and do nothing else (no ticket, no idempotency record)."""
+        self._foreign_reply_to.warn(
+            node,
+            f"refused {verb} request from {node}: its Response Topic "
+            f"{message.response_topic!r} is not under its own response topics",
+        )
+        refusal = error_response(
+            transaction_of(message.payload),
+            "forbidden",
+            "Topik jawaban harus berada di bawah topik jawaban perangkat ini sendiri.",
+        )
+        self._respond(node, verb, message, refusal)
+
     def _respond(self, node: str, verb: str, message: Message, response: dict[str, Any]) -> None:
-        topic = message.response_topic or self.topics.response(node, verb)
+        topic = message.response_topic
+        if topic is None or not self.topics.is_own_response(node, topic):
+            topic = self.topics.response(node, verb)
         props = None
         if message.correlation_data is not None:
             props = Properties(PacketTypes.PUBLISH)
@@ -291,7 +315,7 @@ class Hub:
         self._state_due = None
         now = self.clock()
         retained: dict[str, dict[str, Any]] = {
-            self.topics.config: views.office_config(self.office),
+            self.topics.config: views.office_config(self.office, hub=self.link.node_id),
             self.topics.state_queue: views.queue_state(self.queue, now),
             self.topics.state_calls: views.recent_calls(self.queue, self.calls_kept),
         }

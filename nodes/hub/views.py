@@ -127,10 +127,12 @@ def ticket_event(queue: Queue, event: Event) -> dict[str, Any] | None:
     return payload
 
 
-def office_config(office: Office) -> dict[str, Any]:
-    """The retained `config`."""
+def office_config(office: Office, hub: str = "hub") -> dict[str, Any]:
+    """The retained `config`. `hub` is the hub's node id: nodes believe only the status
+    published on that node's topic (common/presence.py)."""
     return {
         "office": {"id": office.id, "name": office.name},
+        "hub": hub,
         "services": [{"id": s.id, "name": s.name, "prefix": s.prefix} for s in office.services],
         "counters": [
             {"id": c.id, "name": c.name, "services": list(c.services)} for c in office.counters

@@ -19,7 +19,7 @@ from types import FrameType
 from common import config as cfg
 from common.config import ConfigError, NodeIdentity, Table
 from common.log import setup_logging
-from common.mqtt import BrokerLink
+from common.mqtt import MIN_REQUEST_TIMEOUT_S, BrokerLink
 from common.systemd import Watchdog, notify_ready
 from common.wire import ID_PATTERN, Topics
 from nodes.kiosk.buttons import (
@@ -166,7 +166,7 @@ def read_config(path: str | Path) -> KioskConfig:
     )
     printer = _read_printer(root)
     settings = KioskSettings(
-        request_timeout_s=kiosk.float("request_timeout", 5.0, min=0.5),
+        request_timeout_s=kiosk.float("request_timeout", 5.0, min=MIN_REQUEST_TIMEOUT_S),
         attempt_timeout_s=kiosk.float("attempt_timeout", 1.5, min=0.2),
         health_interval_s=kiosk.float("health_interval", 5.0, min=0.2),
         paper=printer.paper,

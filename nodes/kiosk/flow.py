@@ -38,6 +38,7 @@ from datetime import date, datetime, tzinfo
 from typing import Any, Final, Literal
 
 from common.mqtt import BrokerLink, Message, RequestTimeout
+from common.presence import HubPresence
 from common.wire import WireError
 from nodes.kiosk.buttons import LedState, Press, ServiceButtons
 from nodes.kiosk.printer import CAN_PRINT, PrinterHealth, PrintFailed, TicketPrinter
@@ -166,6 +167,7 @@ class Kiosk:
         self._stop = threading.Event()
         self._broker_up = False
         self._hub_online: bool | None = None
+        self._presence = HubPresence()  # only the hub's own status topic counts
         self._hub_silent = False
         self._open: dict[str, bool] = {}
         #: Services whose quota the hub said is used up, with the office day it happened:
@@ -438,12 +440,17 @@ class Kiosk:
         self._show()
 
     def _on_config(self, message: Message) -> None:
-        if self.office.name:
-            return
         try:
-            office = message.json().get("office")
+            config = message.json()
         except WireError:
             return
+        with self._lock:
+            hub_renamed = self._presence.on_config(config)
+        if hub_renamed:
+            self._follow_hub_status()
+        if self.office.name:
+            return
+        office = config.get("office")
         if isinstance(office, dict) and isinstance(office.get("name"), str):
             self.office = OfficeInfo(
                 name=office["name"],
@@ -454,14 +461,21 @@ class Kiosk:
             )
 
     def _on_node_status(self, message: Message) -> None:
+        node = self.link.topics.parse_node_status(message.topic)
         try:
             status = message.json()
         except WireError:
             return
-        if status.get("role") != "hub":
-            return
-        online = status.get("online") is True
         with self._lock:
+            if node is None or not self._presence.on_status(node, status):
+                return
+        self._follow_hub_status()
+
+    def _follow_hub_status(self) -> None:
+        with self._lock:
+            online = self._presence.online
+            if online is None:
+                return
             self._hub_online = online
             if online:
                 self._hub_silent = False

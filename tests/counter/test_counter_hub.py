@@ -241,7 +241,7 @@ def test_a_press_the_desk_gave_up_on_never_takes_effect_later(
     broker: Mosquitto, hub: HubProcess, kiosk: BrokerLink, make_desk: Callable[..., Desk]
 ) -> None:
     issue(kiosk, "A")
-    desk = make_desk(broker, "loket-1", "1", request_timeout=1.0).connect()
+    desk = make_desk(broker, "loket-1", "1", request_timeout=3.0).connect()
     desk.screen.wait_line("LOKET 1 | BUKA | menunggu 1")
     hub.kill()
     desk.screen.wait_line("OFFLINE")

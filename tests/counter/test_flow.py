@@ -19,7 +19,7 @@ def test_no_hub_presses_are_refused_visibly_and_never_sent_late(
 ) -> None:
     watcher = client(broker, "watcher", "test")
     requests = Collector(watcher, "antrian/kantor/node/loket-1/request/counter")
-    desk = make_desk(broker, "loket-1", "1", request_timeout=0.6).connect()
+    desk = make_desk(broker, "loket-1", "1", request_timeout=3.0).connect()
     desk.desk.on_config(CONFIG)
     try:
         for _ in range(MAX_QUEUED + 3):  # an impatient officer on a dead hub

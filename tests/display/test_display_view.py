@@ -204,11 +204,22 @@ def test_bad_counter_state_leaves_the_board_unchanged() -> None:
 def test_a_dead_hub_marks_the_view_offline() -> None:
     board = full_board()
     assert board.view(NOW).online  # no hub status seen yet: the broker link decides
-    board.apply_node_status({"online": True, "role": "kiosk"})
-    board.apply_node_status({"online": False, "role": "hub"})  # its Last Will
+    board.apply_node_status("kiosk-1", {"online": True, "role": "kiosk"})
+    board.apply_node_status("hub", {"online": False, "role": "hub"})  # its Last Will
     view = board.view(NOW)
     assert not view.online
     assert view.featured is not None and view.featured.number == "A-012"  # state kept
-    board.apply_node_status({"online": False, "role": "kiosk"})  # other nodes do not count
-    board.apply_node_status({"online": True, "role": "hub", "version": "0.1.0"})
+    board.apply_node_status("kiosk-1", {"online": False, "role": "kiosk"})  # not the hub
+    board.apply_node_status("hub", {"online": True, "role": "hub", "version": "0.1.0"})
     assert board.view(NOW).online
+
+
+def test_only_the_hubs_own_status_topic_speaks_for_the_hub() -> None:
+    board = full_board()
+    board.apply_node_status("hub", {"online": True, "role": "hub"})
+    board.apply_node_status("kiosk-1", {"online": False, "role": "hub"})  # a lie
+    assert board.view(NOW).online
+    # A hub provisioned under another id says so in its retained config.
+    board.apply_node_status("pusat", {"online": False, "role": "hub"})
+    board.apply_config({"hub": "pusat", "office": {}, "services": [], "counters": []})
+    assert not board.view(NOW).online

@@ -226,6 +226,7 @@ def test_call_and_ticket_events(drive: Driver) -> None:
 def test_office_config() -> None:
     assert views.office_config(office()) == {
         "office": {"id": "kantor", "name": "Kantor Kecamatan Contoh"},
+        "hub": "hub",
         "services": [
             {"id": "A", "name": "Kartu Keluarga", "prefix": "A"},
             {"id": "B", "name": "KTP Elektronik", "prefix": "B"},

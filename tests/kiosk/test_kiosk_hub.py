@@ -89,7 +89,7 @@ def start_kiosk(
     printer = EscposPrinter(lambda: dummy, profile="TM-T20II", reads_status=True)
     link = BrokerLink(broker.config, TOPICS, node_id, role="kiosk")
     office = OfficeInfo(name="Kantor Kecamatan Contoh", base_url="http://hub.local:8080")
-    settings = KioskSettings(request_timeout_s=2.0, attempt_timeout_s=0.5, health_interval_s=0.2)
+    settings = KioskSettings(request_timeout_s=3.0, attempt_timeout_s=0.5, health_interval_s=0.2)
     kiosk = Kiosk(link, buttons, printer, office, settings, tz=WIB)
     kiosk.start()
     assert link.start(wait=10)
