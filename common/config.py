@@ -184,6 +184,13 @@ def load(path: str | Path) -> Table:
     return Table(data, path)
 
 
+def root(source: str | Path | Table) -> Table:
+    """A config's root table from its file, or from data already in hand (`Table(data,
+    name)`): firstboot and provisioning check a config with its daemon's own reader before
+    writing any file of it."""
+    return source if isinstance(source, Table) else load(source)
+
+
 @dataclass(frozen=True)
 class BrokerConfig:
     host: str = "127.0.0.1"

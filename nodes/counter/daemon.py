@@ -87,9 +87,9 @@ def _key_map(
     return result
 
 
-def read_config(path: str) -> CounterConfig:
+def read_config(source: str | config.Table) -> CounterConfig:
     """The counter node's file; ConfigError names the file and key of any mistake."""
-    root = config.load(path)
+    root = config.root(source)
     identity = config.read_identity(root)
 
     counter = root.table("counter", required=True)

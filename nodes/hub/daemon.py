@@ -365,8 +365,8 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def load_config(path: str) -> tuple[config.NodeIdentity, Office, HubSettings]:
-    root = config.load(path)
+def load_config(source: str | config.Table) -> tuple[config.NodeIdentity, Office, HubSettings]:
+    root = config.root(source)
     identity = config.read_identity(root, node_id_default="hub")
     office = read_office(root)
     settings = HubSettings(root)
