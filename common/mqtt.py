@@ -26,7 +26,7 @@ import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 import paho.mqtt.client as paho
 from paho.mqtt.packettypes import PacketTypes
@@ -57,6 +57,37 @@ class Message:
 
 
 Handler = Callable[[Message], None]
+
+
+class Link(Protocol):
+    """What the nodes use of their link: `BrokerLink`, or `common.local.LocalLink` in tests."""
+
+    topics: Topics
+
+    def start(self, wait: float | None = ...) -> bool: ...
+    def stop(self) -> None: ...
+    @property
+    def connected(self) -> bool: ...
+    def on_connection(self, callback: Callable[[bool], None]) -> None: ...
+    def subscribe(self, topic_filter: str, handler: Handler) -> None: ...
+    def publish(
+        self,
+        topic: str,
+        payload: dict[str, Any] | bytes,
+        *,
+        retain: bool = False,
+        qos: int = 1,
+        properties: Properties | None = None,
+    ) -> None: ...
+    def set_status(self, **fields: Any) -> None: ...
+    def request(
+        self,
+        verb: str,
+        payload: dict[str, Any],
+        *,
+        timeout: float = ...,
+        attempt_timeout: float = ...,
+    ) -> Response: ...
 
 
 def topic_matches(topic_filter: str, topic: str) -> bool:

@@ -35,7 +35,7 @@ from paho.mqtt.properties import Properties
 
 from common import config
 from common.log import setup_logging
-from common.mqtt import BrokerLink, Message
+from common.mqtt import BrokerLink, Link, Message
 from common.systemd import Watchdog, notify, notify_ready
 from common.wire import (
     AdminRequest,
@@ -105,7 +105,7 @@ class Hub:
         self,
         office: Office,
         store: Store,
-        link: BrokerLink,
+        link: Link,
         clock: Clock,
         settings: HubSettings | None = None,
     ) -> None:

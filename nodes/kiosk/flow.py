@@ -37,7 +37,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, tzinfo
 from typing import Any, Final, Literal
 
-from common.mqtt import BrokerLink, Message, RequestTimeout
+from common.mqtt import Link, Message, RequestTimeout
 from common.wire import WireError
 from nodes.kiosk.buttons import LedState, Press, ServiceButtons
 from nodes.kiosk.printer import CAN_PRINT, PrinterHealth, PrintFailed, TicketPrinter
@@ -142,7 +142,7 @@ class Kiosk:
 
     def __init__(
         self,
-        link: BrokerLink,
+        link: Link,
         buttons: ServiceButtons,
         printer: TicketPrinter,
         office: OfficeInfo,

@@ -19,7 +19,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from gpiozero.pins.mock import MockFactory
 
-from common.mqtt import BrokerLink
+from common.mqtt import BrokerLink, Link
 from common.wire import Topics
 from nodes.kiosk.buttons import ButtonPins, GpioButtons
 from nodes.kiosk.flow import Kiosk, KioskSettings, Outcome
@@ -38,7 +38,7 @@ class Rig:
 
     kiosk: Kiosk
     dummy: SensorDummy
-    link: BrokerLink
+    link: Link
     factory: MockFactory
     button: dict[str, int]
     led: dict[str, int]

@@ -175,9 +175,7 @@ def test_check_validates_a_card_on_a_laptop(
 
 
 @pytest.mark.parametrize("node", ["hub", "kiosk-1", "loket-1", "display-1"])
-def test_each_daemon_reads_its_config_from_data_with_the_same_rules(
-    cards: Path, node: str
-) -> None:
+def test_each_daemon_reads_its_config_from_data_with_the_same_rules(cards: Path, node: str) -> None:
     card = bootfile.parse_text((cards / node / "antrian.toml").read_text())
     for name, data in bootfile.role_configs(card).items():
         reader = firstboot.daemon_reader(name)
