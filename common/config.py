@@ -185,9 +185,7 @@ def load(path: str | Path) -> Table:
 
 
 def root(source: str | Path | Table) -> Table:
-    """A config's root table from its file, or from data already in hand (`Table(data,
-    name)`): firstboot and provisioning check a config with its daemon's own reader before
-    writing any file of it."""
+    """A config's root table, from its file or from data (`Table(data, name)`)."""
     return source if isinstance(source, Table) else load(source)
 
 

@@ -60,24 +60,16 @@ Handler = Callable[[Message], None]
 
 
 class Link(Protocol):
-    """What the nodes use of their link: `BrokerLink`, or `common.local.LocalLink` in tests."""
+    """What the nodes use of `BrokerLink` (tests/local_broker.py has an in-process one)."""
 
     topics: Topics
 
-    def start(self, wait: float | None = ...) -> bool: ...
-    def stop(self) -> None: ...
     @property
     def connected(self) -> bool: ...
     def on_connection(self, callback: Callable[[bool], None]) -> None: ...
     def subscribe(self, topic_filter: str, handler: Handler) -> None: ...
     def publish(
-        self,
-        topic: str,
-        payload: dict[str, Any] | bytes,
-        *,
-        retain: bool = False,
-        qos: int = 1,
-        properties: Properties | None = None,
+        self, topic: str, payload: Any, *, retain: bool = ..., properties: Any = ...
     ) -> None: ...
     def set_status(self, **fields: Any) -> None: ...
     def request(

@@ -120,7 +120,6 @@ class Topics:
 
     @property
     def states(self) -> str:
-        """Filter for every retained state topic."""
         return f"{self.base}/state/#"
 
     @property
@@ -137,7 +136,6 @@ class Topics:
 
     @property
     def events(self) -> str:
-        """Filter for every event topic."""
         return f"{self.base}/event/#"
 
     def node_all(self, node: str) -> str:

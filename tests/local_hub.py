@@ -7,12 +7,12 @@ from __future__ import annotations
 import threading
 from pathlib import Path
 
-from common.local import LocalBroker, LocalLink
 from common.wire import Topics
 from nodes.hub.daemon import Hub
 from nodes.hub.store import Store
 from tests.harness import OFFICE
 from tests.hub.support import Clock, office
+from tests.local_broker import LocalBroker, LocalLink
 
 TOPICS = Topics(OFFICE)
 

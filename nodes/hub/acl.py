@@ -21,13 +21,8 @@ log = logging.getLogger("antrian.acl")
 
 def node_passwords(root: config.Table) -> dict[str, str]:
     """node id -> password, for the nodes that have one."""
-    passwords: dict[str, str] = {}
-    for table in root.tables("nodes"):
-        password = table.data.get("password")
-        node_id = table.data.get("id")
-        if isinstance(password, str) and password and isinstance(node_id, str):
-            passwords[node_id] = password
-    return passwords
+    nodes = [(t.data.get("id"), t.data.get("password")) for t in root.tables("nodes")]
+    return {n: p for n, p in nodes if isinstance(n, str) and isinstance(p, str) and p}
 
 
 def write_files(config_path: str, out: Path) -> tuple[Path, Path]:

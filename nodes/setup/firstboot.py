@@ -133,25 +133,18 @@ def read_boot(paths: Paths) -> tuple[str, dict[str, Any], dict[str, Any]]:
 def daemon_reader(name: str) -> Callable[[Table], object]:
     """The daemon's own config reader, so firstboot validates exactly what the daemon will
     read. Imported for this role only: a kiosk's boot does not load the hub or pygame."""
+    reader: Callable[[Table], object]
     if name == "hub":
-        import nodes.hub.daemon as hub
-
-        return hub.load_config
-    if name == "web":
-        import nodes.hub.web.config as web
-
-        return web.load
-    if name == "kiosk":
-        import nodes.kiosk.daemon as kiosk
-
-        return kiosk.read_config
-    if name == "counter":
-        import nodes.counter.daemon as counter
-
-        return counter.read_config
-    import nodes.display.settings as display
-
-    return display.read_config
+        from nodes.hub.daemon import load_config as reader
+    elif name == "web":
+        from nodes.hub.web.config import load as reader
+    elif name == "kiosk":
+        from nodes.kiosk.daemon import read_config as reader
+    elif name == "counter":
+        from nodes.counter.daemon import read_config as reader
+    else:
+        from nodes.display.settings import read_config as reader
+    return reader
 
 
 def check_configs(configs: dict[str, dict[str, Any]], boot_name: str) -> dict[str, str]:

@@ -7,14 +7,14 @@ from collections.abc import Callable, Iterator
 import pytest
 
 from common.config import BrokerConfig
-from common.local import LocalBroker, LocalLink
-from common.mqtt import BrokerLink, Link
+from common.mqtt import BrokerLink
 from common.wire import Topics
 from nodes.counter.daemon import subscribe
 from nodes.counter.flow import CounterDesk
 from nodes.counter.indicator import TerminalIndicator
 from tests.counter.screen import Screen
 from tests.harness import OFFICE, Mosquitto
+from tests.local_broker import LocalBroker, LocalLink
 
 Broker = Mosquitto | BrokerConfig | LocalBroker
 
@@ -25,7 +25,7 @@ class Desk:
 
     def __init__(self, broker: Broker, node: str, counter: str, **options: object):
         self.topics = Topics(OFFICE)
-        self.link: Link
+        self.link: BrokerLink | LocalLink
         if isinstance(broker, LocalBroker):
             self.link = LocalLink(broker, self.topics, node, role="counter")
         else:

@@ -1,4 +1,4 @@
-"""The desk's flow on an in-process broker (common/local.py): fast, no mosquitto.
+"""The desk's flow on an in-process broker (tests/local_broker.py): fast, no mosquitto.
 
 With no hub, what the counter puts on the wire is read back from the broker; with the hub,
 it is the real hub logic (tests/local_hub.py). tests/counter/test_counter_hub.py runs the
@@ -14,12 +14,12 @@ from pathlib import Path
 
 import pytest
 
-from common.local import LocalBroker, LocalLink
 from common.mqtt import Message
 from nodes.counter.flow import MAX_QUEUED
 from tests.counter.conftest import Desk
 from tests.counter.test_keys import CONFIG
 from tests.hub.support import Clock
+from tests.local_broker import LocalBroker, LocalLink
 from tests.local_hub import TOPICS, LocalHub
 
 

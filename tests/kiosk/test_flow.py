@@ -1,4 +1,4 @@
-"""The kiosk's flow with the real hub logic on an in-process broker (common/local.py):
+"""The kiosk's flow with the real hub logic on an in-process broker (tests/local_broker.py):
 fast, with the buttons on gpiozero's mock pins and python-escpos' Dummy as the printer.
 tests/kiosk/test_kiosk_hub.py runs the same parts against mosquitto and a hub process."""
 
@@ -10,7 +10,6 @@ from pathlib import Path
 import pytest
 from gpiozero.pins.mock import MockFactory
 
-from common.local import LocalBroker, LocalLink
 from nodes.kiosk.buttons import ButtonPins, GpioButtons
 from nodes.kiosk.flow import Kiosk, KioskSettings
 from nodes.kiosk.printer import EscposPrinter
@@ -19,6 +18,7 @@ from tests.harness import wait_for
 from tests.hub.support import TZ, Clock
 from tests.kiosk.devices import PAPER_OK, PAPER_OUT, SensorDummy
 from tests.kiosk.test_kiosk_hub import Rig
+from tests.local_broker import LocalBroker, LocalLink
 from tests.local_hub import TOPICS, LocalHub
 
 BUTTON = {"A": 2, "B": 4}

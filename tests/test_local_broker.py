@@ -7,9 +7,9 @@ from collections.abc import Iterator
 
 import pytest
 
-from common.local import LocalBroker, LocalLink
 from common.mqtt import Message, RequestTimeout
 from common.wire import Topics, ok_response
+from tests.local_broker import LocalBroker, LocalLink
 
 T = Topics("kantor")
 
