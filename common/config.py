@@ -184,6 +184,11 @@ def load(path: str | Path) -> Table:
     return Table(data, path)
 
 
+def root(source: str | Path | Table) -> Table:
+    """A config's root table, from its file or from data (`Table(data, name)`)."""
+    return source if isinstance(source, Table) else load(source)
+
+
 @dataclass(frozen=True)
 class BrokerConfig:
     host: str = "127.0.0.1"

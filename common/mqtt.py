@@ -26,7 +26,7 @@ import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 import paho.mqtt.client as paho
 from paho.mqtt.packettypes import PacketTypes
@@ -77,6 +77,30 @@ class Message:
 
 
 Handler = Callable[[Message], None]
+
+
+class Link(Protocol):
+    """What the nodes use of `BrokerLink` (tests/local_broker.py has an in-process one)."""
+
+    topics: Topics
+    node_id: str
+
+    @property
+    def connected(self) -> bool: ...
+    def on_connection(self, callback: Callable[[bool], None]) -> None: ...
+    def subscribe(self, topic_filter: str, handler: Handler) -> None: ...
+    def publish(
+        self, topic: str, payload: Any, *, retain: bool = ..., properties: Any = ...
+    ) -> None: ...
+    def set_status(self, **fields: Any) -> None: ...
+    def request(
+        self,
+        verb: str,
+        payload: dict[str, Any],
+        *,
+        timeout: float = ...,
+        attempt_timeout: float = ...,
+    ) -> Response: ...
 
 
 def topic_matches(topic_filter: str, topic: str) -> bool:

@@ -104,6 +104,11 @@ class Topics:
         return f"antrian/{self.office}"
 
     @property
+    def everything(self) -> str:
+        """Filter for every topic of the office (the hub's broker account)."""
+        return f"{self.base}/#"
+
+    @property
     def config(self) -> str:
         return f"{self.base}/config"
 
@@ -120,6 +125,10 @@ class Topics:
         return f"{self.base}/state/counter/+"
 
     @property
+    def states(self) -> str:
+        return f"{self.base}/state/#"
+
+    @property
     def state_calls(self) -> str:
         return f"{self.base}/state/calls"
 
@@ -130,6 +139,14 @@ class Topics:
     @property
     def event_ticket(self) -> str:
         return f"{self.base}/event/ticket"
+
+    @property
+    def events(self) -> str:
+        return f"{self.base}/event/#"
+
+    def node_all(self, node: str) -> str:
+        """Filter for one node's requests, responses and status."""
+        return f"{self.base}/node/{node}/#"
 
     def node_status(self, node: str) -> str:
         return f"{self.base}/node/{node}/status"

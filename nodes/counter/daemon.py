@@ -20,7 +20,7 @@ from typing import Any
 
 from common import config
 from common.log import setup_logging
-from common.mqtt import MIN_REQUEST_TIMEOUT_S, BrokerLink, Message
+from common.mqtt import MIN_REQUEST_TIMEOUT_S, BrokerLink, Link, Message
 from common.systemd import Watchdog, notify, notify_ready
 from common.wire import Topics, WireError
 from nodes.counter.flow import CounterDesk
@@ -87,9 +87,9 @@ def _key_map(
     return result
 
 
-def read_config(path: str) -> CounterConfig:
+def read_config(source: str | config.Table) -> CounterConfig:
     """The counter node's file; ConfigError names the file and key of any mistake."""
-    root = config.load(path)
+    root = config.root(source)
     identity = config.read_identity(root)
 
     counter = root.table("counter", required=True)
@@ -155,7 +155,7 @@ def build_indicator(settings: CounterConfig) -> Indicator:
     return TerminalIndicator()
 
 
-def subscribe(link: BrokerLink, topics: Topics, desk: CounterDesk) -> None:
+def subscribe(link: Link, topics: Topics, desk: CounterDesk) -> None:
     """Feed the hub's retained config, this counter's state and node statuses to the desk."""
 
     def payload_of(message: Message) -> dict[str, Any] | None:

@@ -30,9 +30,9 @@ from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
-from typing import Any, Protocol
+from typing import Any
 
-from common.mqtt import RequestTimeout
+from common.mqtt import Link, RequestTimeout
 from common.presence import HubPresence
 from common.wire import Response
 from nodes.counter import keys
@@ -48,19 +48,6 @@ NOTICE_TIME = timedelta(seconds=3)
 BUSY_AFTER = timedelta(milliseconds=300)
 #: Presses waiting behind a pending request; more are refused visibly ("Tunggu sebentar").
 MAX_QUEUED = 8
-
-
-class HubLink(Protocol):
-    """The part of `common.mqtt.BrokerLink` the desk uses."""
-
-    def request(
-        self,
-        verb: str,
-        payload: dict[str, Any],
-        *,
-        timeout: float = ...,
-        attempt_timeout: float = ...,
-    ) -> Response: ...
 
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -86,7 +73,7 @@ class CounterDesk:
 
     def __init__(
         self,
-        link: HubLink,
+        link: Link,
         counter: str,
         indicator: Indicator,
         *,

@@ -13,7 +13,8 @@ from pathlib import Path
 from typing import Literal
 
 from common.bahasa import Lang, NumberStyle
-from common.config import ConfigError, NodeIdentity, Table, load, read_identity
+from common.config import ConfigError, NodeIdentity, Table, read_identity
+from common.config import root as config_root
 from nodes.display.panels import PanelType
 from nodes.display.phrase import TEMPLATES, check_template
 from nodes.display.screen import BOLD_FONT, REGULAR_FONT
@@ -143,10 +144,9 @@ def read_voice(table: Table, default_language: Lang) -> VoiceSettings:
     return settings
 
 
-def read_config(path: str | Path) -> DisplayConfig:
+def read_config(source: str | Path | Table) -> DisplayConfig:
     """The display node's whole config file; ConfigError naming file and key if wrong."""
-    path = Path(path)
-    root = load(path)
+    root = config_root(source)
     identity = read_identity(root)
     office_logo = root.data.get("office", {}).get("logo")
     screen = read_screen(
@@ -154,7 +154,7 @@ def read_config(path: str | Path) -> DisplayConfig:
     )
     voice = read_voice(root.table("voice"), screen.language)
     root.finish()
-    return DisplayConfig(identity, screen, voice, path)
+    return DisplayConfig(identity, screen, voice, Path(root.file))
 
 
 __all__ = ["ConfigError", "DisplayConfig", "ScreenSettings", "VoiceSettings", "read_config"]

@@ -35,7 +35,7 @@ from paho.mqtt.properties import Properties
 
 from common import config
 from common.log import setup_logging
-from common.mqtt import BrokerLink, Message
+from common.mqtt import BrokerLink, Link, Message
 from common.repeats import RepeatedWarning
 from common.systemd import Watchdog, notify, notify_ready
 from common.wire import (
@@ -106,7 +106,7 @@ class Hub:
         self,
         office: Office,
         store: Store,
-        link: BrokerLink,
+        link: Link,
         clock: Clock,
         settings: HubSettings | None = None,
     ) -> None:
@@ -389,8 +389,8 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def load_config(path: str) -> tuple[config.NodeIdentity, Office, HubSettings]:
-    root = config.load(path)
+def load_config(source: str | config.Table) -> tuple[config.NodeIdentity, Office, HubSettings]:
+    root = config.root(source)
     identity = config.read_identity(root, node_id_default="hub")
     office = read_office(root)
     settings = HubSettings(root)

@@ -147,8 +147,8 @@ def prepare_profile(table: Table, profile: str) -> None:
         raise table.error("profile", f"unknown python-escpos profile {profile!r} (e.g. TM-T20II)")
 
 
-def read_config(path: str | Path) -> KioskConfig:
-    root = cfg.load(path)
+def read_config(source: str | Path | Table) -> KioskConfig:
+    root = cfg.root(source)
     identity = cfg.read_identity(root)
     # [office] address/base_url/language are shared keys that read_identity leaves to the
     # nodes; [kiosk] may override them for this kiosk.

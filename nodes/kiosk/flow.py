@@ -37,7 +37,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, tzinfo
 from typing import Any, Final, Literal
 
-from common.mqtt import BrokerLink, Message, RequestTimeout
+from common.mqtt import Link, Message, RequestTimeout
 from common.presence import HubPresence
 from common.wire import WireError
 from nodes.kiosk.buttons import LedState, Press, ServiceButtons
@@ -143,7 +143,7 @@ class Kiosk:
 
     def __init__(
         self,
-        link: BrokerLink,
+        link: Link,
         buttons: ServiceButtons,
         printer: TicketPrinter,
         office: OfficeInfo,

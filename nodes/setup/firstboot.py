@@ -4,9 +4,9 @@ Run by antrian-firstboot.service as root before the network and the role's daemo
 
 1. read and validate the boot file, filling secrets scrubbed on an earlier boot from the
    data directory (`/var/lib/antrian/boot/secrets.toml`);
-2. write each daemon's config to `/run/antrian/{role}.toml` and check it with that daemon's
-   own reader, so a mistake is reported now, naming the boot file's key; on the hub also
-   mosquitto's password file and ACL under `/run/antrian/broker/`;
+2. check each daemon's config with that daemon's own reader, so a mistake is reported
+   now, naming the boot file's key, then write them to `/run/antrian/{role}.toml`; on the
+   hub also mosquitto's password file and ACL under `/run/antrian/broker/`;
 3. move the secrets off the FAT partition (any laptop can read it) into the data directory;
 4. set the hostname (`antrian-{node}`) and the Wi-Fi (a NetworkManager keyfile under /run).
 
@@ -22,15 +22,14 @@ from __future__ import annotations
 
 import argparse
 import grp
-import importlib
 import logging
 import os
 import shutil
 import subprocess
 import sys
-import tempfile
 import tomllib
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -38,24 +37,15 @@ from typing import Any
 
 import tomli_w
 
-from common.config import ConfigError
+from common.accounts import acl_text, passwd_text
+from common.config import ConfigError, Table
 from common.files import write_atomic
 from common.log import setup_logging
-from nodes.hub.acl import acl_text
 from nodes.setup import bootfile
-from nodes.setup.accounts import passwd_text
 from nodes.setup.bootfile import BootFile, BootFileError
 
 log = logging.getLogger("antrian.firstboot")
 
-# Each daemon's own config reader: firstboot validates exactly what the daemon will read.
-READERS = {
-    "hub": ("nodes.hub.daemon", "load_config"),
-    "web": ("nodes.hub.web.config", "load"),
-    "kiosk": ("nodes.kiosk.daemon", "read_config"),
-    "counter": ("nodes.counter.daemon", "read_config"),
-    "display": ("nodes.display.settings", "read_config"),
-}
 LEDS = ("ACT", "led0")  # the activity LED: Pi 4/5 on bookworm, and older kernels
 
 
@@ -110,21 +100,26 @@ class Paths:
 # --- reading ---------------------------------------------------------------------------
 
 
-def read_boot(paths: Paths) -> tuple[str, dict[str, Any], dict[str, Any]]:
-    """(text, parsed data, stored secrets) of the boot file."""
+def read_boot_file(path: Path) -> tuple[str, dict[str, Any]]:
+    """(text, parsed data) of a boot file."""
     try:
-        text = paths.boot_file.read_text(encoding="utf-8")
+        text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise SetupError(
-            f"{paths.boot_file} is missing: copy this node's antrian.toml from "
+            f"{path} is missing: copy this node's antrian.toml from "
             "`antrian provision` onto the boot partition"
         ) from None
     except (OSError, UnicodeDecodeError) as exc:
-        raise SetupError(f"{paths.boot_file} cannot be read: {exc}") from None
+        raise SetupError(f"{path} cannot be read: {exc}") from None
     try:
-        data = tomllib.loads(text)
+        return text, tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise SetupError(f"{paths.boot_file} is not valid TOML: {exc}") from None
+        raise SetupError(f"{path} is not valid TOML: {exc}") from None
+
+
+def read_boot(paths: Paths) -> tuple[str, dict[str, Any], dict[str, Any]]:
+    """(text, parsed data, stored secrets) of the boot file."""
+    text, data = read_boot_file(paths.boot_file)
     stored_file = paths.store / "secrets.toml"
     stored: dict[str, Any] = {}
     if stored_file.exists():
@@ -135,17 +130,34 @@ def read_boot(paths: Paths) -> tuple[str, dict[str, Any], dict[str, Any]]:
     return text, data, stored
 
 
-def check_configs(configs: dict[str, dict[str, Any]], folder: Path, boot_name: str) -> None:
-    """Write and validate each config in `folder` with its daemon's own reader."""
+def daemon_reader(name: str) -> Callable[[Table], object]:
+    """The daemon's own config reader, so firstboot validates exactly what the daemon will
+    read. Imported for this role only: a kiosk's boot does not load the hub or pygame."""
+    reader: Callable[[Table], object]
+    if name == "hub":
+        from nodes.hub.daemon import load_config as reader
+    elif name == "web":
+        from nodes.hub.web.config import load as reader
+    elif name == "kiosk":
+        from nodes.kiosk.daemon import read_config as reader
+    elif name == "counter":
+        from nodes.counter.daemon import read_config as reader
+    else:
+        from nodes.display.settings import read_config as reader
+    return reader
+
+
+def check_configs(configs: dict[str, dict[str, Any]], boot_name: str) -> dict[str, str]:
+    """Each config's file text, validated (as read back) by its daemon's own reader."""
+    texts = {}
     for name, config in configs.items():
-        path = folder / f"{name}.toml"
-        write_atomic(path, config_text(config))
-        module, function = READERS[name]
+        texts[name] = config_text(config)
         try:
-            getattr(importlib.import_module(module), function)(str(path))
+            daemon_reader(name)(Table(tomllib.loads(texts[name]), f"{name}.toml"))
         except ConfigError as exc:
             where = exc.key if name != "web" or exc.key.startswith("web") else f"(web) {exc.key}"
             raise SetupError(f"{boot_name}: {where}: {exc.problem}") from None
+    return texts
 
 
 def config_text(config: dict[str, Any]) -> str:
@@ -171,21 +183,16 @@ def give_group(path: Path, group: str, mode: int) -> None:
 
 
 def install(paths: Paths, boot: BootFile, configs: dict[str, dict[str, Any]]) -> None:
-    paths.run.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=".staging-", dir=paths.run.parent))
-    try:
-        check_configs(configs, staging, paths.boot_file.name)
-        paths.run.mkdir(mode=0o750, exist_ok=True)
-        for old in paths.run.glob("*.toml"):
-            if old.stem not in configs:
-                old.unlink()  # a role changed since the last boot (or within this one)
-        for name in configs:
-            target = paths.run / f"{name}.toml"
-            os.replace(staging / f"{name}.toml", target)
-            if paths.live:
-                give_group(target, "antrian", 0o640)
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
+    texts = check_configs(configs, paths.boot_file.name)  # all valid before any is written
+    paths.run.mkdir(mode=0o750, parents=True, exist_ok=True)
+    for old in paths.run.glob("*.toml"):
+        if old.stem not in configs:
+            old.unlink()  # a role changed since the last boot (or within this one)
+    for name, text in texts.items():
+        target = paths.run / f"{name}.toml"
+        write_atomic(target, text)
+        if paths.live:
+            give_group(target, "antrian", 0o640)
     if paths.live:
         give_group(paths.run, "antrian", 0o750)
     if boot.role == "hub":
@@ -354,11 +361,10 @@ def setup(paths: Paths) -> str:
 
 
 def check(boot_file: Path) -> str:
-    """Validate a boot file on a laptop: the same checks, nothing written but a temp dir."""
-    with tempfile.TemporaryDirectory() as folder:
-        _, data, _ = read_boot(Paths(Path(folder), boot_file))
-        boot, configs = plan(data, {}, boot_file)
-        check_configs(configs, Path(folder), boot_file.name)
+    """Validate a boot file on a laptop: the same checks, nothing written."""
+    _, data = read_boot_file(boot_file)
+    boot, configs = plan(data, {}, boot_file)
+    check_configs(configs, boot_file.name)
     return f"{boot_file}: a valid {boot.role} ({boot.node}); it runs {', '.join(configs)}"
 
 

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-import tempfile
 import tomllib
 from pathlib import Path
 from secrets import token_urlsafe
@@ -26,11 +25,11 @@ from typing import Any
 
 import tomli_w
 
-from common.config import ConfigError
+from common.accounts import acl_text, mosquitto_hash, new_password, passwd_text
+from common.config import ConfigError, Table
 from common.files import write_atomic
-from nodes.hub.acl import acl_text
+from nodes.hub.daemon import load_config
 from nodes.setup import bootfile
-from nodes.setup.accounts import mosquitto_hash, new_password, passwd_text
 from nodes.setup.firstboot import SetupError, check
 
 # The kiosk's standard wiring (docs/provisioning.md): service buttons in the order of the
@@ -54,15 +53,10 @@ def load_office(path: Path) -> tuple[dict[str, Any], dict[str, Any]]:
     except tomllib.TOMLDecodeError as exc:
         raise ProvisionError(f"{path}: is not valid TOML: {exc}") from None
     web = data.pop("web", {})
-    from nodes.hub.daemon import load_config  # the hub's own reader: the same rules
-
-    with tempfile.TemporaryDirectory() as folder:
-        copy = Path(folder) / path.name
-        copy.write_text(tomli_w.dumps(data), encoding="utf-8")
-        try:
-            load_config(str(copy))
-        except ConfigError as exc:
-            raise ProvisionError(f"{path}: {exc.key}: {exc.problem}") from None
+    try:
+        load_config(Table(data, path))  # the hub's own reader: the same rules
+    except ConfigError as exc:
+        raise ProvisionError(f"{path}: {exc.key}: {exc.problem}") from None
     return data, web
 
 

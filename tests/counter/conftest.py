@@ -14,17 +14,23 @@ from nodes.counter.flow import CounterDesk
 from nodes.counter.indicator import TerminalIndicator
 from tests.counter.screen import Screen
 from tests.harness import OFFICE, Mosquitto
+from tests.local_broker import LocalBroker, LocalLink
+
+Broker = Mosquitto | BrokerConfig | LocalBroker
 
 
 class Desk:
-    """A counter node in the test process: BrokerLink + CounterDesk + terminal indicator."""
+    """A counter node in the test process: its link (to mosquitto, or to an in-process
+    `LocalBroker`) + CounterDesk + terminal indicator."""
 
-    def __init__(
-        self, broker: Mosquitto | BrokerConfig, node: str, counter: str, **options: object
-    ):
-        config = broker.config if isinstance(broker, Mosquitto) else broker
+    def __init__(self, broker: Broker, node: str, counter: str, **options: object):
         self.topics = Topics(OFFICE)
-        self.link = BrokerLink(config, self.topics, node, role="counter")
+        self.link: BrokerLink | LocalLink
+        if isinstance(broker, LocalBroker):
+            self.link = LocalLink(broker, self.topics, node, role="counter")
+        else:
+            config = broker.config if isinstance(broker, Mosquitto) else broker
+            self.link = BrokerLink(config, self.topics, node, role="counter")
         self.screen = Screen()
         self.desk = CounterDesk(
             self.link,
@@ -50,7 +56,7 @@ def make_desk() -> Iterator[Callable[..., Desk]]:
     """Build desks (`make_desk(broker, "loket-1", "1")`); all are stopped afterwards."""
     desks: list[Desk] = []
 
-    def make(broker: Mosquitto | BrokerConfig, node: str, counter: str, **options: object) -> Desk:
+    def make(broker: Broker, node: str, counter: str, **options: object) -> Desk:
         desk = Desk(broker, node, counter, **options)
         desks.append(desk)
         return desk

@@ -17,7 +17,7 @@ from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
 
 from common.config import BrokerConfig
-from common.mqtt import BrokerLink, Message
+from common.mqtt import BrokerLink, Link, Message
 from nodes.display.daemon import DisplayNode, build_panel
 from nodes.display.settings import read_config as read_display_config
 from nodes.kiosk.buttons import ButtonPins, GpioButtons
@@ -212,7 +212,7 @@ def test_a_node_saying_it_is_the_hub_is_not_believed(
     # Every node's own link also hands statuses to this watcher, after the node's handler.
     seen: dict[str, list[tuple[str, dict]]] = {}
 
-    def watch(name: str, link: BrokerLink) -> None:
+    def watch(name: str, link: Link) -> None:
         got = seen.setdefault(name, [])
         link.subscribe(T.node_statuses, lambda m: got.append((m.topic, json.loads(m.payload))))
 

@@ -27,6 +27,7 @@ from nodes.kiosk.printer import EscposPrinter
 from nodes.kiosk.ticket import OfficeInfo
 from tests.harness import Collector, HubProcess, Mosquitto, client, wait_for
 from tests.kiosk.devices import PAPER_OK, PAPER_OUT, QR_COMMAND, SensorDummy
+from tests.local_broker import LocalLink
 
 WIB = ZoneInfo("Asia/Jakarta")
 TOPICS = Topics("kantor")
@@ -38,7 +39,7 @@ class Rig:
 
     kiosk: Kiosk
     dummy: SensorDummy
-    link: BrokerLink
+    link: BrokerLink | LocalLink
     factory: MockFactory
     button: dict[str, int]
     led: dict[str, int]

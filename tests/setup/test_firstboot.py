@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import shutil
 import stat
+import tempfile
 import tomllib
 from pathlib import Path
 
 import pytest
 
-from nodes.setup import firstboot
+from common.config import ConfigError, Table
+from nodes.setup import bootfile, firstboot
 from nodes.setup.provision import provision
 from tests.harness import write_hub_config
 
@@ -170,3 +172,26 @@ def test_check_validates_a_card_on_a_laptop(
     )
     assert firstboot.main(["--check", str(bad)]) == 1
     assert "counter: must be 1-32 letters" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("node", ["hub", "kiosk-1", "loket-1", "display-1"])
+def test_each_daemon_reads_its_config_from_data_with_the_same_rules(cards: Path, node: str) -> None:
+    card = bootfile.parse_text((cards / node / "antrian.toml").read_text())
+    for name, data in bootfile.role_configs(card).items():
+        reader = firstboot.daemon_reader(name)
+        reader(Table(data, f"{name}.toml"))  # valid as firstboot writes it
+        with pytest.raises(ConfigError) as error:
+            reader(Table({**data, "servises": []}, "as given"))
+        assert (error.value.file, error.value.key) == ("as given", "servises")
+
+
+def test_check_and_provision_need_no_scratch_folder(
+    cards: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A laptop without a writable temp folder can still check cards and provision."""
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "no such folder"))
+    assert firstboot.main(["--check", str(cards / "hub/antrian.toml")]) == 0
+    office = write_hub_config(tmp_path / "office.toml", 1883, tmp_path / "unused.db")
+    written = provision(office, tmp_path / "out", "antrian-hub.local", None)
+    assert len(written) == 7
+    assert not (tmp_path / "no such folder").exists()

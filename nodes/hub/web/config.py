@@ -63,9 +63,9 @@ class WebConfig:
         return next((u for u in self.users if u.name == name), None)
 
 
-def load(path: str | Path) -> WebConfig:
+def load(source: str | Path | config.Table) -> WebConfig:
     """Read and validate the web node's file; `ConfigError` names file, key and problem."""
-    root = config.load(path)
+    root = config.root(source)
     identity = config.read_identity(root)
     web = root.table("web", required=True)
     secret = web.str("secret_key")
