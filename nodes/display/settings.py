@@ -70,11 +70,14 @@ def _path(table: Table, name: str, default: Path | None = None) -> Path | None:
 
 
 def _writable_folder(table: Table, name: str, folder: Path) -> None:
-    """Create `folder` if needed and prove it takes a file, so that a read-only card or a
-    wrong path stops the start with file and key instead of failing at the first call."""
+    """Prove that `folder` (or, if it does not exist yet, the folder it would be created
+    in) takes a file, so that a read-only card or a wrong path stops the start with file
+    and key instead of failing at the first call. Leaves nothing behind."""
+    existing = next(p for p in (folder, *folder.absolute().parents) if p.exists())
+    if not existing.is_dir():
+        raise table.error(name, f"folder {folder} cannot be created: {existing} is a file")
     try:
-        folder.mkdir(parents=True, exist_ok=True)
-        with tempfile.TemporaryFile(dir=folder):
+        with tempfile.TemporaryFile(dir=existing):
             pass
     except OSError as exc:
         raise table.error(name, f"folder {folder} cannot be written ({exc.strerror})") from None
