@@ -19,10 +19,10 @@ from typing import Any
 import pytest
 
 from common.mqtt import BrokerLink, Response
-from common.wire import ERROR_MESSAGES, Topics
+from common.wire import ERROR_MESSAGES
 from nodes.hub import views
 from nodes.hub.daemon import Hub
-from nodes.hub.events import IssueTicket
+from nodes.hub.events import IssueTicket, TicketIssued
 from nodes.hub.queue import Queue
 from nodes.hub.store import Store
 from tests.disk import fill, small_disk
@@ -31,7 +31,6 @@ from tests.harness import (
     HubProcess,
     Mosquitto,
     client,
-    wait_for,
     write_hub_config,
 )
 from tests.hub.support import MORNING, Clock, office
@@ -113,13 +112,14 @@ def test_a_failed_day_rollover_is_retried_logged_once_and_leaves_the_queue_whole
     db_path = tmp_path / "antrian.db"
     store = Store(db_path)
     queue = Queue(office())
-    events = queue.handle(IssueTicket("A", False, "kiosk-1"), MORNING)
-    store.commit(events)  # one ticket still waiting when the office closed
+    (issued_event,) = queue.handle(IssueTicket("A", False, "kiosk-1"), MORNING)
+    assert isinstance(issued_event, TicketIssued)
+    store.commit([issued_event])  # one ticket still waiting when the office closed
     clock = Clock(MORNING + timedelta(days=1))
     link = client(broker, "hub", "hub")
     try:
         hub = Hub(office(), store, link, lambda: clock.now)
-        assert hub.queue.ticket(events[0].ticket_id) is not None
+        assert hub.queue.ticket(issued_event.ticket_id) is not None
         with sqlite3.connect(db_path) as db:
             db.execute(
                 "CREATE TRIGGER refuse BEFORE UPDATE ON tickets WHEN NEW.state = 'expired'"
