@@ -169,16 +169,36 @@ class Table:
             raise self.error(unknown[0], "unknown key (misspelled?)")
 
 
+#: What Windows Notepad puts before UTF-8 text; TOML does not allow it, we skip it.
+UTF8_BOM = b"\xef\xbb\xbf"
+
+
 def load(path: str | Path) -> Table:
-    """Read a TOML file into the root `Table`, with parse errors phrased for a technician."""
+    """Read a TOML file into the root `Table`, with errors phrased for a technician."""
     path = Path(path)
     try:
-        with path.open("rb") as handle:
-            data = tomllib.load(handle)
+        raw = path.read_bytes()
     except FileNotFoundError:
         raise ConfigError(path, "", "file not found") from None
+    except IsADirectoryError:
+        raise ConfigError(path, "", "is a folder, not a configuration file") from None
     except PermissionError:
         raise ConfigError(path, "", "cannot be read (permission denied)") from None
+    except OSError as exc:
+        raise ConfigError(path, "", f"cannot be read ({exc.strerror})") from None
+    raw = raw.removeprefix(UTF8_BOM)
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw.count(b"\n", 0, exc.start) + 1
+        raise ConfigError(
+            path,
+            "",
+            f"is not UTF-8 text (byte 0x{raw[exc.start]:02x} on line {line});"
+            " save it as UTF-8 (in Notepad: Save As, Encoding: UTF-8)",
+        ) from None
+    try:
+        data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(path, "", f"is not valid TOML: {exc}") from None
     return Table(data, path)

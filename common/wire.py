@@ -77,6 +77,7 @@ ERROR_MESSAGES: Final[dict[str, str]] = {
     "invalid_state": "Tindakan ini tidak dapat dilakukan sekarang.",
     "counter_closed": "Loket sedang tutup atau istirahat.",
     "internal_error": "Terjadi gangguan pada sistem. Silakan coba lagi.",
+    "disk_full": "Penyimpanan server antrian penuh. Mohon hubungi petugas.",
     "timeout": "Server antrian tidak menjawab. Silakan coba lagi.",
 }
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import logging
 import signal
+import sys
 import threading
 import time
 from collections.abc import Callable
@@ -297,7 +298,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         config = read_config(args.config)
     except ConfigError as exc:
-        print(f"antrian display: {exc}", flush=True)
+        print(f"antrian display: {exc}", file=sys.stderr, flush=True)
         return 2
     setup_logging(config.identity.log_level)
     try:

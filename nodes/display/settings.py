@@ -8,6 +8,7 @@ every node; systemd runs the daemons from /var/lib/antrian, the demo from the re
 
 from __future__ import annotations
 
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -69,6 +70,20 @@ def _path(table: Table, name: str, default: Path | None = None) -> Path | None:
     return default if value is None else Path(value).expanduser()
 
 
+def _writable_folder(table: Table, name: str, folder: Path) -> None:
+    """Prove that `folder` (or, if it does not exist yet, the folder it would be created
+    in) takes a file, so that a read-only card or a wrong path stops the start with file
+    and key instead of failing at the first call. Leaves nothing behind."""
+    existing = next(p for p in (folder, *folder.absolute().parents) if p.exists())
+    if not existing.is_dir():
+        raise table.error(name, f"folder {folder} cannot be created: {existing} is a file")
+    try:
+        with tempfile.TemporaryFile(dir=existing):
+            pass
+    except OSError as exc:
+        raise table.error(name, f"folder {folder} cannot be written ({exc.strerror})") from None
+
+
 def _existing_file(table: Table, name: str, default: Path) -> Path:
     path = _path(table, name, default)
     assert path is not None
@@ -85,6 +100,8 @@ def read_screen(table: Table, office_logo: str | None = None) -> ScreenSettings:
     shots = _path(table, "screenshot_dir")
     if kind == "headless" and shots is None:
         raise table.error("screenshot_dir", 'is required when type = "headless"')
+    if shots is not None:
+        _writable_folder(table, "screenshot_dir", shots)
     logo = _path(table, "logo")
     if logo is None and office_logo:
         logo = Path(office_logo).expanduser()
@@ -115,6 +132,8 @@ def read_voice(table: Table, default_language: Lang) -> VoiceSettings:
     directory = _path(table, "dir")
     if output == "file" and directory is None:
         raise table.error("dir", 'is required when output = "file"')
+    if output == "file" and directory is not None:
+        _writable_folder(table, "dir", directory)
     engine = table.choice("engine", ("espeak", "pack"), "espeak")
     pack_dir = _path(table, "pack_dir")
     if engine == "pack" and (pack_dir is None or not pack_dir.is_dir()):

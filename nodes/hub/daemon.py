@@ -7,6 +7,11 @@ transaction, fsync'd) → only then the response, the retained state that change
 events. If the commit fails the in-memory queue is rebuilt from the database, so memory
 never runs ahead of what survives a power cut.
 
+A full disk is not a crash: the hub stays up, says so once in the log and in its retained
+status (`"store": "disk_full"`, which the office dashboard shows), answers what it cannot
+write with `disk_full`, and writes again by itself once the housekeeper finds room. Until a
+store full at start could be read, no queue state is published (the broker keeps the last).
+
 Requests are handled in paho's network thread as they arrive, one at a time under the
 hub's lock: handing each over to another thread cost more CPU than handling it (measured:
 2.0 ms against 1.4 ms per ticket) and a third of the throughput. A housekeeping thread takes
@@ -19,9 +24,11 @@ closing time.
 from __future__ import annotations
 
 import argparse
+import errno
 import logging
 import os
 import signal
+import sqlite3
 import threading
 import time
 from collections.abc import Callable
@@ -59,9 +66,10 @@ from nodes.hub.events import (
     SetServiceAccepting,
     TicketCalled,
 )
+from nodes.hub.failures import FailureStreak
 from nodes.hub.office import Office, read_office
 from nodes.hub.queue import Queue, Rejected
-from nodes.hub.store import Store
+from nodes.hub.store import DiskFull, Store
 
 log = logging.getLogger("antrian.hub")
 
@@ -73,6 +81,7 @@ class HubSettings:
 
     def __init__(self, root: config.Table) -> None:
         hub = root.table("hub", required=True)
+        self.file = root.file
         self.database = Path(hub.str("database"))
         self.archive_dir: Path | None = (
             Path(hub.str("archive_dir")) if "archive_dir" in hub else None
@@ -120,7 +129,14 @@ class Hub:
         self.report_time = settings.report_time if settings else clock_time(17, 0)
         self.target_wait_s = settings.target_wait_s if settings else 900.0
         self.database = settings.database if settings else None
-        self.queue: Queue = store.load(office, clock())
+        # A store full at start could not be read: the queue is unknown, not empty.
+        self.queue: Queue = store.load(office, clock()) if store.opened else Queue(office)
+        self.queue_known = store.opened
+        self._refused = 0  # requests answered `disk_full` since the disk filled
+        self._commits = FailureStreak(log, "commit")
+        self._rollovers = FailureStreak(log, "commit of day rollover")
+        self._reopens = FailureStreak(log, "reopening the database after a full disk")
+        self._reported_full = False
         self.lock = threading.Lock()
         self._wake = threading.Event()  # state became due: the housekeeper recomputes its sleep
         self._published: dict[str, dict[str, Any]] = {}
@@ -129,6 +145,7 @@ class Hub:
         self._pruned: date | None = None
         self._foreign_reply_to = RepeatedWarning(log)
         self.last_progress = time.monotonic()
+        self._check_disk()
 
     # --- threads ------------------------------------------------------------------------
 
@@ -189,8 +206,15 @@ class Hub:
                     verb=verb,
                     response=response,
                 )
+                self._commits.succeeded()
+            except DiskFull:
+                self._refused += 1
+                self._check_disk()
+                self.queue = self.store.load(self.office, self.clock())
+                events = []
+                response = error_response(response["transaction"], "disk_full")
             except Exception:
-                log.exception("commit failed; rebuilding the queue from the database")
+                self._commits.failed("the queue is rebuilt from the database")
                 self.queue = self.store.load(self.office, self.clock())
                 events = []
                 response = error_response(response["transaction"], "internal_error")
@@ -202,23 +226,33 @@ class Hub:
         committed (False for a repeated request and for our own failures)."""
         transaction: str | None = None
         events: list[Any] = []
+        request: Request | None = None
         try:
             request = decode_request(verb, raw)
             transaction = request.transaction
-            if transaction is not None:
-                earlier = self.store.lookup(node, transaction)
-                if earlier is not None:
-                    log.info("repeated request %s from %s answered again", transaction, node)
-                    return earlier, [], False
+            earlier = self._earlier(node, transaction)
+            if earlier is not None:
+                return earlier, [], False
+            if self.store.disk_full:
+                raise DiskFull  # refused before anything is applied: nothing to undo
             self._authorise(node, request)
             now = self.clock()
             events = self.queue.handle(self._command(node, request), now)
             for event in events:
                 self.queue.apply(event)
             response = ok_response(transaction, self._data(request, events, now))
+        except DiskFull:
+            self._refused += 1
+            return error_response(transaction, "disk_full"), [], False
         except WireError as exc:
+            if request is None:
+                # Undecodable, but a repeat of it must still get the first answer, not
+                # trip over the record of that answer.
+                transaction = transaction_of(raw)
+                earlier = self._earlier(node, transaction)
+                if earlier is not None:
+                    return earlier, [], False
             log.info("bad %s request from %s: %s", verb, node, exc)
-            transaction = transaction or transaction_of(raw)
             response = error_response(transaction, exc.code, exc.message)
         except Rejected as exc:
             log.info("%s request from %s rejected: %s", verb, node, exc.code)
@@ -226,7 +260,22 @@ class Hub:
         except Exception:
             log.exception("unexpected failure handling %s request from %s", verb, node)
             return error_response(transaction, "internal_error"), [], False  # a retry may work
-        return response, events, bool(events) or transaction is not None
+        # An answer that changed nothing is not remembered while the disk is full: a repeat
+        # is decided again, the same way.
+        return (
+            response,
+            events,
+            bool(events) or (transaction is not None and not self.store.disk_full),
+        )
+
+    def _earlier(self, node: str, transaction: str | None) -> dict[str, Any] | None:
+        """The answer already given to this node's `transaction`, if any (and readable)."""
+        if transaction is None or not self.store.opened:
+            return None
+        earlier = self.store.lookup(node, transaction)
+        if earlier is not None:
+            log.info("repeated request %s from %s answered again", transaction, node)
+        return earlier
 
     def _refuse_response_topic(self, node: str, verb: str, message: Message) -> None:
         """A Response Topic outside the node's own subtree: answer `forbidden` on the
@@ -316,10 +365,11 @@ class Hub:
         now = self.clock()
         retained: dict[str, dict[str, Any]] = {
             self.topics.config: views.office_config(self.office, hub=self.link.node_id),
-            self.topics.state_queue: views.queue_state(self.queue, now),
-            self.topics.state_calls: views.recent_calls(self.queue, self.calls_kept),
         }
-        for counter in self.office.counters:
+        if self.queue_known:
+            retained[self.topics.state_queue] = views.queue_state(self.queue, now)
+            retained[self.topics.state_calls] = views.recent_calls(self.queue, self.calls_kept)
+        for counter in self.office.counters if self.queue_known else ():
             retained[self.topics.state_counter(counter.id)] = views.counter_data(
                 self.queue, counter.id
             )
@@ -334,14 +384,22 @@ class Hub:
         """Once a second: expire yesterday's open tickets, follow opening hours, and once
         a day prune old idempotency records and write the day's report."""
         now = self.clock()
+        if self.store.disk_full and not self._check_disk():
+            self.publish_state()  # what is known stays current (opening hours)
+            return  # nothing is written until there is room
         events = self.queue.handle(ExpireOpenTickets(), now)
         if events:
             for event in events:
                 self.queue.apply(event)
             try:
                 self.store.commit(events)
+                self._rollovers.succeeded()
+            except DiskFull:
+                self._check_disk()
+                self.queue = self.store.load(self.office, self.clock())
+                return
             except Exception:
-                log.exception("commit of day rollover failed; rebuilding from the database")
+                self._rollovers.failed("retried every second; the queue is rebuilt")
                 self.queue = self.store.load(self.office, self.clock())
                 return
             log.info("day rollover: %d open tickets expired", len(events))
@@ -356,6 +414,40 @@ class Hub:
         if self._archived != today and now.astimezone(self.office.tz).time() >= self.report_time:
             self._archived = today
             self._write_archive(today, now)
+
+    def _check_disk(self) -> bool:
+        """Follow the store's full disk: tell the technician (log, retained status) when it
+        fills, and once it has room again reopen, reload and say so. True if writable."""
+        was_full = self._reported_full
+        if self.store.disk_full:
+            try:
+                self.store.retry()
+                self._reopens.succeeded()
+            except Exception:
+                self._reopens.failed("retried every second")
+        full = self.store.disk_full
+        if full and not was_full:
+            log.error(
+                "the disk holding %s is full: tickets and counter actions are refused"
+                " (error disk_full) until it has room again; delete old files from it or"
+                " give it a larger card. The hub keeps running and resumes by itself.",
+                self.store.path,
+            )
+        elif was_full and not full:
+            if not self.queue_known:
+                self.queue = self.store.load(self.office, self.clock())
+                self.queue_known = True
+            log.info(
+                "the disk holding %s has room again: accepting requests"
+                " (%d were refused while it was full)",
+                self.store.path,
+                self._refused,
+            )
+            self._refused = 0
+            self.publish_state()
+        self._reported_full = full
+        self.link.set_status(store="disk_full" if full else "ok")
+        return not full
 
     def _write_archive(self, day: date, now: datetime) -> None:
         """The day's report into the archive folder, in its own thread: the PDF takes a
@@ -398,19 +490,55 @@ def load_config(source: str | config.Table) -> tuple[config.NodeIdentity, Office
     return identity, office, settings
 
 
+def open_store(settings: HubSettings) -> Store:
+    """The hub's store, or a ConfigError naming `hub.database` when that path cannot be
+    one. A full disk is not a configuration error: the store then waits for room."""
+    path = settings.database
+
+    def wrong(problem: str) -> config.ConfigError:
+        return config.ConfigError(settings.file, "hub.database", problem)
+
+    if path.is_dir():
+        raise wrong(f"{path} is a folder; name a file in it, e.g. {path / 'antrian.db'}")
+    try:
+        return Store(path, wait_for_room=True)
+    except sqlite3.DatabaseError as exc:
+        if getattr(exc, "sqlite_errorcode", None) == sqlite3.SQLITE_NOTADB:
+            raise wrong(
+                f"{path} is not an SQLite database; move it away or name another file"
+            ) from None
+        raise wrong(f"{path} cannot be opened: {exc}") from None
+    except (FileExistsError, NotADirectoryError) as exc:
+        raise wrong(f"cannot create the folder {path.parent}: {exc.filename} is a file") from None
+    except OSError as exc:
+        raise wrong(f"cannot create the folder {path.parent}: {exc.strerror}") from None
+
+
+def make_archive_dir(settings: HubSettings) -> None:
+    folder = settings.archive_dir
+    if folder is None:
+        return
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        if exc.errno == errno.ENOSPC:
+            return  # the store reports the full disk; the report is retried tomorrow
+        raise config.ConfigError(
+            settings.file, "hub.archive_dir", f"cannot create the folder {folder}: {exc.strerror}"
+        ) from None
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         identity, office, settings = load_config(args.config)
+        make_archive_dir(settings)
+        store = open_store(settings)
     except config.ConfigError as exc:
         setup_logging()
         log.error("configuration error: %s", exc)
         return 2
     setup_logging(identity.log_level)
-    settings.database.parent.mkdir(parents=True, exist_ok=True)
-    if settings.archive_dir is not None:
-        settings.archive_dir.mkdir(parents=True, exist_ok=True)
-    store = Store(settings.database)
     topics = Topics(office.id)
     link = BrokerLink(
         identity.broker,

@@ -23,7 +23,9 @@ Schema (other parts read it; see the team brief):
 
 from __future__ import annotations
 
+import errno
 import json
+import os
 import sqlite3
 import threading
 import time
@@ -50,6 +52,10 @@ from nodes.hub.queue import RECENT_CALLS as _RECENT_CALLS
 from nodes.hub.queue import Queue
 
 SCHEMA_VERSION = 1
+#: Free bytes below which a failed write counts as a full disk, and that must be free again
+#: before a store that hit a full disk writes again (a ticket takes a few pages; the margin
+#: keeps the hub from flapping between full and not at the last few kilobytes).
+ROOM_NEEDED = 1 << 20
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS events (
@@ -129,28 +135,112 @@ def _stored(row: tuple[Any, ...]) -> StoredEvent:
     return StoredEvent(seq, at, day, kind, ticket_id, service, counter, json.loads(data))
 
 
+class DiskFull(Exception):
+    """The disk holding the database has no room; nothing was written."""
+
+
+def free_bytes(path: Path) -> int:
+    """Bytes an unprivileged writer may still use on the filesystem holding `path` (which
+    need not exist yet: its nearest existing folder is asked)."""
+    for folder in (path.parent, *path.parent.parents):
+        try:
+            stat = os.statvfs(folder)
+        except OSError:
+            continue
+        return stat.f_bavail * stat.f_frsize
+    return 0
+
+
 class Store:
     """The hub's SQLite database. Safe to call from several threads (one lock)."""
 
-    def __init__(self, path: str | Path) -> None:
+    def __init__(self, path: str | Path, *, wait_for_room: bool = False) -> None:
         self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        # isolation_level=None: we issue BEGIN/COMMIT ourselves, so one commit() is exactly
-        # one SQLite transaction.
-        self._db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
         self._lock = threading.Lock()
-        self._db.execute("PRAGMA journal_mode=WAL")
-        # FULL: the WAL is fsynced at every commit, so a committed ticket survives power loss.
-        self._db.execute("PRAGMA synchronous=FULL")
-        self._db.execute("PRAGMA foreign_keys=ON")
-        self._db.execute("PRAGMA busy_timeout=5000")
-        with self._lock:
-            self._db.execute("BEGIN IMMEDIATE")
+        self._conn: sqlite3.Connection | None = None
+        #: The last write (or the opening) failed for want of room; writes are refused
+        #: with `DiskFull` until `retry` finds ROOM_NEEDED free again.
+        self.disk_full = False
+        try:
+            self._conn = self._open()
+        except DiskFull:
+            if not wait_for_room:
+                raise
+            self.disk_full = True
+
+    def _open(self) -> sqlite3.Connection:
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            # isolation_level=None: we issue BEGIN/COMMIT ourselves, so one commit() is
+            # exactly one SQLite transaction.
+            db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+        except (OSError, sqlite3.Error) as exc:
+            full = self._full(exc)
+            if full is None:
+                raise
+            raise full from exc
+        try:
+            db.execute("PRAGMA journal_mode=WAL")
+            # FULL: the WAL is fsynced at every commit, so a committed ticket survives
+            # power loss.
+            db.execute("PRAGMA synchronous=FULL")
+            db.execute("PRAGMA foreign_keys=ON")
+            db.execute("PRAGMA busy_timeout=5000")
+            db.execute("BEGIN IMMEDIATE")
             for statement in _SCHEMA.split(";"):
                 if statement.strip():
-                    self._db.execute(statement)
-            self._db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
-            self._db.execute("COMMIT")
+                    db.execute(statement)
+            db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
+            db.execute("COMMIT")
+        except BaseException as exc:
+            db.close()  # rolls back whatever the schema step began
+            full = self._full(exc)
+            if full is None:
+                raise
+            raise full from exc
+        return db
+
+    def _full(self, exc: BaseException) -> DiskFull | None:
+        """`DiskFull` (to raise from `exc`) if `exc` means the disk has no room."""
+        code = getattr(exc, "sqlite_errorcode", None)
+        full = (isinstance(code, int) and code & 0xFF == sqlite3.SQLITE_FULL) or (
+            isinstance(exc, OSError) and exc.errno == errno.ENOSPC
+        )
+        # A full disk also shows as an I/O error (no room to grow the -shm file) or as
+        # "unable to open" (no room for the -wal file): tell those apart by the free space.
+        # An integrity or "not a database" error is never a full disk.
+        if not full and isinstance(exc, sqlite3.OperationalError | OSError):
+            full = free_bytes(self.path) < ROOM_NEEDED
+        if not full:
+            return None
+        return DiskFull(f"no room on the disk for {self.path} ({free_bytes(self.path)} B free)")
+
+    @property
+    def _db(self) -> sqlite3.Connection:
+        """The open connection; `DiskFull` if the disk was full when the hub started."""
+        if self._conn is None:
+            raise DiskFull(f"{self.path} could not be opened: the disk was full")
+        return self._conn
+
+    def retry(self) -> bool:
+        """After a full disk: True once the store may write again, opening it first if the
+        disk was already full at start. Cheap while there is no room (nothing is tried)."""
+        if not self.disk_full:
+            return True
+        if free_bytes(self.path) < ROOM_NEEDED:
+            return False
+        with self._lock:
+            if self._conn is None:
+                try:
+                    self._conn = self._open()
+                except DiskFull:
+                    return False
+            self.disk_full = False
+        return True
+
+    @property
+    def opened(self) -> bool:
+        return self._conn is not None
 
     # --- writing ------------------------------------------------------------------------
 
@@ -169,19 +259,30 @@ class Store:
 
         Raises sqlite3.IntegrityError (and writes nothing) if the events contradict the
         log (a ticket issued twice) or the transaction was already recorded: look it up
-        first with `lookup`. `at` (default: the wall clock) dates the idempotency record
-        for `prune_transactions`.
+        first with `lookup`. Raises `DiskFull` (and writes nothing) when the disk has no
+        room, and from then on without trying until `retry` finds room again. `at`
+        (default: the wall clock) dates the idempotency record for `prune_transactions`.
         """
         with self._lock:
-            self._db.execute("BEGIN IMMEDIATE")
+            if self.disk_full:
+                raise DiskFull(f"no room on the disk for {self.path}; waiting for space")
+            db = self._db
             try:
+                db.execute("BEGIN IMMEDIATE")
                 for event in events:
                     self._append(event)
                 if node is not None and transaction is not None and response is not None:
                     self._remember(node, transaction, verb, response, at)
-                self._db.execute("COMMIT")
-            except BaseException:
-                self._db.execute("ROLLBACK")
+                db.execute("COMMIT")
+            except BaseException as exc:
+                # After some failures (a full disk at COMMIT) SQLite has already rolled
+                # back; a second ROLLBACK would only raise "no transaction is active".
+                if db.in_transaction:
+                    db.execute("ROLLBACK")
+                full = self._full(exc)
+                if full is not None:
+                    self.disk_full = True
+                    raise full from exc
                 raise
 
     def record_response(
@@ -267,7 +368,8 @@ class Store:
     def lookup(self, node: str, transaction: str) -> dict[str, Any] | None:
         """The answer given earlier to the same node and transaction, if any."""
         with self._lock:
-            row = self._db.execute(
+            db = self._db
+            row = db.execute(
                 "SELECT response FROM transactions WHERE node = ? AND transaction_id = ?",
                 (node, transaction),
             ).fetchone()
@@ -282,11 +384,12 @@ class Store:
         """
         today = now.astimezone(office.tz).date().isoformat()
         with self._lock:
+            db = self._db
             seqs: set[int] = set()
             for counter in office.counters:
                 seqs.update(
                     r[0]
-                    for r in self._db.execute(
+                    for r in db.execute(
                         "SELECT max(seq) FROM events WHERE kind = 'counter_status' AND counter = ?",
                         (counter.id,),
                     )
@@ -295,31 +398,29 @@ class Store:
             for service in office.services:
                 seqs.update(
                     r[0]
-                    for r in self._db.execute(
+                    for r in db.execute(
                         "SELECT max(seq) FROM events WHERE kind = 'service_status' AND service = ?",
                         (service.id,),
                     )
                     if r[0] is not None
                 )
             rows: dict[int, tuple[Any, ...]] = {}
-            for row in self._db.execute(
+            for row in db.execute(
                 f"SELECT {_EVENT_COLUMNS} FROM events WHERE seq IN ({','.join('?' * len(seqs))})",
                 tuple(seqs),
             ):
                 rows[row[0]] = row
-            for row in self._db.execute(
+            for row in db.execute(
                 f"SELECT {_EVENT_COLUMNS} FROM events WHERE ticket_id IN"
                 " (SELECT ticket_id FROM tickets WHERE day < ?"
                 "  AND state IN ('waiting', 'called', 'serving'))",
                 (today,),
             ):
                 rows[row[0]] = row
-            for row in self._db.execute(
-                f"SELECT {_EVENT_COLUMNS} FROM events WHERE day = ?", (today,)
-            ):
+            for row in db.execute(f"SELECT {_EVENT_COLUMNS} FROM events WHERE day = ?", (today,)):
                 rows[row[0]] = row
             # `+kind`: walk the log backwards by seq instead of using an index on kind.
-            calls = self._db.execute(
+            calls = db.execute(
                 f"SELECT {_EVENT_COLUMNS} FROM events WHERE +kind = 'ticket_called'"
                 " ORDER BY seq DESC LIMIT ?",
                 (_RECENT_CALLS,),
@@ -367,20 +468,32 @@ class Store:
 
     def open_ticket_count(self) -> int:
         with self._lock:
-            row = self._db.execute(
+            db = self._db
+            row = db.execute(
                 "SELECT count(*) FROM tickets WHERE state IN ('waiting', 'called', 'serving')"
             ).fetchone()
         return int(row[0])
 
     def prune_transactions(self, before: datetime) -> int:
         """Forget idempotency records older than `before` (keep at least 2 days); returns
-        how many were removed."""
+        how many were removed. Removes nothing while the disk is full (and notices one:
+        `disk_full` is then set)."""
         with self._lock:
-            cursor = self._db.execute(
-                "DELETE FROM transactions WHERE at < ?", (before.timestamp(),)
-            )
+            if self.disk_full:
+                return 0
+            try:
+                cursor = self._db.execute(
+                    "DELETE FROM transactions WHERE at < ?", (before.timestamp(),)
+                )
+            except sqlite3.OperationalError as exc:
+                if self._full(exc) is None:
+                    raise
+                self.disk_full = True
+                return 0
         return cursor.rowcount
 
     def close(self) -> None:
         with self._lock:
-            self._db.close()
+            if self._conn is not None:
+                self._conn.close()
+                self._conn = None

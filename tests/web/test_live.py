@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from nodes.hub.web.live import LiveModel
+from nodes.hub.web.views import dashboard_view
 
 TZ = ZoneInfo("Asia/Jakarta")
 T0 = datetime(2026, 11, 28, 8, 0, tzinfo=TZ)
@@ -203,3 +204,17 @@ def test_malformed_payloads_change_nothing_they_should_not() -> None:
         ]
     )
     assert model.tickets == {}
+
+
+def test_dashboard_shows_the_hub_storage_full_in_words_and_as_a_warning() -> None:
+    model = LiveModel()
+    model.apply_config(CONFIG)
+    status = {"online": True, "role": "hub", "version": "0.1.0", "pid": 7, "store": "ok"}
+    model.apply_node_status("hub", status, T0)
+    (hub,) = dashboard_view(model, T0, "id")["nodes"]
+    assert (hub["details"], hub["warn"]) == ("Penyimpanan: baik", False)
+    model.apply_node_status("hub", {**status, "store": "disk_full"}, T0)
+    (hub,) = dashboard_view(model, T0, "id")["nodes"]
+    assert hub["details"].startswith("Penyimpanan penuh!") and hub["warn"] is True
+    (hub,) = dashboard_view(model, T0, "en")["nodes"]
+    assert hub["details"].startswith("Storage full!")

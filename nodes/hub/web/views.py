@@ -73,7 +73,7 @@ def dashboard_view(model: LiveModel, now: datetime, lang: Lang) -> dict[str, Any
                 "version": health.version,
                 "last_seen": clock(health.last_seen.astimezone(now.tzinfo), lang, seconds=True),
                 "details": node_details(health.details, words),
-                "warn": health.details.get("printer", "ok") != "ok",
+                "warn": any(health.details.get(key, "ok") != "ok" for key in ("printer", "store")),
             }
         )
     counters = []
@@ -98,13 +98,14 @@ def dashboard_view(model: LiveModel, now: datetime, lang: Lang) -> dict[str, Any
 
 
 def node_details(details: dict[str, Any], words: dict[str, str]) -> str:
-    """A node's extra status fields, the printer's paper state in words an officer reads."""
+    """A node's extra status fields, the printer's paper state and the hub's storage in
+    words an officer reads."""
     parts = []
     for key, value in sorted(details.items()):
         if key == "pid":
             continue
-        if key == "printer" and f"printer_{value}" in words:
-            parts.append(words[f"printer_{value}"])
+        if key in ("printer", "store") and f"{key}_{value}" in words:
+            parts.append(words[f"{key}_{value}"])
         else:
             parts.append(f"{key}: {value}")
     return ", ".join(parts)
