@@ -1,6 +1,7 @@
 """`antrian hub`: the queue's only source of truth, on the wire.
 
-A request's path: MQTT message → `Hub.on_request` → authorise the sender by the node id in
+A request's path: MQTT message → `Hub.submit` → the flood guard (within the sender's
+share? `guard.py`, `fairness.py`) → authorise the sender by the node id in
 its topic → decode → (already answered? send the same answer) → `Queue.handle` (pure:
 events or a rejection) → `Queue.apply` → `Store.commit` (events + the answer, one SQLite
 transaction, fsync'd) → only then the response, the retained state that changed, and the
@@ -58,6 +59,8 @@ from nodes.hub.events import (
     SetServiceAccepting,
     TicketCalled,
 )
+from nodes.hub.fairness import Admission, Limit, read_limits
+from nodes.hub.guard import FloodGuard
 from nodes.hub.office import Office, read_office
 from nodes.hub.queue import Queue, Rejected
 from nodes.hub.store import Store
@@ -84,6 +87,7 @@ class HubSettings:
             raise hub.error("report_time", f"must be HH:MM, not {report_time!r}") from None
         self.target_wait_s = 60.0 * hub.int("target_wait_minutes", 15, min=1, max=600)
         self.calls_kept = hub.int("recent_calls", 10, min=10, max=50)
+        self.limits: dict[str, Limit] = read_limits(hub.table("limits"))
         hub.finish()
 
 
@@ -119,6 +123,8 @@ class Hub:
         self.report_time = settings.report_time if settings else clock_time(17, 0)
         self.target_wait_s = settings.target_wait_s if settings else 900.0
         self.database = settings.database if settings else None
+        roles = {node.id: node.role for node in office.nodes}
+        self.guard = FloodGuard(Admission(roles, settings.limits if settings else {}), self._refuse)
         self.queue: Queue = store.load(office, clock())
         self.lock = threading.Lock()
         self._wake = threading.Event()  # state became due: the housekeeper recomputes its sleep
@@ -131,7 +137,10 @@ class Hub:
     # --- threads ------------------------------------------------------------------------
 
     def submit(self, message: Message) -> None:
-        """Handle one request (called in paho's network thread)."""
+        """Handle one request (called in paho's network thread), if within its sender's
+        share: a refusal costs no lock, no decoding and no store."""
+        if not self.guard.admit(message):
+            return
         with self.lock:
             self.last_progress = time.monotonic()
             self.handle(message)
@@ -221,6 +230,15 @@ class Hub:
             return error_response(transaction, "internal_error"), [], False  # a retry may work
         return response, events, bool(events) or transaction is not None
 
+    def _refuse(self, message: Message) -> None:
+        """Answer a request over its sender's share with `rate_limited`."""
+        try:
+            node, verb = self.topics.parse_request(message.topic)
+        except WireError:
+            return  # not a request topic: nowhere to answer
+        response = error_response(transaction_of(message.payload), "rate_limited")
+        self._respond(node, verb, message, response)
+
     def _respond(self, node: str, verb: str, message: Message, response: dict[str, Any]) -> None:
         topic = message.response_topic or self.topics.response(node, verb)
         props = None
@@ -309,6 +327,7 @@ class Hub:
     def tick(self) -> None:
         """Once a second: expire yesterday's open tickets, follow opening hours, and once
         a day prune old idempotency records and write the day's report."""
+        self.guard.report()
         now = self.clock()
         events = self.queue.handle(ExpireOpenTickets(), now)
         if events:
