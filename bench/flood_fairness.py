@@ -29,9 +29,9 @@ from paho.mqtt.properties import Properties
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from common.mqtt import RequestTimeout  # noqa: E402
-from common.wire import Topics  # noqa: E402
-from tests.harness import HubProcess, Mosquitto, client, wait_for  # noqa: E402
+from common.mqtt import RequestTimeout
+from common.wire import Topics
+from tests.harness import HubProcess, Mosquitto, client, wait_for
 
 TOPICS = Topics("kantor")
 FLOODER = "kiosk-2"
@@ -154,8 +154,7 @@ def main() -> int:
             f"p99 {percentile(latencies, 0.99):.1f}  max {max(latencies):.1f}"
         )
     print(
-        f"  {FLOODER}: {answered} answered {result['flooder']}, "
-        f"{args.flood - answered} unanswered"
+        f"  {FLOODER}: {answered} answered {result['flooder']}, {args.flood - answered} unanswered"
     )
     print(f"  hub log: {len(log.splitlines())} lines")
     ok = outcomes["lost"] == 0 and bool(latencies) and percentile(latencies, 0.99) <= 500

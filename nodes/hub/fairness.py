@@ -58,7 +58,7 @@ REPORT_EVERY_S: Final = 60.0
 class TokenBucket:
     """`burst` tokens, refilled at `rate` per second; a request takes one."""
 
-    __slots__ = ("rate", "burst", "tokens", "stamp")
+    __slots__ = ("burst", "rate", "stamp", "tokens")
 
     def __init__(self, limit: Limit, now: float) -> None:
         self.rate = limit.rate
@@ -105,7 +105,7 @@ class Refusals:
 
 
 class _Share:
-    __slots__ = ("role", "requests", "answers", "refusals")
+    __slots__ = ("answers", "refusals", "requests", "role")
 
     def __init__(self, role: str, limit: Limit, now: float) -> None:
         self.role = role

@@ -131,7 +131,7 @@ def test_the_guard_logs_a_flood_in_two_lines_and_answers_only_the_first_refusals
 
 
 def test_limits_per_role_are_read_from_the_hub_file(tmp_path: Path) -> None:
-    limits = '[hub.limits.kiosk]\nrate = 0.5\nburst = 3\n[hub.limits.web]\nburst = 500'
+    limits = "[hub.limits.kiosk]\nrate = 0.5\nburst = 3\n[hub.limits.web]\nburst = 500"
     path = write_hub_config(tmp_path / "hub.toml", 1883, tmp_path / "db", limits=limits)
     _, _, settings = load_config(str(path))
     assert settings.limits == {
