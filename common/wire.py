@@ -72,9 +72,7 @@ ERROR_MESSAGES: Final[dict[str, str]] = {
     "counter_closed": "Loket sedang tutup atau istirahat.",
     "internal_error": "Terjadi gangguan pada sistem. Silakan coba lagi.",
     "timeout": "Server antrian tidak menjawab. Silakan coba lagi.",
-    "rate_limited": (
-        "Terlalu banyak permintaan dari perangkat ini. Tunggu sebentar, lalu coba lagi."
-    ),
+    "rate_limited": "Terlalu banyak permintaan saat ini. Tunggu sebentar, lalu coba lagi.",
 }
 
 

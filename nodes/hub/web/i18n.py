@@ -214,6 +214,7 @@ HUB_ERRORS_EN: Final = {
     "forbidden": "This device may not do that.",
     "invalid_state": "This cannot be done now.",
     "unknown_ticket": "Ticket not found.",
+    "rate_limited": "Too many requests right now. Wait a moment, then try again.",
 }
 
 
