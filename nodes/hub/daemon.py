@@ -138,7 +138,7 @@ class Hub:
 
     def submit(self, message: Message) -> None:
         """Handle one request (called in paho's network thread), if within its sender's
-        share: a refusal costs no lock, no decoding and no store."""
+        share: a refusal takes neither the hub's lock nor the store."""
         if not self.guard.admit(message):
             return
         with self.lock:
@@ -236,7 +236,11 @@ class Hub:
             node, verb = self.topics.parse_request(message.topic)
         except WireError:
             return  # not a request topic: nowhere to answer
-        response = error_response(transaction_of(message.payload), "rate_limited")
+        try:
+            transaction = transaction_of(message.payload)
+        except RecursionError:  # JSON nested too deep to read: answer without it
+            transaction = None
+        response = error_response(transaction, "rate_limited")
         self._respond(node, verb, message, response)
 
     def _respond(self, node: str, verb: str, message: Message, response: dict[str, Any]) -> None:
