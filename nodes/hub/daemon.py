@@ -61,6 +61,7 @@ from nodes.hub.events import (
 )
 from nodes.hub.fairness import Admission, Limit, read_limits
 from nodes.hub.guard import FloodGuard
+from nodes.hub.intake import open_intakes, unregistered_only
 from nodes.hub.office import Office, read_office
 from nodes.hub.queue import Queue, Rejected
 from nodes.hub.store import Store
@@ -411,12 +412,13 @@ def main(argv: list[str] | None = None) -> int:
         settings.archive_dir.mkdir(parents=True, exist_ok=True)
     store = Store(settings.database)
     topics = Topics(office.id)
+    client_id = f"antrian-hub-{office.id}"
     link = BrokerLink(
         identity.broker,
         topics,
         identity.node_id,
         role="hub",
-        client_id=f"antrian-hub-{office.id}",
+        client_id=client_id,
         persistent_session=True,
         status={"pid": os.getpid(), "office": office.id},
     )
@@ -433,7 +435,8 @@ def main(argv: list[str] | None = None) -> int:
         len(office.nodes),
         settings.database,
     )
-    link.subscribe(topics.requests, hub.submit)
+    intakes = open_intakes(link, client_id, office, hub.submit)  # one session per node
+    link.subscribe(topics.requests, unregistered_only(office, hub.submit))
     link.on_connection(lambda up: hub.republish() if up else None)
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
@@ -447,6 +450,8 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         notify("STOPPING=1")
         watchdog.stop()
+        for intake in intakes:
+            intake.stop()
         link.stop()
         store.close()
         log.info("hub stopped")

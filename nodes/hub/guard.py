@@ -20,6 +20,12 @@ from nodes.hub.fairness import Admission, Verdict
 log = logging.getLogger("antrian.hub")
 
 
+def sender(topic: str) -> str:
+    """The node id of `{base}/node/{node}/request/{verb}` ({base} is two levels), else ""."""
+    parts = topic.split("/")
+    return parts[3] if len(parts) == 6 else ""
+
+
 class FloodGuard:
     def __init__(
         self,
@@ -35,9 +41,7 @@ class FloodGuard:
 
     def admit(self, message: Message) -> bool:
         """True if the request is within its sender's share and should be handled."""
-        # {base} is two levels: antrian/{office}/node/{node}/request/{verb}
-        parts = message.topic.split("/")
-        node = parts[3] if len(parts) == 6 else ""
+        node = sender(message.topic)
         with self._lock:
             verdict, starts = self.admission.admit(node, self.clock())
         if verdict is Verdict.ADMIT:
