@@ -5,6 +5,7 @@ log says it in a line or two (nodes/hub/fairness.py, nodes/hub/guard.py)."""
 from __future__ import annotations
 
 import json
+import signal
 import sqlite3
 import threading
 import time
@@ -27,19 +28,21 @@ KIOSK_TICKETS = 10  # within a kiosk's burst: a person-paced kiosk is never refu
 
 
 class Flooder:
-    """kiosk-2 gone wrong: publishes requests as fast as paho can, never waits."""
+    """A node gone wrong (kiosk-2 unless told): publishes requests as fast as paho can,
+    never waits for an answer."""
 
-    def __init__(self, broker: Mosquitto) -> None:
+    def __init__(self, broker: Mosquitto, node: str = "kiosk-2") -> None:
+        self.node = node
         self.answers: Counter[str] = Counter()
         self._lock = threading.Lock()
         self.client = paho.Client(
-            paho.CallbackAPIVersion.VERSION2, client_id="flooder", protocol=paho.MQTTv5
+            paho.CallbackAPIVersion.VERSION2, client_id=f"raw-{node}", protocol=paho.MQTTv5
         )
         self.client.max_inflight_messages_set(100)
         self.client.max_queued_messages_set(0)
         self.client.on_message = self._on_message
         self.client.connect(broker.host, broker.port)
-        self.client.subscribe(TOPICS.response("kiosk-2", "ticket"), qos=1)
+        self.client.subscribe(TOPICS.response(node, "ticket"), qos=1)
         self.client.loop_start()
 
     def _on_message(self, client: Any, userdata: Any, msg: paho.MQTTMessage) -> None:
@@ -57,11 +60,11 @@ class Flooder:
         info = None
         for n in range(first, last):
             props = Properties(PacketTypes.PUBLISH)
-            props.ResponseTopic = TOPICS.response("kiosk-2", "ticket")
+            props.ResponseTopic = TOPICS.response(self.node, "ticket")
             props.CorrelationData = f"f-{n}".encode()
             payload = json.dumps({"service": "B", "transaction": f"f-{n}"})
             info = self.client.publish(
-                TOPICS.request("kiosk-2", "ticket"), payload, qos=1, properties=props
+                TOPICS.request(self.node, "ticket"), payload, qos=1, properties=props
             )
         assert info is not None
         info.wait_for_publish(timeout=60)
@@ -127,6 +130,31 @@ def test_a_flood_from_one_node_starves_no_other_node(broker: Mosquitto, tmp_path
         assert "kiosk-2 sends more than its share" in about_flooder[0]
         assert len(log) < 20, log
     finally:
+        kiosk.stop()
+        flooder.stop()
+        hub.stop()
+
+
+def test_a_flood_filling_the_hubs_queue_drops_no_other_nodes_request(
+    broker: Mosquitto, tmp_path: Path
+) -> None:
+    """The hub stops reading (here: SIGSTOP; on a Pi, a moment of swapping or a slow SD
+    card) while kiosk-2 floods past what the broker queues for a session (10,000 + 100 in
+    flight). A request kiosk-1 sends meanwhile is still answered, once, when the hub
+    reads again: the flood filled kiosk-2's own queue, not one all nodes share."""
+    hub = HubProcess(broker, tmp_path / "hub", limits="")
+    hub.start()
+    assert hub.process is not None
+    flooder, kiosk = Flooder(broker), Flooder(broker, "kiosk-1")
+    try:
+        hub.process.send_signal(signal.SIGSTOP)
+        flooder.flood(0, 10_500)
+        kiosk.flood(0, 1)  # returns once the broker has taken it
+        hub.process.send_signal(signal.SIGCONT)
+        wait_for(lambda: kiosk.count("ok") == 1, timeout=30)
+        wait_for(lambda: flooder.count("rate_limited") >= 1, timeout=30)
+    finally:
+        hub.process.send_signal(signal.SIGCONT)
         kiosk.stop()
         flooder.stop()
         hub.stop()
