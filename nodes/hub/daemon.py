@@ -8,8 +8,9 @@ transaction, fsync'd) → only then the response, the retained state that change
 events. If the commit fails the in-memory queue is rebuilt from the database, so memory
 never runs ahead of what survives a power cut.
 
-Requests are handled in paho's network thread as they arrive, one at a time under the
-hub's lock: handing each over to another thread cost more CPU than handling it (measured:
+Each registered node's requests arrive in a broker session of their own (intake.py), so
+one node's flood never queues ahead of another's. Requests are handled in paho's network
+thread of that session as they arrive, one at a time under the hub's lock: handing each over to another thread cost more CPU than handling it (measured:
 2.0 ms against 1.4 ms per ticket) and a third of the throughput. A housekeeping thread takes
 the same lock to publish retained state, at most every STATE_INTERVAL so that a burst costs
 one state update per topic rather than one per request, and once a second for the day
