@@ -9,9 +9,10 @@ events. If the commit fails the in-memory queue is rebuilt from the database, so
 never runs ahead of what survives a power cut.
 
 Each registered node's requests arrive in a broker session of their own (intake.py), so
-one node's flood never queues ahead of another's. Requests are handled in paho's network
-thread of that session as they arrive, one at a time under the hub's lock: handing each over to another thread cost more CPU than handling it (measured:
-2.0 ms against 1.4 ms per ticket) and a third of the throughput. A housekeeping thread takes
+one node's flood never queues ahead of another's. Requests are handled in that session's
+paho network thread as they arrive, one at a time under the hub's lock: handing each over
+to another thread cost more CPU than handling it (measured: 2.0 ms against 1.4 ms per
+ticket) and a third of the throughput. A housekeeping thread takes
 the same lock to publish retained state, at most every STATE_INTERVAL so that a burst costs
 one state update per topic rather than one per request, and once a second for the day
 rollover, opening hours, pruning old idempotency records and the day's report after
