@@ -8,7 +8,9 @@ the rendering. The printer's mechanics are excluded (python-escpos Dummy).
     .venv/bin/python bench/kiosk_latency.py [--presses 200] [--broker HOST:PORT]
 
 Without --broker it starts a private mosquitto and a real hub (tests/harness.py); with it,
-it uses a running hub whose config registers the node `kiosk-1`. Target: p99 < 50 ms.
+it uses a running hub whose config registers the node `kiosk-1` and lets it press faster
+than a person (`[hub.limits.kiosk]`, e.g. rate = 1000, burst = 1000; see docs/config.md):
+otherwise the hub refuses presses past the kiosk's share. Target: p99 < 50 ms.
 """
 
 from __future__ import annotations

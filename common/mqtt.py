@@ -131,7 +131,11 @@ class BrokerLink:
         client_id: str | None = None,
         persistent_session: bool = False,
         status: dict[str, Any] | None = None,
+        announce: bool = True,
     ) -> None:
+        """`announce=False`: a second connection of a node that already has one (the hub's
+        per-node request sessions); it neither publishes the node's status nor leaves a
+        Last Will, which would say the node is offline whenever this connection drops."""
         self.broker = broker
         self.topics = topics
         self.node_id = node_id
@@ -153,12 +157,14 @@ class BrokerLink:
         )
         if broker.username is not None:
             self._client.username_pw_set(broker.username, broker.password)
-        self._client.will_set(
-            topics.node_status(node_id),
-            encode({"online": False, "role": role}),
-            qos=1,
-            retain=True,
-        )
+        self._announce = announce
+        if announce:
+            self._client.will_set(
+                topics.node_status(node_id),
+                encode({"online": False, "role": role}),
+                qos=1,
+                retain=True,
+            )
         self._client.reconnect_delay_set(min_delay=1, max_delay=30)
         self._persistent = persistent_session
         self._client.on_connect = self._on_connect
@@ -197,7 +203,7 @@ class BrokerLink:
     def stop(self) -> None:
         """Say goodbye (retained `online: false`) and disconnect."""
         self._stopping = True
-        if self._connected.is_set():
+        if self._connected.is_set() and self._announce:
             info = self._client.publish(
                 self.topics.node_status(self.node_id),
                 encode({**self._status, "online": False}),
@@ -247,7 +253,7 @@ class BrokerLink:
             changed = any(self._status.get(k) != v for k, v in fields.items())
             self._status.update(fields)
             status = dict(self._status)
-        if changed and self.connected:
+        if changed and self.connected and self._announce:
             self.publish(self.topics.node_status(self.node_id), status, retain=True)
 
     # --- request / response --------------------------------------------------------------
@@ -324,13 +330,18 @@ class BrokerLink:
             )
             return
         self._drop_stale_requests()
-        log.info("connected to broker %s:%s", self.broker.host, self.broker.port)
+        # A second connection's ups and downs are its node's main one's: said once, there.
+        level = logging.INFO if self._announce else logging.DEBUG
+        log.log(level, "connected to broker %s:%s", self.broker.host, self.broker.port)
         with self._lock:
             filters = [self._response_filter, *(f for f, _ in self._handlers)]
             status = dict(self._status)
         for topic_filter in dict.fromkeys(filters):
             client.subscribe(topic_filter, qos=1)
-        client.publish(self.topics.node_status(self.node_id), encode(status), qos=1, retain=True)
+        if self._announce:
+            client.publish(
+                self.topics.node_status(self.node_id), encode(status), qos=1, retain=True
+            )
         self._connected.set()
         self._notify(True)
 
@@ -360,7 +371,8 @@ class BrokerLink:
         was_connected = self._connected.is_set()
         self._connected.clear()
         if was_connected and not self._stopping:
-            log.warning("lost broker connection (%s); reconnecting", reason)
+            level = logging.WARNING if self._announce else logging.DEBUG
+            log.log(level, "lost broker connection (%s); reconnecting", reason)
         if was_connected:
             self._notify(False)
 

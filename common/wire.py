@@ -79,6 +79,7 @@ ERROR_MESSAGES: Final[dict[str, str]] = {
     "internal_error": "Terjadi gangguan pada sistem. Silakan coba lagi.",
     "disk_full": "Penyimpanan server antrian penuh. Mohon hubungi petugas.",
     "timeout": "Server antrian tidak menjawab. Silakan coba lagi.",
+    "rate_limited": "Terlalu banyak permintaan saat ini. Tunggu sebentar, lalu coba lagi.",
 }
 
 

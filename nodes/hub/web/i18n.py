@@ -223,6 +223,7 @@ HUB_ERRORS_EN: Final = {
     "disk_full": "The queue server's storage is full. Please tell the staff.",
     "invalid_state": "This cannot be done now.",
     "unknown_ticket": "Ticket not found.",
+    "rate_limited": "Too many requests right now. Wait a moment, then try again.",
 }
 
 
