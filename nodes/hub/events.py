@@ -1,5 +1,6 @@
 """The queue's vocabulary: the commands it takes, the events it emits, and the rows of the
-hub's event log they become (`to_row` / `from_row`, exact round trip).
+hub's event log they become (`to_row` / `from_row`, exact round trip; `Logged` is an event
+read back with its place in the log).
 
 Commands and events are frozen dataclasses; the rules that turn one into the other are in
 `nodes/hub/queue.py`.
@@ -204,6 +205,13 @@ class EventRow(NamedTuple):
     @property
     def data_json(self) -> str:
         return json.dumps(self.data, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
+
+
+class Logged(NamedTuple):
+    """An event as the log holds it: its place in the log (`seq`) and the event."""
+
+    seq: int
+    event: Event
 
 
 def to_row(event: Event) -> EventRow:
