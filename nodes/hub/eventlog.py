@@ -92,8 +92,8 @@ def replay(
     ).fetchall()
     counters, services = {c.id for c in office.counters}, {s.id for s in office.services}
     needed = [
-        row for seq, row in sorted(rows.items())
-        if row[6] in (None, *counters) and row[5] in (None, *services)
+        row for _, row in sorted(rows.items())
+        if (row[6] is None or row[6] in counters) and (row[5] is None or row[5] in services)
     ]  # fmt: skip
     recent = [_decode(r).event for r in reversed(calls)]
     return [_decode(r).event for r in needed], [e for e in recent if isinstance(e, TicketCalled)]
