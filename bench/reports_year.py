@@ -29,11 +29,12 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from nodes.hub.eventlog import EventLog
 from nodes.hub.events import Event, to_row
 from nodes.hub.office import CounterSpec, NodeSpec, Office, ServiceSpec
 from nodes.hub.queue import Queue
 from nodes.hub.reports.render import FORMATS, render
-from nodes.hub.reports.source import build_report, read_rows
+from nodes.hub.reports.source import build_report
 from nodes.hub.simulate import DayPlan, simulate_day
 from nodes.hub.store import Store
 
@@ -137,7 +138,7 @@ def measure(db: Path, first: date, last: date) -> dict[str, float]:
             result[f"{fmt}_{run}_s"] = time.perf_counter() - step
             result[f"{fmt}_{run}_cpu"] = time.process_time() - cpu
     result["tickets"] = report.total.issued
-    result["events"] = sum(1 for _ in read_rows(db, first, last))
+    result["events"] = sum(1 for _ in EventLog(db).days(first, last))
     result["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     return result
 

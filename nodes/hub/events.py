@@ -1,5 +1,6 @@
 """The queue's vocabulary: the commands it takes, the events it emits, and the rows of the
-hub's event log they become (`to_row` / `from_row`, exact round trip).
+hub's event log they become (`to_row` / `from_row`, exact round trip; `Logged` is an event
+read back with its place in the log).
 
 Commands and events are frozen dataclasses; the rules that turn one into the other are in
 `nodes/hub/queue.py`.
@@ -11,6 +12,7 @@ import json
 from collections.abc import Mapping
 from dataclasses import dataclass, fields
 from datetime import date, datetime
+from functools import lru_cache
 from typing import Any, ClassVar, NamedTuple
 
 # --- commands -----------------------------------------------------------------------------
@@ -206,6 +208,13 @@ class EventRow(NamedTuple):
         return json.dumps(self.data, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
 
 
+class Logged(NamedTuple):
+    """An event as the log holds it: its place in the log (`seq`) and the event."""
+
+    seq: int
+    event: Event
+
+
 def to_row(event: Event) -> EventRow:
     """The event-log row of an event; `from_row(to_row(e)) == e`."""
     values = {f.name: getattr(event, f.name) for f in fields(event)}
@@ -235,14 +244,25 @@ def from_row(
     data: Mapping[str, Any] | str,
 ) -> Event:
     """The event of an event-log row; `data` may be the JSON text or the decoded object."""
-    cls = EVENT_TYPES.get(kind)
-    if cls is None:
-        raise ValueError(f"unknown event kind {kind!r}")
-    values: dict[str, Any] = dict(json.loads(data) if isinstance(data, str) else data)
-    values["at"] = datetime.fromisoformat(at)
-    values["day"] = date.fromisoformat(day)
-    names = _FIELD_NAMES[kind]
-    for name, value in zip(_COLUMNS, (ticket_id, service, counter), strict=True):
-        if name in names:
-            values[name] = value
-    return cls(**values)
+    try:
+        cls, (has_ticket, has_service, has_counter) = _DECODING[kind]
+    except KeyError:
+        raise ValueError(f"unknown event kind {kind!r}") from None
+    # Written for speed: a month's report decodes some 170,000 rows.
+    values: dict[str, Any] = _json(data) if isinstance(data, str) else dict(data)
+    if has_ticket:
+        values["ticket_id"] = ticket_id
+    if has_service:
+        values["service"] = service
+    if has_counter:
+        values["counter"] = counter
+    return cls(at=datetime.fromisoformat(at), day=_date(day), **values)
+
+
+_json = json.JSONDecoder().decode
+_date = lru_cache(maxsize=1024)(date.fromisoformat)
+#: Per kind: its class, and which of the columns (ticket_id, service, counter) it has.
+_DECODING = {
+    kind: (cls, tuple(name in _FIELD_NAMES[kind] for name in _COLUMNS))
+    for kind, cls in EVENT_TYPES.items()
+}

@@ -11,7 +11,7 @@ events, the histories of tickets still open from earlier days, each counter's an
 service's latest status), found through indexes, so a year of history loads as fast as a
 day.
 
-Schema (other parts read it; see the team brief):
+Schema (`nodes/hub/eventlog.py` reads it, and checks its version):
     events(seq, at, day, kind, ticket_id, service, counter, data JSON)
     tickets(ticket_id PK, day, number, service, priority, state, issued_at, first_issued_at,
             called_at, finished_at, counter, node, online)
@@ -29,11 +29,11 @@ import os
 import sqlite3
 import threading
 import time
-from collections.abc import Iterator
-from datetime import date, datetime
+from datetime import datetime
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any
 
+from nodes.hub.eventlog import SCHEMA_VERSION, check_schema, replay
 from nodes.hub.events import (
     Event,
     TicketCalled,
@@ -44,14 +44,11 @@ from nodes.hub.events import (
     TicketSkipped,
     TicketStarted,
     TicketTransferred,
-    from_row,
     to_row,
 )
 from nodes.hub.office import Office
-from nodes.hub.queue import RECENT_CALLS as _RECENT_CALLS
 from nodes.hub.queue import Queue
 
-SCHEMA_VERSION = 1
 #: Free bytes below which a failed write counts as a full disk, and that must be free again
 #: before a store that hit a full disk writes again (a ticket takes a few pages; the margin
 #: keeps the hub from flapping between full and not at the last few kilobytes).
@@ -102,37 +99,12 @@ CREATE TABLE IF NOT EXISTS transactions (
 CREATE INDEX IF NOT EXISTS transactions_at ON transactions(at);
 """
 
-_EVENT_COLUMNS = "seq, at, day, kind, ticket_id, service, counter, data"
 _FINAL_STATE = {
     TicketFinished: "done",
     TicketSkipped: "skipped",
     TicketCancelled: "cancelled",
     TicketExpired: "expired",
 }
-
-
-class StoredEvent(NamedTuple):
-    """A row of the `events` table, `data` decoded."""
-
-    seq: int
-    at: str
-    day: str
-    kind: str
-    ticket_id: str | None
-    service: str | None
-    counter: str | None
-    data: dict[str, Any]
-
-    @property
-    def event(self) -> Event:
-        return from_row(
-            self.kind, self.at, self.day, self.ticket_id, self.service, self.counter, self.data
-        )
-
-
-def _stored(row: tuple[Any, ...]) -> StoredEvent:
-    seq, at, day, kind, ticket_id, service, counter, data = row
-    return StoredEvent(seq, at, day, kind, ticket_id, service, counter, json.loads(data))
 
 
 class DiskFull(Exception):
@@ -186,6 +158,7 @@ class Store:
             db.execute("PRAGMA synchronous=FULL")
             db.execute("PRAGMA foreign_keys=ON")
             db.execute("PRAGMA busy_timeout=5000")
+            check_schema(db, self.path, new=True)  # never restamp a newer database
             db.execute("BEGIN IMMEDIATE")
             for statement in _SCHEMA.split(";"):
                 if statement.strip():
@@ -376,95 +349,15 @@ class Store:
         return None if row is None else dict(json.loads(row[0]))
 
     def load(self, office: Office, now: datetime) -> Queue:
-        """The queue as it stands at `now`, rebuilt from the log.
-
-        Replays, in log order: each counter's and service's latest status, the complete
-        history of every ticket still open from an earlier day, and all of today's events;
-        then the log's latest calls for the displays' "recent calls".
-        """
-        today = now.astimezone(office.tz).date().isoformat()
+        """The queue as it stands at `now`, rebuilt from what today needs of the log
+        (`eventlog.replay`)."""
         with self._lock:
-            db = self._db
-            seqs: set[int] = set()
-            for counter in office.counters:
-                seqs.update(
-                    r[0]
-                    for r in db.execute(
-                        "SELECT max(seq) FROM events WHERE kind = 'counter_status' AND counter = ?",
-                        (counter.id,),
-                    )
-                    if r[0] is not None
-                )
-            for service in office.services:
-                seqs.update(
-                    r[0]
-                    for r in db.execute(
-                        "SELECT max(seq) FROM events WHERE kind = 'service_status' AND service = ?",
-                        (service.id,),
-                    )
-                    if r[0] is not None
-                )
-            rows: dict[int, tuple[Any, ...]] = {}
-            for row in db.execute(
-                f"SELECT {_EVENT_COLUMNS} FROM events WHERE seq IN ({','.join('?' * len(seqs))})",
-                tuple(seqs),
-            ):
-                rows[row[0]] = row
-            for row in db.execute(
-                f"SELECT {_EVENT_COLUMNS} FROM events WHERE ticket_id IN"
-                " (SELECT ticket_id FROM tickets WHERE day < ?"
-                "  AND state IN ('waiting', 'called', 'serving'))",
-                (today,),
-            ):
-                rows[row[0]] = row
-            for row in db.execute(f"SELECT {_EVENT_COLUMNS} FROM events WHERE day = ?", (today,)):
-                rows[row[0]] = row
-            # `+kind`: walk the log backwards by seq instead of using an index on kind.
-            calls = db.execute(
-                f"SELECT {_EVENT_COLUMNS} FROM events WHERE +kind = 'ticket_called'"
-                " ORDER BY seq DESC LIMIT ?",
-                (_RECENT_CALLS,),
-            ).fetchall()
+            events, calls = replay(self._db, office, now.astimezone(office.tz).date())
         queue = Queue(office)
-        known_counters = {c.id for c in office.counters}
-        known_services = {s.id for s in office.services}
-        for seq in sorted(rows):
-            stored = _stored(rows[seq])
-            # A counter or service removed from the config since: its history stays in
-            # the log for reports, but the live queue no longer has it.
-            if stored.counter is not None and stored.counter not in known_counters:
-                continue
-            if stored.service is not None and stored.service not in known_services:
-                continue
-            queue.apply(stored.event)
-        recent = [_stored(r).event for r in reversed(calls)]
-        queue.restore_calls(e for e in recent if isinstance(e, TicketCalled))
+        for event in events:
+            queue.apply(event)
+        queue.restore_calls(calls)
         return queue
-
-    def events(
-        self, since_day: date | None = None, until_day: date | None = None
-    ) -> Iterator[StoredEvent]:
-        """Log rows in order, optionally only the days from `since_day` to `until_day`
-        (both included), for reports."""
-        where, params = [], []
-        if since_day is not None:
-            where.append("day >= ?")
-            params.append(since_day.isoformat())
-        if until_day is not None:
-            where.append("day <= ?")
-            params.append(until_day.isoformat())
-        sql = f"SELECT {_EVENT_COLUMNS} FROM events"
-        if where:
-            sql += " WHERE " + " AND ".join(where)
-        sql += " ORDER BY seq"
-        # Its own connection: a report may read a year of rows while the hub keeps writing
-        # (WAL lets readers and the writer proceed together).
-        reader = sqlite3.connect(self.path)
-        try:
-            for row in reader.execute(sql, params):
-                yield _stored(row)
-        finally:
-            reader.close()
 
     def open_ticket_count(self) -> int:
         with self._lock:

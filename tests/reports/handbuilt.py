@@ -20,10 +20,10 @@ no status at all (open from its first call to its last ticket event); counter 3 
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
-from nodes.hub.reports.figures import EventRow, OfficeInfo
+from nodes.hub.events import Event, from_row
+from nodes.hub.reports.figures import OfficeInfo
 
 DAY = "2026-11-28"
 OFFICE = OfficeInfo(
@@ -42,16 +42,28 @@ def row(
     day: str = DAY,
     payload: dict[str, Any] | None = None,
     **data: Any,
-) -> EventRow:
-    """One event-log row as the store writes it (data as a JSON string)."""
-    data = {**(payload or {}), **data}
+) -> Event:
+    """One event as the queue emits it: the log's columns, `data`, and defaults for the
+    fields no figure reads (who issued or cancelled it)."""
+    data = {**_DEFAULTS.get(kind, {}), **(payload or {}), **data}
     ticket_id = f"{day.replace('-', '')}-{number}" if number else None
     if service is None and number:
         service = number.split("-")[0]
-    return (kind, f"{day}T{hhmm}:00+07:00", day, ticket_id, service, counter, json.dumps(data))
+    if number and kind in ("ticket_issued", "ticket_called"):
+        data.setdefault("number", number)
+    if number and kind == "ticket_issued":
+        data.setdefault("seq", int(number.split("-")[1]))
+    return from_row(kind, f"{day}T{hhmm}:00+07:00", day, ticket_id, service, counter, data)
 
 
-def hand_day(day: str = DAY) -> list[EventRow]:
+_DEFAULTS: dict[str, dict[str, Any]] = {
+    "ticket_issued": {"priority": False, "node": "kiosk-1"},
+    "ticket_called": {"recall": 0},
+    "ticket_cancelled": {"node": "kiosk-1"},
+}
+
+
+def hand_day(day: str = DAY) -> list[Event]:
     """The day of the module docstring, in log order."""
     r: list[tuple[str, str, str | None, str | None, str | None, dict[str, Any]]] = [
         ("counter_status", "08:00", None, None, "1", {"status": "open"}),

@@ -10,11 +10,12 @@ import pytest
 
 from common import config
 from nodes.cli import main as antrian
+from nodes.hub.eventlog import EventLog
 from nodes.hub.events import Event
 from nodes.hub.office import Office, read_office
 from nodes.hub.reports.cli import main as report_main
 from nodes.hub.reports.render import write_daily_archive
-from nodes.hub.reports.source import build_report, connect_read_only
+from nodes.hub.reports.source import build_report
 from nodes.hub.simulate import DayPlan, SimulatedDay, simulate_day, simulate_into
 from nodes.hub.store import Store
 from tests.harness import write_hub_config
@@ -157,10 +158,12 @@ def test_daily_archive_is_read_only_and_complete(office: Office2, tmp_path: Path
     assert all(p.stat().st_size > 0 for p in written)
     assert not list((tmp_path / "arsip").glob(".*"))  # no partial files left behind
     assert _count(office.db, "SELECT count(*) FROM events") == before
-    connection = connect_read_only(office.db)
-    with pytest.raises(sqlite3.OperationalError):
-        connection.execute("DELETE FROM events")
-    connection.close()
+    reader = EventLog(office.db)
+    assert reader.day(FRIDAY)
+    assert reader._db is not None
+    with pytest.raises(sqlite3.OperationalError, match="readonly"):
+        reader._db.execute("DELETE FROM events")
+    reader.close()
 
 
 def test_simulate_day_cli(tmp_path: Path) -> None:

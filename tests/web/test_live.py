@@ -1,11 +1,12 @@
-"""The live model, fed the payloads the hub publishes and the rows its event log holds."""
+"""The live model, fed the payloads the hub publishes and the events its log holds."""
 
 from __future__ import annotations
 
-import json
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from nodes.hub.events import Logged, from_row
+from nodes.hub.queue import number_of
 from nodes.hub.web.live import LiveModel
 from nodes.hub.web.views import dashboard_view
 
@@ -22,10 +23,10 @@ CONFIG = {
 
 
 class Log:
-    """Event-log rows as the hub's store writes them (seq, at, kind, ticket, service, ...)."""
+    """The hub's event log as the web reads it: typed events, numbered in log order."""
 
     def __init__(self) -> None:
-        self.rows: list[tuple[int, str, str, str | None, str | None, str | None, str]] = []
+        self.rows: list[Logged] = []
 
     def add(
         self,
@@ -37,11 +38,18 @@ class Log:
         **data: object,
     ) -> None:
         at = (T0 + timedelta(minutes=minute)).isoformat()
-        self.rows.append((len(self.rows) + 1, at, kind, ticket, service, counter, json.dumps(data)))
+        defaults: dict[str, object] = {}
+        if kind == "ticket_called":
+            defaults = {"number": number_of(ticket), "recall": 0}
+        elif kind == "ticket_cancelled":
+            defaults = {"node": "web-1"}
+        event = from_row(kind, at, "2026-11-28", ticket, service, counter, {**defaults, **data})
+        self.rows.append(Logged(len(self.rows) + 1, event))
 
     def issue(self, minute: int, number: str, priority: bool = False) -> str:
         ticket = f"20261128-{number}"
-        self.add(minute, "ticket_issued", ticket, number[0], number=number, priority=priority)
+        self.add(minute, "ticket_issued", ticket, number[0], number=number,
+                 seq=int(number[2:]), priority=priority, node="kiosk-1")  # fmt: skip
         return ticket
 
 
@@ -196,14 +204,10 @@ def test_malformed_payloads_change_nothing_they_should_not() -> None:
     model.apply_calls({"calls": [{"number": 5}]})
     assert model.board()["calls"] == []
     model.start_day("2026-11-28")
-    model.apply_events(
-        [
-            (1, "not a time", "ticket_issued", "20261128-A-001", "A", None, "{}"),
-            (2, T0.isoformat(), "ticket_issued", "bad id", "A", None, "{}"),
-            (3, T0.isoformat(), "ticket_called", "20261128-A-009", "A", "1", "{"),
-        ]
-    )
-    assert model.tickets == {}
+    log = Log()
+    log.add(1, "ticket_called", "20261128-A-009", "A", "1")  # never issued: nothing to move
+    model.apply_events(log.rows)
+    assert model.tickets == {} and model.last_seq == 1
 
 
 def test_dashboard_shows_the_hub_storage_full_in_words_and_as_a_warning() -> None:

@@ -1,12 +1,10 @@
 """Report figures from the hub's event log: pure, no I/O, no clock.
 
-Theory of operation: `compute()` reads the event rows once, in log order (the store's
-`seq`; ordering by day first is as good, since no figure links two days), keeping a small
-record per ticket and a timeline per counter and day, then turns
-them into frozen dataclasses that every renderer (HTML, XLSX, PDF, CSV) draws from. A row is
-the `events` table's columns `(kind, at, day, ticket_id, service, counter, data)` with `at`
-an ISO 8601 time with offset, `day` a local date `YYYY-MM-DD` and `data` a JSON object (or a
-dict already decoded).
+Theory of operation: `compute()` reads the log's events (the classes of
+`nodes/hub/events.py` that the queue applies) once, in log order (ordering by day first is as
+good, since no figure links two days), keeping a small record per ticket and a timeline per
+counter and day, then turns them into frozen dataclasses that every renderer (HTML, XLSX,
+PDF, CSV) draws from. Times are local: an event's `at` carries the office's offset.
 
 Definitions (docs/reports.md explains them to the head of office):
 
@@ -42,23 +40,32 @@ Definitions (docs/reports.md explains them to the head of office):
 
 from __future__ import annotations
 
-import json
 import math
 from bisect import bisect_right
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
-from typing import Any, Final
+from datetime import date
+from typing import Final
 
 from common.bahasa import Lang, hour_range
+from nodes.hub.events import (
+    CounterStatusChanged,
+    Event,
+    ServiceStatusChanged,
+    TicketCalled,
+    TicketCancelled,
+    TicketExpired,
+    TicketFinished,
+    TicketIssued,
+    TicketSkipped,
+    TicketStarted,
+    TicketTransferred,
+)
 from nodes.hub.reports.labels import text
 
 #: The default target: a citizen should be called within 15 minutes.
 DEFAULT_TARGET_WAIT_S: Final = 15 * 60
-
-#: One row of the `events` table: (kind, at, day, ticket_id, service, counter, data).
-EventRow = tuple[str, str, str, str | None, str | None, str | None, "str | Mapping[str, Any]"]
 
 
 @dataclass(frozen=True)
@@ -230,18 +237,15 @@ def duration_stats(samples: Iterable[float]) -> DurationStats:
 
 # --- the pass over the log -----------------------------------------------------------------
 
-_OUTCOMES: Final = {
-    "ticket_finished": "served",
-    "ticket_skipped": "no_show",
-    "ticket_cancelled": "cancelled",
-    "ticket_expired": "expired",
+_OUTCOMES: Final[dict[type[Event], str]] = {
+    TicketFinished: "served",
+    TicketSkipped: "no_show",
+    TicketCancelled: "cancelled",
+    TicketExpired: "expired",
 }
-
-
-#: Kinds no figure needs: skipped before their time is even parsed.
-UNUSED_KINDS: Final = frozenset({"ticket_started", "service_status"})
-#: The only kinds whose `data` a figure reads; a reader may leave the others' data empty.
-DATA_KINDS: Final = frozenset({"counter_status", "ticket_transferred"})
+#: Kinds no figure needs: a reader need not even fetch them.
+_UNUSED: Final = (TicketStarted, ServiceStatusChanged)
+UNUSED_KINDS: Final = frozenset(cls.kind for cls in _UNUSED)
 
 
 class _Ticket:
@@ -324,19 +328,19 @@ def _ordered(configured: Sequence[tuple[str, str]], seen: Iterable[str]) -> list
 
 
 def compute(
-    rows: Iterable[EventRow],
+    events: Iterable[Event],
     office: OfficeInfo,
     first_day: date,
     last_day: date | None = None,
     target_wait_s: float = DEFAULT_TARGET_WAIT_S,
 ) -> Report:
-    """The figures of the days `first_day`..`last_day` (inclusive) from rows in log order.
+    """The figures of the days `first_day`..`last_day` (inclusive) from events in log order.
 
-    Rows of other days are ignored, so a caller may pass a wider slice of the log.
+    Events of other days are ignored, so a caller may pass a wider slice of the log.
     """
     last_day = last_day or first_day
     log = _Pass()
-    log.read(rows, first_day.isoformat(), last_day.isoformat())
+    log.read(events, first_day, last_day)
     groups = _Groups(log)
     services = _ordered(office.services, groups.seen_services())
     everything = {key for key, _ in services} | set(groups.issued) | {d[0] for d in log.durations}
@@ -365,50 +369,46 @@ class _Pass:
         self.served_at: list[tuple[date, int]] = []  # (day, finish hour) of each finish
         self.transfers: list[tuple[date, str, str]] = []  # (day, from service, to service)
 
-    def read(self, rows: Iterable[EventRow], first: str, last: str) -> None:
-        """Read the rows of the days `first`..`last` (ISO dates)."""
-        days: dict[str, date] = {}
+    def read(self, events: Iterable[Event], first: date, last: date) -> None:
+        """Read the events of the days `first`..`last`."""
         tickets, counters = self.tickets, self.counters
-        for kind, at_text, day_text, ticket_id, service, counter, data in rows:
-            if kind in UNUSED_KINDS or not first <= day_text <= last:
+        for event in events:
+            day = event.day
+            if not first <= day <= last or isinstance(event, _UNUSED):
                 continue
-            day = days.get(day_text)
-            if day is None:
-                day = days[day_text] = date.fromisoformat(day_text)
-            moment = datetime.fromisoformat(at_text)
-            at = moment.timestamp()
+            at = event.at.timestamp()
+            counter: str | None = getattr(event, "counter", None)
             timeline: _CounterDay | None = None
-            if counter:  # inline, not a method: this runs for almost every row
+            if counter:  # inline, not a method: this runs for almost every event
                 timeline = counters.get((day, counter))
                 if timeline is None:
                     timeline = counters[(day, counter)] = _CounterDay()
                 if timeline.last_event is None or at > timeline.last_event:
                     timeline.last_event = at
-            if kind == "counter_status":
+            if isinstance(event, CounterStatusChanged):
                 if timeline is not None:
-                    timeline.changes.append((at, str(_data(data).get("status", ""))))
+                    timeline.changes.append((at, event.status))
                 continue
             if timeline is not None:
                 timeline.last_ticket_event = at
-            if kind == "ticket_issued":
-                if ticket_id and ticket_id not in tickets:
-                    tickets[ticket_id] = _Ticket(day, at, moment.hour, service or "")
+            if isinstance(event, TicketIssued):
+                if event.ticket_id not in tickets:
+                    tickets[event.ticket_id] = _Ticket(day, at, event.at.hour, event.service)
                 continue
-            ticket = tickets.get(ticket_id or "")
+            ticket = tickets.get(event.ticket_id)
             if ticket is None:  # its issue lies outside the period or the log: nothing to measure
                 continue
-            if kind == "ticket_called":
+            if isinstance(event, TicketCalled):
                 self._called(ticket, at, timeline)
-            elif kind == "ticket_transferred":
-                self._transferred(ticket, service or "", data)
-            elif kind in _OUTCOMES:
-                where = (service or ticket.service, counter or "")
-                self._ended(ticket, _OUTCOMES[kind], at, moment.hour, where, timeline)
+            elif isinstance(event, TicketTransferred):
+                self._transferred(ticket, event)
+            elif type(event) in _OUTCOMES:
+                where = (event.service or ticket.service, counter or "")
+                self._ended(ticket, _OUTCOMES[type(event)], at, event.at.hour, where, timeline)
 
     def _called(self, ticket: _Ticket, at: float, timeline: _CounterDay | None) -> None:
         # A call of a ticket already called in its current service is a recall (the core's
         # `recall` count says the same): it neither ends the wait nor restarts the service.
-        # Deciding it here spares decoding the JSON of every call.
         if ticket.call_at is None:
             ticket.call_at = at
         if not ticket.called:
@@ -420,10 +420,9 @@ class _Pass:
         if timeline is not None and timeline.first_call is None:
             timeline.first_call = at
 
-    def _transferred(self, ticket: _Ticket, service: str, data: str | Mapping[str, Any]) -> None:
-        old = str(_data(data).get("from_service") or ticket.service)
-        self.transfers.append((ticket.day, old, service))
-        ticket.service = service or ticket.service
+    def _transferred(self, ticket: _Ticket, event: TicketTransferred) -> None:
+        self.transfers.append((ticket.day, event.from_service or ticket.service, event.service))
+        ticket.service = event.service or ticket.service
         ticket.called = False
         ticket.call_at = None
 
@@ -443,16 +442,6 @@ class _Pass:
             if timeline is not None:
                 timeline.busy.append((ticket.call_at, at))
         ticket.call_at = None
-
-
-def _data(data: str | Mapping[str, Any]) -> Mapping[str, Any]:
-    if isinstance(data, str):
-        try:
-            decoded = json.loads(data) if data else {}
-        except ValueError:
-            return {}
-        return decoded if isinstance(decoded, dict) else {}
-    return data
 
 
 class _Groups:

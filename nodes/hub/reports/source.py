@@ -1,24 +1,16 @@
-"""Where report figures come from: the hub's event log, opened read-only.
-
-The hub keeps writing while a report reads (SQLite WAL lets both proceed); opening the file
-with `mode=ro` guarantees a report can never change the queue's history.
-"""
+"""Where report figures come from: the hub's event log, read through `nodes.hub.eventlog`
+(read-only: a report can never change the queue's history)."""
 
 from __future__ import annotations
 
-import sqlite3
-from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
-from typing import Final
-from urllib.parse import quote
 
+from nodes.hub.eventlog import EventLog
 from nodes.hub.office import Office
 from nodes.hub.reports.figures import (
-    DATA_KINDS,
     DEFAULT_TARGET_WAIT_S,
     UNUSED_KINDS,
-    EventRow,
     OfficeInfo,
     Report,
     compute,
@@ -38,47 +30,6 @@ def office_info(office: Office | OfficeInfo) -> OfficeInfo:
     )
 
 
-def connect_read_only(db_path: str | Path) -> sqlite3.Connection:
-    """A connection that cannot write; FileNotFoundError when there is no database."""
-    path = Path(db_path).resolve()
-    if not path.is_file():
-        raise FileNotFoundError(f"no hub database at {path}")
-    return sqlite3.connect(f"file:{quote(str(path))}?mode=ro", uri=True)
-
-
-def _kinds(kinds: frozenset[str]) -> str:
-    return ", ".join(f"'{kind}'" for kind in sorted(kinds))
-
-
-#: All rows of a period in log order (by day, then seq: the `events_day` index already
-#: holds that order, so SQLite sorts nothing; days are independent for every figure).
-ALL_ROWS: Final = (
-    "SELECT kind, at, day, ticket_id, service, counter, data FROM events"
-    " WHERE day BETWEEN ? AND ? ORDER BY day, seq"
-)
-#: The same, less what `compute` never reads: about a third less to fetch for a month.
-FIGURE_ROWS: Final = (
-    "SELECT kind, at, day, ticket_id, service, counter,"
-    f" CASE WHEN kind IN ({_kinds(DATA_KINDS)}) THEN data ELSE '' END FROM events"
-    f" WHERE day BETWEEN ? AND ? AND kind NOT IN ({_kinds(UNUSED_KINDS)}) ORDER BY day, seq"
-)
-
-
-def read_rows(
-    db_path: str | Path, first_day: date, last_day: date, query: str = ALL_ROWS
-) -> Iterator[EventRow]:
-    """The log rows of the days first_day..last_day, streamed (a year of history is never
-    held in memory at once)."""
-    connection = connect_read_only(db_path)
-    try:
-        cursor = connection.execute(query, (first_day.isoformat(), last_day.isoformat()))
-        cursor.arraysize = 2000
-        while batch := cursor.fetchmany():
-            yield from batch
-    finally:
-        connection.close()
-
-
 def build_report(
     db_path: str | Path,
     office: Office | OfficeInfo,
@@ -86,7 +37,10 @@ def build_report(
     last_day: date | None = None,
     target_wait_s: float = DEFAULT_TARGET_WAIT_S,
 ) -> Report:
-    """The figures of first_day..last_day (one day by default) from the hub's database."""
+    """The figures of first_day..last_day (one day by default) from the hub's database;
+    FileNotFoundError without one, sqlite3.Error (`SchemaMismatch` among them) when it
+    cannot be read."""
     last_day = last_day or first_day
-    rows = read_rows(db_path, first_day, last_day, FIGURE_ROWS)
-    return compute(rows, office_info(office), first_day, last_day, target_wait_s)
+    logged = EventLog(db_path).days(first_day, last_day, skip=UNUSED_KINDS)
+    events = (entry.event for entry in logged)
+    return compute(events, office_info(office), first_day, last_day, target_wait_s)

@@ -21,11 +21,11 @@ from common.log import setup_logging
 from common.mqtt import BrokerLink
 from common.systemd import Watchdog, notify, notify_ready
 from common.wire import Topics
+from nodes.hub.eventlog import EventLog
 from nodes.hub.web import accounts
 from nodes.hub.web.app import create_app
 from nodes.hub.web.capacity import RepeatFilter, fd_limit, plan
 from nodes.hub.web.config import WebConfig, load
-from nodes.hub.web.ledger import EventLog
 from nodes.hub.web.live import LiveModel
 from nodes.hub.web.office import OfficeFeed, TicketDesk
 from nodes.hub.web.reports import ReportShelf

@@ -17,6 +17,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, RedirectResponse, Response
 from starlette.routing import Route
 
+from nodes.hub.reports import FORMATS, MEDIA_TYPES
 from nodes.hub.web import accounts, i18n
 from nodes.hub.web.config import User
 from nodes.hub.web.guard import new_csrf_token
@@ -110,7 +111,6 @@ async def dashboard(request: Request) -> Response:
         view=view,
         admin=user.role == "admin",
         today=state.today(),
-        reports_available=state.reports.available(),
     )
 
 
@@ -177,8 +177,7 @@ async def reports_page(request: Request) -> Response:
         request,
         "reports.html",
         day=day,
-        available=state.reports.available(),
-        formats=state.reports.formats(),
+        formats=FORMATS,
     )
 
 
@@ -190,7 +189,7 @@ async def report_file(request: Request) -> Response:
     lang = lang_of(request)
     day = parse_day(request.path_params["day"], state.today())
     fmt = request.path_params["fmt"]
-    if day is None or fmt not in state.reports.formats():
+    if day is None or fmt not in FORMATS:
         return PlainTextResponse("not found", status_code=404)
     with state.feed.lock:
         model = state.model
@@ -209,7 +208,7 @@ async def report_file(request: Request) -> Response:
     disposition = "inline" if fmt == "html" else "attachment"
     return Response(
         content,
-        media_type=state.reports.media_type(fmt),
+        media_type=MEDIA_TYPES[fmt],
         headers={
             "Content-Disposition": f'{disposition}; filename="laporan-{day}.{fmt}"',
             "Cache-Control": "no-store",

@@ -5,11 +5,12 @@ feed it, and neither needs I/O here:
 
 - the retained MQTT state (`config`, `state/queue`, `state/counter/{id}`, `state/calls`,
   `node/{id}/status`) and the `event/call` stream, applied with `apply_*` as they arrive;
-- the rows of the hub's event log for one day (`events` table), folded with
-  `apply_events` into a `TicketRecord` per ticket. The log is the only place that says
-  where one particular ticket stands, so a ticket's live position ("3 ahead of you") is
-  computed from it, the same way the hub orders its queue: priority first, then by the
-  original issue order (a transferred ticket keeps its place).
+- the hub's event log for one day: the typed events the queue applies, as
+  `nodes.hub.eventlog` reads them, folded with `apply_events` into a `TicketRecord` per
+  ticket. The log is the only place that says where one particular ticket stands, so a
+  ticket's live position ("3 ahead of you") is computed from it, the same way the hub
+  orders its queue: priority first, then by the original issue order (a transferred
+  ticket keeps its place).
 
 Every change bumps `version`; the live pages send an update when it moves. Views are
 plain dicts, ready for JSON (server-sent events) and templates alike. Times come in as
@@ -18,24 +19,36 @@ arguments (`now`), never from a clock of our own.
 
 from __future__ import annotations
 
-import json
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Final
 
-from common.wire import ID_PATTERN, TICKET_ID_PATTERN, iso, parse_iso
+from common.wire import ID_PATTERN, iso, parse_iso
+from nodes.hub.events import (
+    Event,
+    Logged,
+    TicketCalled,
+    TicketCancelled,
+    TicketExpired,
+    TicketFinished,
+    TicketIssued,
+    TicketSkipped,
+    TicketStarted,
+    TicketTransferred,
+)
 
 #: Ticket states as the event log tells them; the first three are still "in the queue".
 ACTIVE_STATES: Final = ("waiting", "called", "serving")
 FINAL_STATES: Final = ("done", "skipped", "cancelled", "expired")
-#: How an event kind moves a ticket (transfer and issue are handled on their own).
-_STATE_OF_KIND: Final = {
-    "ticket_called": "called",
-    "ticket_started": "serving",
-    "ticket_finished": "done",
-    "ticket_skipped": "skipped",
-    "ticket_cancelled": "cancelled",
-    "ticket_expired": "expired",
+#: How an event moves a ticket (transfer and issue are handled on their own).
+_STATE_AFTER: Final[dict[type[Event], str]] = {
+    TicketCalled: "called",
+    TicketStarted: "serving",
+    TicketFinished: "done",
+    TicketSkipped: "skipped",
+    TicketCancelled: "cancelled",
+    TicketExpired: "expired",
 }
 RECENT_CALLS: Final = 10
 
@@ -273,66 +286,42 @@ class LiveModel:
             self.last_seq = 0
             self._changed()
 
-    def apply_events(
-        self, rows: list[tuple[int, str, str, str | None, str | None, str | None, str]]
-    ) -> None:
-        """Fold event-log rows `(seq, at, kind, ticket_id, service, counter, data)` in order."""
+    def apply_events(self, logged: Iterable[Logged]) -> None:
+        """Fold the log's events in order; those already folded (by seq) are passed over."""
         changed = False
-        for seq, at, kind, ticket_id, service, counter, data in rows:
-            if seq <= self.last_seq:
-                continue
-            self.last_seq = seq
-            if ticket_id is None or not TICKET_ID_PATTERN.match(ticket_id):
-                continue
-            moment = parse_iso(at)
-            if moment is None:
-                continue
-            changed |= self._fold(seq, moment, kind, ticket_id, service, counter, data)
+        for seq, event in logged:
+            if seq > self.last_seq:
+                self.last_seq = seq
+                changed |= self._fold(seq, event)
         if changed:
             self._changed()
 
-    def _fold(
-        self,
-        seq: int,
-        at: datetime,
-        kind: str,
-        ticket_id: str,
-        service: str | None,
-        counter: str | None,
-        data: str,
-    ) -> bool:
-        try:
-            extra = json.loads(data) if data else {}
-        except json.JSONDecodeError:
-            extra = {}
-        if not isinstance(extra, dict):
-            extra = {}
-        if kind == "ticket_issued":
-            number = _str(extra.get("number")) or ticket_id.split("-", 1)[1]
-            self.tickets[ticket_id] = TicketRecord(
-                ticket_id=ticket_id,
-                number=number,
-                service=service or number.split("-")[0],
+    def _fold(self, seq: int, event: Event) -> bool:
+        if isinstance(event, TicketIssued):
+            self.tickets[event.ticket_id] = TicketRecord(
+                ticket_id=event.ticket_id,
+                number=event.number,
+                service=event.service,
                 order=seq,
-                issued_at=at,
-                priority=extra.get("priority") is True,
-                node=_str(extra.get("node")),
-                history=[(at, "waiting")],
+                issued_at=event.at,
+                priority=event.priority,
+                node=event.node,
+                history=[(event.at, "waiting")],
             )
             return True
-        ticket = self.tickets.get(ticket_id)
+        ticket = self.tickets.get(getattr(event, "ticket_id", ""))
         if ticket is None:
             return False
-        if kind == "ticket_transferred":
-            ticket.service = service or ticket.service
+        if isinstance(event, TicketTransferred):
+            ticket.service = event.service
             ticket.state, ticket.counter, ticket.called_at = "waiting", None, None
-        elif kind in _STATE_OF_KIND:
-            ticket.state = _STATE_OF_KIND[kind]
-            if kind == "ticket_called":
-                ticket.counter, ticket.called_at = counter, at
+        elif type(event) in _STATE_AFTER:
+            ticket.state = _STATE_AFTER[type(event)]
+            if isinstance(event, TicketCalled):
+                ticket.counter, ticket.called_at = event.counter, event.at
         else:
             return False
-        ticket.history.append((at, ticket.state))
+        ticket.history.append((event.at, ticket.state))
         return True
 
     def ahead_of(self, ticket_id: str) -> int | None:

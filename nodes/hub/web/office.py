@@ -1,9 +1,11 @@
 """The web node's two doors to the hub: `OfficeFeed` (watching) and `TicketDesk` (asking).
 
 `OfficeFeed` keeps a `LiveModel` current: MQTT handlers (paho's thread) apply the retained
-state and call events; a small tailer thread folds new rows of the hub's event log, woken
-by every state change and at least every `poll_s` seconds. After each change the feed
-calls its listeners (the live pages' broadcaster). All model access goes through `lock`.
+state and call events; a small tailer thread folds the new events of the hub's event log
+(`nodes.hub.eventlog`, read-only), woken by every state change and at least every `poll_s`
+seconds. While the log cannot be read (no database yet) the pages live on the MQTT state
+alone; that is logged once. After each change the feed calls its listeners (the live
+pages' broadcaster). All model access goes through `lock`.
 
 `TicketDesk` sends `request/ticket` (take, cancel). Its calls block for up to `timeout`
 seconds, so the web app runs them in worker threads, never on the event loop.
@@ -12,6 +14,7 @@ seconds, so the web app runs them in worker threads, never on the event loop.
 from __future__ import annotations
 
 import logging
+import sqlite3
 import threading
 from collections.abc import Callable
 from datetime import datetime, tzinfo
@@ -19,7 +22,8 @@ from typing import Any
 
 from common.mqtt import BrokerLink, Message, RequestTimeout
 from common.wire import Response, WireError
-from nodes.hub.web.ledger import EventLog
+from nodes.hub.eventlog import EventLog
+from nodes.hub.events import Logged
 from nodes.hub.web.live import LiveModel
 
 log = logging.getLogger(__name__)
@@ -51,6 +55,7 @@ class OfficeFeed:
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._tailer: threading.Thread | None = None
+        self._unreadable = False
 
     def start(self) -> None:
         topics = self.link.topics
@@ -78,18 +83,30 @@ class OfficeFeed:
 
     def refresh(self) -> None:
         """Fold the event log's new rows now (blocking; call from a worker thread)."""
-        day = self.clock().astimezone(self.tz).date().isoformat()
+        day = self.clock().astimezone(self.tz).date()
         with self.lock:
-            self.model.start_day(day)
+            self.model.start_day(day.isoformat())
             after = self.model.last_seq
             before = self.model.version
-        rows = self.events.day_since(day, after)
+        rows = self.read(lambda: self.events.day(day, after))
         if rows:
             with self.lock:
                 self.model.apply_events(rows)
                 changed = self.model.version != before
             if changed:
                 self._changed()
+
+    def read(self, reading: Callable[[], list[Logged]]) -> list[Logged]:
+        """What `reading` reads of the log, or nothing while the log cannot be read."""
+        try:
+            rows = reading()
+        except (OSError, sqlite3.Error) as exc:
+            if not self._unreadable:
+                log.warning("cannot read the hub's event log %s: %s", self.events.path, exc)
+                self._unreadable = True
+            return []
+        self._unreadable = False
+        return rows
 
     def _state(self, apply: Callable[[dict[str, Any], Message], None]) -> Callable[[Message], None]:
         def handler(message: Message) -> None:

@@ -171,7 +171,7 @@ def still_held(state: WebState, ticket_id: str, today: str) -> bool:
 
 def past_ticket(state: WebState, ticket_id: str, lang: Lang) -> dict[str, Any] | None:
     """A ticket of another day, folded from its own events (blocking: SQLite)."""
-    rows = state.feed.events.ticket(ticket_id)
+    rows = state.feed.read(lambda: state.feed.events.ticket(ticket_id))
     if not rows:
         return None
     model = LiveModel()

@@ -1,0 +1,195 @@
+"""The hub's event log, read: the one reader of the `events` table.
+
+The store (`nodes/hub/store.py`) writes the log; everything that reads it comes through
+here and gets the typed events of `nodes/hub/events.py`, the classes the queue applies:
+
+- the hub's replay on start (`replay`, on the store's own connection: what today needs);
+- the web node's live model (`EventLog.day`, `EventLog.ticket`) and the reports
+  (`EventLog.days`), through a read-only connection (`mode=ro`), so that no bug there can
+  change the queue's history; SQLite's WAL lets them read while the hub writes.
+
+Every connection checks the schema version (`PRAGMA user_version`) first: a database of
+another version is refused with `SchemaMismatch`, never misread. A row that does not
+decode (a hand-edited or damaged log) is left out by the read-only readers with one
+warning per read; the replay lets it raise, since the queue must be exact or not start.
+"""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+import threading
+from collections.abc import Iterable, Iterator
+from datetime import date
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+from nodes.hub.events import Event, Logged, TicketCalled, from_row
+from nodes.hub.office import Office
+from nodes.hub.queue import RECENT_CALLS
+
+log = logging.getLogger(__name__)
+
+#: The layout of the hub's tables (store.py's schema); the store stamps it on the file.
+SCHEMA_VERSION = 1
+
+_SELECT = "SELECT seq, at, day, kind, ticket_id, service, counter, data FROM events"
+
+
+class SchemaMismatch(sqlite3.DatabaseError):
+    """The database was written by another version of the hub's schema."""
+
+    def __init__(self, path: Path, found: int) -> None:
+        super().__init__(
+            f"the hub database {path} has schema version {found}, but this antrian reads"
+            f" version {SCHEMA_VERSION}: install the antrian release that wrote it"
+            if found
+            else f"{path} is not a hub database (no schema version)"
+        )
+        self.found = found
+
+
+def check_schema(db: sqlite3.Connection, path: Path, *, new: bool = False) -> None:
+    """Refuse a database of another schema version; `new` also lets an empty one (0) pass."""
+    found = int(db.execute("PRAGMA user_version").fetchone()[0])
+    if found != SCHEMA_VERSION and not (new and found == 0):
+        raise SchemaMismatch(path, found)
+
+
+def _decode(row: tuple[Any, ...]) -> Logged:
+    seq, at, day, kind, ticket_id, service, counter, data = row
+    return Logged(seq, from_row(kind, at, day, ticket_id, service, counter, data))
+
+
+def replay(
+    db: sqlite3.Connection, office: Office, today: date
+) -> tuple[list[Event], list[TicketCalled]]:
+    """What a hub starting on `today` applies, in log order: each counter's and service's
+    latest status, the whole history of every ticket still open from an earlier day, and
+    all of today's events; then the log's latest calls (oldest first) for "recent calls".
+
+    Events of a counter or service removed from the config since are left out: their
+    history stays in the log for reports, but the live queue no longer has them.
+    """
+    day = today.isoformat()
+    # Literal kinds: the partial indexes `events_*_status` serve only those.
+    status = "SELECT max(seq) FROM events WHERE kind = '{0}_status' AND {0} = ?"
+    latest = [(status.format("counter"), c.id) for c in office.counters]
+    latest += [(status.format("service"), s.id) for s in office.services]
+    found = tuple(r[0] for sql, key in latest for r in db.execute(sql, (key,)) if r[0] is not None)
+    marks = ",".join("?" * len(found))
+    rows = {r[0]: r for r in db.execute(f"{_SELECT} WHERE seq IN ({marks})", found)}
+    open_before = (
+        " WHERE ticket_id IN (SELECT ticket_id FROM tickets WHERE day < ?"
+        " AND state IN ('waiting', 'called', 'serving'))"
+    )
+    rows.update((r[0], r) for r in db.execute(_SELECT + open_before, (day,)))
+    rows.update((r[0], r) for r in db.execute(f"{_SELECT} WHERE day = ?", (day,)))
+    # `+kind`: walk the log backwards by seq instead of using an index on kind.
+    calls = db.execute(
+        f"{_SELECT} WHERE +kind = 'ticket_called' ORDER BY seq DESC LIMIT ?", (RECENT_CALLS,)
+    ).fetchall()
+    counters, services = {c.id for c in office.counters}, {s.id for s in office.services}
+    needed = [
+        row for _, row in sorted(rows.items())
+        if (row[6] is None or row[6] in counters) and (row[5] is None or row[5] in services)
+    ]  # fmt: skip
+    recent = [_decode(r).event for r in reversed(calls)]
+    return [_decode(r).event for r in needed], [e for e in recent if isinstance(e, TicketCalled)]
+
+
+class EventLog:
+    """The log through a read-only connection; safe to call from several threads.
+
+    FileNotFoundError without a database, `SchemaMismatch` (an sqlite3.Error) for one of
+    another version, other sqlite3.Error when it cannot be read: the caller decides.
+    """
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = Path(path)
+        self._lock = threading.Lock()
+        self._db: sqlite3.Connection | None = None
+
+    def _connect(self) -> sqlite3.Connection:
+        path = self.path.resolve()
+        if not path.is_file():
+            raise FileNotFoundError(f"no hub database at {path}")
+        uri = f"file:{quote(str(path))}?mode=ro"
+        db = sqlite3.connect(uri, uri=True, check_same_thread=False, timeout=2.0)
+        try:
+            check_schema(db, path)
+        except BaseException:
+            db.close()
+            raise
+        return db
+
+    def _read(self, where: str, args: tuple[object, ...]) -> list[Logged]:
+        with self._lock:
+            try:
+                if self._db is None:
+                    self._db = self._connect()
+                rows = self._db.execute(f"{_SELECT} {where}", args).fetchall()
+            except sqlite3.Error:
+                self._close()  # the next read opens (and checks) the file afresh
+                raise
+        bad: list[int] = []
+        events = list(self._decoded(rows, bad))
+        self._warn(bad)
+        return events
+
+    def day(self, day: date, after_seq: int = 0) -> list[Logged]:
+        """One local day's events with seq above `after_seq`, in log order."""
+        return self._read("WHERE day = ? AND seq > ? ORDER BY seq", (day.isoformat(), after_seq))
+
+    def ticket(self, ticket_id: str) -> list[Logged]:
+        """Every event of one ticket, in log order (a ticket of another day)."""
+        return self._read("WHERE ticket_id = ? ORDER BY seq", (ticket_id,))
+
+    def days(
+        self, first: date = date.min, last: date = date.max, skip: Iterable[str] = ()
+    ) -> Iterator[Logged]:
+        """The events of the days first..last by day, then seq, streamed; kinds in `skip`
+        are not even fetched.
+
+        By day first: the `events_day` index holds that order, so SQLite sorts nothing (no
+        report figure links two days). A connection of its own: a year of history is read
+        in batches, never held in memory, while the hub keeps writing.
+        """
+        kinds = sorted(set(skip))
+        where = f" AND kind NOT IN ({','.join('?' * len(kinds))})" if kinds else ""
+        db = self._connect()
+        bad: list[int] = []
+        try:
+            cursor = db.execute(
+                f"{_SELECT} WHERE day BETWEEN ? AND ?{where} ORDER BY day, seq",
+                (first.isoformat(), last.isoformat(), *kinds),
+            )
+            cursor.arraysize = 2000
+            while batch := cursor.fetchmany():
+                yield from self._decoded(batch, bad)
+        finally:
+            db.close()
+            self._warn(bad)
+
+    @staticmethod
+    def _decoded(rows: Iterable[tuple[Any, ...]], bad: list[int]) -> Iterator[Logged]:
+        for row in rows:
+            try:
+                yield _decode(row)
+            except (ValueError, TypeError, KeyError):
+                bad.append(row[0])
+
+    def _warn(self, bad: list[int]) -> None:
+        if bad:
+            log.warning("left out %d undecodable rows of the event log %s (seq %s)",
+                        len(bad), self.path, ", ".join(map(str, bad[:5])))  # fmt: skip
+
+    def _close(self) -> None:
+        if self._db is not None:
+            self._db.close()
+            self._db = None
+
+    def close(self) -> None:
+        with self._lock:
+            self._close()
