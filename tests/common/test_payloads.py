@@ -20,6 +20,7 @@ from common.payloads import (
     OfficeConfig,
     PayloadGate,
     QueueState,
+    Scalar,
     Service,
     ServiceQueue,
     TicketEvent,
@@ -45,7 +46,7 @@ QUEUE = QueueState(
 TICKET = CounterTicket("20261128-A-001", "A-001", "A", "called", AT)
 COUNTER = CounterState("1", "Loket 1", "open", TICKET, 2)
 CALL = Call("20261128-A-001", "A-001", "A", "1", "Loket 1", 1, AT)
-ISSUED_EXTRA = {"priority": True, "node": "kiosk-1", "online": False}
+ISSUED_EXTRA: dict[str, Scalar] = {"priority": True, "node": "kiosk-1", "online": False}
 ISSUED = TicketEvent("issued", "20261128-A-001", "A-001", "A", None, AT, ISSUED_EXTRA)
 CANCELLED = TicketEvent(
     "cancelled", "20261128-A-001", "A-001", "A", None, AT, {"reason": None, "node": "kiosk-1"}
