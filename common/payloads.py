@@ -2,9 +2,10 @@
 
 Each class has `to_payload()`, the exact JSON object of the contract, and a strict
 `from_payload()`: a field missing or of the wrong type raises `WireError`; nothing is
-guessed or filled in. The hub builds these (nodes/hub/views.py); every node decodes them
-with the same classes, through a `PayloadGate`, which refuses, logs (once a minute per
-topic) and counts a payload that does not decode, so the node keeps its previous view.
+guessed or filled in. Most classes are read and written field by field, in order, each
+field's reader in its annotation. The hub builds these (nodes/hub/views.py); every node
+decodes them with the same classes, through a `PayloadGate`, which refuses, logs (once a
+minute per topic) and counts a payload that does not decode, so the node keeps its view.
 """
 
 from __future__ import annotations
@@ -12,9 +13,9 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields, replace
 from datetime import datetime
-from typing import Any, Final, Literal, TypeVar
+from typing import Annotated, Any, Final, Literal, Self, TypeVar, get_type_hints
 
 from common.repeats import RepeatedWarning
 from common.wire import (
@@ -29,157 +30,142 @@ from common.wire import (
 
 PREFIX_PATTERN: Final = re.compile(r"^[A-Za-z0-9]{1,8}$")
 MAX_TEXT: Final = 200
-COUNTER_STATUSES: Final = ("open", "paused", "closed")
-#: A counter's current ticket is called or being served; otherwise it has none.
-COUNTER_TICKET_STATES: Final = ("called", "serving")
-TICKET_EVENTS: Final = (
-    "issued",
-    "called",
-    "started",
-    "finished",
-    "skipped",
-    "transferred",
-    "cancelled",
-    "expired",
+TICKET_EVENTS: Final = tuple(
+    ["issued", "called", "started", "finished", "skipped", "transferred", "cancelled", "expired"]
 )
-#: The fields an `event/ticket` carries beyond the common ones, by event.
-TICKET_EVENT_EXTRAS: Final[dict[str, tuple[str, ...]]] = {
-    "issued": ("priority", "node", "online"),
-    "called": ("recall", "counter_name"),
-    "transferred": ("from_service",),
-    "cancelled": ("reason", "node"),
-}
-_EXTRA_TYPES: Final[dict[str, Any]] = {
-    "priority": bool,
-    "online": bool,
-    "recall": int,
-    "counter_name": str,
-    "from_service": str,
-    "node": str | None,
-    "reason": str | None,
+#: The fields an `event/ticket` carries beyond the common ones, by event, with their types.
+TICKET_EVENT_EXTRAS: Final[dict[str, dict[str, Any]]] = {
+    "issued": {"priority": bool, "node": str | None, "online": bool},
+    "called": {"recall": int, "counter_name": str},
+    "transferred": {"from_service": str},
+    "cancelled": {"reason": str | None, "node": str | None},
 }
 CounterStatus = Literal["open", "paused", "closed"]
 Scalar = str | int | float | bool | None
+Reader = Callable[[Any], Any]  # a field's value as it is, or ValueError
 
-# --- field readers: each refuses what the contract does not allow ---------------------------
+# --- field readers ----------------------------------------------------------------------------
+
+
+def _check(test: Callable[[Any], bool]) -> Reader:
+    def read(value: Any) -> Any:
+        if not test(value):
+            raise ValueError
+        return value
+
+    return read
+
+
+def _pattern(pattern: re.Pattern[str]) -> Reader:
+    return _check(lambda v: isinstance(v, str) and pattern.match(v) is not None)
+
+
+def _time(value: Any) -> datetime:
+    moment = parse_iso(value)
+    if moment is None:
+        raise ValueError
+    return moment
+
+
+def _or_null(read: Reader) -> Reader:
+    return lambda value: None if value is None else read(value)
+
+
+def _list_of(read: Reader) -> Reader:
+    return lambda value: tuple(read(v) for v in _check(lambda v: isinstance(v, list))(value))
+
+
+_ID, _PREFIX, _NUMBER, _TICKET_ID = map(
+    _pattern, (ID_PATTERN, PREFIX_PATTERN, NUMBER_PATTERN, TICKET_ID_PATTERN)
+)
+_TEXT = _check(lambda v: isinstance(v, str) and len(v) <= MAX_TEXT)
+_COUNT = _check(lambda v: type(v) is int and v >= 0)
+_SECONDS = _check(lambda v: type(v) in (int, float) and v >= 0)
+_FLAG = _check(lambda v: isinstance(v, bool))
 
 
 def _bad(key: str) -> WireError:
     return WireError("bad_request", f"Kolom '{key}' tidak valid.")
 
 
-def _object(value: Any, key: str) -> Mapping[str, Any]:
+def _mapping(value: Any, key: str) -> Mapping[str, Any]:
     if not isinstance(value, Mapping):
         raise _bad(key)
     return value
 
 
-def _list(value: Any, key: str) -> list[Any]:
-    if not isinstance(value, list):
-        raise _bad(key)
+class _Payload:
+    """Written and read field by field, in declaration order: datetimes as contract times,
+    tuples as lists, nested payloads as objects. Fields without a reader are the class's own."""
+
+    def to_payload(self) -> dict[str, Any]:
+        return {name: _plain(getattr(self, name)) for name, _read in _readers(type(self))}
+
+    @classmethod
+    def from_payload(cls, payload: Mapping[str, Any]) -> Self:
+        values = {}
+        for name, read in _readers(cls):
+            if name not in _mapping(payload, cls.__name__):
+                raise _bad(name)
+            try:
+                values[name] = read(payload[name])
+            except ValueError:
+                raise _bad(name) from None
+        return cls(**values)
+
+
+_READERS: dict[type, tuple[tuple[str, Reader], ...]] = {}
+
+
+def _readers(cls: type) -> tuple[tuple[str, Reader], ...]:
+    """(field, reader) of each field annotated with one; worked out once per class."""
+    if cls not in _READERS:
+        hints = get_type_hints(cls, globals(), include_extras=True)
+        _READERS[cls] = tuple(
+            (f.name, hints[f.name].__metadata__[0])
+            for f in fields(cls)
+            if hasattr(hints[f.name], "__metadata__")
+        )
+    return _READERS[cls]
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return iso(value)
+    if isinstance(value, _Payload):
+        return value.to_payload()
+    if isinstance(value, tuple):
+        return [_plain(v) for v in value]
     return value
-
-
-def _objects(payload: Mapping[str, Any], key: str) -> list[Mapping[str, Any]]:
-    return [_object(item, key) for item in _list(payload.get(key), key)]
-
-
-def _ids(payload: Mapping[str, Any], key: str) -> tuple[str, ...]:
-    values = _list(payload.get(key), key)
-    if not all(isinstance(v, str) and ID_PATTERN.match(v) for v in values):
-        raise _bad(key)
-    return tuple(values)
-
-
-def _match(payload: Mapping[str, Any], key: str, pattern: re.Pattern[str]) -> str:
-    value = payload.get(key)
-    if not isinstance(value, str) or not pattern.match(value):
-        raise _bad(key)
-    return value
-
-
-def _id(payload: Mapping[str, Any], key: str) -> str:
-    return _match(payload, key, ID_PATTERN)
-
-
-def _text(payload: Mapping[str, Any], key: str) -> str:
-    value = payload.get(key)
-    if not isinstance(value, str) or len(value) > MAX_TEXT:
-        raise _bad(key)
-    return value
-
-
-def _optional(payload: Mapping[str, Any], key: str, read: Callable[..., Any]) -> Any:
-    """`read(payload, key)` when the field is not null; it must be present either way."""
-    if key not in payload:
-        raise _bad(key)
-    return None if payload[key] is None else read(payload, key)
-
-
-def _count(payload: Mapping[str, Any], key: str) -> int:
-    value = payload.get(key)
-    if not isinstance(value, int) or isinstance(value, bool) or value < 0:
-        raise _bad(key)
-    return value
-
-
-def _seconds(payload: Mapping[str, Any], key: str) -> float:
-    value = payload.get(key)
-    if not isinstance(value, int | float) or isinstance(value, bool) or value < 0:
-        raise _bad(key)
-    return value
-
-
-def _bool(payload: Mapping[str, Any], key: str) -> bool:
-    value = payload.get(key)
-    if not isinstance(value, bool):
-        raise _bad(key)
-    return value
-
-
-def _time(payload: Mapping[str, Any], key: str) -> datetime:
-    moment = parse_iso(payload.get(key))
-    if moment is None:
-        raise _bad(key)
-    return moment
-
-
-def _number(payload: Mapping[str, Any], key: str) -> str:
-    return _match(payload, key, NUMBER_PATTERN)
-
-
-def _choice(payload: Mapping[str, Any], key: str, allowed: tuple[str, ...]) -> Any:
-    if payload.get(key) not in allowed:
-        raise _bad(key)
-    return payload[key]
 
 
 # --- config ---------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
-class Service:
-    id: str
-    name: str
-    prefix: str
+class Service(_Payload):
+    id: Annotated[str, _ID]
+    name: Annotated[str, _TEXT]
+    prefix: Annotated[str, _PREFIX]
 
 
 @dataclass(frozen=True)
-class Counter:
-    id: str
-    name: str
-    services: tuple[str, ...]
+class Counter(_Payload):
+    id: Annotated[str, _ID]
+    name: Annotated[str, _TEXT]
+    services: Annotated[tuple[str, ...], _list_of(_ID)]
 
 
 @dataclass(frozen=True)
-class OfficeConfig:
-    """The retained `config`: the office, the hub's node id, its services and counters."""
+class OfficeConfig(_Payload):
+    """The retained `config`: the office (`id`, `name` nested under "office" on the wire),
+    the hub's node id, its services and counters."""
 
-    id: str
-    name: str
-    hub: str
-    services: tuple[Service, ...]
-    counters: tuple[Counter, ...]
+    id: Annotated[str, _ID]
+    name: Annotated[str, _TEXT]
+    hub: Annotated[str, _ID]
+    services: Annotated[tuple[Service, ...], _list_of(Service.from_payload)]
+    counters: Annotated[tuple[Counter, ...], _list_of(Counter.from_payload)]
 
     def service(self, service_id: str) -> Service | None:
         return next((s for s in self.services if s.id == service_id), None)
@@ -188,72 +174,35 @@ class OfficeConfig:
         return next((c for c in self.counters if c.id == counter_id), None)
 
     def to_payload(self) -> dict[str, Any]:
-        return {
-            "office": {"id": self.id, "name": self.name},
-            "hub": self.hub,
-            "services": [{"id": s.id, "name": s.name, "prefix": s.prefix} for s in self.services],
-            "counters": [
-                {"id": c.id, "name": c.name, "services": list(c.services)} for c in self.counters
-            ],
-        }
+        payload = super().to_payload()
+        return {"office": {"id": payload.pop("id"), "name": payload.pop("name")}, **payload}
 
     @classmethod
-    def from_payload(cls, payload: Mapping[str, Any]) -> OfficeConfig:
-        office = _object(payload.get("office"), "office")
-        services = tuple(
-            Service(_id(s, "id"), _text(s, "name"), _match(s, "prefix", PREFIX_PATTERN))
-            for s in _objects(payload, "services")
-        )
-        counters = tuple(
-            Counter(_id(c, "id"), _text(c, "name"), _ids(c, "services"))
-            for c in _objects(payload, "counters")
-        )
-        return cls(
-            _id(office, "id"), _text(office, "name"), _id(payload, "hub"), services, counters
-        )
+    def from_payload(cls, payload: Mapping[str, Any]) -> Self:
+        office = _mapping(_mapping(payload, "config").get("office"), "office")
+        return super().from_payload({**payload, "id": office.get("id"), "name": office.get("name")})
 
 
 # --- state/queue ------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
-class ServiceQueue:
-    """One service's entry of `state/queue` (keyed by `id` on the wire)."""
+class ServiceQueue(_Payload):
+    """One service's entry of `state/queue` (the entry's key on the wire is `id`)."""
 
-    id: str
-    name: str
-    prefix: str
-    waiting: int = 0
-    last_issued: str | None = None
-    last_called: str | None = None
-    estimated_wait_s: float | None = None  # for a ticket taken now
-    open: bool = True  # new tickets accepted now
+    id: Annotated[str, _ID]
+    name: Annotated[str, _TEXT]
+    prefix: Annotated[str, _PREFIX]
+    waiting: Annotated[int, _COUNT] = 0
+    last_issued: Annotated[str | None, _or_null(_NUMBER)] = None
+    last_called: Annotated[str | None, _or_null(_NUMBER)] = None
+    estimated_wait_s: Annotated[float | None, _or_null(_SECONDS)] = None  # a ticket taken now
+    open: Annotated[bool, _FLAG] = True  # new tickets accepted now
 
     def to_payload(self) -> dict[str, Any]:
-        return {
-            "name": self.name,
-            "prefix": self.prefix,
-            "waiting": self.waiting,
-            "last_issued": self.last_issued,
-            "last_called": self.last_called,
-            "estimated_wait_s": self.estimated_wait_s,
-            "open": self.open,
-        }
-
-    @classmethod
-    def from_payload(cls, service_id: str, payload: Mapping[str, Any]) -> ServiceQueue:
-        if not ID_PATTERN.match(service_id):
-            raise WireError("bad_request", "Layanan tidak valid.")
-        return cls(
-            id=service_id,
-            name=_text(payload, "name"),
-            prefix=_match(payload, "prefix", PREFIX_PATTERN),
-            waiting=_count(payload, "waiting"),
-            last_issued=_optional(payload, "last_issued", _number),
-            last_called=_optional(payload, "last_called", _number),
-            estimated_wait_s=_optional(payload, "estimated_wait_s", _seconds),
-            open=_bool(payload, "open"),
-        )
+        payload = super().to_payload()
+        del payload["id"]
+        return payload
 
 
 @dataclass(frozen=True)
@@ -269,7 +218,7 @@ class QueueState:
     def from_payload(cls, payload: Mapping[str, Any]) -> QueueState:
         return cls(
             tuple(
-                ServiceQueue.from_payload(sid, _object(entry, sid))
+                ServiceQueue.from_payload({**_mapping(entry, sid), "id": sid})
                 for sid, entry in payload.items()
             )
         )
@@ -279,86 +228,45 @@ class QueueState:
 
 
 @dataclass(frozen=True)
-class CounterTicket:
+class CounterTicket(_Payload):
     """The ticket a counter has called or is serving."""
 
-    ticket_id: str
-    number: str
-    service: str
-    state: Literal["called", "serving"]
-    called_at: datetime
-
-    def to_payload(self) -> dict[str, Any]:
-        return {
-            "ticket_id": self.ticket_id,
-            "number": self.number,
-            "service": self.service,
-            "state": self.state,
-            "called_at": iso(self.called_at),
-        }
-
-    @classmethod
-    def from_payload(cls, payload: Mapping[str, Any]) -> CounterTicket:
-        return cls(
-            _match(payload, "ticket_id", TICKET_ID_PATTERN),
-            _number(payload, "number"),
-            _id(payload, "service"),
-            _choice(payload, "state", COUNTER_TICKET_STATES),
-            _time(payload, "called_at"),
-        )
+    ticket_id: Annotated[str, _TICKET_ID]
+    number: Annotated[str, _NUMBER]
+    service: Annotated[str, _ID]
+    state: Annotated[Literal["called", "serving"], _check(lambda v: v in ("called", "serving"))]
+    called_at: Annotated[datetime, _time]
 
 
 @dataclass(frozen=True)
-class CounterState:
+class CounterState(_Payload):
     """`state/counter/{id}`, also the `data` of a counter response."""
 
-    counter: str
-    name: str
-    status: CounterStatus
-    ticket: CounterTicket | None = None
-    waiting: int = 0  # tickets waiting in the counter's services
+    counter: Annotated[str, _ID]
+    name: Annotated[str, _TEXT]
+    status: Annotated[CounterStatus, _check(lambda v: v in ("open", "paused", "closed"))]
+    ticket: Annotated[CounterTicket | None, _or_null(CounterTicket.from_payload)] = None
+    waiting: Annotated[int, _COUNT] = 0  # tickets waiting in the counter's services
 
     @property
     def number(self) -> str | None:
         return self.ticket.number if self.ticket else None
-
-    def to_payload(self) -> dict[str, Any]:
-        return {
-            "counter": self.counter,
-            "name": self.name,
-            "status": self.status,
-            "ticket": self.ticket.to_payload() if self.ticket else None,
-            "waiting": self.waiting,
-        }
-
-    @classmethod
-    def from_payload(cls, payload: Mapping[str, Any]) -> CounterState:
-        ticket = _optional(
-            payload, "ticket", lambda p, k: CounterTicket.from_payload(_object(p[k], k))
-        )
-        return cls(
-            _id(payload, "counter"),
-            _text(payload, "name"),
-            _choice(payload, "status", COUNTER_STATUSES),
-            ticket,
-            _count(payload, "waiting"),
-        )
 
 
 # --- state/calls and event/call ---------------------------------------------------------------
 
 
 @dataclass(frozen=True)
-class Call:
+class Call(_Payload):
     """One call (or recall) of a ticket to a counter: an `event/call`, or one of `state/calls`."""
 
-    ticket_id: str
-    number: str
-    service: str
-    counter: str
-    counter_name: str
-    recall: int  # 0 for the first call
-    called_at: datetime
+    ticket_id: Annotated[str, _TICKET_ID]
+    number: Annotated[str, _NUMBER]
+    service: Annotated[str, _ID]
+    counter: Annotated[str, _ID]
+    counter_name: Annotated[str, _TEXT]
+    recall: Annotated[int, _COUNT]  # 0 for the first call
+    called_at: Annotated[datetime, _time]
 
     @property
     def key(self) -> tuple[str, int, str]:
@@ -369,123 +277,70 @@ class Call:
         """Seconds since the hub made the call."""
         return (now - self.called_at).total_seconds()
 
-    def to_payload(self) -> dict[str, Any]:
-        return {
-            "ticket_id": self.ticket_id,
-            "number": self.number,
-            "service": self.service,
-            "counter": self.counter,
-            "counter_name": self.counter_name,
-            "recall": self.recall,
-            "called_at": iso(self.called_at),
-        }
-
-    @classmethod
-    def from_payload(cls, payload: Mapping[str, Any]) -> Call:
-        return cls(
-            _match(payload, "ticket_id", TICKET_ID_PATTERN),
-            _number(payload, "number"),
-            _id(payload, "service"),
-            _id(payload, "counter"),
-            _text(payload, "counter_name"),
-            _count(payload, "recall"),
-            _time(payload, "called_at"),
-        )
-
 
 @dataclass(frozen=True)
-class Calls:
+class Calls(_Payload):
     """The retained `state/calls`, newest first."""
 
-    calls: tuple[Call, ...]
-
-    def to_payload(self) -> dict[str, Any]:
-        return {"calls": [c.to_payload() for c in self.calls]}
-
-    @classmethod
-    def from_payload(cls, payload: Mapping[str, Any]) -> Calls:
-        items = _list(payload.get("calls"), "calls")
-        return cls(tuple(Call.from_payload(_object(item, "calls")) for item in items))
+    calls: Annotated[tuple[Call, ...], _list_of(Call.from_payload)]
 
 
 # --- event/ticket -----------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
-class TicketEvent:
-    """One `event/ticket`. The extra fields are those `TICKET_EVENT_EXTRAS` names for the
-    event, present (possibly null) exactly then."""
+class TicketEvent(_Payload):
+    """One `event/ticket`, with the extra fields `TICKET_EVENT_EXTRAS` names for its event
+    (present, possibly null, exactly then)."""
 
-    event: str
-    ticket_id: str
-    number: str
-    service: str | None
-    counter: str | None
-    at: datetime
+    event: Annotated[str, _check(lambda v: v in TICKET_EVENTS)]
+    ticket_id: Annotated[str, _TICKET_ID]
+    number: Annotated[str, _NUMBER]
+    service: Annotated[str | None, _or_null(_ID)]
+    counter: Annotated[str | None, _or_null(_ID)]
+    at: Annotated[datetime, _time]
     extra: Mapping[str, Scalar] = field(default_factory=dict)
 
     def to_payload(self) -> dict[str, Any]:
-        payload: dict[str, Any] = {
-            "event": self.event,
-            "ticket_id": self.ticket_id,
-            "number": self.number,
-            "service": self.service,
-            "counter": self.counter,
-            "at": iso(self.at),
-        }
-        payload.update((key, self.extra[key]) for key in TICKET_EVENT_EXTRAS.get(self.event, ()))
-        return payload
+        extras = TICKET_EVENT_EXTRAS.get(self.event, {})
+        return {**super().to_payload(), **{key: self.extra[key] for key in extras}}
 
     @classmethod
-    def from_payload(cls, payload: Mapping[str, Any]) -> TicketEvent:
-        event = _choice(payload, "event", TICKET_EVENTS)
-        extra: dict[str, Scalar] = {}
-        for key in TICKET_EVENT_EXTRAS.get(event, ()):
-            if key not in payload or not isinstance(payload[key], _EXTRA_TYPES[key]):
+    def from_payload(cls, payload: Mapping[str, Any]) -> Self:
+        event = super().from_payload(payload)
+        extras = TICKET_EVENT_EXTRAS.get(event.event, {})
+        for key, kind in extras.items():
+            if key not in payload or not isinstance(payload[key], kind):
                 raise _bad(key)
-            extra[key] = payload[key]
-        return cls(
-            event,
-            _match(payload, "ticket_id", TICKET_ID_PATTERN),
-            _number(payload, "number"),
-            _optional(payload, "service", _id),
-            _optional(payload, "counter", _id),
-            _time(payload, "at"),
-            extra,
-        )
+        return replace(event, extra={key: payload[key] for key in extras})
 
 
 # --- node status ------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
-class NodeStatus:
+class NodeStatus(_Payload):
     """`node/{id}/status`: `online`, `role`, `version` (absent from a hand-made Last Will)
     and the node's own health fields, each a JSON scalar (e.g. `"printer": "paper_low"`)."""
 
-    online: bool
-    role: str
+    online: Annotated[bool, _FLAG]
+    role: Annotated[str, _ID]
     version: str | None = None
     details: Mapping[str, Scalar] = field(default_factory=dict)
 
     def to_payload(self) -> dict[str, Any]:
-        payload: dict[str, Any] = {"online": self.online, "role": self.role}
-        if self.version is not None:
-            payload["version"] = self.version
-        return {**payload, **self.details}
+        version = {} if self.version is None else {"version": self.version}
+        return {**super().to_payload(), **version, **self.details}
 
     @classmethod
-    def from_payload(cls, payload: Mapping[str, Any]) -> NodeStatus:
+    def from_payload(cls, payload: Mapping[str, Any]) -> Self:
         details = {k: v for k, v in payload.items() if k not in ("online", "role", "version")}
-        for key, value in details.items():
-            if not isinstance(value, Scalar) or (isinstance(value, str) and len(value) > MAX_TEXT):
-                raise _bad(key)
-        return cls(
-            _bool(payload, "online"),
-            _id(payload, "role"),
-            _text(payload, "version") if "version" in payload else None,
-            details,
-        )
+        if not isinstance(payload.get("version"), str | None):
+            raise _bad("version")
+        if not all(isinstance(v, Scalar) and len(str(v)) <= MAX_TEXT for v in details.values()):
+            raise _bad("details")
+        status = super().from_payload(payload)
+        return replace(status, version=payload.get("version"), details=details)
 
 
 # --- a node's intake --------------------------------------------------------------------------

@@ -27,18 +27,10 @@ from typing import Any, TypeVar
 
 import pygame
 
+from common import payloads
 from common.config import ConfigError
 from common.log import setup_logging
 from common.mqtt import BrokerLink, Message
-from common.payloads import (
-    Call,
-    Calls,
-    CounterState,
-    NodeStatus,
-    OfficeConfig,
-    PayloadGate,
-    QueueState,
-)
 from common.systemd import Watchdog, notify_ready
 from common.wire import Topics
 from nodes.display.announcer import Announcer, AnnouncerSettings
@@ -103,7 +95,7 @@ class DisplayNode:
         self.board = Board()
         self.lock = threading.Lock()
         self.changed = threading.Event()
-        self.gate = PayloadGate(log)  # what the hub publishes, decoded or refused
+        self.gate = payloads.PayloadGate(log)  # what the hub publishes, decoded or refused
         self.stopping = threading.Event()
         self.heartbeat = time.monotonic()
         self._ticker_moving = False
@@ -175,7 +167,10 @@ class DisplayNode:
         self.changed.set()
 
     def _on_config(self, message: Message) -> None:
-        if self._update(message, OfficeConfig.from_payload, self.board.apply_config) is None:
+        if (
+            self._update(message, payloads.OfficeConfig.from_payload, self.board.apply_config)
+            is None
+        ):
             return
         if self.announcer is not None:
             with self.lock:
@@ -193,7 +188,7 @@ class DisplayNode:
                     )
 
     def _on_queue(self, message: Message) -> None:
-        self._update(message, QueueState.from_payload, self.board.apply_queue)
+        self._update(message, payloads.QueueState.from_payload, self.board.apply_queue)
 
     def _on_counter(self, message: Message) -> None:
         counter = self.topics.parse_counter_state(message.topic)
@@ -205,21 +200,25 @@ class DisplayNode:
             self.changed.set()
             return
         self._update(
-            message, CounterState.from_payload, lambda s: self.board.apply_counter(counter, s)
+            message,
+            payloads.CounterState.from_payload,
+            lambda s: self.board.apply_counter(counter, s),
         )
 
     def _on_node_status(self, message: Message) -> None:
         node = self.topics.parse_node_status(message.topic)
         if node is not None:
             self._update(
-                message, NodeStatus.from_payload, lambda s: self.board.apply_node_status(node, s)
+                message,
+                payloads.NodeStatus.from_payload,
+                lambda s: self.board.apply_node_status(node, s),
             )
 
     def _on_calls(self, message: Message) -> None:
-        self._update(message, Calls.from_payload, self.board.apply_calls)
+        self._update(message, payloads.Calls.from_payload, self.board.apply_calls)
 
     def _on_call(self, message: Message) -> None:
-        call = self._update(message, Call.from_payload, self.board.apply_call)
+        call = self._update(message, payloads.Call.from_payload, self.board.apply_call)
         if call is not None and self.announcer is not None:
             self.announcer.submit(call)
 
@@ -230,7 +229,7 @@ class DisplayNode:
             info = self.board.services.get(service)
         return info.name if info else ""
 
-    def _on_announce_start(self, call: Call) -> None:
+    def _on_announce_start(self, call: payloads.Call) -> None:
         with self.lock:
             self.board.start_announcing(call, self.now())
         self.changed.set()

@@ -12,16 +12,7 @@ from pathlib import Path
 
 import pygame
 
-from common.payloads import (
-    Call,
-    Counter,
-    CounterState,
-    CounterTicket,
-    OfficeConfig,
-    QueueState,
-    Service,
-    ServiceQueue,
-)
+from common import payloads
 from nodes.display.screen import Screen
 from nodes.display.view import Board
 
@@ -35,19 +26,21 @@ def sample_board(now: datetime = SAMPLE_NOW) -> Board:
     board = Board(online=True)
     services = [("A", "Kartu Keluarga"), ("B", "KTP Elektronik"), ("C", "Akta Kelahiran")]
     board.apply_config(
-        OfficeConfig(
+        payloads.OfficeConfig(
             "kantor",
             "Kantor Kecamatan Contoh",
             "hub",
-            tuple(Service(s, n, s) for s, n in services),
-            tuple(Counter(str(i), f"Loket {i}", ()) for i in range(1, 5)),
+            tuple(payloads.Service(s, n, s) for s, n in services),
+            tuple(payloads.Counter(str(i), f"Loket {i}", ()) for i in range(1, 5)),
         )
     )
     waiting = {"A": (7, 1260, True), "B": (3, 540, True), "C": (0, None, False)}
     board.apply_queue(
-        QueueState(
+        payloads.QueueState(
             tuple(
-                ServiceQueue(s, n, s, waiting[s][0], None, None, waiting[s][1], waiting[s][2])
+                payloads.ServiceQueue(
+                    s, n, s, waiting[s][0], None, None, waiting[s][1], waiting[s][2]
+                )
                 for s, n in services
             )
         )
@@ -55,11 +48,17 @@ def sample_board(now: datetime = SAMPLE_NOW) -> Board:
     calls = [("A-023", "4", 300), ("B-011", "2", 160), ("A-024", "1", 3)]
     for number, counter, ago in calls:
         called = now - timedelta(seconds=ago)
-        ticket = CounterTicket(f"{called:%Y%m%d}-{number}", number, number[0], "called", called)
-        board.apply_counter(counter, CounterState(counter, f"Loket {counter}", "open", ticket))
-        call = Call(ticket.ticket_id, number, number[0], counter, f"Loket {counter}", 0, called)
+        ticket = payloads.CounterTicket(
+            f"{called:%Y%m%d}-{number}", number, number[0], "called", called
+        )
+        board.apply_counter(
+            counter, payloads.CounterState(counter, f"Loket {counter}", "open", ticket)
+        )
+        call = payloads.Call(
+            ticket.ticket_id, number, number[0], counter, f"Loket {counter}", 0, called
+        )
         board.apply_call(call)
-    board.apply_counter("3", CounterState("3", "Loket 3", "paused"))
+    board.apply_counter("3", payloads.CounterState("3", "Loket 3", "paused"))
     return board
 
 

@@ -4,23 +4,11 @@ MQTT-API.md (responses, retained state, events). No I/O; the daemon publishes th
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 from typing import Any, Literal, cast
 
-from common.payloads import (
-    Call,
-    Calls,
-    Counter,
-    CounterState,
-    CounterStatus,
-    CounterTicket,
-    OfficeConfig,
-    QueueState,
-    Scalar,
-    Service,
-    ServiceQueue,
-    TicketEvent,
-)
+from common import payloads
 from common.wire import iso
 from nodes.hub.events import Event, TicketCalled, TicketCancelled, TicketIssued, TicketTransferred
 from nodes.hub.office import Office
@@ -58,12 +46,12 @@ def counter_data(queue: Queue, counter_id: str) -> dict[str, Any]:
     ticket = None
     if current is not None and current.called_at is not None:
         phase = cast(Literal["called", "serving"], current.state)  # a counter's ticket is either
-        ticket = CounterTicket(
+        ticket = payloads.CounterTicket(
             current.ticket_id, current.number, current.service, phase, current.called_at
         )
     waiting = queue.waiting_for_counter(counter_id)
-    status = cast(CounterStatus, state.status)
-    return CounterState(spec.id, spec.name, status, ticket, waiting).to_payload()
+    status = cast(payloads.CounterStatus, state.status)
+    return payloads.CounterState(spec.id, spec.name, status, ticket, waiting).to_payload()
 
 
 def queue_state(queue: Queue, now: datetime) -> dict[str, Any]:
@@ -72,34 +60,28 @@ def queue_state(queue: Queue, now: datetime) -> dict[str, Any]:
     entries = []
     for spec in queue.office.services:
         waiting = queue.waiting_count(spec.id)
-        entries.append(
-            ServiceQueue(
-                spec.id,
-                spec.name,
-                spec.prefix,
-                waiting,
-                queue.last_issued(spec.id, today),
-                queue.last_called(spec.id, today),
-                # What a ticket taken now would be told: everyone waiting is ahead of it.
-                queue.estimated_wait_s(spec.id, waiting, now),
-                # Taking tickets now: opening hours, the dashboard's switch, and the quota.
-                queue.service_open(spec.id, now) and not queue.quota_reached(spec.id, today),
-            )
-        )
-    return QueueState(tuple(entries)).to_payload()
+        last = (queue.last_issued(spec.id, today), queue.last_called(spec.id, today))
+        # What a ticket taken now would be told: everyone waiting is ahead of it.
+        estimate = queue.estimated_wait_s(spec.id, waiting, now)
+        # Taking tickets now: opening hours, the dashboard's switch, and the quota.
+        accepting = queue.service_open(spec.id, now) and not queue.quota_reached(spec.id, today)
+        entry = payloads.ServiceQueue(spec.id, spec.name, spec.prefix, waiting, *last, estimate)
+        entries.append(replace(entry, open=accepting))
+    return payloads.QueueState(tuple(entries)).to_payload()
 
 
-def _call(queue: Queue, event: TicketCalled) -> Call:
+def _call(queue: Queue, event: TicketCalled) -> payloads.Call:
     spec = queue.office.counter(event.counter)
     name = spec.name if spec else event.counter
-    return Call(
+    return payloads.Call(
         event.ticket_id, event.number, event.service, event.counter, name, event.recall, event.at
     )
 
 
 def recent_calls(queue: Queue, limit: int = 10) -> dict[str, Any]:
     """The retained `state/calls`: calls and recalls, newest first."""
-    return Calls(tuple(_call(queue, call) for call in queue.recent_calls[:limit])).to_payload()
+    calls = tuple(_call(queue, call) for call in queue.recent_calls[:limit])
+    return payloads.Calls(calls).to_payload()
 
 
 def call_event(queue: Queue, event: TicketCalled) -> dict[str, Any]:
@@ -113,7 +95,7 @@ def ticket_event(queue: Queue, event: Event) -> dict[str, Any] | None:
     ticket_id = getattr(event, "ticket_id", None)
     if ticket_id is None:
         return None
-    extra: dict[str, Scalar] = {}
+    extra: dict[str, payloads.Scalar] = {}
     if isinstance(event, TicketIssued):
         extra.update(priority=event.priority, node=event.node, online=event.online)
     elif isinstance(event, TicketCalled):
@@ -123,7 +105,7 @@ def ticket_event(queue: Queue, event: Event) -> dict[str, Any] | None:
         extra["from_service"] = event.from_service
     elif isinstance(event, TicketCancelled):
         extra.update(reason=event.reason, node=event.node)
-    return TicketEvent(
+    return payloads.TicketEvent(
         event.kind.removeprefix("ticket_"),
         ticket_id,
         number_of(ticket_id),
@@ -137,6 +119,6 @@ def ticket_event(queue: Queue, event: Event) -> dict[str, Any] | None:
 def office_config(office: Office, hub: str = "hub") -> dict[str, Any]:
     """The retained `config`. `hub` is the hub's node id: nodes believe only the status
     published on that node's topic (common/presence.py)."""
-    services = tuple(Service(s.id, s.name, s.prefix) for s in office.services)
-    counters = tuple(Counter(c.id, c.name, tuple(c.services)) for c in office.counters)
-    return OfficeConfig(office.id, office.name, hub, services, counters).to_payload()
+    services = tuple(payloads.Service(s.id, s.name, s.prefix) for s in office.services)
+    counters = tuple(payloads.Counter(c.id, c.name, tuple(c.services)) for c in office.counters)
+    return payloads.OfficeConfig(office.id, office.name, hub, services, counters).to_payload()

@@ -17,16 +17,8 @@ from collections.abc import Callable, Mapping
 from datetime import datetime, tzinfo
 from typing import Any, TypeVar
 
+from common import payloads
 from common.mqtt import BrokerLink, Message, RequestTimeout
-from common.payloads import (
-    Call,
-    Calls,
-    CounterState,
-    NodeStatus,
-    OfficeConfig,
-    PayloadGate,
-    QueueState,
-)
 from common.wire import Response
 from nodes.hub.web.ledger import EventLog
 from nodes.hub.web.live import LiveModel
@@ -61,22 +53,25 @@ class OfficeFeed:
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._tailer: threading.Thread | None = None
-        self.gate = PayloadGate(log)
+        self.gate = payloads.PayloadGate(log)
 
     def start(self) -> None:
         topics, model = self.link.topics, self.model
         self.link.subscribe(
-            topics.config, self._state(OfficeConfig.from_payload, model.apply_config)
+            topics.config, self._state(payloads.OfficeConfig.from_payload, model.apply_config)
         )
         self.link.subscribe(
-            topics.state_queue, self._state(QueueState.from_payload, model.apply_queue)
+            topics.state_queue, self._state(payloads.QueueState.from_payload, model.apply_queue)
         )
         self.link.subscribe(
-            topics.state_counters, self._state(CounterState.from_payload, model.apply_counter)
+            topics.state_counters,
+            self._state(payloads.CounterState.from_payload, model.apply_counter),
         )
-        self.link.subscribe(topics.state_calls, self._state(Calls.from_payload, model.apply_calls))
         self.link.subscribe(
-            topics.event_call, self._state(Call.from_payload, model.apply_call_event)
+            topics.state_calls, self._state(payloads.Calls.from_payload, model.apply_calls)
+        )
+        self.link.subscribe(
+            topics.event_call, self._state(payloads.Call.from_payload, model.apply_call_event)
         )
         self.link.subscribe(topics.node_statuses, self._node)
         self.link.on_connection(lambda _connected: self._changed())
@@ -123,7 +118,8 @@ class OfficeFeed:
         if node is not None:
             now = self.clock()
             self._state(
-                NodeStatus.from_payload, lambda s: self.model.apply_node_status(node, s, now)
+                payloads.NodeStatus.from_payload,
+                lambda s: self.model.apply_node_status(node, s, now),
             )(message)
 
     def _changed(self) -> None:
