@@ -34,7 +34,7 @@ from paho.mqtt.properties import Properties
 
 from common import __version__
 from common.config import BrokerConfig
-from common.wire import Response, Topics, WireError, decode_object, decode_response, encode
+from common.wire import Response, Topics, WireError, decode_response, encode
 
 log = logging.getLogger(__name__)
 
@@ -70,10 +70,6 @@ class Message:
     retain: bool = False
     response_topic: str | None = None
     correlation_data: bytes | None = None
-
-    def json(self) -> dict[str, Any]:
-        """The payload as a JSON object; WireError if it is not one."""
-        return decode_object(self.payload)
 
 
 Handler = Callable[[Message], None]

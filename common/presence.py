@@ -12,10 +12,7 @@ are kept, so the order in which retained messages arrive does not matter.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
-
-from common.wire import ID_PATTERN
+from common.payloads import NodeStatus, OfficeConfig
 
 DEFAULT_HUB_ID = "hub"
 #: Statuses remembered at most (one per node of the office; more means something is wrong).
@@ -33,18 +30,17 @@ class HubPresence:
     def online(self) -> bool | None:
         return self._online.get(self.hub_id)
 
-    def on_config(self, payload: Mapping[str, Any]) -> bool:
+    def on_config(self, config: OfficeConfig) -> bool:
         """The hub's retained config; True if it names another hub (`online` may change)."""
-        hub_id = payload.get("hub")
-        if not isinstance(hub_id, str) or not ID_PATTERN.match(hub_id) or hub_id == self.hub_id:
+        if config.hub == self.hub_id:
             return False
-        self.hub_id = hub_id
+        self.hub_id = config.hub
         return True
 
-    def on_status(self, node: str, payload: Mapping[str, Any]) -> bool:
+    def on_status(self, node: str, status: NodeStatus) -> bool:
         """A node's retained status; True if it is the hub's (`online` may change)."""
         if node not in self._online and len(self._online) >= MAX_NODES:
             oldest = next(n for n in self._online if n != self.hub_id)
             del self._online[oldest]
-        self._online[node] = payload.get("online") is True
+        self._online[node] = status.online
         return node == self.hub_id

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import threading
 from collections.abc import Iterator
 
@@ -49,7 +50,7 @@ def test_retained_state_reaches_late_subscribers_once_and_clears(
     hub.publish(T.state_counter("1"), {"status": "paused"})
     hub.publish(T.config, {"marker": True})
     assert done.wait(5)
-    assert [(m.topic, m.retain, m.json()["status"]) for m in seen] == [
+    assert [(m.topic, m.retain, json.loads(m.payload)["status"]) for m in seen] == [
         (T.state_counter("1"), True, "open"),
         (T.state_counter("1"), False, "paused"),  # live, so without the retain flag
     ]
@@ -65,7 +66,7 @@ def test_a_request_is_answered_by_its_subscriber_and_times_out_without_one(
     copies: list[str] = []
 
     def answer(message: Message) -> None:
-        copies.append(message.json()["transaction"])
+        copies.append(json.loads(message.payload)["transaction"])
         if len(copies) == 2:  # the first copy goes unanswered: the second has its id
             topic = message.response_topic or ""
             hub.publish(topic, ok_response(copies[-1], {"number": "A-001"}))
@@ -85,7 +86,7 @@ def test_a_copy_expires_while_its_subscriber_is_busy(
         release.wait(5)
 
     hub.subscribe(T.node_statuses, busy)
-    hub.subscribe(T.requests, lambda m: seen.append(m.json()["transaction"]))
+    hub.subscribe(T.requests, lambda m: seen.append(json.loads(m.payload)["transaction"]))
     kiosk = started(broker, links, "kiosk-1")  # its status keeps the hub busy
     with pytest.raises(RequestTimeout):
         kiosk.request("ticket", {"transaction": "late"}, timeout=0.3, attempt_timeout=0.3)

@@ -16,13 +16,13 @@ import signal
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
 
 from common import config
 from common.log import setup_logging
 from common.mqtt import MIN_REQUEST_TIMEOUT_S, BrokerLink, Link, Message
+from common.payloads import CounterState, NodeStatus, OfficeConfig, PayloadGate
 from common.systemd import Watchdog, notify, notify_ready
-from common.wire import Topics, WireError
+from common.wire import Topics
 from nodes.counter.flow import CounterDesk
 from nodes.counter.indicator import (
     EXPANDERS,
@@ -158,27 +158,22 @@ def build_indicator(settings: CounterConfig) -> Indicator:
 def subscribe(link: Link, topics: Topics, desk: CounterDesk) -> None:
     """Feed the hub's retained config, this counter's state and node statuses to the desk."""
 
-    def payload_of(message: Message) -> dict[str, Any] | None:
-        if not message.payload:
-            return None  # a cleared retained message
-        try:
-            return message.json()
-        except WireError as exc:
-            log.warning("ignoring malformed message on %s: %s", message.topic, exc)
-            return None
+    gate = PayloadGate(log)
 
     def on_config(message: Message) -> None:
-        if (payload := payload_of(message)) is not None:
-            desk.on_config(payload)
+        if config := gate.decode(message.topic, message.payload, OfficeConfig.from_payload):
+            desk.on_config(config)
 
     def on_state(message: Message) -> None:
-        if (payload := payload_of(message)) is not None:
-            desk.on_state(payload)
+        if state := gate.decode(message.topic, message.payload, CounterState.from_payload):
+            desk.on_state(state)
 
     def on_status(message: Message) -> None:
         node = topics.parse_node_status(message.topic)
-        if node is not None and (payload := payload_of(message)) is not None:
-            desk.on_node_status(node, payload)
+        if node and (
+            status := gate.decode(message.topic, message.payload, NodeStatus.from_payload)
+        ):
+            desk.on_node_status(node, status)
 
     link.on_connection(desk.on_connection)
     link.subscribe(topics.config, on_config)

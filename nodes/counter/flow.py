@@ -28,17 +28,18 @@ import time
 import uuid
 from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from common.mqtt import Link, RequestTimeout
+from common.payloads import CounterState, NodeStatus, OfficeConfig
 from common.presence import HubPresence
-from common.wire import Response
+from common.wire import Response, WireError
 from nodes.counter import keys
 from nodes.counter.indicator import Indicator
 from nodes.counter.keys import Command, Notice, Office, Outcome
-from nodes.counter.view import TEXT, CounterState, CounterView
+from nodes.counter.view import TEXT, CounterView
 
 log = logging.getLogger(__name__)
 
@@ -205,34 +206,33 @@ class CounterDesk:
             self._connected = connected
             self._touch()
 
-    def on_config(self, payload: dict[str, Any]) -> None:
-        office = Office.from_config(payload, self.counter)
-        if not office.services:
-            # A hub's config always has services; this one is not the hub's doing.
-            log.warning("ignoring office config without services: %s", payload)
-            return
-        if self.counter not in _counter_ids(payload):
+    def on_config(self, config: OfficeConfig) -> None:
+        if config.counter(self.counter) is None:
             log.error("counter %s is not in the hub's config; check [counter] id", self.counter)
         with self._changed:
-            self._presence.on_config(payload)
-            self._office = office
+            self._presence.on_config(config)
+            self._office = Office.from_config(config, self.counter)
             self._touch()
 
-    def on_state(self, payload: dict[str, Any]) -> None:
-        state = CounterState.from_payload(payload)
-        if state.status is None:
-            # Not the hub's doing (it always says open/paused/closed): keep what we know.
-            log.warning("ignoring counter state without a valid status: %s", payload)
-            return
+    def on_state(self, state: CounterState) -> None:
         with self._changed:
-            self._state = _merge(self._state, state)
+            self._state = state
             self._touch()
 
-    def on_node_status(self, node: str, payload: dict[str, Any]) -> None:
+    def on_node_status(self, node: str, status: NodeStatus) -> None:
         """Watch the hub's own status: the broker may be up while the hub is down."""
         with self._changed:
-            if self._presence.on_status(node, payload):
+            if self._presence.on_status(node, status):
                 self._touch()
+
+    def _answered(self, data: dict[str, Any]) -> CounterState | None:
+        try:
+            return CounterState.from_payload(data)
+        except WireError as exc:  # the retained state/counter will still come
+            log.warning(
+                "counter %s: the hub's answer is not a counter state: %s", self.counter, exc
+            )
+            return None
 
     # --- the view --------------------------------------------------------------------------
 
@@ -335,9 +335,7 @@ class CounterDesk:
                 self._presses.clear()
             if response is not None and response.ok:
                 log.info("counter %s: %s ok -> %s", self.counter, command, response.data)
-                state = CounterState.from_payload(response.data)
-                if state.status is not None:
-                    self._state = _merge(self._state, state, command.action)
+                self._state = self._answered(response.data) or self._state
                 if command.action == "transfer" and command.service:
                     notice = self._text("transferred", service=command.service)
                 elif command.action == "recall":
@@ -378,25 +376,3 @@ class CounterDesk:
                 self.indicator.show(view)
             except Exception:
                 log.exception("indicator failed")
-
-
-def _counter_ids(config: dict[str, Any]) -> list[str]:
-    counters = config.get("counters") or []
-    return [c["id"] for c in counters if isinstance(c, dict) and isinstance(c.get("id"), str)]
-
-
-def _merge(old: CounterState | None, new: CounterState, action: str | None = None) -> CounterState:
-    """The new state, keeping what it leaves out: the counter's name, and (when the hub
-    does not say) whether the ticket is being called or served."""
-    name = new.name or (old.name if old else "")
-    phase = new.phase
-    if new.ticket and phase is None:
-        if action == "start":
-            phase = "serving"
-        elif (
-            action in ("call_next", "call_ticket", "recall") or not old or old.ticket != new.ticket
-        ):
-            phase = "called"
-        else:
-            phase = old.phase
-    return replace(new, name=name, phase=phase)

@@ -37,6 +37,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any, Final, Literal
 
+from common.payloads import OfficeConfig, Service
 from common.wire import ID_PATTERN, NUMBER_PATTERN, TICKET_ID_PATTERN, CounterAction
 
 DIGITS: Final = tuple("0123456789")
@@ -91,13 +92,6 @@ class Notice:
 
 
 @dataclass(frozen=True)
-class Service:
-    id: str
-    name: str
-    prefix: str
-
-
-@dataclass(frozen=True)
 class Office:
     """What the keypad needs from the hub's retained `config`."""
 
@@ -119,28 +113,9 @@ class Office:
         return next((s for s in self.services if s.id == service_id), None)
 
     @classmethod
-    def from_config(cls, payload: dict[str, Any], counter: str) -> Office:
-        """Read the hub's `config` payload; malformed entries are skipped, never fatal."""
-        services: list[Service] = []
-        for item in payload.get("services") or []:
-            if not isinstance(item, dict) or not isinstance(item.get("id"), str):
-                continue
-            services.append(
-                Service(
-                    item["id"], _text(item, "name", item["id"]), _text(item, "prefix", item["id"])
-                )
-            )
-        name, served = "", tuple[str, ...]()
-        for item in payload.get("counters") or []:
-            if isinstance(item, dict) and item.get("id") == counter:
-                name = _text(item, "name", "")
-                served = tuple(s for s in item.get("services") or [] if isinstance(s, str))
-        return cls(tuple(services), name, served)
-
-
-def _text(item: dict[str, Any], key: str, default: str) -> str:
-    value = item.get(key)
-    return value if isinstance(value, str) else default
+    def from_config(cls, config: OfficeConfig, counter: str) -> Office:
+        own = config.counter(counter)
+        return cls(config.services, own.name if own else "", own.services if own else ())
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Final
 
+from common.payloads import CounterState
 from nodes.counter.keys import Entry, Office
 
 TEXT: Final[dict[str, dict[str, str]]] = {
@@ -99,41 +100,6 @@ LANGUAGES: Final = tuple(TEXT)
 
 
 @dataclass(frozen=True)
-class CounterState:
-    """The hub's word on this counter (`state/counter/{id}` or a counter response's data)."""
-
-    status: str | None = None  # open / paused / closed
-    ticket: str | None = None  # the number called or being served, e.g. "A-012"
-    phase: str | None = None  # called / serving, when the hub says
-    waiting: int | None = None
-    name: str = ""
-
-    @classmethod
-    def from_payload(cls, data: dict[str, Any]) -> CounterState:
-        """Tolerant reading: a field of the wrong type is treated as absent."""
-        status = data.get("status") if data.get("status") in ("open", "paused", "closed") else None
-        raw = data.get("ticket")
-        ticket: str | None = None
-        phase: str | None = None
-        if isinstance(raw, str):
-            ticket = raw
-        elif isinstance(raw, dict):
-            number = raw.get("number")
-            ticket = number if isinstance(number, str) else None
-            for key in ("state", "status", "phase"):
-                if raw.get(key) in ("called", "serving"):
-                    phase = raw[key]
-        for key in ("ticket_state", "ticket_status", "phase"):
-            if data.get(key) in ("called", "serving"):
-                phase = data[key]
-        waiting = data.get("waiting")
-        if not isinstance(waiting, int) or isinstance(waiting, bool):
-            waiting = None
-        name = data.get("name") if isinstance(data.get("name"), str) else ""
-        return cls(status, ticket, phase if ticket else None, waiting, name or "")
-
-
-@dataclass(frozen=True)
 class CounterView:
     """Everything an indicator shows at one moment."""
 
@@ -166,15 +132,15 @@ class CounterView:
             return self.text("loading")
         if state.status in ("paused", "closed"):
             word = self.text(state.status)
-            return f"{word} {state.ticket}" if state.ticket else word
+            return f"{word} {state.number}" if state.ticket else word
         if state.ticket:
-            word = self.text("serving" if state.phase == "serving" else "called")
-            return f"{word} {state.ticket}"
+            word = self.text("serving" if state.ticket.state == "serving" else "called")
+            return f"{word} {state.ticket.number}"
         return self.text("open") if state.status == "open" else self.text("loading")
 
     @property
     def waiting(self) -> str | None:
-        if not self.online or self.state is None or self.state.waiting is None:
+        if not self.online or self.state is None:
             return None
         if self.state.status == "closed":
             return None

@@ -20,28 +20,31 @@ import signal
 import sys
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import datetime
 from pathlib import Path
 from types import FrameType
+from typing import Any, TypeVar
 
 import pygame
 
+from common import payloads
 from common.config import ConfigError
 from common.log import setup_logging
 from common.mqtt import BrokerLink, Message
 from common.systemd import Watchdog, notify_ready
-from common.wire import Topics, WireError
+from common.wire import Topics
 from nodes.display.announcer import Announcer, AnnouncerSettings
 from nodes.display.outputs import AudioOutput, FileOutput, SpeakerOutput
 from nodes.display.panels import HdmiPanel, HeadlessPanel, Panel
 from nodes.display.phrase import required_clips
 from nodes.display.screen import FontBook, Screen
 from nodes.display.settings import DisplayConfig, read_config
-from nodes.display.view import Board, Call, parse_call
+from nodes.display.view import Board
 from nodes.display.voices import EspeakVoice, Voice, VoiceError, VoicePack
 
 log = logging.getLogger("antrian.display")
+T = TypeVar("T")
 
 
 def build_panel(config: DisplayConfig) -> Panel:
@@ -93,6 +96,7 @@ class DisplayNode:
         self.board = Board()
         self.lock = threading.Lock()
         self.changed = threading.Event()
+        self.gate = payloads.PayloadGate(log)  # what the hub publishes, decoded or refused
         self.stopping = threading.Event()
         self.heartbeat = time.monotonic()
         self._ticker_moving = False
@@ -144,17 +148,15 @@ class DisplayNode:
         # The hub's Last Will marks it offline when it dies while the broker stays up.
         self.link.subscribe(topics.node_statuses, self._on_node_status)
 
-    def _update(self, message: Message, apply: Callable[[dict[str, object]], None]) -> None:
-        if not message.payload:
-            return
-        try:
-            payload = message.json()
+    def _update(
+        self, message: Message, read: Callable[[Mapping[str, Any]], T], apply: Callable[[T], None]
+    ) -> T | None:
+        payload = self.gate.decode(message.topic, message.payload, read)
+        if payload is not None:
             with self.lock:
                 apply(payload)
-        except WireError as exc:
-            log.warning("ignoring bad message on %s: %s", message.topic, exc.message)
-            return
-        self.changed.set()
+            self.changed.set()
+        return payload
 
     def _on_connection(self, connected: bool) -> None:
         with self.lock:
@@ -166,7 +168,11 @@ class DisplayNode:
         self.changed.set()
 
     def _on_config(self, message: Message) -> None:
-        self._update(message, self.board.apply_config)
+        if (
+            self._update(message, payloads.OfficeConfig.from_payload, self.board.apply_config)
+            is None
+        ):
+            return
         if self.announcer is not None:
             with self.lock:
                 names = [c.name for c in self.board.counters.values()]
@@ -183,7 +189,7 @@ class DisplayNode:
                     )
 
     def _on_queue(self, message: Message) -> None:
-        self._update(message, self.board.apply_queue)
+        self._update(message, payloads.QueueState.from_payload, self.board.apply_queue)
 
     def _on_counter(self, message: Message) -> None:
         counter = self.topics.parse_counter_state(message.topic)
@@ -191,29 +197,30 @@ class DisplayNode:
             return
         if not message.payload:  # the hub cleared a counter that no longer exists
             with self.lock:
-                self.board.apply_counter(counter, {})
+                self.board.apply_counter(counter, None)
             self.changed.set()
             return
-        self._update(message, lambda payload: self.board.apply_counter(counter, payload))
+        self._update(
+            message,
+            payloads.CounterState.from_payload,
+            lambda s: self.board.apply_counter(counter, s),
+        )
 
     def _on_node_status(self, message: Message) -> None:
         node = self.topics.parse_node_status(message.topic)
         if node is not None:
-            self._update(message, lambda payload: self.board.apply_node_status(node, payload))
+            self._update(
+                message,
+                payloads.NodeStatus.from_payload,
+                lambda s: self.board.apply_node_status(node, s),
+            )
 
     def _on_calls(self, message: Message) -> None:
-        self._update(message, self.board.apply_calls)
+        self._update(message, payloads.Calls.from_payload, self.board.apply_calls)
 
     def _on_call(self, message: Message) -> None:
-        try:
-            call = parse_call(message.json())
-        except WireError as exc:
-            log.warning("ignoring bad call event: %s", exc.message)
-            return
-        with self.lock:
-            self.board.apply_call(call)
-        self.changed.set()
-        if self.announcer is not None:
+        call = self._update(message, payloads.Call.from_payload, self.board.apply_call)
+        if call is not None and self.announcer is not None:
             self.announcer.submit(call)
 
     # --- announcer callbacks (its thread) ------------------------------------------------
@@ -223,7 +230,7 @@ class DisplayNode:
             info = self.board.services.get(service)
         return info.name if info else ""
 
-    def _on_announce_start(self, call: Call) -> None:
+    def _on_announce_start(self, call: payloads.Call) -> None:
         with self.lock:
             self.board.start_announcing(call, self.now())
         self.changed.set()

@@ -12,8 +12,9 @@ from pathlib import Path
 
 import pygame
 
+from common import payloads
 from nodes.display.screen import Screen
-from nodes.display.view import Board, parse_call
+from nodes.display.view import Board
 
 WIB = timezone(timedelta(hours=7))
 #: A Saturday-morning moment in the sample office, a few seconds after a call.
@@ -25,43 +26,39 @@ def sample_board(now: datetime = SAMPLE_NOW) -> Board:
     board = Board(online=True)
     services = [("A", "Kartu Keluarga"), ("B", "KTP Elektronik"), ("C", "Akta Kelahiran")]
     board.apply_config(
-        {
-            "office": {"id": "kantor", "name": "Kantor Kecamatan Contoh"},
-            "services": [{"id": s, "name": n, "prefix": s} for s, n in services],
-            "counters": [{"id": str(i), "name": f"Loket {i}"} for i in range(1, 5)],
-        }
-    )
-    board.apply_queue(
-        {
-            "A": {"waiting": 7, "estimated_wait_s": 1260, "open": True},
-            "B": {"waiting": 3, "estimated_wait_s": 540, "open": True},
-            "C": {"waiting": 0, "estimated_wait_s": None, "open": False},
-        }
-    )
-    serving = {"1": "A-024", "2": "B-011", "3": None, "4": "A-023"}
-    for counter, number in serving.items():
-        board.apply_counter(
-            counter,
-            {
-                "status": "open" if counter != "3" else "paused",
-                "ticket": {"number": number} if number else None,
-            },
+        payloads.OfficeConfig(
+            "kantor",
+            "Kantor Kecamatan Contoh",
+            "hub",
+            tuple(payloads.Service(s, n, s) for s, n in services),
+            tuple(payloads.Counter(str(i), f"Loket {i}", ()) for i in range(1, 5)),
         )
+    )
+    waiting = {"A": (7, 1260, True), "B": (3, 540, True), "C": (0, None, False)}
+    board.apply_queue(
+        payloads.QueueState(
+            tuple(
+                payloads.ServiceQueue(
+                    s, n, s, waiting[s][0], None, None, waiting[s][1], waiting[s][2]
+                )
+                for s, n in services
+            )
+        )
+    )
     calls = [("A-023", "4", 300), ("B-011", "2", 160), ("A-024", "1", 3)]
     for number, counter, ago in calls:
         called = now - timedelta(seconds=ago)
-        board.apply_call(
-            parse_call(
-                {
-                    "ticket_id": f"{called:%Y%m%d}-{number}",
-                    "number": number,
-                    "service": number[0],
-                    "counter": counter,
-                    "counter_name": f"Loket {counter}",
-                    "called_at": called.isoformat(),
-                }
-            )
+        ticket = payloads.CounterTicket(
+            f"{called:%Y%m%d}-{number}", number, number[0], "called", called
         )
+        board.apply_counter(
+            counter, payloads.CounterState(counter, f"Loket {counter}", "open", ticket)
+        )
+        call = payloads.Call(
+            ticket.ticket_id, number, number[0], counter, f"Loket {counter}", 0, called
+        )
+        board.apply_call(call)
+    board.apply_counter("3", payloads.CounterState("3", "Loket 3", "paused"))
     return board
 
 

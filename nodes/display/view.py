@@ -5,9 +5,8 @@
 `View` that the screen draws. Nothing here does I/O or reads a clock, so tests build a
 board from payloads and check the view directly.
 
-Each `apply_*` method takes a decoded JSON payload from the wire and raises `WireError`
-for one that does not fit the contract, leaving the board unchanged: a bad message never
-blanks the screen.
+Each `apply_*` method takes a payload decoded by `common.payloads`; the daemon refuses one
+that does not decode before it gets here, so a bad message never blanks the screen.
 """
 
 from __future__ import annotations
@@ -15,11 +14,19 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
-from typing import Any, Final
+from typing import Final
 
 from common.bahasa import Lang, clock, duration_minutes_phrase, long_date
+from common.payloads import (
+    Call,
+    Calls,
+    CounterState,
+    NodeStatus,
+    OfficeConfig,
+    QueueState,
+    ServiceQueue,
+)
 from common.presence import HubPresence
-from common.wire import NUMBER_PATTERN, WireError, parse_iso
 
 #: How many calls the screen lists below the featured one.
 RECENT_SHOWN: Final = 4
@@ -58,86 +65,6 @@ LABELS: Final[dict[str, dict[str, str]]] = {
         "service_closed": "closed",
     },
 }
-
-
-# --- what arrives on the wire ---------------------------------------------------------------
-
-
-def _text(payload: Mapping[str, Any], key: str, *, required: bool = True) -> str:
-    value = payload.get(key)
-    if value is None and not required:
-        return ""
-    if not isinstance(value, str) or not value or len(value) > 200:
-        raise WireError("bad_request", f"Kolom '{key}' tidak valid.")
-    return value
-
-
-def _count(payload: Mapping[str, Any], key: str) -> int:
-    value = payload.get(key, 0)
-    if value is None:
-        return 0
-    if not isinstance(value, int) or isinstance(value, bool) or value < 0:
-        raise WireError("bad_request", f"Kolom '{key}' tidak valid.")
-    return value
-
-
-@dataclass(frozen=True)
-class Call:
-    """One call (or recall) of a ticket to a counter, from `event/call` or `state/calls`."""
-
-    ticket_id: str
-    number: str
-    service: str
-    counter: str
-    counter_name: str
-    recall: int
-    called_at: datetime | None
-
-    @property
-    def key(self) -> tuple[str, int, str]:
-        """Identifies this call among redeliveries: the same ticket, recall count and time."""
-        return (self.ticket_id, self.recall, self.called_at.isoformat() if self.called_at else "")
-
-    def age_s(self, now: datetime) -> float | None:
-        """Seconds since the hub made the call; None when it did not say when."""
-        if self.called_at is None:
-            return None
-        return (now - self.called_at).total_seconds()
-
-
-def parse_call(payload: Mapping[str, Any]) -> Call:
-    """An `event/call` (or one `state/calls` entry); WireError if it breaks the contract."""
-    counter = _text(payload, "counter")
-    number = _text(payload, "number")
-    if not NUMBER_PATTERN.match(number):
-        raise WireError("bad_request", "Kolom 'number' tidak valid.")
-    return Call(
-        ticket_id=_text(payload, "ticket_id", required=False) or _text(payload, "number"),
-        number=number,
-        service=_text(payload, "service", required=False),
-        counter=counter,
-        counter_name=_text(payload, "counter_name", required=False) or counter,
-        recall=_count(payload, "recall"),
-        called_at=parse_iso(payload.get("called_at")),
-    )
-
-
-@dataclass(frozen=True)
-class ServiceInfo:
-    id: str
-    name: str
-    prefix: str
-    waiting: int = 0
-    estimated_wait_s: float | None = None
-    open: bool = True
-
-
-@dataclass(frozen=True)
-class CounterInfo:
-    id: str
-    name: str
-    status: str = "open"
-    number: str | None = None  # the ticket called or being served, if any
 
 
 # --- what the screen draws ------------------------------------------------------------------
@@ -200,8 +127,8 @@ class Board:
     """The display's memory of the office. Not thread-safe: the daemon holds a lock."""
 
     office_name: str = ""
-    services: dict[str, ServiceInfo] = field(default_factory=dict)
-    counters: dict[str, CounterInfo] = field(default_factory=dict)
+    services: dict[str, ServiceQueue] = field(default_factory=dict)
+    counters: dict[str, CounterState] = field(default_factory=dict)
     calls: list[Call] = field(default_factory=list)  # newest first
     announcing: Call | None = None
     highlight_from: datetime | None = None
@@ -210,93 +137,50 @@ class Board:
     hub_online: bool | None = None
     presence: HubPresence = field(default_factory=HubPresence)
 
-    def apply_config(self, payload: Mapping[str, Any]) -> None:
-        if self.presence.on_config(payload):
+    def apply_config(self, config: OfficeConfig) -> None:
+        if self.presence.on_config(config):
             self.hub_online = self.presence.online
-        office = payload.get("office") or {}
-        services = payload.get("services", [])
-        counters = payload.get("counters", [])
-        if not isinstance(office, dict) or not isinstance(services, list):
-            raise WireError("bad_request", "Konfigurasi kantor tidak valid.")
-        if not isinstance(counters, list):
-            raise WireError("bad_request", "Konfigurasi kantor tidak valid.")
-        new_services: dict[str, ServiceInfo] = {}
-        for item in services:
-            if not isinstance(item, dict):
-                raise WireError("bad_request", "Konfigurasi layanan tidak valid.")
-            sid = _text(item, "id")
-            old = self.services.get(sid)
-            info = ServiceInfo(
-                sid, _text(item, "name"), _text(item, "prefix", required=False) or sid
+        services: dict[str, ServiceQueue] = {}
+        for service in config.services:
+            old = self.services.get(service.id)  # keep the counts state/queue gave us
+            services[service.id] = replace(
+                old or ServiceQueue(service.id, service.name, service.prefix),
+                name=service.name,
+                prefix=service.prefix,
             )
-            if old is not None:  # keep the counts state/queue gave us; names come from here
-                info = replace(old, name=info.name, prefix=info.prefix)
-            new_services[sid] = info
-        new_counters: dict[str, CounterInfo] = {}
-        for item in counters:
-            if not isinstance(item, dict):
-                raise WireError("bad_request", "Konfigurasi loket tidak valid.")
-            cid = _text(item, "id")
-            name = _text(item, "name", required=False) or cid
-            old_counter = self.counters.get(cid)
-            new_counters[cid] = (
-                replace(old_counter, name=name) if old_counter else CounterInfo(cid, name)
+        counters: dict[str, CounterState] = {}
+        for counter in config.counters:
+            old_counter = self.counters.get(counter.id)
+            counters[counter.id] = replace(
+                old_counter or CounterState(counter.id, counter.name, "open"), name=counter.name
             )
-        self.office_name = _text(office, "name", required=False) or self.office_name
-        self.services = new_services
-        self.counters = new_counters
+        self.office_name = config.name or self.office_name
+        self.services = services
+        self.counters = counters
 
-    def apply_queue(self, payload: Mapping[str, Any]) -> None:
-        updated = dict(self.services)
-        for sid, item in payload.items():
-            if not isinstance(item, dict):
-                raise WireError("bad_request", "Status antrian tidak valid.")
-            estimate = item.get("estimated_wait_s")
-            if estimate is not None and (
-                not isinstance(estimate, int | float) or isinstance(estimate, bool) or estimate < 0
-            ):
-                raise WireError("bad_request", "Kolom 'estimated_wait_s' tidak valid.")
-            old = updated.get(sid)
-            updated[sid] = ServiceInfo(
-                id=sid,
-                name=_text(item, "name", required=False) or (old.name if old else sid),
-                prefix=_text(item, "prefix", required=False) or (old.prefix if old else sid),
-                waiting=_count(item, "waiting"),
-                estimated_wait_s=float(estimate) if estimate is not None else None,
-                open=item.get("open", True) is not False,
-            )
-        self.services = updated
+    def apply_queue(self, state: QueueState) -> None:
+        self.services = {**self.services, **{s.id: s for s in state.services}}
 
-    def apply_counter(self, counter_id: str, payload: Mapping[str, Any]) -> None:
-        if not payload:  # an empty retained message clears a counter that was removed
+    def apply_counter(self, counter_id: str, state: CounterState | None) -> None:
+        """A counter's state; None when the hub cleared the retained topic of a counter
+        that no longer exists."""
+        if state is None:
             self.counters.pop(counter_id, None)
-            return
-        status = payload.get("status", "open")
-        if status not in ("open", "paused", "closed"):
-            raise WireError("bad_request", "Kolom 'status' tidak valid.")
-        ticket = payload.get("ticket")
-        if ticket is not None and not isinstance(ticket, dict):
-            raise WireError("bad_request", "Kolom 'ticket' tidak valid.")
-        number = _text(ticket, "number") if ticket else None
-        old = self.counters.get(counter_id)
-        name = _text(payload, "name", required=False) or (old.name if old else counter_id)
-        self.counters[counter_id] = CounterInfo(counter_id, name, status, number)
+        else:
+            self.counters[counter_id] = state
 
-    def apply_calls(self, payload: Mapping[str, Any]) -> None:
+    def apply_calls(self, state: Calls) -> None:
         """The retained recent calls: the whole list, as the hub knows it now."""
-        items = payload.get("calls", [])
-        if not isinstance(items, list) or not all(isinstance(i, dict) for i in items):
-            raise WireError("bad_request", "Daftar panggilan tidak valid.")
-        calls = [parse_call(item) for item in items]
+        calls = list(state.calls)
         # Keep calls this display already heard about that the retained list (published
         # separately by the hub) does not have yet, so the newest call never flickers away.
         known = {c.key for c in calls}
         newer = [c for c in self.calls if c.key not in known and _newer(c, calls)]
         self.calls = (newer + calls)[:KEPT_CALLS]
 
-    def apply_node_status(self, node: str, payload: Mapping[str, Any]) -> None:
+    def apply_node_status(self, node: str, status: NodeStatus) -> None:
         """A node's retained status; only the hub's own matters here."""
-        if self.presence.on_status(node, payload):
+        if self.presence.on_status(node, status):
             self.hub_online = self.presence.online
 
     def apply_call(self, call: Call) -> None:
@@ -325,7 +209,7 @@ class Board:
         featured = None
         if featured_call is not None:
             started = self.highlight_from if self.announcing else None
-            if started is None and featured_call.called_at is not None:
+            if started is None:
                 started = featured_call.called_at
             highlighted = started is not None and now - started < timedelta(seconds=highlight_s)
             service = self.services.get(featured_call.service)
@@ -348,7 +232,7 @@ class Board:
                 name=c.name,
                 number=c.number or labels["idle"],
                 note="" if c.status == "open" else labels[c.status],
-                active=c.id == active,
+                active=c.counter == active,
             )
             for c in self.counters.values()
         )
@@ -381,8 +265,5 @@ class Board:
 
 
 def _newer(call: Call, calls: list[Call]) -> bool:
-    """True if `call` is later than every call in `calls` (or they carry no times)."""
-    if not calls:
-        return True
-    newest = calls[0].called_at
-    return call.called_at is None or newest is None or call.called_at > newest
+    """True if `call` is later than every call in `calls`."""
+    return not calls or call.called_at > calls[0].called_at

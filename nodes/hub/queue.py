@@ -108,7 +108,9 @@ class Ticket:
 
 
 @dataclass(frozen=True)
-class CounterState:
+class CounterRecord:
+    """What the queue keeps of a counter (its wire form is `common.payloads.CounterState`)."""
+
     counter: str
     status: str = "open"  # CounterStatus
     ticket: str | None = None  # the ticket now called or being served
@@ -174,8 +176,8 @@ class Queue:
         self._lines: dict[str, list[tuple[bool, datetime, str]]] = {
             s.id: [] for s in office.services
         }
-        self._counters: dict[str, CounterState] = {
-            c.id: CounterState(c.id) for c in office.counters
+        self._counters: dict[str, CounterRecord] = {
+            c.id: CounterRecord(c.id) for c in office.counters
         }
         self._accepting: dict[str, bool] = {s.id: True for s in office.services}
         self._counts: dict[tuple[str, date], DayCount] = {}
@@ -195,7 +197,7 @@ class Queue:
         return self._tickets
 
     @property
-    def counters(self) -> Mapping[str, CounterState]:
+    def counters(self) -> Mapping[str, CounterRecord]:
         return self._counters
 
     @property
@@ -515,7 +517,7 @@ class Queue:
                 ticket, state="called", counter=event.counter, called_at=event.at, recalls=0
             )
             status = self._counters[event.counter].status
-            self._counters[event.counter] = CounterState(event.counter, status, event.ticket_id)
+            self._counters[event.counter] = CounterRecord(event.counter, status, event.ticket_id)
             self._last_called[(ticket.service, ticket.day)] = ticket.number
         self._calls.append(event)
 
@@ -559,7 +561,7 @@ class Queue:
 
     def _counter_status(self, event: CounterStatusChanged) -> None:
         current = self._counters[event.counter].ticket
-        self._counters[event.counter] = CounterState(event.counter, event.status, current)
+        self._counters[event.counter] = CounterRecord(event.counter, event.status, current)
 
     def _service_status(self, event: ServiceStatusChanged) -> None:
         self._accepting[event.service] = event.accepting
@@ -593,7 +595,7 @@ class Queue:
         if ticket.counter is not None and ticket.state in ("called", "serving"):
             counter = self._counters[ticket.counter]
             if counter.ticket == ticket.ticket_id:
-                self._counters[ticket.counter] = CounterState(counter.counter, counter.status)
+                self._counters[ticket.counter] = CounterRecord(counter.counter, counter.status)
 
     def _forget_before(self, day: date) -> None:
         self._day = day

@@ -4,9 +4,11 @@ MQTT-API.md (responses, retained state, events). No I/O; the daemon publishes th
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal, cast
 
+from common import payloads
 from common.wire import iso
 from nodes.hub.events import Event, TicketCalled, TicketCancelled, TicketIssued, TicketTransferred
 from nodes.hub.office import Office
@@ -41,64 +43,50 @@ def counter_data(queue: Queue, counter_id: str) -> dict[str, Any]:
         raise Rejected("unknown_counter", f"Loket '{counter_id}' tidak dikenal.")
     state = queue.counters[counter_id]
     current = queue.ticket(state.ticket) if state.ticket else None
-    return {
-        "counter": spec.id,
-        "name": spec.name,
-        "status": state.status,
-        "ticket": None
-        if current is None or current.called_at is None
-        else {
-            "ticket_id": current.ticket_id,
-            "number": current.number,
-            "service": current.service,
-            "state": current.state,
-            "called_at": iso(current.called_at),
-        },
-        "waiting": queue.waiting_for_counter(counter_id),
-    }
+    ticket = None
+    if current is not None and current.called_at is not None:
+        phase = cast(Literal["called", "serving"], current.state)  # a counter's ticket is either
+        ticket = payloads.CounterTicket(
+            current.ticket_id, current.number, current.service, phase, current.called_at
+        )
+    waiting = queue.waiting_for_counter(counter_id)
+    status = cast(payloads.CounterStatus, state.status)
+    return payloads.CounterState(spec.id, spec.name, status, ticket, waiting).to_payload()
 
 
 def queue_state(queue: Queue, now: datetime) -> dict[str, Any]:
     """The retained `state/queue`: per service id, today's line."""
     today = queue.today(now)
-    state: dict[str, Any] = {}
+    entries = []
     for spec in queue.office.services:
         waiting = queue.waiting_count(spec.id)
-        state[spec.id] = {
-            "name": spec.name,
-            "prefix": spec.prefix,
-            "waiting": waiting,
-            "last_issued": queue.last_issued(spec.id, today),
-            "last_called": queue.last_called(spec.id, today),
-            # What a ticket taken now would be told: everyone waiting is ahead of it.
-            "estimated_wait_s": queue.estimated_wait_s(spec.id, waiting, now),
-            # Taking tickets now: opening hours, the dashboard's switch, and the quota.
-            "open": queue.service_open(spec.id, now) and not queue.quota_reached(spec.id, today),
-        }
-    return state
+        last = (queue.last_issued(spec.id, today), queue.last_called(spec.id, today))
+        # What a ticket taken now would be told: everyone waiting is ahead of it.
+        estimate = queue.estimated_wait_s(spec.id, waiting, now)
+        # Taking tickets now: opening hours, the dashboard's switch, and the quota.
+        accepting = queue.service_open(spec.id, now) and not queue.quota_reached(spec.id, today)
+        entry = payloads.ServiceQueue(spec.id, spec.name, spec.prefix, waiting, *last, estimate)
+        entries.append(replace(entry, open=accepting))
+    return payloads.QueueState(tuple(entries)).to_payload()
 
 
-def _call(queue: Queue, event: TicketCalled) -> dict[str, Any]:
+def _call(queue: Queue, event: TicketCalled) -> payloads.Call:
     spec = queue.office.counter(event.counter)
-    return {
-        "ticket_id": event.ticket_id,
-        "number": event.number,
-        "service": event.service,
-        "counter": event.counter,
-        "counter_name": spec.name if spec else event.counter,
-        "recall": event.recall,
-        "called_at": iso(event.at),
-    }
+    name = spec.name if spec else event.counter
+    return payloads.Call(
+        event.ticket_id, event.number, event.service, event.counter, name, event.recall, event.at
+    )
 
 
 def recent_calls(queue: Queue, limit: int = 10) -> dict[str, Any]:
     """The retained `state/calls`: calls and recalls, newest first."""
-    return {"calls": [_call(queue, call) for call in queue.recent_calls[:limit]]}
+    calls = tuple(_call(queue, call) for call in queue.recent_calls[:limit])
+    return payloads.Calls(calls).to_payload()
 
 
 def call_event(queue: Queue, event: TicketCalled) -> dict[str, Any]:
     """The `event/call` payload that displays announce."""
-    return _call(queue, event)
+    return _call(queue, event).to_payload()
 
 
 def ticket_event(queue: Queue, event: Event) -> dict[str, Any] | None:
@@ -107,34 +95,30 @@ def ticket_event(queue: Queue, event: Event) -> dict[str, Any] | None:
     ticket_id = getattr(event, "ticket_id", None)
     if ticket_id is None:
         return None
-    payload: dict[str, Any] = {
-        "event": event.kind.removeprefix("ticket_"),
-        "ticket_id": ticket_id,
-        "number": number_of(ticket_id),
-        "service": getattr(event, "service", None),
-        "counter": getattr(event, "counter", None),
-        "at": iso(event.at),
-    }
+    extra: dict[str, payloads.Scalar] = {}
     if isinstance(event, TicketIssued):
-        payload.update(priority=event.priority, node=event.node, online=event.online)
+        extra.update(priority=event.priority, node=event.node, online=event.online)
     elif isinstance(event, TicketCalled):
         spec = queue.office.counter(event.counter)
-        payload.update(recall=event.recall, counter_name=spec.name if spec else event.counter)
+        extra.update(recall=event.recall, counter_name=spec.name if spec else event.counter)
     elif isinstance(event, TicketTransferred):
-        payload["from_service"] = event.from_service
+        extra["from_service"] = event.from_service
     elif isinstance(event, TicketCancelled):
-        payload.update(reason=event.reason, node=event.node)
-    return payload
+        extra.update(reason=event.reason, node=event.node)
+    return payloads.TicketEvent(
+        event.kind.removeprefix("ticket_"),
+        ticket_id,
+        number_of(ticket_id),
+        getattr(event, "service", None),
+        getattr(event, "counter", None),
+        event.at,
+        extra,
+    ).to_payload()
 
 
 def office_config(office: Office, hub: str = "hub") -> dict[str, Any]:
     """The retained `config`. `hub` is the hub's node id: nodes believe only the status
     published on that node's topic (common/presence.py)."""
-    return {
-        "office": {"id": office.id, "name": office.name},
-        "hub": hub,
-        "services": [{"id": s.id, "name": s.name, "prefix": s.prefix} for s in office.services],
-        "counters": [
-            {"id": c.id, "name": c.name, "services": list(c.services)} for c in office.counters
-        ],
-    }
+    services = tuple(payloads.Service(s.id, s.name, s.prefix) for s in office.services)
+    counters = tuple(payloads.Counter(c.id, c.name, tuple(c.services)) for c in office.counters)
+    return payloads.OfficeConfig(office.id, office.name, hub, services, counters).to_payload()

@@ -33,13 +33,13 @@ import time
 import uuid
 from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, tzinfo
-from typing import Any, Final, Literal
+from typing import Final, Literal
 
 from common.mqtt import Link, Message, RequestTimeout
+from common.payloads import NodeStatus, OfficeConfig, PayloadGate, QueueState
 from common.presence import HubPresence
-from common.wire import WireError
 from nodes.kiosk.buttons import LedState, Press, ServiceButtons
 from nodes.kiosk.printer import CAN_PRINT, PrinterHealth, PrintFailed, TicketPrinter
 from nodes.kiosk.ticket import PAPERS, OfficeInfo, Paper, ticket_layout
@@ -89,29 +89,6 @@ def refusal(service: str, view: KioskView) -> str | None:
     if not view.open.get(service, False):
         return "service closed" if service in view.open else "service unknown to the hub"
     return None
-
-
-def open_services(state: dict[str, Any]) -> dict[str, bool]:
-    """Service id → open, from the hub's retained `state/queue`.
-
-    Accepts `{"services": {...}}`, `{"services": [{"service"|"id": ...}]}` or the
-    per-service objects at top level; a service without `open` counts as open.
-    """
-    services: Any = state.get("services", state)
-    entries: list[tuple[str, Any]] = []
-    if isinstance(services, dict):
-        entries = list(services.items())
-    elif isinstance(services, list):
-        for entry in services:
-            if isinstance(entry, dict):
-                sid = entry.get("service", entry.get("id"))
-                if isinstance(sid, str):
-                    entries.append((sid, entry))
-    return {
-        sid: entry.get("open", True) is not False
-        for sid, entry in entries
-        if isinstance(entry, dict)
-    }
 
 
 Result = Literal["printed", "refused", "ignored", "timeout", "hub_error", "print_failed"]
@@ -168,6 +145,7 @@ class Kiosk:
         self._broker_up = False
         self._hub_online: bool | None = None
         self._presence = HubPresence()  # only the hub's own status topic counts
+        self._gate = PayloadGate(log)  # what the hub publishes, decoded or refused
         self._hub_silent = False
         self._open: dict[str, bool] = {}
         #: Services whose quota the hub said is used up, with the office day it happened:
@@ -424,50 +402,33 @@ class Kiosk:
         self._show()
 
     def _on_queue_state(self, message: Message) -> None:
-        try:
-            state = message.json()
-        except WireError as exc:
-            log.warning("ignoring malformed queue state: %s", exc)
-            return
-        opened = open_services(state)
-        if not opened:  # valid JSON of the wrong shape must not darken every button
-            log.warning("ignoring queue state without services: %.200s", message.payload)
+        state = self._gate.decode(message.topic, message.payload, QueueState.from_payload)
+        if state is None:
             return
         with self._lock:
-            self._open = opened
+            self._open = {s.id: s.open for s in state.services}
         if not message.retain:  # a retained copy may be from a hub that has since died
             self._heard_hub()
         self._show()
 
     def _on_config(self, message: Message) -> None:
-        try:
-            config = message.json()
-        except WireError:
+        config = self._gate.decode(message.topic, message.payload, OfficeConfig.from_payload)
+        if config is None:
             return
         with self._lock:
             hub_renamed = self._presence.on_config(config)
         if hub_renamed:
             self._follow_hub_status()
-        if self.office.name:
-            return
-        office = config.get("office")
-        if isinstance(office, dict) and isinstance(office.get("name"), str):
-            self.office = OfficeInfo(
-                name=office["name"],
-                address=self.office.address,
-                base_url=self.office.base_url,
-                footer=self.office.footer,
-                lang=self.office.lang,
-            )
+        if not self.office.name:
+            self.office = replace(self.office, name=config.name)
 
     def _on_node_status(self, message: Message) -> None:
         node = self.link.topics.parse_node_status(message.topic)
-        try:
-            status = message.json()
-        except WireError:
+        if node is None:
             return
+        status = self._gate.decode(message.topic, message.payload, NodeStatus.from_payload)
         with self._lock:
-            if node is None or not self._presence.on_status(node, status):
+            if status is None or not self._presence.on_status(node, status):
                 return
         self._follow_hub_status()
 

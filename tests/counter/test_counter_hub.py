@@ -188,7 +188,7 @@ def test_two_counters_pressing_call_next_together_never_share_a_ticket(
             assert desk.desk.wait_idle(10)
             ticket = desk.desk.view().state
             assert ticket is not None and ticket.ticket is not None
-            shown[counter].append(ticket.ticket)
+            shown[counter].append(ticket.ticket.number)
 
     try:
         threads = [

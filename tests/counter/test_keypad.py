@@ -19,6 +19,7 @@ from evdev import InputEvent, ecodes
 from gpiozero.pins.mock import MockFactory
 
 from common.config import BrokerConfig
+from common.payloads import CounterState
 from nodes.counter.keypad import (
     GPIO_BOX4,
     GPIO_BOX6,
@@ -42,7 +43,7 @@ NOWHERE = BrokerConfig(host="127.0.0.1", port=9)  # never started: no hub, no br
 def desk(make_desk: Callable[..., Desk]) -> Desk:
     desk = make_desk(NOWHERE, "loket-1", "1", request_timeout=0.5)
     desk.desk.on_config(CONFIG)
-    desk.desk.on_state({"counter": "1", "name": "Loket 1", "status": "open", "waiting": 0})
+    desk.desk.on_state(CounterState("1", "Loket 1", "open"))
     return desk
 
 

@@ -8,6 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from common.payloads import OfficeConfig
 from common.wire import decode_counter_request, encode
 from nodes.counter.keys import (
     ENTRY_TIMEOUT,
@@ -24,8 +25,9 @@ from nodes.counter.keys import (
 )
 
 T0 = datetime(2026, 11, 28, 1, 0, tzinfo=UTC)
-CONFIG = {
+CONFIG_PAYLOAD = {
     "office": {"id": "kantor", "name": "Kantor Kecamatan Contoh"},
+    "hub": "hub",
     "services": [
         {"id": "A", "name": "Kartu Keluarga", "prefix": "A"},
         {"id": "B", "name": "KTP Elektronik", "prefix": "B"},
@@ -36,6 +38,8 @@ CONFIG = {
         {"id": "3", "name": "Loket 3", "services": ["C"]},
     ],
 }
+#: The hub's retained `config`, as the counter decodes it.
+CONFIG = OfficeConfig.from_payload(CONFIG_PAYLOAD)
 LOKET1 = Office.from_config(CONFIG, "1")
 LOKET3 = Office.from_config(CONFIG, "3")
 
@@ -173,13 +177,10 @@ def test_an_unknown_key_is_a_notice() -> None:
     assert run("bogus")[1] == [Notice("unknown_key", "bogus")]
 
 
-def test_office_from_a_malformed_config_keeps_what_it_can() -> None:
-    office = Office.from_config(
-        {"services": [{"id": "A"}, "junk", {"name": "no id"}], "counters": [{"id": "1"}]}, "1"
-    )
-    assert [s.id for s in office.services] == ["A"]
-    assert office.services[0].prefix == "A"
-    assert office.counter_services == ()
+def test_office_of_a_counter_the_config_does_not_know() -> None:
+    office = Office.from_config(CONFIG, "9")
+    assert [s.id for s in office.services] == ["A", "B", "C"]
+    assert (office.counter_name, office.counter_services) == ("", ())
     assert LOKET1.counter_name == "Loket 1"
     assert LOKET1.counter_services == ("A", "B")
 

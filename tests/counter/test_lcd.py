@@ -2,20 +2,23 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import pytest
 
+from common.payloads import CounterState, CounterTicket
 from nodes.counter.indicator import LcdConfig, LcdIndicator, open_lcd
 from nodes.counter.keys import Office
-from nodes.counter.view import CounterState, CounterView
+from nodes.counter.view import CounterView
 from tests.counter.fake_i2c import Expander, FakeSMBus
 from tests.counter.test_keys import CONFIG
 
+T = datetime(2026, 11, 28, 8, 20, tzinfo=UTC)
+
 
 def view(number: str | None = "A-001", waiting: int = 3, **fields: object) -> CounterView:
-    ticket = {"number": number, "state": "called"} if number else None
-    state = CounterState.from_payload(
-        {"counter": "1", "name": "Loket 1", "status": "open", "ticket": ticket, "waiting": waiting}
-    )
+    ticket = CounterTicket(f"20261128-{number}", number, "A", "called", T) if number else None
+    state = CounterState("1", "Loket 1", "open", ticket, waiting)
     values: dict[str, object] = {
         "counter": "1",
         "state": state,

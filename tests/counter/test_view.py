@@ -4,19 +4,27 @@ from __future__ import annotations
 
 import pytest
 
+from common.payloads import CounterState
 from nodes.counter.keys import Entry, Office
-from nodes.counter.view import TEXT, CounterState, CounterView, lcd_lines, terminal_line
+from nodes.counter.view import TEXT, CounterView, lcd_lines, terminal_line
 from tests.counter.test_keys import CONFIG
 
 OFFICE = Office.from_config(CONFIG, "1")
 
 
 def state(**payload: object) -> CounterState:
-    return CounterState.from_payload({"counter": "1", "name": "Loket 1", **payload})
+    fields = {"counter": "1", "name": "Loket 1", "ticket": None, "waiting": 0}
+    return CounterState.from_payload({**fields, **payload})
 
 
 def called(number: str = "A-001", phase: str = "called") -> dict[str, object]:
-    return {"ticket_id": f"20261128-{number}", "number": number, "service": "A", "state": phase}
+    return {
+        "ticket_id": f"20261128-{number}",
+        "number": number,
+        "service": "A",
+        "state": phase,
+        "called_at": "2026-11-28T08:20:11+07:00",
+    }
 
 
 def view(**fields: object) -> CounterView:
@@ -78,14 +86,6 @@ def test_english_catalogue() -> None:
     assert terminal_line(v) == "LOKET 1 | CALLING A-001 | waiting 3"
     unnamed = CounterView(counter="7", online=False, language="en")
     assert terminal_line(unnamed) == "COUNTER 7 | OFFLINE"
-
-
-def test_state_payload_of_the_wrong_shape_is_read_tolerantly() -> None:
-    assert CounterState.from_payload({"status": "dancing", "ticket": 5, "waiting": "x"}) == (
-        CounterState()
-    )
-    # A bare number as the ticket (a simpler hub) is still shown.
-    assert CounterState.from_payload({"status": "open", "ticket": "A-003"}).ticket == "A-003"
 
 
 def test_lcd_16x2_rows() -> None:

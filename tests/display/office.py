@@ -10,6 +10,7 @@ NOW = datetime(2026, 11, 28, 8, 15, 30, tzinfo=WIB)
 
 CONFIG: dict[str, Any] = {
     "office": {"id": "kantor", "name": "Kantor Kecamatan Contoh"},
+    "hub": "hub",
     "services": [
         {"id": "A", "name": "Kartu Keluarga", "prefix": "A"},
         {"id": "B", "name": "KTP Elektronik", "prefix": "B"},

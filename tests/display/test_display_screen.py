@@ -8,9 +8,20 @@ from pathlib import Path
 import pygame
 import pytest
 
+from common.payloads import (
+    Call,
+    Calls,
+    Counter,
+    CounterState,
+    CounterTicket,
+    OfficeConfig,
+    QueueState,
+    Service,
+    ServiceQueue,
+)
 from nodes.display import screen as screen_module
 from nodes.display.screen import ACCENT, BACKGROUND, OFFLINE, PANEL, FontBook, Screen
-from nodes.display.view import Board, View, parse_call
+from nodes.display.view import Board, View
 from tests.display.office import CALLS, CONFIG, COUNTERS, NOW, QUEUE, call
 
 SIZES = [(1920, 1080), (1280, 720), (1080, 1920)]
@@ -24,11 +35,11 @@ def fonts() -> FontBook:
 
 def office_board(online: bool = True) -> Board:
     board = Board()
-    board.apply_config(CONFIG)
-    board.apply_queue(QUEUE)
+    board.apply_config(OfficeConfig.from_payload(CONFIG))
+    board.apply_queue(QueueState.from_payload(QUEUE))
     for counter, payload in COUNTERS.items():
-        board.apply_counter(counter, payload)
-    board.apply_calls(CALLS)
+        board.apply_counter(counter, CounterState.from_payload(payload))
+    board.apply_calls(Calls.from_payload(CALLS))
     board.online = online
     return board
 
@@ -36,41 +47,30 @@ def office_board(online: bool = True) -> Board:
 def crowded_board() -> Board:
     """A big office with long names: the worst case for overflow."""
     board = Board()
-    board.apply_config(
-        {
-            "office": {
-                "name": "Dinas Kependudukan dan Pencatatan Sipil Kabupaten Kepulauan "
-                "Seribu Utara — Unit Pelayanan Terpadu Satu Atap"
-            },
-            "services": [
-                {
-                    "id": f"S{i}",
-                    "name": f"Layanan Perekaman dan Pencetakan Dokumen {i}",
-                    "prefix": chr(65 + i),
-                }
-                for i in range(8)
-            ],
-            "counters": [
-                {"id": str(i), "name": f"Loket Pelayanan Prioritas Lansia Nomor {i}"}
-                for i in range(1, 13)
-            ],
-        }
+    name = "Dinas Kependudukan dan Pencatatan Sipil Kabupaten Kepulauan Seribu Utara — Unit Pelayanan Terpadu Satu Atap"  # noqa: E501
+    services = tuple(
+        Service(f"S{i}", f"Layanan Perekaman dan Pencetakan Dokumen {i}", chr(65 + i))
+        for i in range(8)
     )
+    counters = tuple(
+        Counter(str(i), f"Loket Pelayanan Prioritas Lansia Nomor {i}", ()) for i in range(1, 13)
+    )
+    board.apply_config(OfficeConfig("kantor", name, "hub", services, counters))
     board.apply_queue(
-        {f"S{i}": {"waiting": 1000 + i, "estimated_wait_s": 99_999} for i in range(8)}
+        QueueState(
+            tuple(
+                ServiceQueue(s.id, s.name, s.prefix, 1000 + i, estimated_wait_s=99_999)
+                for i, s in enumerate(services)
+            )
+        )
     )
     for i in range(1, 13):
-        board.apply_counter(str(i), {"status": "open", "ticket": {"number": f"AB-{i:05d}"}})
+        ticket = CounterTicket(f"20261128-AB-{i:05d}", f"AB-{i:05d}", "S0", "called", NOW)
+        board.apply_counter(str(i), CounterState(str(i), counters[i - 1].name, "open", ticket))
     for i in range(6):
+        name = f"Loket Pelayanan Prioritas {i + 1}"
         board.apply_call(
-            parse_call(
-                {
-                    "number": f"AB-{i:05d}",
-                    "counter": str(i + 1),
-                    "counter_name": f"Loket Pelayanan Prioritas {i + 1}",
-                    "called_at": NOW.isoformat(),
-                }
-            )
+            Call(f"20261128-AB-{i:05d}", f"AB-{i:05d}", "S0", str(i + 1), name, 0, NOW)
         )
     return board
 
@@ -204,9 +204,9 @@ def test_redraws_only_what_changed(fonts: FontBook) -> None:
     assert len(first) == len(screen.regions)
     assert screen.draw(board.view(NOW + timedelta(seconds=5))) == []  # same minute
     assert screen.draw(board.view(NOW + timedelta(minutes=1))) == [screen.regions["clock"]]
-    board.apply_queue({"A": {**QUEUE["A"], "waiting": 6}})
+    board.apply_queue(QueueState.from_payload({"A": {**QUEUE["A"], "waiting": 6}}))
     assert screen.draw(board.view(NOW + timedelta(minutes=1))) == [screen.regions["services"]]
-    board.apply_call(parse_call(call("C-001", "3", at=NOW + timedelta(minutes=1))))
+    board.apply_call(Call.from_payload(call("C-001", "3", at=NOW + timedelta(minutes=1))))
     dirty = screen.draw(board.view(NOW + timedelta(minutes=1)))
     assert set(map(tuple, dirty)) == {
         tuple(screen.regions[name]) for name in ("featured", "recent", "counters")

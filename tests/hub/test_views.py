@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 import pytest
 
+from common import payloads
 from nodes.hub import views
 from nodes.hub.events import (
     CancelTicket,
@@ -277,3 +279,21 @@ def test_transfer_to_an_unknown_service_is_named_as_such_even_with_nothing_calle
     with pytest.raises(Rejected) as caught:
         drive.queue.handle(CounterCommand("1", "transfer", service="Q"), drive.clock.now)
     assert caught.value.code == "unknown_service"
+
+
+def test_every_payload_the_hub_builds_decodes_as_the_nodes_read_it(drive: Driver) -> None:
+    """What the hub publishes is exactly what `common.payloads` decodes and encodes back."""
+    drive(CounterCommand("1", "start"))
+    queue, now = drive.queue, drive.clock.now
+    call = next(e for e in reversed(drive.log) if isinstance(e, TicketCalled))
+    built: list[tuple[Any, dict[str, Any]]] = [
+        (payloads.OfficeConfig, views.office_config(queue.office, "pusat")),
+        (payloads.QueueState, views.queue_state(queue, now)),
+        (payloads.CounterState, views.counter_data(queue, "1")),  # serving
+        (payloads.CounterState, views.counter_data(queue, "3")),  # free
+        (payloads.Calls, views.recent_calls(queue)),
+        (payloads.Call, views.call_event(queue, call)),
+    ]
+    built += [(payloads.TicketEvent, p) for e in drive.log if (p := views.ticket_event(queue, e))]
+    for cls, payload in built:
+        assert cls.from_payload(payload).to_payload() == payload

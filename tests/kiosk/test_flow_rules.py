@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from nodes.kiosk.flow import KioskView, led_for, open_services, refusal
+from nodes.kiosk.flow import KioskView, led_for, refusal
 
 
 def view(**changes: object) -> KioskView:
@@ -40,15 +40,3 @@ def test_refusal_reasons() -> None:
     assert refusal("A", view(printer="paper_out")) == "printer paper_out"
     assert refusal("B", view()) == "service closed"
     assert refusal("Z", view()) == "service unknown to the hub"
-
-
-def test_open_services_reads_the_hubs_queue_state() -> None:
-    state = {
-        "A": {"name": "Kartu Keluarga", "waiting": 3, "open": True},
-        "B": {"name": "KTP Elektronik", "waiting": 0, "open": False},
-        "C": {"name": "Akta Kelahiran", "waiting": 0},
-    }
-    assert open_services(state) == {"A": True, "B": False, "C": True}
-    assert open_services({"services": [{"service": "A", "open": False}]}) == {"A": False}
-    assert open_services({"services": {"A": {"open": True}}, "junk": 1}) == {"A": True}
-    assert open_services({}) == {}

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
+
+import pytest
 
 from tests.harness import HubProcess, Mosquitto, client, wait_for
 from tests.web.conftest import WebNode
@@ -54,3 +57,25 @@ def test_garbage_on_state_topics_changes_nothing(web: WebNode, broker: Mosquitto
         k: v for k, v in before.items() if k != "version"
     }
     assert "kiosk-9" not in web.model.nodes
+
+
+def test_a_retained_queue_state_of_another_shape_is_refused_logged_once_and_counted(
+    web: WebNode, broker: Mosquitto, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Valid JSON in a shape the contract does not name (the list form nodes used to
+    guess at) is not read: the web keeps its view, says so once, and counts each one."""
+    before = dict(web.model.queues)
+    gate = web.state.feed.gate
+    refused = gate.refused
+    intruder = client(broker, "rogue", "test")
+    topics = web.link.topics
+    wrong = {"services": [{"id": "A", "waiting": 99, "open": False}]}
+    with caplog.at_level(logging.WARNING, logger="nodes.hub.web.office"):
+        for _ in range(3):
+            intruder.publish(topics.state_queue, wrong, retain=True)
+        wait_for(lambda: gate.refused == refused + 3)
+    intruder.publish(topics.state_queue, b"", retain=True)  # no retained garbage for others
+    intruder.stop()
+    assert web.model.queues == before
+    lines = [r for r in caplog.records if topics.state_queue in r.getMessage()]
+    assert len(lines) == 1, [r.getMessage() for r in lines]

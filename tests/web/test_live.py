@@ -5,6 +5,18 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from common.payloads import (
+    Call,
+    Calls,
+    Counter,
+    CounterState,
+    CounterTicket,
+    NodeStatus,
+    OfficeConfig,
+    QueueState,
+    Service,
+    ServiceQueue,
+)
 from nodes.hub.events import Logged, from_row
 from nodes.hub.queue import number_of
 from nodes.hub.web.live import LiveModel
@@ -12,14 +24,25 @@ from nodes.hub.web.views import dashboard_view
 
 TZ = ZoneInfo("Asia/Jakarta")
 T0 = datetime(2026, 11, 28, 8, 0, tzinfo=TZ)
-CONFIG = {
-    "office": {"id": "kantor", "name": "Kantor Kecamatan Contoh"},
-    "services": [
-        {"id": "A", "name": "Kartu Keluarga", "prefix": "A"},
-        {"id": "B", "name": "KTP Elektronik", "prefix": "B"},
-    ],
-    "counters": [{"id": "1", "name": "Loket 1", "services": ["A", "B"]}],
-}
+CONFIG = OfficeConfig(
+    "kantor",
+    "Kantor Kecamatan Contoh",
+    "hub",
+    (Service("A", "Kartu Keluarga", "A"), Service("B", "KTP Elektronik", "B")),
+    (Counter("1", "Loket 1", ("A", "B")),),
+)
+
+
+def queue(**waiting: tuple[int, float | None, bool]) -> QueueState:
+    """`state/queue` with (waiting, estimated_wait_s, open) per service."""
+    return QueueState(
+        tuple(ServiceQueue(s, s, s, w, None, None, e, o) for s, (w, e, o) in waiting.items())
+    )
+
+
+def call(number: str, minute: int) -> Call:
+    at = T0 + timedelta(minutes=minute)
+    return Call(f"20261128-{number}", number, number[0], "1", "Loket 1", 0, at)
 
 
 class Log:
@@ -65,19 +88,14 @@ def test_config_queue_and_calls_make_the_board() -> None:
     model = LiveModel()
     model.apply_config(CONFIG)
     model.apply_queue(
-        {
-            "A": {"waiting": 4, "last_called": "A-002", "estimated_wait_s": 600, "open": True},
-            "B": {"waiting": 0, "last_called": None, "estimated_wait_s": None, "open": False},
-        }
+        QueueState(
+            (
+                ServiceQueue("A", "Kartu Keluarga", "A", 4, "A-004", "A-002", 600, True),
+                ServiceQueue("B", "KTP Elektronik", "B", 0, None, None, None, False),
+            )
+        )
     )
-    call = {
-        "number": "A-002",
-        "counter": "1",
-        "counter_name": "Loket 1",
-        "service": "A",
-        "called_at": "2026-11-28T08:10:00+07:00",
-    }
-    model.apply_calls({"calls": [call]})
+    model.apply_calls(Calls((call("A-002", 10),)))
     board = model.board()
     assert board["office"] == "Kantor Kecamatan Contoh"
     assert [(s["id"], s["waiting"], s["last_called"], s["open"]) for s in board["services"]] == [
@@ -85,17 +103,16 @@ def test_config_queue_and_calls_make_the_board() -> None:
         ("B", 0, None, False),
     ]
     assert board["calls"][0]["counter_name"] == "Loket 1"
+    assert board["calls"][0]["called_at"] == "2026-11-28T08:10:00+07:00"
     assert model.service_open("A") and not model.service_open("B")
 
 
 def test_a_call_event_shows_at_once_and_only_once() -> None:
     model = LiveModel()
     model.apply_config(CONFIG)
-    call = {"number": "A-003", "counter": "1", "service": "A", "called_at": "x"}
-    model.apply_call_event(call)
-    model.apply_call_event(call)  # QoS 1 may deliver twice
+    model.apply_call_event(call("A-003", 3))
+    model.apply_call_event(call("A-003", 3))  # QoS 1 may deliver twice
     assert [c["number"] for c in model.board()["calls"]] == ["A-003"]
-    assert model.board()["calls"][0]["counter_name"] == "Loket 1"  # from the config
 
 
 def test_every_change_moves_the_version() -> None:
@@ -103,12 +120,13 @@ def test_every_change_moves_the_version() -> None:
     versions = [model.version]
     model.apply_config(CONFIG)
     versions.append(model.version)
-    model.apply_queue({"A": {"waiting": 1}})
+    model.apply_queue(queue(A=(1, None, True)))
     versions.append(model.version)
-    model.apply_counter("1", {"status": "open", "ticket": {"number": "A-001"}, "waiting": 3})
+    ticket = CounterTicket("20261128-A-001", "A-001", "A", "called", T0)
+    model.apply_counter(CounterState("1", "Loket 1", "open", ticket, 3))
     versions.append(model.version)
     assert versions == sorted(set(versions))
-    assert model.counter_states["1"].ticket == "A-001"
+    assert model.counter_states["1"].number == "A-001"
 
 
 def test_position_follows_the_queue_order_priority_first() -> None:
@@ -165,7 +183,7 @@ def test_estimate_scales_with_the_tickets_ahead() -> None:
     tickets = [log.issue(i, f"A-00{i + 1}") for i in range(3)]
     model = model_with(log)
     # The hub says a ticket taken now (3 ahead) waits 400 s: 100 s per place.
-    model.apply_queue({"A": {"waiting": 3, "estimated_wait_s": 400}})
+    model.apply_queue(queue(A=(3, 400, True)))
     assert [model.estimated_wait_for(t) for t in tickets] == [100.0, 200.0, 300.0]
 
 
@@ -184,25 +202,18 @@ def test_longest_wait_is_the_oldest_waiting_ticket() -> None:
 def test_node_health_keeps_role_and_version_when_the_will_arrives() -> None:
     model = LiveModel()
     model.apply_node_status(
-        "kiosk-1", {"online": True, "role": "kiosk", "version": "0.1.0", "printer": "paper_low"}, T0
+        "kiosk-1", NodeStatus(True, "kiosk", "0.1.0", {"printer": "paper_low"}), T0
     )
-    model.apply_node_status(
-        "kiosk-1", {"online": False, "role": "kiosk"}, T0 + timedelta(minutes=1)
-    )
+    model.apply_node_status("kiosk-1", NodeStatus(False, "kiosk"), T0 + timedelta(minutes=1))
     health = model.nodes["kiosk-1"]
     assert (health.online, health.role, health.version) == (False, "kiosk", "0.1.0")
     assert health.last_seen == T0 + timedelta(minutes=1)
     assert health.details == {"printer": "paper_low"}  # the last known paper state
 
 
-def test_malformed_payloads_change_nothing_they_should_not() -> None:
+def test_malformed_log_rows_change_nothing() -> None:
     model = LiveModel()
     model.apply_config(CONFIG)
-    model.apply_queue({"A": "nonsense", "../x": {"waiting": 3}, "B": {"waiting": "many"}})
-    assert [s["waiting"] for s in model.board()["services"]] == [0, 0]
-    model.apply_calls({"calls": "not a list"})
-    model.apply_calls({"calls": [{"number": 5}]})
-    assert model.board()["calls"] == []
     model.start_day("2026-11-28")
     log = Log()
     log.add(1, "ticket_called", "20261128-A-009", "A", "1")  # never issued: nothing to move
@@ -214,10 +225,10 @@ def test_dashboard_shows_the_hub_storage_full_in_words_and_as_a_warning() -> Non
     model = LiveModel()
     model.apply_config(CONFIG)
     status = {"online": True, "role": "hub", "version": "0.1.0", "pid": 7, "store": "ok"}
-    model.apply_node_status("hub", status, T0)
+    model.apply_node_status("hub", NodeStatus.from_payload(status), T0)
     (hub,) = dashboard_view(model, T0, "id")["nodes"]
     assert (hub["details"], hub["warn"]) == ("Penyimpanan: baik", False)
-    model.apply_node_status("hub", {**status, "store": "disk_full"}, T0)
+    model.apply_node_status("hub", NodeStatus.from_payload({**status, "store": "disk_full"}), T0)
     (hub,) = dashboard_view(model, T0, "id")["nodes"]
     assert hub["details"].startswith("Penyimpanan penuh!") and hub["warn"] is True
     (hub,) = dashboard_view(model, T0, "en")["nodes"]

@@ -24,7 +24,18 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Final
 
-from common.wire import ID_PATTERN, iso, parse_iso
+from common.payloads import (
+    Call,
+    Calls,
+    Counter,
+    CounterState,
+    NodeStatus,
+    OfficeConfig,
+    QueueState,
+    Service,
+    ServiceQueue,
+)
+from common.wire import iso, parse_iso
 from nodes.hub.events import (
     Event,
     Logged,
@@ -51,49 +62,6 @@ _STATE_AFTER: Final[dict[type[Event], str]] = {
     TicketExpired: "expired",
 }
 RECENT_CALLS: Final = 10
-
-
-@dataclass(frozen=True)
-class Service:
-    id: str
-    name: str
-    prefix: str
-
-
-@dataclass(frozen=True)
-class Counter:
-    id: str
-    name: str
-    services: tuple[str, ...]
-
-
-@dataclass
-class ServiceQueue:
-    """`state/queue` for one service."""
-
-    waiting: int = 0
-    last_issued: str | None = None
-    last_called: str | None = None
-    estimated_wait_s: float | None = None
-    open: bool = True
-
-
-@dataclass
-class CounterState:
-    """`state/counter/{id}`."""
-
-    status: str = "closed"
-    ticket: str | None = None  # the number being called or served
-    waiting: int = 0
-
-
-@dataclass(frozen=True)
-class Call:
-    number: str
-    counter: str
-    counter_name: str
-    service: str
-    called_at: str
 
 
 @dataclass
@@ -126,40 +94,6 @@ def _str(value: Any) -> str | None:
     return value if isinstance(value, str) else None
 
 
-def _number(value: Any) -> float | None:
-    if isinstance(value, int | float) and not isinstance(value, bool):
-        return float(value)
-    return None
-
-
-def _entries(payload: dict[str, Any], key: str) -> list[tuple[str, dict[str, Any]]]:
-    """`{key: {id: {...}}}` or `{key: [{"id": ...}]}` or `{id: {...}}` as (id, fields) pairs.
-
-    The contract names the fields but leaves the container open; accepting all three
-    shapes keeps the web node working whichever one the hub publishes.
-    """
-    container: Any = payload.get(key, payload)
-    pairs: list[tuple[str, dict[str, Any]]] = []
-    if isinstance(container, dict):
-        for ident, fields in container.items():
-            if isinstance(fields, dict) and ID_PATTERN.match(str(ident)):
-                pairs.append((str(ident), fields))
-    elif isinstance(container, list):
-        for fields in container:
-            if isinstance(fields, dict):
-                ident = fields.get("id", fields.get("service"))
-                if isinstance(ident, str) and ID_PATTERN.match(ident):
-                    pairs.append((ident, fields))
-    return pairs
-
-
-def _ticket_number(value: Any) -> str | None:
-    """A counter's current ticket, whether sent as a number string or a ticket object."""
-    if isinstance(value, dict):
-        return _str(value.get("number"))
-    return _str(value)
-
-
 class LiveModel:
     """Everything the public board, the ticket pages and the dashboard show."""
 
@@ -182,97 +116,44 @@ class LiveModel:
 
     # --- retained state -----------------------------------------------------------------
 
-    def apply_config(self, payload: dict[str, Any]) -> None:
-        office = payload.get("office")
-        if isinstance(office, dict):
-            self.office_name = _str(office.get("name")) or self.office_name
-        services: dict[str, Service] = {}
-        for ident, fields in _entries(payload, "services"):
-            name = _str(fields.get("name")) or ident
-            services[ident] = Service(ident, name, _str(fields.get("prefix")) or ident)
-        counters: dict[str, Counter] = {}
-        for ident, fields in _entries(payload, "counters"):
-            served = fields.get("services")
-            served_ids = (
-                tuple(s for s in served if isinstance(s, str)) if isinstance(served, list) else ()
-            )
-            counters[ident] = Counter(ident, _str(fields.get("name")) or ident, served_ids)
-        self.services, self.counters = services, counters
+    def apply_config(self, config: OfficeConfig) -> None:
+        self.office_name = config.name
+        self.services = {s.id: s for s in config.services}
+        self.counters = {c.id: c for c in config.counters}
         self._changed()
 
-    def apply_queue(self, payload: dict[str, Any]) -> None:
-        queues: dict[str, ServiceQueue] = {}
-        for ident, fields in _entries(payload, "services"):
-            waiting = _number(fields.get("waiting"))
-            opened = fields.get("open", True)
-            queues[ident] = ServiceQueue(
-                waiting=int(waiting) if waiting is not None else 0,
-                last_issued=_ticket_number(fields.get("last_issued")),
-                last_called=_ticket_number(fields.get("last_called")),
-                estimated_wait_s=_number(fields.get("estimated_wait_s")),
-                open=opened if isinstance(opened, bool) else True,
-            )
-        self.queues = queues
+    def apply_queue(self, state: QueueState) -> None:
+        self.queues = {s.id: s for s in state.services}
         self._changed()
 
-    def apply_counter(self, counter: str, payload: dict[str, Any]) -> None:
-        waiting = _number(payload.get("waiting"))
-        self.counter_states[counter] = CounterState(
-            status=_str(payload.get("status")) or "closed",
-            ticket=_ticket_number(payload.get("ticket")),
-            waiting=int(waiting) if waiting is not None else 0,
-        )
-        name = _str(payload.get("name"))
-        if name and counter not in self.counters:
-            self.counters[counter] = Counter(counter, name, ())
+    def apply_counter(self, state: CounterState) -> None:
+        self.counter_states[state.counter] = state
+        if state.counter not in self.counters:
+            self.counters[state.counter] = Counter(state.counter, state.name, ())
         self._changed()
 
-    def apply_calls(self, payload: dict[str, Any]) -> None:
-        raw = payload.get("calls", [])
-        calls = [c for c in (self._call(item) for item in raw if isinstance(item, dict)) if c]
-        self.calls = calls[:RECENT_CALLS] if isinstance(raw, list) else self.calls
+    def apply_calls(self, calls: Calls) -> None:
+        self.calls = list(calls.calls[:RECENT_CALLS])
         self._changed()
 
-    def apply_call_event(self, payload: dict[str, Any]) -> None:
+    def apply_call_event(self, call: Call) -> None:
         """An `event/call`: shown at once, before the retained `state/calls` catches up."""
-        call = self._call(payload)
-        if call is None:
-            return
         if self.calls and self.calls[0] == call:
             return
         self.calls = [call, *self.calls][:RECENT_CALLS]
         self._changed()
 
-    def _call(self, fields: dict[str, Any]) -> Call | None:
-        number, counter = _str(fields.get("number")), _str(fields.get("counter"))
-        if not number or not counter:
-            return None
-        known = self.counters.get(counter)
-        return Call(
-            number=number,
-            counter=counter,
-            counter_name=_str(fields.get("counter_name")) or (known.name if known else counter),
-            service=_str(fields.get("service")) or number.split("-")[0],
-            called_at=_str(fields.get("called_at")) or "",
-        )
-
-    def apply_node_status(self, node: str, payload: dict[str, Any], now: datetime) -> None:
+    def apply_node_status(self, node: str, status: NodeStatus, now: datetime) -> None:
         """A node's retained status. `last_seen` is the node's own stamp when it sends one."""
-        online = payload.get("online") is True
         previous = self.nodes.get(node)
-        stamp = parse_iso(payload.get("since")) or parse_iso(payload.get("at"))
-        details = {
-            k: v
-            for k, v in payload.items()
-            if k not in ("online", "role", "version", "since", "at")
-            and isinstance(v, str | int | float | bool)
-        }
+        stamp = parse_iso(status.details.get("since")) or parse_iso(status.details.get("at"))
+        details = {k: v for k, v in status.details.items() if k not in ("since", "at")}
         self.nodes[node] = NodeHealth(
-            online=online,
-            role=_str(payload.get("role")) or (previous.role if previous else ""),
-            version=_str(payload.get("version")) or (previous.version if previous else ""),
+            online=status.online,
+            role=status.role,
+            version=status.version or (previous.version if previous else ""),
             last_seen=stamp or now,
-            details=details or (previous.details if previous and not online else details),
+            details=details or (previous.details if previous and not status.online else details),
         )
         self._changed()
 
@@ -379,7 +260,7 @@ class LiveModel:
         """The public board: each service's queue and the recent calls."""
         services = []
         for service in self.services.values():
-            queue = self.queues.get(service.id, ServiceQueue())
+            queue = self.queues.get(service.id) or ServiceQueue(service.id, service.name, "")
             services.append(
                 {
                     "id": service.id,
@@ -396,7 +277,7 @@ class LiveModel:
                 "counter": c.counter,
                 "counter_name": c.counter_name,
                 "service": c.service,
-                "called_at": c.called_at,
+                "called_at": iso(c.called_at),
             }
             for c in self.calls
         ]
@@ -427,7 +308,7 @@ class LiveModel:
             "issued_at": iso(ticket.issued_at),
             "counter": ticket.counter,
             "counter_name": counter.name if counter else ticket.counter,
-            "last_called": self.queues.get(ticket.service, ServiceQueue()).last_called,
+            "last_called": self.last_called(ticket.service),
             # (time, step): "issued" first, a later "waiting" is a transfer to another service
             "history": [
                 (iso(at), "issued" if i == 0 else "transferred" if state == "waiting" else state)
@@ -438,6 +319,10 @@ class LiveModel:
     def is_active(self, ticket_id: str) -> bool:
         ticket = self.tickets.get(ticket_id)
         return ticket is not None and ticket.state in ACTIVE_STATES
+
+    def last_called(self, service: str) -> str | None:
+        queue = self.queues.get(service)
+        return queue.last_called if queue is not None else None
 
     def service_open(self, service: str) -> bool:
         queue = self.queues.get(service)

@@ -16,12 +16,13 @@ from __future__ import annotations
 import logging
 import sqlite3
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import datetime, tzinfo
-from typing import Any
+from typing import Any, TypeVar
 
+from common import payloads
 from common.mqtt import BrokerLink, Message, RequestTimeout
-from common.wire import Response, WireError
+from common.wire import Response
 from nodes.hub.eventlog import EventLog
 from nodes.hub.events import Logged
 from nodes.hub.web.live import LiveModel
@@ -29,6 +30,7 @@ from nodes.hub.web.live import LiveModel
 log = logging.getLogger(__name__)
 
 Clock = Callable[[], datetime]
+T = TypeVar("T")
 
 
 class OfficeFeed:
@@ -56,21 +58,27 @@ class OfficeFeed:
         self._stop = threading.Event()
         self._tailer: threading.Thread | None = None
         self._unreadable = False
+        self.gate = payloads.PayloadGate(log)
 
     def start(self) -> None:
-        topics = self.link.topics
-        self.link.subscribe(topics.config, self._state(lambda p, _m: self.model.apply_config(p)))
+        topics, model = self.link.topics, self.model
         self.link.subscribe(
-            topics.state_queue, self._state(lambda p, _m: self.model.apply_queue(p))
-        )
-        self.link.subscribe(topics.state_counters, self._state(self._counter))
-        self.link.subscribe(
-            topics.state_calls, self._state(lambda p, _m: self.model.apply_calls(p))
+            topics.config, self._state(payloads.OfficeConfig.from_payload, model.apply_config)
         )
         self.link.subscribe(
-            topics.event_call, self._state(lambda p, _m: self.model.apply_call_event(p))
+            topics.state_queue, self._state(payloads.QueueState.from_payload, model.apply_queue)
         )
-        self.link.subscribe(topics.node_statuses, self._state(self._node))
+        self.link.subscribe(
+            topics.state_counters,
+            self._state(payloads.CounterState.from_payload, model.apply_counter),
+        )
+        self.link.subscribe(
+            topics.state_calls, self._state(payloads.Calls.from_payload, model.apply_calls)
+        )
+        self.link.subscribe(
+            topics.event_call, self._state(payloads.Call.from_payload, model.apply_call_event)
+        )
+        self.link.subscribe(topics.node_statuses, self._node)
         self.link.on_connection(lambda _connected: self._changed())
         self._tailer = threading.Thread(target=self._tail, name="event-log-tailer", daemon=True)
         self._tailer.start()
@@ -108,31 +116,28 @@ class OfficeFeed:
         self._unreadable = False
         return rows
 
-    def _state(self, apply: Callable[[dict[str, Any], Message], None]) -> Callable[[Message], None]:
+    def _state(
+        self, read: Callable[[Mapping[str, Any]], T], apply: Callable[[T], None]
+    ) -> Callable[[Message], None]:
         def handler(message: Message) -> None:
-            if not message.payload:
-                return  # a cleared retained topic
-            try:
-                payload = message.json()
-            except WireError as exc:
-                log.warning("ignoring malformed message on %s: %s", message.topic, exc)
-                return
+            payload = self.gate.decode(message.topic, message.payload, read)
+            if payload is None:
+                return  # refused, or a cleared retained topic
             with self.lock:
-                apply(payload, message)
+                apply(payload)
             self._wake.set()  # the hub commits before it publishes: the log has news
             self._changed()
 
         return handler
 
-    def _counter(self, payload: dict[str, Any], message: Message) -> None:
-        counter = self.link.topics.parse_counter_state(message.topic)
-        if counter is not None:
-            self.model.apply_counter(counter, payload)
-
-    def _node(self, payload: dict[str, Any], message: Message) -> None:
+    def _node(self, message: Message) -> None:
         node = self.link.topics.parse_node_status(message.topic)
         if node is not None:
-            self.model.apply_node_status(node, payload, self.clock())
+            now = self.clock()
+            self._state(
+                payloads.NodeStatus.from_payload,
+                lambda s: self.model.apply_node_status(node, s, now),
+            )(message)
 
     def _changed(self) -> None:
         for listener in list(self.listeners):

@@ -84,7 +84,7 @@ def dashboard_view(model: LiveModel, now: datetime, lang: Lang) -> dict[str, Any
                 "id": counter.id,
                 "name": counter.name,
                 "status": current.status if current else "closed",
-                "ticket": current.ticket if current else None,
+                "ticket": current.number if current else None,
                 "waiting": current.waiting if current else 0,
             }
         )
