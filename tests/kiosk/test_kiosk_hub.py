@@ -251,6 +251,23 @@ def test_cancel_is_retried_until_a_restarted_hub_confirms(
     assert [t for t, _ in cancelled] == [issued[0][0]] == [outcome.ticket_id]
 
 
+def test_stop_waits_for_the_press_in_flight(
+    rig: Rig, hub: HubProcess, caplog: pytest.LogCaptureFixture
+) -> None:
+    rig.dummy.jam_next_ticket = True
+    rig.dummy.jam_delay = 3.0  # the printer hangs, then fails ...
+    rig.tap("A")
+    issued = wait_for(lambda: hub_events(hub, "ticket_issued"))
+    hub.kill()  # ... and its cancel then waits out the whole request timeout (2 s)
+    rig.kiosk.stop()
+    # Nothing of the kiosk runs on (or logs) after stop() has returned.
+    running = [thread.name for thread in threading.enumerate()]
+    assert "kiosk-presses" not in running and "kiosk-health" not in running
+    assert [o.result for o in rig.served()] == ["print_failed"]
+    # The ticket stays at the hub, and the log says so rather than promising a retry.
+    assert f"not cancelled at the hub: {issued[0][0]}" in caplog.text
+
+
 def test_paper_out_turns_leds_off_and_a_press_requests_nothing(
     rig: Rig, hub: HubProcess, broker: Mosquitto
 ) -> None:
