@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import io
 import os
-import time
+import threading
 from collections.abc import Callable
 from functools import partial
 from pathlib import Path
@@ -150,17 +150,39 @@ def test_a_missing_usb_keypad_is_shown_and_looked_for_again(
 ) -> None:
     health: list[str] = []
     desk = make_desk(NOWHERE, "loket-1", "1", keypad_health=health.append)
-    keypad = EvdevKeypad(NUMPAD_KEYS, device=str(tmp_path / "event-kbd"))
+    device = tmp_path / "event-kbd"
+    keypad = EvdevKeypad(NUMPAD_KEYS, device=str(device))
     keypad.RETRY_SECONDS = 0.05
     keypad.start(desk.desk)
     try:
         desk.screen.wait_line("Keypad terlepas")
-        assert health == ["lost"]  # for the node's status; said once, not every retry
-        time.sleep(0.3)
-        assert health == ["lost"]
-        assert keypad._thread is not None and keypad._thread.is_alive()  # still looking
+        assert health == ["lost"]  # for the node's status
+        # Count the driver's next attempts: each opens a named pipe put where the device
+        # should be (and finds it is no keypad), and each opening lets one writer in.
+        os.mkfifo(device)
+        attempts = threading.Thread(target=_wait_for_openings, args=(device, 3), daemon=True)
+        attempts.start()
+        attempts.join(10)
+        assert not attempts.is_alive(), "the driver stopped looking for its keypad"
+        assert health == ["lost"]  # said once, not at every attempt
     finally:
         keypad.close()
+
+
+def _wait_for_openings(pipe: Path, count: int) -> None:
+    """Return once a reader has opened `pipe` and closed it again, `count` times."""
+
+    def reader_present() -> bool:
+        try:
+            os.close(os.open(pipe, os.O_WRONLY | os.O_NONBLOCK))  # ENXIO: no reader
+        except OSError:
+            return False
+        return True
+
+    for _ in range(count):
+        with open(pipe, "wb"):  # blocks until a reader opens the pipe
+            pass
+        wait_for(lambda: not reader_present())
 
 
 @pytest.mark.skipif(not os.access("/dev/uinput", os.W_OK), reason="no /dev/uinput here")

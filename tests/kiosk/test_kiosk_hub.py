@@ -30,6 +30,8 @@ from tests.kiosk.devices import PAPER_OK, PAPER_OUT, QR_COMMAND, SensorDummy
 
 WIB = ZoneInfo("Asia/Jakarta")
 TOPICS = Topics("kantor")
+#: A queue state a test publishes as a marker: B going dark shows it has arrived.
+OPEN_A_CLOSED_B = b'{"services": {"A": {"open": true}, "B": {"open": false}}}'
 
 
 @dataclass
@@ -63,8 +65,8 @@ class Rig:
         return True
 
     def outcome(self, timeout: float = 10.0) -> Outcome:
-        """The newest outcome that is not an ignored press, once the kiosk is idle."""
-        time.sleep(0.05)
+        """The newest outcome that is not an ignored press, once the kiosk is idle (a tap
+        has been taken when it returns: gpiozero's mock calls back in the driving thread)."""
         assert self.kiosk.wait_idle(timeout)
         served = [o for o in self.kiosk.outcomes if o.result != "ignored"]
         assert served, "no press was served"
@@ -137,14 +139,13 @@ def test_mashed_or_held_button_gives_one_ticket(rig: Rig, hub: HubProcess) -> No
         rig.tap("A", hold=0.002)
         time.sleep(0.002)
     assert time.monotonic() - started < 0.25  # well inside the 300 ms debounce window
-    assert rig.outcome().result == "printed"
-    time.sleep(0.5)
-    assert rig.dummy.tickets() == 1
     rig.tap("B", hold=3.0)  # held for three seconds
-    time.sleep(0.5)
-    assert rig.outcome().number == "B-001"
-    assert rig.dummy.tickets() == 2
-    assert len(hub_events(hub, "ticket_issued")) == 2
+    # A last press: its ticket is served after any second ticket of A or B would have been.
+    rig.tap("A")
+    wait_for(lambda: rig.kiosk.wait_idle(0) and len(rig.served()) >= 3, timeout=15)
+    assert [o.number for o in rig.served()] == ["A-001", "B-001", "A-002"]
+    assert rig.dummy.tickets() == 3
+    assert len(hub_events(hub, "ticket_issued")) == 3
 
 
 def test_malformed_messages_change_nothing(rig: Rig, broker: Mosquitto) -> None:
@@ -154,7 +155,10 @@ def test_malformed_messages_change_nothing(rig: Rig, broker: Mosquitto) -> None:
             sender.publish(TOPICS.state_queue, payload)
         sender.publish(TOPICS.node_status("hub"), b"\xff\xfe")
         sender.publish(TOPICS.config, b'{"office": 7}')
-        time.sleep(0.3)
+        # A well-formed state last, from the same sender: once B goes dark, everything
+        # before it has been delivered, and A must still be lit.
+        sender.publish(TOPICS.state_queue, OPEN_A_CLOSED_B)
+        wait_for(lambda: rig.led_state("B") == 0)
         assert rig.led_steady("A", 1)
         rig.tap("A")
         assert rig.outcome().result == "printed"
@@ -295,17 +299,25 @@ def test_quota_used_up_turns_the_led_off(
     hub = HubProcess(broker, tmp_path / "quota-hub", service_a_extra="daily_quota = 1")
     hub.start()
     rig = start_kiosk(broker, pins)
+    sender = client(broker, "stale-state")
     try:
         rig.tap("A")
         assert rig.outcome().result == "printed"
-        time.sleep(0.35)
-        if rig.led_state("A") == 1:  # the hub's state did not say "closed": ask once more
-            rig.tap("A")
-            outcome = rig.outcome()
-            assert outcome.result == "hub_error" and outcome.detail == "quota_exhausted"
+        wait_for(lambda: rig.led_state("A") == 0)  # the hub's queue state: A is closed
         assert rig.led_steady("A", 0)
         assert rig.led_steady("B", 1)  # other services are unaffected
+        # A queue state that still says A is open (one from before that ticket, say):
+        # the kiosk asks, the hub refuses, and A stays dark for the rest of the day.
+        sender.publish(TOPICS.state_queue, b'{"services": {"A": {}, "B": {}}}')
+        wait_for(lambda: rig.led_state("A") == 1)
+        rig.tap("A")
+        outcome = rig.outcome()
+        assert outcome.result == "hub_error" and outcome.detail == "quota_exhausted"
+        sender.publish(TOPICS.state_queue, OPEN_A_CLOSED_B)
+        wait_for(lambda: rig.led_state("B") == 0)  # delivered: A's "open" came with it
+        assert rig.led_steady("A", 0)
         assert rig.dummy.tickets() == 1
     finally:
+        sender.stop()
         rig.stop()
         hub.stop()
