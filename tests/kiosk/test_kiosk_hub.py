@@ -7,6 +7,7 @@ LEDs, and python-escpos' Dummy (with a paper sensor) for the printer.
 from __future__ import annotations
 
 import json
+import logging
 import sqlite3
 import threading
 import time
@@ -268,9 +269,14 @@ def test_cancel_is_retried_until_a_restarted_hub_confirms(
     outcome = rig.outcome()
     assert outcome.result == "print_failed"
     assert "not confirmed yet; will retry" in caplog.text
+    caplog.set_level(logging.INFO, "nodes.kiosk.flow")
     hub.start()
     cancelled = wait_for(lambda: hub_events(hub, "ticket_cancelled"), timeout=10)
     assert [t for t, _ in cancelled] == [issued[0][0]] == [outcome.ticket_id]
+    # The kiosk has heard the answer and the hub's return, and logged both: nothing of
+    # this test is still under way when it ends.
+    wait_for(lambda: f"ticket {outcome.ticket_id} cancelled at the hub" in caplog.text)
+    wait_for(lambda: rig.led_state("A") == 1, timeout=10)
 
 
 def test_stop_waits_for_the_press_in_flight(
