@@ -15,6 +15,7 @@ APT_PACKAGES=(
     libsdl2-2.0-0 libsdl2-ttf-2.0-0 libsdl2-mixer-2.0-0  # pygame's SDL (wheels bundle their own; harmless)
     chromium chromium-driver                           # browser tests of the web front end
     shellcheck                                         # scripts/check.sh, tests/system
+    stress-ng                                          # not used by tests: run them under `stress-ng --cpu 2` to catch flakes
     systemd                                            # systemd-analyze: verify and score the units
 )
 

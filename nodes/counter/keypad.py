@@ -13,14 +13,12 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import os
-import stat
 import sys
 import threading
 from collections.abc import Iterable, Mapping
-from pathlib import Path
 from typing import Any, Final, Protocol, TextIO
 
+from common.namedpipe import NamedPipe
 from nodes.counter.keys import KEYS
 
 log = logging.getLogger(__name__)
@@ -258,39 +256,36 @@ class StdinKeypad:
     """Each line is one command (see `keys.parse_line`).
 
     From standard input, the end of input is reported (the daemon then finishes and
-    exits). From a named pipe (`fifo`), writers may come and go: the pipe is reopened
-    after each one, so a demo script can `echo call_next > /tmp/antrian-loket-1.fifo`.
+    exits). From a named pipe (`fifo`), writers may come and go and the input never ends,
+    so a demo script can `echo call_next > /tmp/antrian-loket-1.fifo` line after line.
     """
 
     def __init__(self, stream: TextIO | None = None, *, fifo: str | None = None) -> None:
         self.stream = stream
-        self.fifo = fifo
+        self.pipe = NamedPipe(fifo) if fifo is not None else None
         self._thread: threading.Thread | None = None
-        self._stop = threading.Event()
 
     def start(self, listener: KeypadListener) -> None:
-        if self.fifo is not None:
-            path = Path(self.fifo)
-            if not path.exists():
-                os.mkfifo(path, 0o600)
-            elif not stat.S_ISFIFO(path.stat().st_mode):
-                raise ValueError(f"{path} exists and is not a named pipe")
+        if self.pipe is not None:
+            self.pipe.create()
         self._thread = threading.Thread(
             target=self._run, args=(listener,), name="stdin-keypad", daemon=True
         )
         self._thread.start()
 
     def _run(self, listener: KeypadListener) -> None:
-        if self.fifo is None:
-            for line in self.stream or sys.stdin:
+        if self.pipe is not None:
+            for line in self.pipe.lines():
                 listener.press_line(line)
-            listener.keypad_ended()
             return
-        while not self._stop.is_set():
-            with open(self.fifo, encoding="utf-8", errors="replace") as pipe:  # waits for a writer
-                for line in pipe:
-                    listener.press_line(line)
+        for line in self.stream or sys.stdin:
+            listener.press_line(line)
+        listener.keypad_ended()
 
     def close(self) -> None:
-        # A thread blocked reading cannot be woken; it is a daemon thread and ends with us.
-        self._stop.set()
+        # The pipe's reader ends once its outside writers have gone; standard input cannot
+        # be woken, and its reader is a daemon thread that ends with us.
+        if self.pipe is not None:
+            self.pipe.close()
+            if self._thread is not None:
+                self._thread.join(1.0)

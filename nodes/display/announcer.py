@@ -34,7 +34,7 @@ from nodes.display.voices import Voice, VoiceError
 
 log = logging.getLogger(__name__)
 
-Verdict = Literal["queued", "stale", "duplicate"]
+Verdict = Literal["queued", "stale", "duplicate", "stopping"]
 #: How many recent calls are remembered to recognise a redelivered one.
 REMEMBERED_CALLS: Final = 256
 
@@ -97,6 +97,7 @@ class Announcer:
         self._heard: deque[tuple[str, int, str]] = deque(maxlen=REMEMBERED_CALLS)
         self._lock = threading.Lock()
         self._busy = threading.Event()  # set while something is queued or playing
+        self._stopping = threading.Event()
         self._thread: threading.Thread | None = None
         self.spoken = 0
 
@@ -105,6 +106,8 @@ class Announcer:
     def submit(self, call: Call) -> Verdict:
         """Queue a call for announcement (returns at once)."""
         with self._lock:
+            if self._stopping.is_set():  # the link delivers until it is stopped, after us
+                return "stopping"
             verdict = admit(call, self.clock(), self.settings.max_age_s, self._heard)
             if verdict != "duplicate":
                 self._heard.append(call.key)
@@ -142,9 +145,15 @@ class Announcer:
         self._thread.start()
 
     def stop(self, timeout: float = 5.0) -> None:
+        """Finish the announcement being played, drop the calls still waiting (a display
+        that is stopping says nothing more) and end the worker thread."""
+        with self._lock:  # a call submitted from now on is refused, not left queued
+            self._stopping.set()
         self._queue.put(None)
         if self._thread is not None:
             self._thread.join(timeout)
+            if self._thread.is_alive():
+                log.warning("announcer still playing %.0f s after stop; leaving it", timeout)
 
     def wait_idle(self, timeout: float) -> bool:
         """Until every queued call has been played (for tests and the benchmark)."""
@@ -160,7 +169,8 @@ class Announcer:
     def _run(self) -> None:
         while True:
             item = self._queue.get()
-            if item is None:
+            if item is None or self._stopping.is_set():
+                self._drop_waiting(item)
                 return
             try:
                 if isinstance(item, _Warmup):
@@ -176,6 +186,17 @@ class Announcer:
                 with self._lock:
                     if self._queue.empty():
                         self._busy.clear()
+
+    def _drop_waiting(self, item: Call | _Warmup | None) -> None:
+        dropped = [item] if isinstance(item, Call) else []
+        with self._lock:
+            while not self._queue.empty():
+                waiting = self._queue.get_nowait()
+                if isinstance(waiting, Call):
+                    dropped.append(waiting)
+            self._busy.clear()
+        if dropped:
+            log.info("stopping: %d call(s) not announced", len(dropped))
 
     def _warm_up(self, pieces: list[Piece]) -> None:
         started = time.monotonic()
@@ -218,4 +239,4 @@ class Announcer:
         )
         self.output.play(audio, announcement)
         self.spoken += 1
-        time.sleep(settings.between_s)
+        self._stopping.wait(settings.between_s)

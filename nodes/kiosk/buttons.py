@@ -10,7 +10,6 @@ cannot.
 from __future__ import annotations
 
 import logging
-import os
 import sys
 import threading
 import time
@@ -19,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final, Literal, Protocol, TextIO
 
+from common.namedpipe import NamedPipe
 from common.wire import ID_PATTERN
 
 log = logging.getLogger(__name__)
@@ -232,12 +232,11 @@ class LineButtons:
     ) -> None:
         self._services = tuple(services)
         self._stream = stream
-        self._fifo = fifo
+        self._pipe = NamedPipe(fifo) if fifo is not None else None
         self._clock = clock
         self._debouncer = Debouncer(debounce_s)
         self._lock = threading.Lock()
         self._handler: PressHandler | None = None
-        self._closed = threading.Event()
         self._reader: threading.Thread | None = None
         self.leds: dict[str, LedState] = {}
 
@@ -247,6 +246,8 @@ class LineButtons:
 
     def start(self, on_press: PressHandler) -> None:
         self._handler = on_press
+        if self._pipe is not None:
+            self._pipe.create()
         self._reader = threading.Thread(target=self._read, name="kiosk-input", daemon=True)
         self._reader.start()
 
@@ -269,18 +270,13 @@ class LineButtons:
         return True
 
     def _read(self) -> None:
-        if self._fifo is None:
+        if self._pipe is None:
             for line in self._stream or sys.stdin:
                 self.feed(line)
             log.info("input closed; no more simulated presses")
             return
-        if not self._fifo.exists():
-            os.mkfifo(self._fifo)
-        while not self._closed.is_set():
-            # Opening a FIFO blocks until a writer comes; at the writer's EOF, wait again.
-            with self._fifo.open(encoding="utf-8") as pipe:
-                for line in pipe:
-                    self.feed(line)
+        for line in self._pipe.lines():
+            self.feed(line)
 
     def set_led(self, service: str, state: LedState) -> None:
         with self._lock:
@@ -290,6 +286,7 @@ class LineButtons:
         log.info("LED %s: %s", service, state)
 
     def close(self) -> None:
-        self._closed.set()
-        if self._stream is not None and self._reader is not None:
+        if self._pipe is not None:
+            self._pipe.close()  # its reader ends once the outside writers have gone
+        if (self._stream is not None or self._pipe is not None) and self._reader is not None:
             self._reader.join(2.0)  # a finite stream (tests, scripts) is read to its end

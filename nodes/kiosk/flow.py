@@ -50,6 +50,11 @@ log = logging.getLogger(__name__)
 CLOSING_ERRORS: Final = ("quota_exhausted", "service_closed", "unknown_service", "forbidden")
 
 
+#: How long `stop()` waits for a press in flight: a ticket request, the print and maybe a
+#: cancel, each bounded by its own timeout; well inside systemd's 90 s stop timeout.
+STOP_PATIENCE_S: Final = 30.0
+
+
 @dataclass(frozen=True)
 class KioskSettings:
     """`[kiosk]` of the config file (docs/kiosk.md)."""
@@ -179,10 +184,25 @@ class Kiosk:
         self._show()
 
     def stop(self) -> None:
+        """End both threads. Presses already taken are served to the end (a ticket asked
+        for is printed, or cancelled if the print fails), so this can take a while."""
         self._stop.set()
         self._presses.put(None)
+        deadline = time.monotonic() + STOP_PATIENCE_S
         for thread in self._threads:
-            thread.join(timeout=self.settings.request_timeout_s + 1)
+            thread.join(timeout=max(0.0, deadline - time.monotonic()))
+            if thread.is_alive():
+                log.warning(
+                    "%s still busy %.0f s after stop; leaving it", thread.name, STOP_PATIENCE_S
+                )
+        with self._lock:
+            unconfirmed = [cancel.ticket_id for cancel in self._pending_cancels]
+        if unconfirmed:  # nobody retries them now: the technician should know
+            log.error(
+                "stopping with %d unprinted ticket(s) not cancelled at the hub: %s",
+                len(unconfirmed),
+                ", ".join(unconfirmed),
+            )
         for service in self.services():
             self.buttons.set_led(service, "off")
 

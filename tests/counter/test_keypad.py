@@ -9,8 +9,8 @@ from __future__ import annotations
 import io
 import os
 import threading
-import time
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 
 import evdev
@@ -151,17 +151,39 @@ def test_a_missing_usb_keypad_is_shown_and_looked_for_again(
 ) -> None:
     health: list[str] = []
     desk = make_desk(NOWHERE, "loket-1", "1", keypad_health=health.append)
-    keypad = EvdevKeypad(NUMPAD_KEYS, device=str(tmp_path / "event-kbd"))
+    device = tmp_path / "event-kbd"
+    keypad = EvdevKeypad(NUMPAD_KEYS, device=str(device))
     keypad.RETRY_SECONDS = 0.05
     keypad.start(desk.desk)
     try:
         desk.screen.wait_line("Keypad terlepas")
-        assert health == ["lost"]  # for the node's status; said once, not every retry
-        time.sleep(0.3)
-        assert health == ["lost"]
-        assert keypad._thread is not None and keypad._thread.is_alive()  # still looking
+        assert health == ["lost"]  # for the node's status
+        # Count the driver's next attempts: each opens a named pipe put where the device
+        # should be (and finds it is no keypad), and each opening lets one writer in.
+        os.mkfifo(device)
+        attempts = threading.Thread(target=_wait_for_openings, args=(device, 3), daemon=True)
+        attempts.start()
+        attempts.join(10)
+        assert not attempts.is_alive(), "the driver stopped looking for its keypad"
+        assert health == ["lost"]  # said once, not at every attempt
     finally:
         keypad.close()
+
+
+def _wait_for_openings(pipe: Path, count: int) -> None:
+    """Return once a reader has opened `pipe` and closed it again, `count` times."""
+
+    def reader_present() -> bool:
+        try:
+            os.close(os.open(pipe, os.O_WRONLY | os.O_NONBLOCK))  # ENXIO: no reader
+        except OSError:
+            return False
+        return True
+
+    for _ in range(count):
+        with open(pipe, "wb"):  # blocks until a reader opens the pipe
+            pass
+        wait_for(lambda: not reader_present())
 
 
 @pytest.mark.skipif(not os.access("/dev/uinput", os.W_OK), reason="no /dev/uinput here")
@@ -189,25 +211,48 @@ def test_stdin_lines_then_end(desk: Desk) -> None:
     wait_for(lambda: desk.desk.ended)
 
 
-def test_named_pipe_survives_writers_coming_and_going(desk: Desk, tmp_path: Path) -> None:
+def test_named_pipe_survives_writers_coming_and_going(
+    desk: Desk, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
     fifo = tmp_path / "loket-1.fifo"
     keypad = StdinKeypad(fifo=str(fifo))
     keypad.start(desk.desk)
-    assert fifo.is_fifo()
-    # Two separate writers, like two `echo ... > fifo` lines in a demo script.
-    for line, shown in (("dance", "Perintah salah"), ("call_next", "Server tak jawab")):
-        done = threading.Event()
+    try:
+        assert fifo.is_fifo()
 
-        def write(text: str = line, done: threading.Event = done) -> None:
-            with fifo.open("w") as pipe:
-                pipe.write(text + "\n")
-            done.set()
+        # A demo script's `echo ... > fifo` lines: each is a writer that opens the pipe, writes
+        # and closes. A reader that reopens the pipe after each writer's end loses the line of
+        # a writer that opens it between that end of input and the reopening. Writing each
+        # line as soon as the one before has been read puts the next writer right there.
+        def received() -> list[str]:
+            return [
+                str(record.args[0])  # type: ignore[index]
+                for record in list(caplog.records)
+                if record.getMessage().startswith("stdin: not a command")
+            ]
 
-        threading.Thread(target=write, daemon=True).start()
-        assert done.wait(5)
-        desk.screen.wait_line(shown)
-    assert not desk.desk.ended  # a pipe never "ends": the next writer is awaited
-    keypad.close()
+        def arrived(count: int) -> bool:
+            return len(received()) >= count
+
+        sent = [f"dance {i}" for i in range(500)]
+        for count, line in enumerate(sent, 1):
+            try:
+                with fifo.open("w") as pipe:
+                    pipe.write(line + "\n")
+            except BrokenPipeError:
+                pytest.fail(f"line {count}: the reader closed the pipe under its writer")
+            try:
+                wait_for(partial(arrived, count), timeout=5, interval=0)
+            except AssertionError:
+                pytest.fail(f"line {count} lost")
+        assert received() == sent
+        # The pipe never "ends": the next writer is still heard.
+        with fifo.open("w") as pipe:
+            pipe.write("call_next\n")
+        desk.screen.wait_line("Server tak jawab")
+        assert not desk.desk.ended
+    finally:
+        keypad.close()
 
 
 def test_a_regular_file_is_not_taken_for_a_pipe(tmp_path: Path) -> None:

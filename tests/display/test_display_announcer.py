@@ -7,8 +7,10 @@ writes down when each sound started and ended.
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -22,6 +24,7 @@ from nodes.display.outputs import LOG_NAME, Announcement, FileOutput
 from nodes.display.phrase import TEMPLATES
 from nodes.display.voices import EspeakVoice, VoiceError
 from tests.display.office import NOW, call
+from tests.harness import wait_for
 
 
 @dataclass
@@ -76,13 +79,29 @@ def voice() -> EspeakVoice:
     return EspeakVoice("id")
 
 
-def started(voice: object, output: object, clock: Clock, **kwargs: object) -> Announcer:
-    announcer = Announcer(voice, output, SETTINGS, clock, **kwargs)  # type: ignore[arg-type]
-    announcer.start()
-    return announcer
+Start = Callable[..., Announcer]
 
 
-def test_burst_of_five_calls_is_announced_in_order_one_at_a_time(voice: EspeakVoice) -> None:
+@pytest.fixture
+def started() -> Iterator[Start]:
+    """`started(voice, output, clock, **callbacks)`: a running announcer, stopped after the
+    test whatever happened in it (its thread must not outlive the test)."""
+    running: list[Announcer] = []
+
+    def start(voice: object, output: object, clock: Clock, **kwargs: object) -> Announcer:
+        announcer = Announcer(voice, output, SETTINGS, clock, **kwargs)  # type: ignore[arg-type]
+        announcer.start()
+        running.append(announcer)
+        return announcer
+
+    yield start
+    for announcer in running:
+        announcer.stop()
+
+
+def test_burst_of_five_calls_is_announced_in_order_one_at_a_time(
+    started: Start, voice: EspeakVoice
+) -> None:
     speaker = RecordingSpeaker()
     announcer = started(voice, speaker, Clock(NOW))
     calls = [Call.from_payload(call(f"A-{n:03d}", str(1 + n % 3))) for n in range(1, 6)]
@@ -100,7 +119,7 @@ def test_burst_of_five_calls_is_announced_in_order_one_at_a_time(voice: EspeakVo
     assert speaker.played[2].text == "Nomor antrian A tiga, silakan menuju loket satu"
 
 
-def test_a_recall_is_announced_again_a_duplicate_is_not(voice: EspeakVoice) -> None:
+def test_a_recall_is_announced_again_a_duplicate_is_not(started: Start, voice: EspeakVoice) -> None:
     speaker = RecordingSpeaker()
     announcer = started(voice, speaker, Clock(NOW))
     first = Call.from_payload(call("B-004", "2", at=NOW))
@@ -113,7 +132,7 @@ def test_a_recall_is_announced_again_a_duplicate_is_not(voice: EspeakVoice) -> N
     assert [p.number for p in speaker.played] == ["B-004", "B-004"]
 
 
-def test_a_stale_call_is_not_spoken(voice: EspeakVoice) -> None:
+def test_a_stale_call_is_not_spoken(started: Start, voice: EspeakVoice) -> None:
     speaker = RecordingSpeaker()
     clock = Clock(NOW)
     announcer = started(voice, speaker, clock)
@@ -126,6 +145,28 @@ def test_a_stale_call_is_not_spoken(voice: EspeakVoice) -> None:
     assert [p.number for p in speaker.played] == ["C-002"]
 
 
+def test_stop_ends_the_worker_and_drops_the_calls_still_waiting(
+    voice: EspeakVoice, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO, "nodes.display.announcer")
+    speaker = RecordingSpeaker(speed=1.0)  # at real speed, each call takes seconds
+    announcer = Announcer(voice, speaker, SETTINGS, Clock(NOW))
+    announcer.start()
+    try:
+        for n in range(1, 6):
+            assert announcer.submit(parse_call(call(f"A-{n:03d}", "1"))) == "queued"
+        wait_for(lambda: speaker.playing == 1, timeout=15)
+    finally:
+        announcer.stop(timeout=15)
+    # Nothing of it runs (or speaks, or logs) once stop() has returned ...
+    assert "announcer" not in [thread.name for thread in threading.enumerate()]
+    # ... the call being played was finished, not cut off; the other four were dropped.
+    assert [p.number for p in speaker.played] == ["A-001"]
+    assert "4 call(s) not announced" in caplog.text
+    assert announcer.submit(parse_call(call("A-006", "1"))) == "stopping"
+    assert announcer.wait_idle(0)
+
+
 def test_admit_rules() -> None:
     fresh = Call.from_payload(call("A-001", "1", at=NOW))
     assert admit(fresh, NOW + timedelta(seconds=59), 60, []) == "queued"
@@ -134,7 +175,7 @@ def test_admit_rules() -> None:
     assert admit(fresh, NOW, 60, [fresh.key]) == "duplicate"
 
 
-def test_start_and_idle_callbacks_frame_each_burst(voice: EspeakVoice) -> None:
+def test_start_and_idle_callbacks_frame_each_burst(started: Start, voice: EspeakVoice) -> None:
     events: list[str] = []
     announcer = started(
         voice,
@@ -161,7 +202,7 @@ class BrokenVoice:
         raise VoiceError("no such clip")
 
 
-def test_a_broken_voice_still_chimes_and_says_so(tmp_path: Path) -> None:
+def test_a_broken_voice_still_chimes_and_says_so(started: Start, tmp_path: Path) -> None:
     speaker = RecordingSpeaker()
     health: list[bool] = []
     announcer = started(BrokenVoice(), speaker, Clock(NOW), on_voice=health.append)
@@ -175,7 +216,9 @@ def test_a_broken_voice_still_chimes_and_says_so(tmp_path: Path) -> None:
     assert health == [False]  # reported once, not per call
 
 
-def test_file_output_writes_wavs_and_log_lines(voice: EspeakVoice, tmp_path: Path) -> None:
+def test_file_output_writes_wavs_and_log_lines(
+    started: Start, voice: EspeakVoice, tmp_path: Path
+) -> None:
     output = FileOutput(tmp_path / "voice", pace=False)
     announcer = started(voice, output, Clock(NOW))
     announcer.prepare(["Loket 1", "Loket 2"])

@@ -114,7 +114,7 @@ def test_retained_state_and_a_call_become_a_screenshot_and_an_announcement(
 ) -> None:
     publish_office(hub_side)
     wait_for(lambda: "ISTIRAHAT" in display.texts("counters"), timeout=10)  # Loket 3
-    assert display.texts("header") == ["Kantor Kecamatan Contoh"]
+    wait_for(lambda: display.texts("header") == ["Kantor Kecamatan Contoh"])
     wait_for(lambda: "A-012" in display.texts("counters"))
     shots = display.dir / "shots"
     wait_for(lambda: (shots / LATEST).exists())
@@ -159,7 +159,7 @@ def test_broker_restart_shows_offline_then_rebuilds(
 ) -> None:
     publish_office(hub_side)
     wait_for(lambda: "A-012" in display.texts("featured"), timeout=10)
-    assert display.texts("status") == []
+    wait_for(lambda: display.texts("status") == [])  # painted after "featured", not with it
 
     broker.stop()
     wait_for(lambda: display.texts("status") == ["Terputus dari server"], timeout=10)

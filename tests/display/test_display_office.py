@@ -46,7 +46,7 @@ def test_call_next_is_shown_and_announced(
     kiosk, counter = kiosk_and_counter
     display = office_display
     wait_for(lambda: "Loket 3" in display.texts("counters"), timeout=15)
-    assert display.texts("header") == ["Kantor Kecamatan Contoh"]
+    wait_for(lambda: display.texts("header") == ["Kantor Kecamatan Contoh"])
 
     ticket = kiosk.request("ticket", {"service": "A"}, timeout=10)
     assert ticket.ok, ticket.error_message
@@ -115,7 +115,8 @@ def test_killed_hub_shows_offline_and_comes_back(
     display = office_display
     assert kiosk.request("ticket", {"service": "C"}, timeout=10).ok
     wait_for(lambda: "Loket 3" in display.texts("counters"), timeout=15)
-    assert display.texts("status") == []
+    # Regions are repainted one by one, the status line last: wait for it, not for another.
+    wait_for(lambda: display.texts("status") == [], timeout=10)
 
     hub.kill()  # SIGKILL: the broker publishes the hub's Last Will
     wait_for(lambda: display.texts("status") == ["Terputus dari server"], timeout=30)

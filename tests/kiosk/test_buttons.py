@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import threading
 import time
+from functools import partial
 
 from gpiozero.pins.mock import MockFactory
 
@@ -150,11 +151,36 @@ def test_line_input_from_a_fifo(tmp_path) -> None:
     buttons = LineButtons(["A"], fifo=fifo)
     presses: list[Press] = []
     buttons.start(presses.append)
-    wait_for(fifo.exists)
+    assert fifo.is_fifo()
     with fifo.open("w") as pipe:
         pipe.write("A\n")
     wait_for(lambda: presses == [Press("A", False)], timeout=2)
     buttons.close()
+    wait_for(lambda: "kiosk-input" not in [t.name for t in threading.enumerate()])
+
+
+def test_no_press_is_lost_as_fifo_writers_come_and_go(tmp_path) -> None:
+    # A demo script's `echo A > fifo` lines are writers that open, write and close in turn.
+    # A reader that reopens the pipe after each writer's end of input loses the press of a
+    # writer that opens it just then: writing as soon as the last press arrived is "just
+    # then".
+    fifo = tmp_path / "kiosk.fifo"
+    buttons = LineButtons(["A", "B"], fifo=fifo, debounce_s=0)
+    presses: list[Press] = []
+    buttons.start(presses.append)
+    try:
+        sent = [Press("AB"[i % 2], i % 3 == 0) for i in range(500)]
+
+        def arrived(count: int) -> bool:
+            return len(presses) >= count
+
+        for count, press in enumerate(sent, 1):
+            with fifo.open("w") as pipe:
+                pipe.write(("!" if press.priority else "") + press.service + "\n")
+            wait_for(partial(arrived, count), timeout=5, interval=0)
+        assert presses == sent
+    finally:
+        buttons.close()
 
 
 def test_leds_survive_being_switched_from_two_threads(pins: MockFactory) -> None:

@@ -6,6 +6,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -114,10 +115,14 @@ def test_daemon_prints_from_stdin_presses(
         cwd=ROOT,
         env=dict(os.environ, PYTHONPATH=str(ROOT)),
     )
-    assert process.stdin is not None
+    assert process.stdin is not None and process.stderr is not None
+    said: list[str] = []  # the kiosk's log, read as it is written
+    reader = threading.Thread(target=said.extend, args=(process.stderr,), daemon=True)
+    reader.start()
     try:
         statuses.wait(lambda found: found and found[-1].get("online"), timeout=15)
-        time.sleep(0.3)  # let the retained queue state arrive, so the LEDs are lit
+        # The retained queue state has arrived once the simulated LEDs are lit.
+        wait_for(lambda: any("LED A: lit" in line for line in said), timeout=10)
         for line in ("A", "A", "!B"):  # the second A is a bounce: within 300 ms
             process.stdin.write(line + "\n")
             process.stdin.flush()
@@ -135,7 +140,8 @@ def test_daemon_prints_from_stdin_presses(
         if process.poll() is None:
             process.kill()
         watcher.stop()
-    errors = process.stderr.read() if process.stderr else ""
+    reader.join(10)
+    errors = "".join(said)
     assert "printed A-001" in errors and "printed B-001" in errors
 
 

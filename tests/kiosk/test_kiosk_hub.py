@@ -7,10 +7,11 @@ LEDs, and python-escpos' Dummy (with a paper sensor) for the printer.
 from __future__ import annotations
 
 import json
+import logging
 import sqlite3
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -31,6 +32,8 @@ from tests.local_broker import LocalLink
 
 WIB = ZoneInfo("Asia/Jakarta")
 TOPICS = Topics("kantor")
+#: A queue state a test publishes as a marker: B going dark shows it has arrived.
+OPEN_A_CLOSED_B = b'{"services": {"A": {"open": true}, "B": {"open": false}}}'
 
 
 @dataclass
@@ -64,8 +67,8 @@ class Rig:
         return True
 
     def outcome(self, timeout: float = 10.0) -> Outcome:
-        """The newest outcome that is not an ignored press, once the kiosk is idle."""
-        time.sleep(0.05)
+        """The newest outcome that is not an ignored press, once the kiosk is idle (a tap
+        has been taken when it returns: gpiozero's mock calls back in the driving thread)."""
         assert self.kiosk.wait_idle(timeout)
         served = [o for o in self.kiosk.outcomes if o.result != "ignored"]
         assert served, "no press was served"
@@ -81,11 +84,16 @@ class Rig:
 
 
 def start_kiosk(
-    broker: Mosquitto, factory: MockFactory, node_id: str = "kiosk-1", first_pin: int = 2
+    broker: Mosquitto,
+    factory: MockFactory,
+    node_id: str = "kiosk-1",
+    first_pin: int = 2,
+    clock: Callable[[], float] = time.monotonic,
 ) -> Rig:
+    """`clock` is the buttons' (for their debounce)."""
     button = {"A": first_pin, "B": first_pin + 2}
     led = {"A": first_pin + 1, "B": first_pin + 3}
-    buttons = GpioButtons([ButtonPins(s, button[s], led[s]) for s in ("A", "B")])
+    buttons = GpioButtons([ButtonPins(s, button[s], led[s]) for s in ("A", "B")], clock=clock)
     dummy = SensorDummy()
     printer = EscposPrinter(lambda: dummy, profile="TM-T20II", reads_status=True)
     link = BrokerLink(broker.config, TOPICS, node_id, role="kiosk")
@@ -132,20 +140,32 @@ def test_a_press_prints_exactly_one_ticket(rig: Rig, hub: HubProcess) -> None:
     assert rig.led_steady("A", 1)  # lit again, ready for the next citizen
 
 
-def test_mashed_or_held_button_gives_one_ticket(rig: Rig, hub: HubProcess) -> None:
-    started = time.monotonic()
-    for _ in range(10):
-        rig.tap("A", hold=0.002)
-        time.sleep(0.002)
-    assert time.monotonic() - started < 0.25  # well inside the 300 ms debounce window
-    assert rig.outcome().result == "printed"
-    time.sleep(0.5)
-    assert rig.dummy.tickets() == 1
-    rig.tap("B", hold=3.0)  # held for three seconds
-    time.sleep(0.5)
-    assert rig.outcome().number == "B-001"
-    assert rig.dummy.tickets() == 2
-    assert len(hub_events(hub, "ticket_issued")) == 2
+def test_mashed_or_held_button_gives_one_ticket(
+    hub: HubProcess, broker: Mosquitto, pins: MockFactory
+) -> None:
+    # The buttons' clock is the test's: mashing is fast however slow the machine is.
+    now = [1000.0]
+    rig = start_kiosk(broker, pins, clock=lambda: now[0])
+    try:
+        for _ in range(10):  # ten presses in 50 ms, inside the 300 ms debounce window
+            rig.tap("A")
+            now[0] += 0.005
+        held = rig.factory.pin(rig.button["B"])
+        held.drive_low()
+        now[0] += 3.0  # held for three seconds
+        held.drive_high()
+        # A press is taken in the tap itself (gpiozero's mock calls back in the driving
+        # thread), so once the kiosk is idle every press let through has an outcome: a
+        # second one, even one ignored while the first ticket was on its way, would show.
+        assert rig.kiosk.wait_idle(15)
+        assert [(o.result, o.number) for o in rig.kiosk.outcomes] == [
+            ("printed", "A-001"),
+            ("printed", "B-001"),
+        ]
+        assert rig.dummy.tickets() == 2
+        assert len(hub_events(hub, "ticket_issued")) == 2
+    finally:
+        rig.stop()
 
 
 def test_malformed_messages_change_nothing(rig: Rig, broker: Mosquitto) -> None:
@@ -155,7 +175,10 @@ def test_malformed_messages_change_nothing(rig: Rig, broker: Mosquitto) -> None:
             sender.publish(TOPICS.state_queue, payload)
         sender.publish(TOPICS.node_status("hub"), b"\xff\xfe")
         sender.publish(TOPICS.config, b'{"office": 7}')
-        time.sleep(0.3)
+        # A well-formed state last, from the same sender: once B goes dark, everything
+        # before it has been delivered, and A must still be lit.
+        sender.publish(TOPICS.state_queue, OPEN_A_CLOSED_B)
+        wait_for(lambda: rig.led_state("B") == 0)
         assert rig.led_steady("A", 1)
         rig.tap("A")
         assert rig.outcome().result == "printed"
@@ -247,9 +270,31 @@ def test_cancel_is_retried_until_a_restarted_hub_confirms(
     outcome = rig.outcome()
     assert outcome.result == "print_failed"
     assert "not confirmed yet; will retry" in caplog.text
+    caplog.set_level(logging.INFO, "nodes.kiosk.flow")
     hub.start()
     cancelled = wait_for(lambda: hub_events(hub, "ticket_cancelled"), timeout=10)
     assert [t for t, _ in cancelled] == [issued[0][0]] == [outcome.ticket_id]
+    # The kiosk has heard the answer and the hub's return, and logged both: nothing of
+    # this test is still under way when it ends.
+    wait_for(lambda: f"ticket {outcome.ticket_id} cancelled at the hub" in caplog.text)
+    wait_for(lambda: rig.led_state("A") == 1, timeout=10)
+
+
+def test_stop_waits_for_the_press_in_flight(
+    rig: Rig, hub: HubProcess, caplog: pytest.LogCaptureFixture
+) -> None:
+    rig.dummy.jam_next_ticket = True
+    rig.dummy.jam_delay = 3.0  # the printer hangs, then fails ...
+    rig.tap("A")
+    issued = wait_for(lambda: hub_events(hub, "ticket_issued"))
+    hub.kill()  # ... and its cancel then waits out the whole request timeout (2 s)
+    rig.kiosk.stop()
+    # Nothing of the kiosk runs on (or logs) after stop() has returned.
+    running = [thread.name for thread in threading.enumerate()]
+    assert "kiosk-presses" not in running and "kiosk-health" not in running
+    assert [o.result for o in rig.served()] == ["print_failed"]
+    # The ticket stays at the hub, and the log says so rather than promising a retry.
+    assert f"not cancelled at the hub: {issued[0][0]}" in caplog.text
 
 
 def test_paper_out_turns_leds_off_and_a_press_requests_nothing(
@@ -279,17 +324,25 @@ def test_quota_used_up_turns_the_led_off(
     hub = HubProcess(broker, tmp_path / "quota-hub", service_a_extra="daily_quota = 1")
     hub.start()
     rig = start_kiosk(broker, pins)
+    sender = client(broker, "stale-state")
     try:
         rig.tap("A")
         assert rig.outcome().result == "printed"
-        time.sleep(0.35)
-        if rig.led_state("A") == 1:  # the hub's state did not say "closed": ask once more
-            rig.tap("A")
-            outcome = rig.outcome()
-            assert outcome.result == "hub_error" and outcome.detail == "quota_exhausted"
+        wait_for(lambda: rig.led_state("A") == 0)  # the hub's queue state: A is closed
         assert rig.led_steady("A", 0)
         assert rig.led_steady("B", 1)  # other services are unaffected
+        # A queue state that still says A is open (one from before that ticket, say):
+        # the kiosk asks, the hub refuses, and A stays dark for the rest of the day.
+        sender.publish(TOPICS.state_queue, b'{"services": {"A": {}, "B": {}}}')
+        wait_for(lambda: rig.led_state("A") == 1)
+        rig.tap("A")
+        outcome = rig.outcome()
+        assert outcome.result == "hub_error" and outcome.detail == "quota_exhausted"
+        sender.publish(TOPICS.state_queue, OPEN_A_CLOSED_B)
+        wait_for(lambda: rig.led_state("B") == 0)  # delivered: A's "open" came with it
+        assert rig.led_steady("A", 0)
         assert rig.dummy.tickets() == 1
     finally:
+        sender.stop()
         rig.stop()
         hub.stop()

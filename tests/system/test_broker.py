@@ -15,7 +15,6 @@ import signal
 import subprocess
 import tempfile
 import threading
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -192,8 +191,10 @@ def test_retained_messages_survive_a_restart(broker: Broker) -> None:
 
 
 def test_the_configuration_loads_without_warnings(broker: Broker) -> None:
-    time.sleep(0.1)  # anything mosquitto says about its configuration is said by now
+    # start() waited for "running", which mosquitto says after everything about its
+    # configuration.
     log = broker.log.read_text()
+    assert " running" in log, log
     assert "Config loaded from" in log, log
     complaints = [
         line
