@@ -154,7 +154,7 @@ def test_stop_ends_the_worker_and_drops_the_calls_still_waiting(
     announcer.start()
     try:
         for n in range(1, 6):
-            assert announcer.submit(parse_call(call(f"A-{n:03d}", "1"))) == "queued"
+            assert announcer.submit(Call.from_payload(call(f"A-{n:03d}", "1"))) == "queued"
         wait_for(lambda: speaker.playing == 1, timeout=15)
     finally:
         announcer.stop(timeout=15)
@@ -163,7 +163,7 @@ def test_stop_ends_the_worker_and_drops_the_calls_still_waiting(
     # ... the call being played was finished, not cut off; the other four were dropped.
     assert [p.number for p in speaker.played] == ["A-001"]
     assert "4 call(s) not announced" in caplog.text
-    assert announcer.submit(parse_call(call("A-006", "1"))) == "stopping"
+    assert announcer.submit(Call.from_payload(call("A-006", "1"))) == "stopping"
     assert announcer.wait_idle(0)
 
 
