@@ -22,8 +22,6 @@ TOOLS = ("nodes.cli", "nodes.setup")
 DYNAMIC_IMPORTS = {
     # `antrian <command>` loads only the chosen role: a kiosk never imports pygame.
     "nodes.cli": "dispatch",
-    # The reports side door of issue 13 item 2 (one owner of the event log).
-    "nodes.hub.web.reports": "issue 13 item 2",
 }
 #: The functional cores: rules and layouts that take the time as an argument.
 PURE_CORES = (
