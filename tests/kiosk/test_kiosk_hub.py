@@ -21,6 +21,7 @@ import pytest
 from gpiozero.pins.mock import MockFactory
 
 from common.mqtt import BrokerLink
+from common.payloads import QueueState, ServiceQueue
 from common.wire import Topics
 from nodes.kiosk.buttons import ButtonPins, GpioButtons
 from nodes.kiosk.flow import Kiosk, KioskSettings, Outcome
@@ -33,7 +34,19 @@ from tests.local_broker import LocalLink
 WIB = ZoneInfo("Asia/Jakarta")
 TOPICS = Topics("kantor")
 #: A queue state a test publishes as a marker: B going dark shows it has arrived.
-OPEN_A_CLOSED_B = b'{"services": {"A": {"open": true}, "B": {"open": false}}}'
+
+
+def queue_state(a_open: bool, b_open: bool) -> dict[str, Any]:
+    """A well-formed retained `state/queue` (common.payloads.QueueState) for A and B."""
+    return QueueState(
+        (
+            ServiceQueue("A", "Kartu Keluarga", "A", open=a_open),
+            ServiceQueue("B", "KTP Elektronik", "B", open=b_open),
+        )
+    ).to_payload()
+
+
+OPEN_A_CLOSED_B = queue_state(True, False)
 
 
 @dataclass
@@ -333,7 +346,7 @@ def test_quota_used_up_turns_the_led_off(
         assert rig.led_steady("B", 1)  # other services are unaffected
         # A queue state that still says A is open (one from before that ticket, say):
         # the kiosk asks, the hub refuses, and A stays dark for the rest of the day.
-        sender.publish(TOPICS.state_queue, b'{"services": {"A": {}, "B": {}}}')
+        sender.publish(TOPICS.state_queue, queue_state(True, True))
         wait_for(lambda: rig.led_state("A") == 1)
         rig.tap("A")
         outcome = rig.outcome()
