@@ -230,7 +230,7 @@ def test_ticker_scrolls_only_when_animated_and_too_long(fonts: FontBook) -> None
 
 def test_empty_screen_before_any_state(fonts: FontBook) -> None:
     screen = render(Board().view(NOW), (1920, 1080), fonts)
-    assert screen.text_in("featured") == ["NOMOR ANTRIAN", "Belum ada panggilan"]
+    assert screen.text_in("featured") == ["NOMOR ANTRIAN", "Silakan menunggu nomor Anda dipanggil"]
     assert screen.surface.get_at((5, screen.regions["featured"].bottom + 2))[:3] == BACKGROUND
 
 
