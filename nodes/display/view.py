@@ -52,7 +52,9 @@ LABELS: Final[dict[str, dict[str, str]]] = {
         "estimate": "PERKIRAAN",
         "recent": "PANGGILAN SEBELUMNYA",
         "closed": "TUTUP",
-        "paused": "ISTIRAHAT",
+        # "rehat" (KBBI: a short rest), not "ISTIRAHAT": it fits a counter's tile at the
+        # size that is legible from the back of the room (docs/display.md).
+        "paused": "REHAT",
         "idle": "—",
         "offline": "Terputus dari server",
         "no_call": "Silakan menunggu nomor Anda dipanggil",
@@ -95,7 +97,7 @@ class Featured:
 class CounterRow:
     name: str
     number: str
-    note: str  # "" when open; "ISTIRAHAT"/"TUTUP" otherwise
+    note: str  # "" when open; "REHAT"/"TUTUP" otherwise
     active: bool  # the counter of the featured call, drawn emphasised
 
 

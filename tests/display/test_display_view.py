@@ -41,7 +41,7 @@ def test_view_of_a_known_office() -> None:
     assert [(c.name, c.number, c.note, c.active) for c in view.counters] == [
         ("Loket 1", "A-012", "", True),
         ("Loket 2", "B-004", "", False),
-        ("Loket 3", "—", "ISTIRAHAT", False),
+        ("Loket 3", "—", "REHAT", False),
     ]
     assert [(s.prefix, s.waiting, s.wait_text, s.open) for s in view.services] == [
         ("A", 5, "± 15 menit", True),
