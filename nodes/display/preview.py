@@ -46,7 +46,8 @@ def sample_board(now: datetime = SAMPLE_NOW) -> Board:
             )
         )
     )
-    calls = [("A-023", "4", 300), ("B-011", "2", 160), ("A-024", "1", 3)]
+    calls = [("B-010", "2", 700), ("A-022", "1", 600), ("A-023", "4", 300)]
+    calls += [("B-011", "2", 160), ("A-024", "1", 3)]
     for number, counter, ago in calls:
         called = now - timedelta(seconds=ago)
         ticket = payloads.CounterTicket(
