@@ -25,8 +25,10 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Mapping
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 os.environ.setdefault("SDL_VIDEODRIVER", "dummy")
 os.environ.setdefault("SDL_AUDIODRIVER", "dummy")
@@ -78,8 +80,8 @@ class WatchedPanel:
         self.shown_at = 0.0
         self.seen = threading.Event()
 
-    def show(self, dirty: list[pygame.Rect]) -> None:
-        self.panel.show(dirty)
+    def show(self, dirty: list[pygame.Rect], frame: Mapping[str, Any] | None = None) -> None:
+        self.panel.show(dirty, frame)
         if self.node and self.waiting_for in self.node.screen.text_in("featured"):
             self.shown_at = time.perf_counter()
             self.waiting_for = None

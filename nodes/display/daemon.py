@@ -107,7 +107,13 @@ class DisplayNode:
                 logo = pygame.image.load(str(config.screen.logo))
             except pygame.error as exc:  # a broken logo must not keep the queue off screen
                 log.error("cannot show logo %s: %s", config.screen.logo, exc)
-        self.screen = Screen(panel.surface, fonts, logo=logo, animate_ticker=panel.animated)
+        self.screen = Screen(
+            panel.surface,
+            fonts,
+            logo=logo,
+            animate_ticker=panel.animated,
+            letter_px=config.screen.letter_px(*panel.surface.get_size()),
+        )
         self.link = link or BrokerLink(
             self.identity.broker, self.topics, self.identity.node_id, role="display"
         )
@@ -257,7 +263,7 @@ class DisplayNode:
         if moving:
             self.screen.ticker_offset = int(time.monotonic() * screen.ticker_speed)
         dirty = self.screen.draw(view)
-        self.panel.show(dirty)
+        self.panel.show(dirty, self.screen.frame() if dirty else None)
         self._ticker_moving = moving
         return dirty
 

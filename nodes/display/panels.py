@@ -8,20 +8,25 @@ a test can see exactly what the waiting room would see.
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import shutil
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import datetime
 from pathlib import Path
-from typing import Literal, Protocol
+from typing import Any, Literal, Protocol
 
 import pygame
+
+from common.files import write_atomic
 
 log = logging.getLogger(__name__)
 
 PanelType = Literal["headless", "window", "fullscreen"]
 LATEST = "latest.png"
+#: Beside latest.png: the texts drawn in each region and the featured call, as JSON.
+LATEST_FRAME = "latest.json"
 
 
 class Panel(Protocol):
@@ -29,8 +34,8 @@ class Panel(Protocol):
     #: True when a person watches it live (the running text scrolls); False when headless.
     animated: bool
 
-    def show(self, dirty: list[pygame.Rect]) -> None:
-        """Make the changed rectangles of `surface` visible."""
+    def show(self, dirty: list[pygame.Rect], frame: Mapping[str, Any] | None = None) -> None:
+        """Make the changed rectangles of `surface` visible; `frame` describes them."""
         ...
 
     def closed(self) -> bool:
@@ -56,7 +61,7 @@ class HdmiPanel:
         pygame.display.set_caption("Antrian")
         log.info("screen %s at %dx%d", mode, *self.surface.get_size())
 
-    def show(self, dirty: list[pygame.Rect]) -> None:
+    def show(self, dirty: list[pygame.Rect], frame: Mapping[str, Any] | None = None) -> None:
         if dirty:
             pygame.display.update(dirty)
 
@@ -69,7 +74,8 @@ class HdmiPanel:
 
 
 class HeadlessPanel:
-    """Draws off-screen; after each change writes a PNG, the newest also as latest.png.
+    """Draws off-screen; after each change writes a PNG, the newest also as latest.png,
+    and what it shows as latest.json (texts per region, the featured call).
 
     Keeps the newest `keep` screenshots so a day of calls cannot fill the SD card.
     """
@@ -93,7 +99,7 @@ class HeadlessPanel:
         self.sequence = 0
         self.last_path: Path | None = None
 
-    def show(self, dirty: list[pygame.Rect]) -> None:
+    def show(self, dirty: list[pygame.Rect], frame: Mapping[str, Any] | None = None) -> None:
         if not dirty:
             return
         self.sequence += 1
@@ -104,6 +110,9 @@ class HeadlessPanel:
         tmp = self.directory / ".latest.tmp.png"
         shutil.copyfile(path, tmp)
         os.replace(tmp, latest)  # a viewer never reads half a file
+        if frame is not None:  # after the PNG, so the JSON never describes a newer frame
+            described = {"screenshot": path.name, "sequence": self.sequence, **frame}
+            write_atomic(self.directory / LATEST_FRAME, json.dumps(described, ensure_ascii=False))
         self.last_path = path
         self._prune()
 

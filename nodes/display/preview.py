@@ -14,6 +14,7 @@ import pygame
 
 from common import payloads
 from nodes.display.screen import Screen
+from nodes.display.settings import ScreenSettings
 from nodes.display.view import Board
 
 WIB = timezone(timedelta(hours=7))
@@ -45,7 +46,8 @@ def sample_board(now: datetime = SAMPLE_NOW) -> Board:
             )
         )
     )
-    calls = [("A-023", "4", 300), ("B-011", "2", 160), ("A-024", "1", 3)]
+    calls = [("B-010", "2", 700), ("A-022", "1", 600), ("A-023", "4", 300)]
+    calls += [("B-011", "2", 160), ("A-024", "1", 3)]
     for number, counter, ago in calls:
         called = now - timedelta(seconds=ago)
         ticket = payloads.CounterTicket(
@@ -66,7 +68,8 @@ def render(path: Path, width: int, height: int, *, lang: str = "id", offline: bo
     board = sample_board()
     board.online = not offline
     surface = pygame.Surface((width, height))
-    Screen(surface, animate_ticker=False).draw(
+    letter_px = ScreenSettings().letter_px(width, height)  # a 43" TV read from 8 m
+    Screen(surface, animate_ticker=False, letter_px=letter_px).draw(
         board.view(SAMPLE_NOW, lang="en" if lang == "en" else "id", running_text=SAMPLE_TEXT)
     )
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -16,11 +16,11 @@ from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Final, Literal
+from typing import Any, Final, Literal
 
 import pygame
 
-from nodes.display.view import View
+from nodes.display.view import RECENT_SHOWN, View
 
 FONT_DIR: Final = Path(__file__).with_name("fonts")
 REGULAR_FONT: Final = FONT_DIR / "DejaVuSans.ttf"
@@ -55,7 +55,13 @@ REGIONS: Final = (
 
 
 def layout(width: int, height: int) -> dict[str, pygame.Rect]:
-    """Where each region sits: landscape (designed at 1920×1080) or portrait."""
+    """Where each region sits: landscape (designed at 1920×1080) or portrait.
+
+    Few, big rows: the featured call and the previous calls side by side, the counters'
+    tiles in a band below them (landscape), everything a citizen needs large enough for
+    the legibility rule at 8 m on a 43" TV (see legibility.py); the services' waiting
+    counts, the clock and the running text are secondary and smaller.
+    """
 
     def box(x: float, y: float, w: float, h: float) -> pygame.Rect:
         return pygame.Rect(round(x * width), round(y * height), round(w * width), round(h * height))
@@ -63,24 +69,24 @@ def layout(width: int, height: int) -> dict[str, pygame.Rect]:
     p = PAD
     if width >= height:
         return {
-            "header": box(0, 0, 0.62, 0.11),
-            "clock": box(0.62, 0, 0.38, 0.11),
-            "featured": box(p, 0.13, 0.58, 0.60),
-            "recent": box(p, 0.75, 0.58, 0.155),
-            "counters": box(0.61, 0.13, 0.39 - p, 0.47),
-            "services": box(0.61, 0.62, 0.39 - p, 0.285),
-            "ticker": box(0, 0.92, 0.80, 0.08),
-            "status": box(0.80, 0.92, 0.20, 0.08),
+            "header": box(0, 0, 0.62, 0.075),
+            "clock": box(0.62, 0, 0.38, 0.075),
+            "featured": box(p, 0.085, 0.54, 0.535),
+            "recent": box(0.565, 0.085, 0.435 - p, 0.535),
+            "counters": box(p, 0.628, 1 - 2 * p, 0.26),
+            "services": box(p, 0.893, 1 - 2 * p, 0.05),
+            "ticker": box(0, 0.95, 0.80, 0.05),
+            "status": box(0.80, 0.95, 0.20, 0.05),
         }
     return {
-        "header": box(0, 0, 0.58, 0.07),
-        "clock": box(0.58, 0, 0.42, 0.07),
-        "featured": box(p, 0.08, 1 - 2 * p, 0.30),
-        "recent": box(p, 0.39, 1 - 2 * p, 0.075),
-        "counters": box(p, 0.475, 1 - 2 * p, 0.27),
-        "services": box(p, 0.755, 1 - 2 * p, 0.165),
-        "ticker": box(0, 0.93, 0.72, 0.07),
-        "status": box(0.72, 0.93, 0.28, 0.07),
+        "header": box(0, 0, 0.58, 0.045),
+        "clock": box(0.58, 0, 0.42, 0.045),
+        "featured": box(p, 0.05, 1 - 2 * p, 0.25),
+        "recent": box(p, 0.305, 1 - 2 * p, 0.305),
+        "counters": box(p, 0.615, 1 - 2 * p, 0.295),
+        "services": box(p, 0.913, 1 - 2 * p, 0.033),
+        "ticker": box(0, 0.95, 0.72, 0.05),
+        "status": box(0.72, 0.95, 0.28, 0.05),
     }
 
 
@@ -105,6 +111,13 @@ class FontBook:
             self._fonts.move_to_end(key)
         return font
 
+    def size_for_capitals(self, capital_px: float, *, bold: bool = False) -> int:
+        """The smallest font size whose capital H is at least `capital_px` tall."""
+        size = max(MIN_FONT_PX, int(capital_px / 0.8))
+        while self.get(size, bold=bold).metrics("H")[0][3] < capital_px:
+            size += 1
+        return size
+
 
 @dataclass(frozen=True)
 class DrawnText:
@@ -128,9 +141,14 @@ class Screen:
         *,
         logo: pygame.Surface | None = None,
         animate_ticker: bool = True,
+        letter_px: float = 0.0,
     ) -> None:
+        """`letter_px`: the capital height the texts a citizen needs must reach (the
+        legibility rule for the room, see legibility.py); 0 for no rule."""
         self.surface = surface
         self.fonts = fonts or FontBook()
+        self.letter_px = letter_px
+        self.view: View | None = None
         self.regions = layout(*surface.get_size())
         self.animate_ticker = animate_ticker
         self.logo = self._scaled_logo(logo) if logo is not None else None
@@ -156,6 +174,7 @@ class Screen:
     def draw(self, view: View) -> list[pygame.Rect]:
         """Repaint what changed since the last call; the rectangles to update on screen."""
         dirty: list[pygame.Rect] = []
+        self.view = view
         for name, key in self._region_keys(view).items():
             if self._keys.get(name) == key:
                 continue
@@ -184,6 +203,34 @@ class Screen:
     def text_in(self, region: str) -> list[str]:
         return [t.text for t in self.texts[region]]
 
+    def frame(self) -> dict[str, Any]:
+        """What is on screen now, as plain data (latest.json): each region's rectangle and
+        the texts drawn in it, and the featured call."""
+        featured = self.view.featured if self.view is not None else None
+        return {
+            "size": list(self.surface.get_size()),
+            "featured": None
+            if featured is None
+            else {
+                "number": featured.number,
+                "counter": featured.counter,
+                "counter_name": featured.counter_name,
+                "ticket_id": featured.ticket_id,
+                "service_name": featured.service_name,
+                "highlighted": featured.highlighted,
+            },
+            "regions": {
+                name: {
+                    "rect": list(self.regions[name]),
+                    "texts": [
+                        {"text": t.text, "rect": list(t.rect), "size": t.size, "bold": t.bold}
+                        for t in self.texts[name]
+                    ],
+                }
+                for name in REGIONS
+            },
+        }
+
     # --- drawing helpers -----------------------------------------------------------------
 
     def _region_keys(self, view: View) -> dict[str, Hashable]:
@@ -203,14 +250,27 @@ class Screen:
         width = max(1, int(logo.get_width() * height / max(1, logo.get_height())))
         return pygame.transform.smoothscale(logo, (width, height))
 
-    def _fit_size(self, text: str, box: pygame.Rect, bold: bool, size: int | None = None) -> int:
+    def _fit_size(
+        self,
+        text: str,
+        box: pygame.Rect,
+        bold: bool,
+        size: int | None = None,
+        *,
+        legible: bool = False,
+        floor_share: float = MIN_SHARE,
+    ) -> int:
         """The largest font size (at most `size` px) at which `text` fits in `box`.
 
-        Never below `MIN_SHARE` of the box's height: a text too long for that is cut with
-        "…" by `_fit` rather than shrunk until nobody in the room can read it.
+        `legible`: start at least at the size the legibility rule asks for, when the box
+        is tall enough for it. Never below `floor_share` of the box's height: a text too
+        long for that is cut with "…" by `_fit` rather than shrunk until nobody in the
+        room can read it.
         """
-        floor = max(MIN_FONT_PX, int(box.height * MIN_SHARE))
+        floor = max(MIN_FONT_PX, int(box.height * floor_share))
         size = max(floor, int(size or box.height * 0.8))
+        if legible and self.letter_px:
+            size = max(size, min(self._legible_size(bold), self._tallest(box, bold)))
         for _ in range(6):
             w, h = self.fonts.get(size, bold=bold).size(text)
             if (w <= box.width and h <= box.height) or size == floor:
@@ -218,16 +278,37 @@ class Screen:
             size = max(floor, int(size * min(box.width / w, box.height / h) * 0.98))
         return size
 
-    def _column_size(self, texts: list[str], box: pygame.Rect, bold: bool) -> int:
+    def _legible_size(self, bold: bool) -> int:
+        return self.fonts.size_for_capitals(self.letter_px, bold=bold)
+
+    def _tallest(self, box: pygame.Rect, bold: bool) -> int:
+        """The largest font size whose line fits the box's height."""
+        size = max(MIN_FONT_PX, int(box.height / 1.1))
+        while size > MIN_FONT_PX and self.fonts.get(size, bold=bold).get_height() > box.height:
+            size -= 1
+        return size
+
+    def _column_size(
+        self, texts: list[str], box: pygame.Rect, bold: bool, *, legible: bool = False
+    ) -> int:
         """One font size for a column of texts, so a table's rows look alike."""
-        return min((self._fit_size(t, box, bold) for t in texts if t), default=MIN_FONT_PX)
+        return min(
+            (self._fit_size(t, box, bold, legible=legible) for t in texts if t),
+            default=MIN_FONT_PX,
+        )
 
     def _fit(
-        self, text: str, box: pygame.Rect, bold: bool, size: int | None, color: Color
+        self,
+        text: str,
+        box: pygame.Rect,
+        bold: bool,
+        size: int | None,
+        color: Color,
+        legible: bool = False,
     ) -> tuple[str, int, pygame.Surface]:
         """The text as large as fits `box` (at most `size` px), else cut with …:
         (text shown, font size, rendering)."""
-        fitted_size = self._fit_size(text, box, bold, size)
+        fitted_size = self._fit_size(text, box, bold, size, legible=legible)
         font = self.fonts.get(fitted_size, bold=bold)
         rendered = font.render(text, True, color)
         while rendered.get_width() > box.width or rendered.get_height() > box.height:
@@ -247,10 +328,11 @@ class Screen:
         bold: bool = False,
         align: Align = "left",
         size: int | None = None,
+        legible: bool = False,
     ) -> None:
         if not text or box.width <= 0 or box.height <= 0:
             return
-        shown, fitted_size, fitted = self._fit(text, box, bold, size, color)
+        shown, fitted_size, fitted = self._fit(text, box, bold, size, color, legible)
         rect = fitted.get_rect()
         rect.centery = box.centery
         if align == "left":
@@ -291,22 +373,28 @@ class Screen:
         self.surface.fill(BACKGROUND, rect)
         pygame.draw.rect(self.surface, background, rect, border_radius=self._pad())
         inner = rect.inflate(-2 * self._pad(), -2 * self._pad())
-        label_box = _band(inner, 0.0, 0.14)
-        number_box = _band(inner, 0.15, 0.72)
-        counter_box = _band(inner, 0.74, 1.0)
+        label_box = _band(inner, 0.0, 0.13)
+        number_box = _band(inner, 0.14, 0.70)
+        counter_box = _band(inner, 0.71, 1.0)
         label_color = ON_ACCENT if lit else DIM
         self._text("featured", view.labels["number"], label_box, color=label_color, align="center")
-        if featured is None:
+        if featured is None:  # nothing current: a calm line, not a stale number
             self._text(
                 "featured",
                 view.labels["no_call"],
-                _band(number_box, 0.3, 0.7),
+                _band(number_box, 0.4, 0.6),
                 color=DIM,
                 align="center",
             )
             return
         self._text(
-            "featured", featured.number, number_box, color=number_color, bold=True, align="center"
+            "featured",
+            featured.number,
+            number_box,
+            color=number_color,
+            bold=True,
+            align="center",
+            legible=True,
         )
         self._text(
             "featured",
@@ -315,48 +403,77 @@ class Screen:
             color=counter_color,
             bold=True,
             align="center",
+            legible=True,
         )
+
+    def _line_height(self, share: float, margin: int) -> int:
+        """A row's height: the legible size's line plus the row's `margin`, or `share`
+        of the screen's height when there is no rule."""
+        if not self.letter_px:
+            return max(1, int(self.surface.get_height() * share))
+        return self.fonts.get(self._legible_size(True), bold=True).get_height() + margin
 
     def _recent(self, view: View, rect: pygame.Rect) -> None:
         self.surface.fill(BACKGROUND, rect)
-        title, body = _split_h(rect, 0.3)
-        self._text("recent", view.labels["recent"], title, color=DIM)
-        if not view.recent:
-            return
-        slots = max(4, len(view.recent))
-        width = body.width // slots
-        for index, call in enumerate(view.recent):
-            cell = pygame.Rect(body.left + index * width, body.top, width, body.height)
-            cell = cell.inflate(-self._pad(), -self._pad() // 2)
-            pygame.draw.rect(self.surface, PANEL, cell, border_radius=self._pad() // 2)
-            inner = cell.inflate(-self._pad(), -self._pad() // 2)
-            number_box, counter_box = _split_h(inner, 0.6)
-            self._text("recent", call.number, number_box, bold=True, align="center")
-            self._text("recent", call.counter_name, counter_box, color=ACCENT, align="center")
-
-    def _counters(self, view: View, rect: pygame.Rect) -> None:
-        self.surface.fill(BACKGROUND, rect)
         pygame.draw.rect(self.surface, PANEL, rect, border_radius=self._pad())
         inner = rect.inflate(-2 * self._pad(), -self._pad())
-        title, body = _split_h(inner, 0.13)
-        self._text("counters", view.labels["counters"], title, color=DIM)
+        title, body = _split_h(inner, 0.09)
+        self._text("recent", view.labels["recent"], title, color=DIM)
+        # As many rows as fit at the legible size, up to RECENT_SHOWN: fewer, bigger rows.
+        slots = max(1, min(RECENT_SHOWN, body.height // self._line_height(0.07, 4)))
+        calls = view.recent[:slots]
+        if not calls:
+            return
+        row_height = body.height // slots
+        lines = [
+            pygame.Rect(body.left, body.top + i * row_height, body.width, row_height)
+            for i in range(len(calls))
+        ]
+        cells = [_split_w(line.inflate(-self._pad() // 2, -4), 0.47) for line in lines]
+        number_size = self._column_size([c.number for c in calls], cells[0][0], True, legible=True)
+        name_size = self._column_size(
+            [c.counter_name for c in calls], cells[0][1], False, legible=True
+        )
+        for index, (call, (number_box, counter_box)) in enumerate(zip(calls, cells, strict=True)):
+            if index:
+                y = lines[index].top
+                pygame.draw.line(self.surface, BACKGROUND, (body.left, y), (body.right, y), 2)
+            self._text("recent", call.number, number_box, bold=True, size=number_size)
+            self._text(
+                "recent",
+                call.counter_name,
+                counter_box,
+                color=ACCENT,
+                align="right",
+                size=name_size,
+            )
+
+    def _counters(self, view: View, rect: pygame.Rect) -> None:
+        """A tile per counter, "name … number" on one line, in as few rows as the
+        legible size allows (two in landscape: four counters in two columns)."""
+        self.surface.fill(BACKGROUND, rect)
         rows = view.counters
         if not rows:
             return
-        row_height = body.height // max(len(rows), 4)
-        lines = [
-            pygame.Rect(body.left, body.top + i * row_height, body.width, row_height)
+        fit_rows = max(1, rect.height // self._line_height(0.07, self._pad() // 2 + 4))
+        columns = -(-len(rows) // fit_rows)
+        lines = -(-len(rows) // columns)
+        width, height = rect.width // columns, rect.height // lines
+        tiles = [
+            pygame.Rect(
+                rect.left + (i % columns) * width, rect.top + (i // columns) * height, width, height
+            ).inflate(-self._pad() // 2, -self._pad() // 2)
             for i in range(len(rows))
         ]
-        cells = [
-            _split_w(line.inflate(-self._pad(), -max(2, row_height // 6)), 0.55) for line in lines
-        ]
-        name_size = self._column_size([r.name for r in rows], cells[0][0], False)
-        number_size = self._column_size([r.number for r in rows if not r.note], cells[0][1], True)
-        note_size = self._column_size([r.note for r in rows], cells[0][1], False)
-        for row, line, (name_box, number_box) in zip(rows, lines, cells, strict=True):
-            if row.active:
-                pygame.draw.rect(self.surface, ACTIVE_ROW, line, border_radius=self._pad() // 2)
+        cells = [_split_w(t.inflate(-self._pad(), -4), 0.56) for t in tiles]
+        name_size = self._column_size([r.name for r in rows], cells[0][0], False, legible=True)
+        number_size = self._column_size(
+            [r.number for r in rows if not r.note], cells[0][1], True, legible=True
+        )
+        note_size = self._column_size([r.note for r in rows], cells[0][1], False, legible=True)
+        for row, tile, (name_box, number_box) in zip(rows, tiles, cells, strict=True):
+            color = ACTIVE_ROW if row.active else PANEL
+            pygame.draw.rect(self.surface, color, tile, border_radius=self._pad() // 2)
             self._text("counters", row.name, name_box, size=name_size)
             if row.note:
                 self._text(
@@ -368,48 +485,33 @@ class Screen:
                 )
 
     def _services(self, view: View, rect: pygame.Rect) -> None:
+        """One line: "MENUNGGU", then per service its letter, name, count and estimate.
+        Secondary to the calls (the ticket carries the estimate too), so smaller."""
         self.surface.fill(BACKGROUND, rect)
-        pygame.draw.rect(self.surface, PANEL, rect, border_radius=self._pad())
-        inner = rect.inflate(-2 * self._pad(), -self._pad())
-        title, body = _split_h(inner, 0.18)
         rows = view.services
-        row_height = body.height // max(len(rows), 3)
-        lines = [title] + [
-            pygame.Rect(body.left, body.top + i * row_height, body.width, row_height).inflate(
-                0, -max(2, row_height // 5)
-            )
-            for i in range(len(rows))
-        ]
-        # Columns: prefix | name | waiting | estimated wait, the same in every line.
-        columns = []
-        for line in lines:
-            prefix_box, rest = _split_w(line, 0.07)
-            name_box, rest = _split_w(rest, 0.48)
-            count_box, wait_box = _split_w(rest, 0.45)
-            name_box = name_box.inflate(-self._pad(), 0).move(self._pad() // 2, 0)
-            columns.append((prefix_box, name_box, count_box, wait_box))
-        heading = columns[0]
-        titles: list[tuple[str, pygame.Rect, Align]] = [
-            (view.labels["services"], heading[0].union(heading[1]), "left"),
-            (view.labels["waiting"], heading[2], "center"),
-            (view.labels["estimate"], heading[3], "right"),
-        ]
-        title_size = min(self._fit_size(text, box, False) for text, box, _ in titles)
-        for text, box, align in titles:
-            self._text("services", text, box, color=DIM, align=align, size=title_size)
+        label_box, body = _split_w(rect, 0.11)
+        self._text("services", view.labels["waiting"], label_box, color=DIM, size=rect.height // 2)
         if not rows:
             return
-        first = columns[1]
-        # Name and estimate share one size: they are read as one line.
-        text_size = min(
-            self._column_size([r.name for r in rows], first[1], False),
-            self._column_size([r.wait_text for r in rows], first[3], False),
-        )
-        count_size = self._column_size([str(r.waiting) for r in rows], first[2], True)
-        for row, (prefix_box, name_box, count_box, wait_box) in zip(rows, columns[1:], strict=True):
+        width = body.width // len(rows)
+        size = int(rect.height * 0.62)
+        for index, row in enumerate(rows):
+            cell = pygame.Rect(body.left + index * width, body.top, width, body.height)
+            cell = cell.inflate(-self._pad() // 2, 0)
+            pygame.draw.rect(self.surface, PANEL, cell, border_radius=self._pad() // 2)
+            inner = cell.inflate(-self._pad(), -4)
+            prefix_box, rest = _split_w(inner, 0.09)
+            name_box, rest = _split_w(rest, 0.5)
+            count_box, wait_box = _split_w(rest, 0.3)
             color = TEXT if row.open else DIM
-            self._text("services", row.prefix, prefix_box, bold=True, color=ACCENT)
-            self._text("services", row.name, name_box, color=color, size=text_size)
+            self._text("services", row.prefix, prefix_box, bold=True, color=ACCENT, size=size)
+            self._text(
+                "services",
+                row.name,
+                name_box.inflate(-8, 0),
+                color=color,
+                size=size,
+            )
             self._text(
                 "services",
                 str(row.waiting),
@@ -417,11 +519,9 @@ class Screen:
                 bold=True,
                 color=color,
                 align="center",
-                size=count_size,
+                size=size,
             )
-            self._text(
-                "services", row.wait_text, wait_box, color=DIM, align="right", size=text_size
-            )
+            self._text("services", row.wait_text, wait_box, color=DIM, align="right", size=size)
 
     def _ticker_text(self, text: str) -> pygame.Surface:
         if self._ticker_surface is None or self._ticker_surface[0] != text:

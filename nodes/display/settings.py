@@ -16,6 +16,7 @@ from typing import Literal
 from common.bahasa import Lang, NumberStyle
 from common.config import ConfigError, NodeIdentity, Table, read_identity
 from common.config import root as config_root
+from nodes.display.legibility import min_letter_px
 from nodes.display.panels import PanelType
 from nodes.display.phrase import TEMPLATES, check_template
 from nodes.display.screen import BOLD_FONT, REGULAR_FONT
@@ -39,6 +40,12 @@ class ScreenSettings:
     bold_font: Path = BOLD_FONT
     ticker_speed: int = 120  # pixels per second; 0 keeps the running text still
     fps: int = 30  # frame rate while the running text scrolls
+    diagonal_in: float = 43.0  # the TV's size, for the legibility rule
+    viewing_distance_m: float = 8.0  # from the screen to the back of the waiting room
+
+    def letter_px(self, width: int, height: int) -> float:
+        """The capital height, in pixels, readable from the back of the room."""
+        return min_letter_px(self.diagonal_in, self.viewing_distance_m, width, height)
 
 
 @dataclass(frozen=True)
@@ -121,6 +128,8 @@ def read_screen(table: Table, office_logo: str | None = None) -> ScreenSettings:
         bold_font=_existing_file(table, "bold_font", BOLD_FONT),
         ticker_speed=table.int("ticker_speed", 120, min=0, max=2000),
         fps=table.int("fps", 30, min=1, max=60),
+        diagonal_in=table.float("diagonal_in", 43.0, min=7),
+        viewing_distance_m=table.float("viewing_distance_m", 8.0, min=0.5),
     )
     table.finish()
     return settings

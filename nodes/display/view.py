@@ -5,6 +5,13 @@
 `View` that the screen draws. Nothing here does I/O or reads a clock, so tests build a
 board from payloads and check the view directly.
 
+The featured call is the newest call that is still *current*: its counter is open and
+still holds that ticket (a serving ticket only for `highlight_s` after its call or its
+announcement). A call that is transferred, skipped, finished, superseded, or whose counter
+closes or pauses steps back, and the big area moves on or shows a calm idle message. The
+list below it shows, newest first, only calls that were already featured (or older than
+the first call this board featured: the history from before the display started).
+
 Each `apply_*` method takes a payload decoded by `common.payloads`; the daemon refuses one
 that does not decode before it gets here, so a bad message never blanks the screen.
 """
@@ -32,6 +39,8 @@ from common.presence import HubPresence
 RECENT_SHOWN: Final = 4
 #: How many calls the board keeps (more than shown: recalls are listed once).
 KEPT_CALLS: Final = 12
+#: How many featured tickets the board remembers (for the list of previous calls).
+REMEMBERED: Final = 64
 
 LABELS: Final[dict[str, dict[str, str]]] = {
     "id": {
@@ -43,10 +52,12 @@ LABELS: Final[dict[str, dict[str, str]]] = {
         "estimate": "PERKIRAAN",
         "recent": "PANGGILAN SEBELUMNYA",
         "closed": "TUTUP",
-        "paused": "ISTIRAHAT",
+        # "rehat" (KBBI: a short rest), not "ISTIRAHAT": it fits a counter's tile at the
+        # size that is legible from the back of the room (docs/display.md).
+        "paused": "REHAT",
         "idle": "—",
         "offline": "Terputus dari server",
-        "no_call": "Belum ada panggilan",
+        "no_call": "Silakan menunggu nomor Anda dipanggil",
         "service_closed": "tutup",
     },
     "en": {
@@ -61,7 +72,7 @@ LABELS: Final[dict[str, dict[str, str]]] = {
         "paused": "BREAK",
         "idle": "—",
         "offline": "Offline",
-        "no_call": "No calls yet",
+        "no_call": "Please wait for your number to be called",
         "service_closed": "closed",
     },
 }
@@ -72,19 +83,21 @@ LABELS: Final[dict[str, dict[str, str]]] = {
 
 @dataclass(frozen=True)
 class Featured:
-    """The big number: the call being announced, else the newest call."""
+    """The big number: the newest call that is still current (or the one being spoken)."""
 
     number: str
     counter_name: str
     service_name: str
     highlighted: bool
+    ticket_id: str = ""
+    counter: str = ""
 
 
 @dataclass(frozen=True)
 class CounterRow:
     name: str
     number: str
-    note: str  # "" when open; "ISTIRAHAT"/"TUTUP" otherwise
+    note: str  # "" when open; "REHAT"/"TUTUP" otherwise
     active: bool  # the counter of the featured call, drawn emphasised
 
 
@@ -136,6 +149,14 @@ class Board:
     #: What the hub's retained status (its Last Will when it dies) says; None until seen.
     hub_online: bool | None = None
     presence: HubPresence = field(default_factory=HubPresence)
+    # The order things arrived in, to tell a counter state older than a live call (the hub
+    # publishes `event/call` first and its retained state a moment later) from a newer one.
+    _seq: int = 0
+    _counter_seen: dict[str, int] = field(default_factory=dict)  # counter -> seq of its state
+    _live_seen: dict[tuple[str, int, str], int] = field(default_factory=dict)  # call key -> seq
+    _lit_from: dict[tuple[str, int, str], datetime] = field(default_factory=dict)
+    _featured: dict[str, None] = field(default_factory=dict)  # ticket ids, oldest first
+    _history_before: datetime | None = None  # called_at of the first call featured
 
     def apply_config(self, config: OfficeConfig) -> None:
         if self.presence.on_config(config):
@@ -164,10 +185,13 @@ class Board:
     def apply_counter(self, counter_id: str, state: CounterState | None) -> None:
         """A counter's state; None when the hub cleared the retained topic of a counter
         that no longer exists."""
+        self._seq += 1
         if state is None:
             self.counters.pop(counter_id, None)
+            self._counter_seen.pop(counter_id, None)
         else:
             self.counters[counter_id] = state
+            self._counter_seen[counter_id] = self._seq
 
     def apply_calls(self, state: Calls) -> None:
         """The retained recent calls: the whole list, as the hub knows it now."""
@@ -176,7 +200,7 @@ class Board:
         # separately by the hub) does not have yet, so the newest call never flickers away.
         known = {c.key for c in calls}
         newer = [c for c in self.calls if c.key not in known and _newer(c, calls)]
-        self.calls = (newer + calls)[:KEPT_CALLS]
+        self._keep((newer + calls)[:KEPT_CALLS])
 
     def apply_node_status(self, node: str, status: NodeStatus) -> None:
         """A node's retained status; only the hub's own matters here."""
@@ -185,15 +209,71 @@ class Board:
 
     def apply_call(self, call: Call) -> None:
         """A live `event/call`: put it on top (once, even if the broker redelivers it)."""
-        self.calls = [call, *(c for c in self.calls if c.key != call.key)][:KEPT_CALLS]
+        self._seq += 1
+        self._live_seen.setdefault(call.key, self._seq)
+        self._keep([call, *(c for c in self.calls if c.key != call.key)][:KEPT_CALLS])
+
+    def _keep(self, calls: list[Call]) -> None:
+        self.calls = calls
+        keys = {c.key for c in calls}
+        self._live_seen = {k: v for k, v in self._live_seen.items() if k in keys}
+        self._lit_from = {k: v for k, v in self._lit_from.items() if k in keys}
 
     def start_announcing(self, call: Call, now: datetime) -> None:
         self.announcing = call
         self.highlight_from = now
+        self._lit_from[call.key] = now
 
     def stop_announcing(self) -> None:
-        """The announcer is idle: the big number goes back to the newest call."""
+        """The announcer is idle: the big number goes back to the newest current call."""
         self.announcing = None
+
+    def is_current(self, call: Call, now: datetime, highlight_s: float) -> bool:
+        """True while `call` is still what its counter is doing: the counter is open and
+        holds that ticket as called (or as served, within `highlight_s` of its call or
+        announcement). A live call newer than the counter's last state counts as current
+        until a state that comes after it says otherwise."""
+        seen = self._counter_seen.get(call.counter)
+        if seen is None:
+            return True  # no state from the hub for that counter yet: trust the call
+        live = self._live_seen.get(call.key)
+        if live is not None and live > seen:
+            return True
+        state = self.counters.get(call.counter)
+        if state is None or state.status != "open" or state.ticket is None:
+            return False
+        if state.ticket.ticket_id != call.ticket_id:
+            return False
+        if state.ticket.state == "serving":
+            return self._lit(call, now, highlight_s)
+        return True
+
+    def _lit(self, call: Call, now: datetime, highlight_s: float) -> bool:
+        started = self._lit_from.get(call.key, call.called_at)
+        return now - started < timedelta(seconds=highlight_s)
+
+    def featured_call(self, now: datetime, highlight_s: float = 10.0) -> Call | None:
+        """The call on the big area: the one being spoken if it is still current, else
+        the newest current call, else None (the calm idle message)."""
+        if self.announcing is not None and self.is_current(self.announcing, now, highlight_s):
+            return self.announcing
+        newest_first = sorted(self.calls, key=lambda c: c.called_at, reverse=True)
+        return next((c for c in newest_first if self.is_current(c, now, highlight_s)), None)
+
+    def _remember_featured(self, call: Call) -> None:
+        if self._history_before is None:
+            self._history_before = call.called_at
+        self._featured.pop(call.ticket_id, None)
+        self._featured[call.ticket_id] = None
+        while len(self._featured) > REMEMBERED:
+            del self._featured[next(iter(self._featured))]
+
+    def _was_featured(self, call: Call) -> bool:
+        return (
+            call.ticket_id in self._featured
+            or self._history_before is None
+            or call.called_at < self._history_before
+        )
 
     def view(
         self,
@@ -204,27 +284,31 @@ class Board:
         highlight_s: float = 10.0,
         office_name: str = "",
     ) -> View:
+        """The screen at `now`. Remembers the call it features, so that the list of
+        previous calls holds only calls the room has already seen on the big area."""
         labels = LABELS[lang]
-        featured_call = self.announcing or (self.calls[0] if self.calls else None)
+        featured_call = self.featured_call(now, highlight_s)
         featured = None
         if featured_call is not None:
-            started = self.highlight_from if self.announcing else None
-            if started is None:
-                started = featured_call.called_at
-            highlighted = started is not None and now - started < timedelta(seconds=highlight_s)
+            self._remember_featured(featured_call)
             service = self.services.get(featured_call.service)
             featured = Featured(
                 number=featured_call.number,
                 counter_name=featured_call.counter_name,
                 service_name=service.name if service else "",
-                highlighted=highlighted,
+                highlighted=self._lit(featured_call, now, highlight_s),
+                ticket_id=featured_call.ticket_id,
+                counter=featured_call.counter,
             )
-        # Each ticket once: a recall is news for the voice, not another line on screen.
+        # Each ticket once, at its newest call: a recall is news for the voice, not another
+        # line on screen, and a transferred ticket is listed at the counter that has it.
         shown = {featured_call.ticket_id} if featured_call else set()
         recent: list[RecentCall] = []
-        for c in self.calls:
-            if c.ticket_id not in shown:
-                shown.add(c.ticket_id)
+        for c in sorted(self.calls, key=lambda c: c.called_at, reverse=True):
+            if c.ticket_id in shown:
+                continue
+            shown.add(c.ticket_id)
+            if self._was_featured(c):
                 recent.append(RecentCall(c.number, c.counter_name))
         active = featured_call.counter if featured_call else None
         counters = tuple(

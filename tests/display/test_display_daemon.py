@@ -7,6 +7,7 @@ The hub's side is played by a test client publishing exactly what the hub publis
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -15,13 +16,14 @@ import threading
 from collections.abc import Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from common.mqtt import BrokerLink
 from nodes.display.daemon import DisplayNode, build_output, build_panel, build_voice
 from nodes.display.outputs import LOG_NAME
-from nodes.display.panels import LATEST
+from nodes.display.panels import LATEST, LATEST_FRAME
 from nodes.display.settings import read_config
 from tests.display.office import CALLS, CONFIG, COUNTERS, QUEUE, WIB, call
 from tests.harness import ROOT, Mosquitto, client, wait_for
@@ -71,8 +73,23 @@ class RunningDisplay:
         path = self.dir / "voice" / LOG_NAME
         return path.read_text(encoding="utf-8").splitlines() if path.exists() else []
 
+    def frame(self) -> dict[str, Any]:
+        """latest.json: what the headless screen last wrote (written whole or not at all)."""
+        path = self.dir / "shots" / LATEST_FRAME
+        try:
+            frame: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            return {}
+        return frame
+
     def texts(self, region: str) -> list[str]:
-        return list(self.node.screen.text_in(region))
+        region_frame = self.frame().get("regions", {}).get(region, {})
+        return [text["text"] for text in region_frame.get("texts", [])]
+
+    def featured(self) -> tuple[str, str] | None:
+        """(number, counter id) of the featured call in latest.json."""
+        featured = self.frame().get("featured")
+        return None if featured is None else (featured["number"], featured["counter"])
 
 
 @pytest.fixture
@@ -113,7 +130,7 @@ def test_retained_state_and_a_call_become_a_screenshot_and_an_announcement(
     display: RunningDisplay, hub_side: BrokerLink
 ) -> None:
     publish_office(hub_side)
-    wait_for(lambda: "ISTIRAHAT" in display.texts("counters"), timeout=10)  # Loket 3
+    wait_for(lambda: "REHAT" in display.texts("counters"), timeout=10)  # Loket 3
     wait_for(lambda: display.texts("header") == ["Kantor Kecamatan Contoh"])
     wait_for(lambda: "A-012" in display.texts("counters"))
     shots = display.dir / "shots"

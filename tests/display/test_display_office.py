@@ -56,7 +56,7 @@ def test_call_next_is_shown_and_announced(
     called = counter.request("counter", {"counter": "1", "action": "call_next"}, timeout=10)
     assert called.ok, called.error_message
     assert called.data["ticket"]["number"] == number
-    wait_for(lambda: number in display.texts("featured"), timeout=5)
+    wait_for(lambda: display.featured() == (number, "1"), timeout=5)
     assert "LOKET 1" in display.texts("featured")
     wait_for(lambda: display.log_lines, timeout=20)
     assert display.log_lines[0].split(", ", 3)[1:3] == [number, "1"]
@@ -124,3 +124,29 @@ def test_killed_hub_shows_offline_and_comes_back(
 
     hub.start()
     wait_for(lambda: display.texts("status") == [], timeout=30)
+
+
+def test_the_featured_call_clears_when_its_counter_moves_on(
+    office_display: RunningDisplay, kiosk_and_counter: tuple[BrokerLink, BrokerLink]
+) -> None:
+    kiosk, counter = kiosk_and_counter
+    display = office_display
+    wait_for(lambda: "Loket 3" in display.texts("counters"), timeout=15)
+    ticket = kiosk.request("ticket", {"service": "A"}, timeout=10)
+    assert ticket.ok, ticket.error_message
+    number = ticket.data["number"]
+    assert counter.request("counter", {"counter": "1", "action": "call_next"}, timeout=10).ok
+    wait_for(lambda: display.featured() == (number, "1"), timeout=10)
+
+    skipped = counter.request("counter", {"counter": "1", "action": "skip"}, timeout=10)
+    assert skipped.ok, skipped.error_message
+    # Loket 1 no longer calls it: the big area says so calmly instead of a stale number.
+    wait_for(lambda: display.featured() is None, timeout=10)
+    assert display.texts("featured")[-1] == "Silakan menunggu nomor Anda dipanggil"
+    assert number in display.texts("recent")  # it was featured, so it is a previous call
+    frame = display.frame()
+    for name, region in frame["regions"].items():
+        x, y, w, h = region["rect"]
+        for text in region["texts"]:
+            tx, ty, tw, th = text["rect"]
+            assert x <= tx and y <= ty and tx + tw <= x + w and ty + th <= y + h, (name, text)

@@ -41,7 +41,7 @@ def test_view_of_a_known_office() -> None:
     assert [(c.name, c.number, c.note, c.active) for c in view.counters] == [
         ("Loket 1", "A-012", "", True),
         ("Loket 2", "B-004", "", False),
-        ("Loket 3", "—", "ISTIRAHAT", False),
+        ("Loket 3", "—", "REHAT", False),
     ]
     assert [(s.prefix, s.waiting, s.wait_text, s.open) for s in view.services] == [
         ("A", 5, "± 15 menit", True),
@@ -218,3 +218,123 @@ def test_only_the_hubs_own_status_topic_speaks_for_the_hub() -> None:
     board.apply_node_status("pusat", NodeStatus(False, "hub"))
     board.apply_config(OfficeConfig.from_payload({**CONFIG, "hub": "pusat"}))
     assert not board.view(NOW).online
+
+
+# --- the featured call is the newest call that is still current ---------------------------
+
+
+def live(board: Board, number: str, counter: str, at_s: float, *, recall: int = 0) -> Call:
+    """The hub's `event/call`, then (a moment later, as the hub does) its counter's state."""
+    event = Call.from_payload(
+        call(number, counter, at=NOW + timedelta(seconds=at_s), recall=recall)
+    )
+    board.apply_call(event)
+    return event
+
+
+def state(
+    board: Board, counter: str, number: str | None, status: str = "open", *, at_s: float = 0
+) -> None:
+    at = NOW + timedelta(seconds=at_s)
+    board.apply_counter(
+        counter, CounterState.from_payload(counter_state(counter, number, status, at=at))
+    )
+
+
+def serving(board: Board, counter: str, number: str, *, at_s: float) -> None:
+    payload = counter_state(counter, number, at=NOW + timedelta(seconds=at_s))
+    payload["ticket"]["state"] = "serving"
+    board.apply_counter(counter, CounterState.from_payload(payload))
+
+
+def shown(board: Board, at_s: float, **options: Any) -> tuple[Any, list[tuple[str, str]]]:
+    view = board.view(NOW + timedelta(seconds=at_s), **options)
+    featured = (view.featured.number, view.featured.counter_name) if view.featured else None
+    return featured, [(r.number, r.counter_name) for r in view.recent]
+
+
+def test_a_closed_counter_takes_its_call_off_the_big_area() -> None:
+    board = full_board()
+    live(board, "A-013", "1", 40)
+    state(board, "1", "A-013", at_s=40)
+    assert shown(board, 41)[0] == ("A-013", "Loket 1")
+    state(board, "1", None, "closed")  # Loket 1 closes with A-013 still on screen
+    featured, recent = shown(board, 42)
+    assert featured == ("B-004", "Loket 2")  # the newest call still current
+    assert recent[0] == ("A-013", "Loket 1")
+    state(board, "2", None, "paused")
+    view = board.view(NOW + timedelta(seconds=43))
+    assert view.featured is None  # nothing current: the calm idle message
+    assert view.labels["no_call"] == "Silakan menunggu nomor Anda dipanggil"
+
+
+def test_a_transferred_ticket_is_featured_at_its_new_counter_only() -> None:
+    board = full_board()
+    at_loket_1 = live(board, "A-002", "1", 30)
+    state(board, "1", "A-002", at_s=30)
+    assert shown(board, 31)[0] == ("A-002", "Loket 1")
+    # Transferred to Loket 2 (the same ticket) and called there, while the voice, behind,
+    # only now speaks the call to Loket 1.
+    state(board, "1", None)
+    live(board, "A-002", "2", 60)
+    state(board, "2", "A-002", at_s=60)
+    board.start_announcing(at_loket_1, NOW + timedelta(seconds=61))
+    featured, recent = shown(board, 61)
+    assert featured == ("A-002", "Loket 2")
+    assert ("A-002", "Loket 1") not in recent
+
+
+def test_a_served_call_steps_back_after_highlight_s() -> None:
+    board = full_board()
+    live(board, "B-005", "2", 30)
+    state(board, "2", "B-005", at_s=30)
+    serving(board, "2", "B-005", at_s=30)  # the citizen sat down at once
+    assert shown(board, 35, highlight_s=10)[0] == ("B-005", "Loket 2")
+    featured, recent = shown(board, 41, highlight_s=10)
+    assert featured == ("A-012", "Loket 1")  # still called, not yet served
+    assert recent[0] == ("B-005", "Loket 2")
+
+
+def test_the_counter_calling_the_next_ticket_moves_the_big_area_on() -> None:
+    board = full_board()
+    live(board, "A-013", "1", 30)
+    state(board, "1", "A-013", at_s=30)
+    live(board, "B-005", "2", 31)
+    state(board, "2", "B-005", at_s=31)
+    assert shown(board, 32)[0] == ("B-005", "Loket 2")
+    state(board, "2", "C-001", at_s=33)  # Loket 2 called C-001; its event went missing
+    featured, _ = shown(board, 34)
+    assert featured == ("A-013", "Loket 1")
+
+
+def test_a_live_call_is_featured_before_its_counter_state_arrives() -> None:
+    board = full_board()
+    live(board, "A-013", "1", 30)  # Loket 1's retained state still says A-012
+    assert shown(board, 30)[0] == ("A-013", "Loket 1")
+    state(board, "1", None)  # then finished (or skipped) before the display drew again
+    assert shown(board, 31)[0] == ("B-004", "Loket 2")
+
+
+def test_previous_calls_hold_only_what_was_featured_newest_first() -> None:
+    board = full_board()
+    assert shown(board, 0)[0] == ("A-012", "Loket 1")
+    # Three calls in a burst; the voice is still on the first.
+    first = live(board, "A-013", "1", 30)
+    live(board, "B-005", "2", 31)
+    live(board, "C-001", "3", 32)
+    board.start_announcing(first, NOW + timedelta(seconds=32))
+    featured, recent = shown(board, 33)
+    assert featured == ("A-013", "Loket 1")
+    # B-005 and C-001 were never on the big area: they are not "previous" yet.
+    assert recent == [("A-012", "Loket 1"), ("B-004", "Loket 2"), ("A-011", "Loket 1")]
+    board.start_announcing(board.calls[1], NOW + timedelta(seconds=36))  # B-005
+    assert shown(board, 37)[0] == ("B-005", "Loket 2")
+    board.stop_announcing()
+    featured, recent = shown(board, 40)
+    assert featured == ("C-001", "Loket 3")
+    assert recent[:4] == [
+        ("B-005", "Loket 2"),
+        ("A-013", "Loket 1"),
+        ("A-012", "Loket 1"),
+        ("B-004", "Loket 2"),
+    ]
