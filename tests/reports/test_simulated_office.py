@@ -199,7 +199,7 @@ def test_a_target_wait_in_minutes_names_the_column(office: Office2, tmp_path: Pa
     args = ["--config", str(office.config), "--date", THURSDAY.isoformat(), "--format", "csv"]
     assert report_main([*args, "--out", str(out), "--target-minutes", "7.5"]) == 0
     header = csv_sections(out.read_bytes())["Per layanan – waktu"][0]
-    assert header[5] == "Tunggu > 7,5 menit (%)"
+    assert header[5] == "Dipanggil dalam 7,5 menit (%)"
 
 
 def test_report_cli_names_the_file_by_its_period(
