@@ -17,7 +17,7 @@ class LocalTimeFormatter(logging.Formatter):
     the units take from the office's `[office] timezone`, see `antrian firstboot`), always
     with their offset."""
 
-    def formatTime(self, record: logging.LogRecord, datefmt: str | None = None) -> str:  # noqa: N802
+    def formatTime(self, record: logging.LogRecord, datefmt: str | None = None) -> str:
         moment = datetime.fromtimestamp(record.created).astimezone()
         return moment.strftime(datefmt or TIME_FORMAT)
 

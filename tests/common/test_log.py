@@ -6,7 +6,7 @@ import os
 import re
 import subprocess
 import sys
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -24,7 +24,7 @@ PROGRAM = (
 def test_log_time_is_local_with_its_offset(zone: str, offset: str) -> None:
     env = {k: v for k, v in os.environ.items() if k != "JOURNAL_STREAM"}
     env["TZ"] = zone
-    before = datetime.now(timezone.utc)
+    before = datetime.now(UTC)
     result = subprocess.run(
         [sys.executable, "-c", PROGRAM],
         env=env,
@@ -37,7 +37,7 @@ def test_log_time_is_local_with_its_offset(zone: str, offset: str) -> None:
     assert match, result.stderr
     stamp = datetime.strptime(match.group(1), "%Y-%m-%dT%H:%M:%S%z")
     assert match.group(1).endswith(offset)
-    assert before - timedelta(seconds=1) <= stamp <= datetime.now(timezone.utc)
+    assert before - timedelta(seconds=1) <= stamp <= datetime.now(UTC)
 
 
 def test_under_journald_the_time_is_left_to_the_journal() -> None:
