@@ -12,6 +12,7 @@ A node reads its own tables through `Table`, which remembers which keys were rea
 from __future__ import annotations
 
 import builtins
+import os
 import tomllib
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -128,6 +129,21 @@ class Table:
         if value not in options and not (value is default and name not in self.data):
             raise self.error(name, f"must be one of {', '.join(options)}, not {value!r}")
         return value
+
+    def filepath(self, name: builtins.str, default: Any = _MISSING) -> Any:
+        """A file or folder: `~` expanded, and a relative path taken from the folder of the
+        config file, not from wherever the daemon or `antrian report` was started."""
+        value = self.str(name, default)
+        if value is default and name not in self.data:
+            return value
+        return self.resolve(value)
+
+    def resolve(self, value: builtins.str | Path) -> Path:
+        """`value` as a path relative to this config file's folder (see `filepath`)."""
+        path = Path(value).expanduser()
+        if path.is_absolute():
+            return path
+        return Path(os.path.normpath(Path(self.file).parent / path))
 
     def str_list(
         self, name: builtins.str, default: Any = _MISSING, *, ids: builtins.bool = False

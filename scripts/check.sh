@@ -37,7 +37,7 @@ if [ "${1:-}" = "--shell-files" ]; then
     exit 0
 fi
 
-bash scripts/install.sh
+bash scripts/install.sh --tests  # ruff and mypy are test tools
 .venv/bin/ruff format --check .
 .venv/bin/ruff check .
 .venv/bin/mypy

@@ -1,23 +1,40 @@
 #!/usr/bin/env bash
-# Install everything Antrian needs on Debian 12 (as root): apt packages, then a virtual
-# environment in .venv with the project and its test tools. Safe to run again: it only
-# calls apt when a package is missing, and pip only when pyproject.toml changed.
+# Install what Antrian needs on Debian 12 (as root): apt packages, then a virtual
+# environment in .venv with the project.
+#   bash scripts/install.sh          # to run it (scripts/office.sh)
+#   bash scripts/install.sh --tests  # also the test tools (scripts/test.sh): browser,
+#                                    # shellcheck, sox, poppler, pytest, ruff, mypy
+# Safe to run again: it only calls apt when a package is missing, and pip only when
+# pyproject.toml changed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+tests=false
+case "${1:-}" in
+    --tests) tests=true ;;
+    "") ;;
+    *) echo "usage: bash scripts/install.sh [--tests]" >&2; exit 2 ;;
+esac
+
 APT_PACKAGES=(
-    python3 python3-venv python3-dev build-essential  # evdev builds from source
-    mosquitto mosquitto-clients                        # the broker, and mosquitto_rr/_sub/_pub
+    python3 python3-venv python3-dev build-essential  # evdev (USB keypad) builds from source
+    mosquitto                                          # the broker
     espeak-ng libespeak-ng1                            # the Indonesian voice (pyttsx3 driver)
-    sox                                                # measuring WAVs in tests
-    poppler-utils                                      # pdftoppm: checking report PDFs
     fonts-dejavu-core                                  # the report PDF's font (DejaVu Sans)
     libsdl2-2.0-0 libsdl2-ttf-2.0-0 libsdl2-mixer-2.0-0  # pygame's SDL (wheels bundle their own; harmless)
+)
+TEST_PACKAGES=(
+    mosquitto-clients                                  # mosquitto_rr/_sub/_pub
+    sox                                                # measuring WAVs
+    poppler-utils                                      # pdftoppm, pdftotext: reading report PDFs back
     chromium chromium-driver                           # browser tests of the web front end
     shellcheck                                         # scripts/check.sh, tests/system
     stress-ng                                          # not used by tests: run them under `stress-ng --cpu 2` to catch flakes
     systemd                                            # systemd-analyze: verify and score the units
 )
+if $tests; then
+    APT_PACKAGES+=("${TEST_PACKAGES[@]}")
+fi
 
 missing=()
 for package in "${APT_PACKAGES[@]}"; do
@@ -39,10 +56,29 @@ if [ ! -x .venv/bin/python ]; then
     echo "install: creating .venv"
     "$PYTHON" -m venv .venv
 fi
-stamp=.venv/.antrian-installed
+target=. stamp=.venv/.antrian-installed
+if $tests; then
+    target=".[dev]" stamp=.venv/.antrian-installed-dev
+fi
 if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
-    echo "install: pip install -e .[dev]"
+    echo "install: pip install -e $target"
     .venv/bin/pip install -q --upgrade pip
-    .venv/bin/pip install -q -e ".[dev]"
+    .venv/bin/pip install -q -e "$target"
     touch "$stamp"
+fi
+
+# The docs say `antrian ...`: as root, put the command on the PATH (a symlink, replaced
+# when it points into another checkout's .venv); otherwise say where it is.
+program="$PWD/.venv/bin/antrian"
+if [ "$(id -u)" -eq 0 ] && [ -d /usr/local/bin ]; then
+    if [ "$(readlink /usr/local/bin/antrian 2>/dev/null)" != "$program" ]; then
+        if [ -e /usr/local/bin/antrian ] && [ ! -L /usr/local/bin/antrian ]; then
+            echo "install: /usr/local/bin/antrian exists and is not ours; run $program"
+        else
+            ln -sfn "$program" /usr/local/bin/antrian
+            echo "install: the antrian command is /usr/local/bin/antrian -> $program"
+        fi
+    fi
+elif ! command -v antrian >/dev/null 2>&1; then
+    echo "install: run the antrian command as $program"
 fi

@@ -2,6 +2,7 @@
 
     .venv/bin/python scripts/office.py            # scripted morning, then interactive
     .venv/bin/python scripts/office.py --no-wait  # scripted morning, then stop (CI, tests)
+    .venv/bin/python scripts/office.py --keep     # keep run/office/ (yesterday's database)
 
 Hardware is simulated: the kiosk reads button presses from its stdin and prints tickets
 (ESC/POS bytes + PNG) into run/office/tickets/; counters read keypad actions from stdin
@@ -21,7 +22,10 @@ import subprocess
 import sys
 import threading
 import time
+import tomllib
+from datetime import datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 ROOT = Path(__file__).resolve().parent.parent
 RUN = ROOT / "run" / "office"
@@ -81,6 +85,7 @@ class Office:
     def __init__(self) -> None:
         self.processes: dict[str, subprocess.Popen[bytes]] = {}
         self.output_lock = threading.Lock()
+        self.pumps: list[threading.Thread] = []
 
     def say(self, name: str, line: str) -> None:
         with self.output_lock:
@@ -92,6 +97,7 @@ class Office:
 
     def start(self, name: str, argv: list[str], stdin: bool) -> None:
         env = dict(os.environ, PYTHONPATH=str(ROOT), PYTHONUNBUFFERED="1")
+        env.setdefault("TZ", office_timezone())  # logs in the office's time, as on a Pi
         env.setdefault("SDL_VIDEODRIVER", "dummy")
         env.setdefault("SDL_AUDIODRIVER", "dummy")
         env.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
@@ -104,7 +110,9 @@ class Office:
             stderr=subprocess.STDOUT,
         )
         self.processes[name] = process
-        threading.Thread(target=self._pump, args=(name, process.stdout), daemon=True).start()
+        pump = threading.Thread(target=self._pump, args=(name, process.stdout), daemon=True)
+        pump.start()
+        self.pumps.append(pump)
 
     def send(self, name: str, line: str) -> bool:
         process = self.processes.get(name)
@@ -132,6 +140,36 @@ class Office:
                     process.wait(10)
                 except subprocess.TimeoutExpired:
                     process.kill()
+        for pump in self.pumps:  # every node's last lines before ours
+            pump.join(5)
+
+
+def office_timezone() -> str:
+    hub = tomllib.loads((EXAMPLES / "hub.toml").read_text(encoding="utf-8"))
+    return str(hub.get("office", {}).get("timezone", "Asia/Jakarta"))
+
+
+def outputs() -> list[str]:
+    """Where to look once the office stopped: the last lines the terminal shows."""
+
+    def shown(path: Path) -> str:
+        return str(path.relative_to(ROOT))
+
+    tickets = sorted((RUN / "tickets").glob("*.png"))
+    shots = RUN / "screen" / "latest.png"
+    voice = sorted((RUN / "voice").glob("*.wav"))
+    hub = EXAMPLES / "hub.toml"
+    today = datetime.now(ZoneInfo(office_timezone())).date().isoformat()
+    command = "antrian" if shutil.which("antrian") else ".venv/bin/antrian"
+    return [
+        "The office stopped. What it left:",
+        f"  tickets     {shown(RUN / 'tickets')}/  ({len(tickets)} printed: .bin and .png)",
+        f"  the TV      {shown(shots)}" + ("" if shots.exists() else "  (missing)"),
+        f"  the voice   {shown(RUN / 'voice')}/  ({len(voice)} WAVs, announcements.log)",
+        f"  database    {shown(RUN / 'antrian.db')}  (kept by --keep on the next run)",
+        f"  logs        this terminal; the broker's in {shown(RUN / 'mosquitto.log')}",
+        f"  a report    {command} report --config {shown(hub)} --date {today} --format pdf",
+    ]
 
 
 def start_broker(office: Office) -> None:
@@ -158,7 +196,9 @@ def start_broker(office: Office) -> None:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--no-wait", action="store_true", help="stop after the script")
-    parser.add_argument("--keep", action="store_true", help="keep yesterday's database")
+    parser.add_argument(
+        "--keep", action="store_true", help="keep run/office/ from the last run (its database)"
+    )
     parser.add_argument("--settle", type=float, default=3.0, help="seconds after the script")
     args = parser.parse_args()
     if RUN.exists() and not args.keep:
@@ -194,6 +234,7 @@ def main() -> int:
         pass
     finally:
         office.stop()
+        print("\n".join(outputs()), flush=True)
     return 0
 
 

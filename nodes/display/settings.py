@@ -74,7 +74,7 @@ class DisplayConfig:
 
 def _path(table: Table, name: str, default: Path | None = None) -> Path | None:
     value = table.str(name, None)
-    return default if value is None else Path(value).expanduser()
+    return default if value is None else table.resolve(value)
 
 
 def _writable_folder(table: Table, name: str, folder: Path) -> None:

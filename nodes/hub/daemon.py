@@ -88,10 +88,8 @@ class HubSettings:
     def __init__(self, root: config.Table) -> None:
         hub = root.table("hub", required=True)
         self.file = root.file
-        self.database = Path(hub.str("database"))
-        self.archive_dir: Path | None = (
-            Path(hub.str("archive_dir")) if "archive_dir" in hub else None
-        )
+        self.database: Path = hub.filepath("database")
+        self.archive_dir: Path | None = hub.filepath("archive_dir", None)
         report_time = hub.str("report_time", "17:00")
         try:
             hours, minutes = (int(part) for part in report_time.split(":"))

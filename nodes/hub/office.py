@@ -57,6 +57,10 @@ class Office:
     counters: tuple[CounterSpec, ...]
     nodes: tuple[NodeSpec, ...]
     address: str = ""
+    #: The signature block of the reports: "Mengetahui, {head_title}", name, NIP.
+    head_title: str = ""
+    head_name: str = ""
+    head_nip: str = ""
     #: How many recent service durations the wait estimate averages.
     recent_window: int = 10
     _services: dict[str, ServiceSpec] = field(init=False, repr=False, compare=False)
@@ -170,6 +174,16 @@ def _unique(tables: list[Table], ids: list[str], what: str, key: str = "id") -> 
         seen[value] = table.path
 
 
+def _nip(office: Table) -> str:
+    """A civil servant's NIP: 18 digits, often written in groups ("19800101 200501 1 001")."""
+    value: str = office.str("head_nip", "")
+    if value and not (value.replace(" ", "").isdigit() and len(value.replace(" ", "")) == 18):
+        raise office.error(
+            "head_nip", f"must be an NIP of 18 digits (spaces allowed), not {value!r}"
+        )
+    return value
+
+
 def read_office(root: Table) -> Office:
     """The office described by the hub's file: `[office]`, `[[services]]`, `[[counters]]`,
     `[[nodes]]`. Raises `common.config.ConfigError` naming the file and key.
@@ -182,6 +196,9 @@ def read_office(root: Table) -> Office:
     name: str = office.str("name", "")
     timezone = read_timezone(office)
     address: str = office.str("address", "", nonempty=False)
+    head_title: str = office.str("head_title", "")
+    head_name: str = office.str("head_name", "")
+    head_nip = _nip(office)
 
     service_tables = root.tables("services", required=True)
     services = [_read_service(t) for t in service_tables]
@@ -205,4 +222,7 @@ def read_office(root: Table) -> Office:
         counters=tuple(counters),
         nodes=tuple(nodes),
         address=address,
+        head_title=head_title,
+        head_name=head_name,
+        head_nip=head_nip,
     )

@@ -309,7 +309,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         root = config.load(args.config)
         office = read_office(root)
-        database = args.database or Path(root.table("hub", required=True).str("database"))
+        database = args.database or root.table("hub", required=True).filepath("database")
     except config.ConfigError as exc:
         log.error("configuration error: %s", exc)
         return 2

@@ -116,7 +116,9 @@ def _read_printer(root: Table) -> PrinterConfig:
         raise table.error("paper_mm", f"must be 80 or 58, not {paper_mm}")
     printer = PrinterConfig(
         type=kind,
-        path=table.str("path", "/tmp/antrian-tickets" if kind == "file" else defaults.path),
+        path=str(
+            table.filepath("path", "/tmp/antrian-tickets" if kind == "file" else defaults.path)
+        ),
         profile=table.str("profile", defaults.profile if paper_mm == 80 else "RP-F10-58mm"),
         paper_mm=paper_mm,
         usb_vendor=table.int("usb_vendor", defaults.usb_vendor, min=0, max=0xFFFF),

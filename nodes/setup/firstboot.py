@@ -197,6 +197,19 @@ def install(paths: Paths, boot: BootFile, configs: dict[str, dict[str, Any]]) ->
         give_group(paths.run, "antrian", 0o750)
     if boot.role == "hub":
         install_broker_files(paths, boot, configs["hub"])
+    write_environment(paths, configs)
+
+
+def write_environment(paths: Paths, configs: dict[str, dict[str, Any]]) -> None:
+    """The daemons' time zone from `[office] timezone`: the root file system is read-only,
+    so /etc/localtime stays UTC and each role unit reads `TZ` from this file instead
+    (`EnvironmentFile=-/run/antrian/environment`); logs then carry the office's time."""
+    zones = sorted(
+        {c["office"]["timezone"] for c in configs.values() if "timezone" in c.get("office", {})}
+    )
+    zone = zones[0] if zones else "Asia/Jakarta"  # one office, one zone
+    target = paths.run / "environment"
+    write_atomic(target, f"TZ={zone}\n", mode=0o644)
 
 
 def install_broker_files(paths: Paths, boot: BootFile, hub: dict[str, Any]) -> None:

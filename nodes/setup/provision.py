@@ -136,6 +136,8 @@ def node_file(
     }
     if role == "kiosk":
         tables.update(kiosk_tables(office, base_url))
+    if role == "display":
+        tables["screen"] = {"running_text": running_text(office_table)}
     lines = [
         f"# Antrian boot file for {node_id} ({role}) of {office_table.get('name', 'the office')}.",
         "# Copy it as antrian.toml onto this Pi's SD card boot partition, then power on.",
@@ -147,6 +149,16 @@ def node_file(
         tomli_w.dumps(tables),
     ]
     return "\n".join(lines)
+
+
+def running_text(office_table: dict[str, Any]) -> str:
+    """The display's scrolling line at the bottom, for the office to edit on the card."""
+    name = office_table.get("name")
+    welcome = f"Selamat datang di {name}." if name else "Selamat datang."
+    return (
+        f"{welcome} Ambil nomor antrian di kios, lalu tunggu sampai nomor Anda dipanggil. "
+        "Layanan ini tidak dipungut biaya."
+    )
 
 
 def kiosk_tables(office: dict[str, Any], base_url: str) -> dict[str, Any]:
@@ -294,7 +306,18 @@ def main(argv: list[str] | None = None) -> int:
     except (ProvisionError, SetupError, bootfile.BootFileError) as exc:
         print(f"antrian provision: {exc}", file=sys.stderr)
         return 2
-    print(f"wrote {args.out / 'credentials.toml'} (keep it safe) and {args.out / 'broker'}/")
+    credentials = args.out / "credentials.toml"
+    print(f"wrote {credentials} (keep it safe) and {args.out / 'broker'}/")
     for node_id, role, path in written:
         print(f"  {node_id:<12} {role:<22} {path}")
+    users = tomllib.loads(credentials.read_text(encoding="utf-8")).get("web", {}).get("users", {})
+    if users:
+        address = args.hub_address.partition(":")[0]
+        print(
+            f"dashboard: http://{address}:{WEB_PORT}/dasbor, sign in as "
+            f"{' or '.join(sorted(users))}; the password is in {credentials} [web.users]"
+        )
+    elif any(role.startswith("hub + web") for _, role, _ in written):
+        print("dashboard: the users and passwords of [web] users in the office file")
+    print("the display's running text is in its card, [screen] running_text: edit it there")
     return 0

@@ -43,7 +43,7 @@ def test_defaults_are_for_a_real_screen_and_speaker(tmp_path: Path) -> None:
     assert config.voice.number_style == "words" and config.voice.max_age_s == 60
 
 
-def test_paths_are_as_given(tmp_path: Path) -> None:
+def test_relative_paths_start_at_the_config_file(tmp_path: Path) -> None:
     config = read_config(
         write(
             tmp_path,
@@ -51,7 +51,7 @@ def test_paths_are_as_given(tmp_path: Path) -> None:
             f'[voice]\noutput = "file"\ndir = "{tmp_path}/voice"\n',
         )
     )
-    assert config.screen.screenshot_dir == Path("run/shots")  # from the working directory
+    assert config.screen.screenshot_dir == tmp_path / "run/shots"  # from the file's folder
     assert config.voice.dir == tmp_path / "voice"
 
 

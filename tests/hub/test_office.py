@@ -125,3 +125,32 @@ def test_nodes_with_their_counters_and_broker_passwords(tmp_path: Path) -> None:
     assert result.node("loket-1") == NodeSpec("loket-1", "counter", ("1",))
     assert result.node("tv") == NodeSpec("tv", "display")
     assert result.node("kiosk-9") is None
+
+
+SIGNED = """
+[office]
+name = "Kantor"
+head_title = "Camat Contoh"
+head_name = "Drs. Budi Santoso"
+head_nip = {nip}
+[[services]]
+id = "A"
+name = "Kartu Keluarga"
+[[counters]]
+id = "1"
+name = "Loket 1"
+services = ["A"]
+"""
+
+
+def test_the_signature_block_comes_from_the_office_table(tmp_path: Path) -> None:
+    office_read = read_office(load(tmp_path, SIGNED.format(nip='"19700101 199503 1 001"')))
+    assert (office_read.head_title, office_read.head_name, office_read.head_nip) == (
+        "Camat Contoh", "Drs. Budi Santoso", "19700101 199503 1 001",
+    )  # fmt: skip
+
+
+@pytest.mark.parametrize("nip", ['"1970010119950310"', '"19700101-199503-1-001"', "197001011"])
+def test_a_wrong_nip_is_refused_with_its_key(tmp_path: Path, nip: str) -> None:
+    with pytest.raises(ConfigError, match=r"office\.head_nip: must be"):
+        read_office(load(tmp_path, SIGNED.format(nip=nip)))

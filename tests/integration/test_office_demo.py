@@ -3,6 +3,7 @@ on this machine, and each simulated device shows what the real one would have.""
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 
@@ -37,3 +38,15 @@ def test_the_office_demo_prints_calls_shows_and_speaks() -> None:
     spoken = (RUN / "voice" / "announcements.log").read_text()
     assert "A-001" in spoken and "loket satu" in spoken
     assert "Traceback" not in output
+    # It ends on where to look, not on the broker's last words.
+    last = result.stdout.rstrip().splitlines()[-7:]
+    assert last[0] == "The office stopped. What it left:", last
+    assert last[1].startswith("  tickets     run/office/tickets/  (5 printed")
+    assert last[2] == "  the TV      run/office/screen/latest.png"
+    assert re.fullmatch(
+        r"  a report    \S*antrian report --config examples/office/hub\.toml "
+        r"--date \d{4}-\d\d-\d\d --format pdf",
+        last[-1],
+    )
+    # Log lines carry the office's time with its offset (WIB), like its tickets.
+    assert re.search(r"hub \| \d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\+0700 INFO antrian\.hub", output)

@@ -102,7 +102,7 @@ def test_daemon_prints_from_stdin_presses(
 ) -> None:
     tickets = tmp_path / "tickets"
     config = EXAMPLE.read_text().replace("port = 18830", f"port = {broker.port}")
-    config = config.replace('"run/office/tickets"', f'"{tickets}"')
+    config = config.replace('"../../run/office/tickets"', f'"{tickets}"')
     path = tmp_path / "kiosk.toml"
     path.write_text(config)
     watcher = client(broker, "watcher")

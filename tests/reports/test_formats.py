@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import io
+import subprocess
+from dataclasses import replace
 from datetime import date, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
+from openpyxl import load_workbook
 
 from nodes.hub.reports import pdf as pdf_module
 from nodes.hub.reports.figures import Report, compute
@@ -53,7 +57,7 @@ def test_html_has_the_charts_and_every_table_cell(day_report: Report) -> None:
         assert tables[table.key][1:] == expected
     # The figures by hand, as the head of office reads them (decimal comma):
     services_times = tables["service_times"]
-    assert services_times[1][:6] == ["A – Kartu Keluarga", "24,0", "10,0", "54,0", "80,0", "20,0"]
+    assert services_times[1][:6] == ["A – Kartu Keluarga", "24,0", "10,0", "54,0", "80,0", "80,0"]
     assert services_times[-1][:2] == ["Semua layanan", "23,7"]  # 12780 s / 9 = 23.67 min
     assert tables["counters"][1] == ["Loket 1", "4", "25,0", "10,0", "6,0", "1,0", "0,7", "11,1"]
     assert "<script" not in page and "http://" not in page.replace("http://www.w3.org", "")
@@ -79,7 +83,7 @@ def test_xlsx_keeps_numbers_as_numbers(day_report: Report) -> None:
         "Per jam",
     ]
     assert sheets["Ringkasan"][0][0] == "Kantor Kecamatan Contoh"
-    assert sheets["Ringkasan"][4][0] == "Jam tersibuk: 08.00–09.00, 7 tiket"
+    assert ("Jam tersibuk: 08.00–09.00, 7 tiket",) in [row[:1] for row in sheets["Ringkasan"]]
     services = sheets["Per layanan"]
     assert services[1] == ("A – Kartu Keluarga", 5, 4, 0, 0, 0, 1, 0, 0)
     assert services[4] == ("Semua layanan", 10, 6, 2, 1, 1, 1, 1, 0)
@@ -87,7 +91,7 @@ def test_xlsx_keeps_numbers_as_numbers(day_report: Report) -> None:
     a = day_report.services[0]
     assert times[1] == (
         "A – Kartu Keluarga", 1440 / 60, 600 / 60, a.wait.p90_s / 60, 4800 / 60,  # type: ignore[operator]
-        20.0, 1500 / 60, 600 / 60,
+        80.0, 1500 / 60, 600 / 60,
     )  # fmt: skip
     counters = sheets["Per loket"]
     assert counters[1] == ("Loket 1", 4, 25.0, 10.0, 6.0, 1.0, 2400 / 3600, 2400 / 21600 * 100)
@@ -121,7 +125,7 @@ def test_csv_sections_carry_the_same_figures(day_report: Report) -> None:
         "0",
     ]
     assert sections["Per layanan – waktu"][1] == [
-        "A – Kartu Keluarga", "24.0", "10.0", "54.0", "80.0", "20.0", "25.0", "10.0",
+        "A – Kartu Keluarga", "24.0", "10.0", "54.0", "80.0", "80.0", "25.0", "10.0",
     ]  # fmt: skip
     assert sections["Per loket"][1] == [
         "Loket 1",
@@ -151,7 +155,7 @@ def test_pdf_is_a_printable_page_with_charts_and_figures(
     assert "Kantor Kecamatan Contoh" in words
     dash = "–" if pdf_module.find_font() else "-"  # Helvetica has no en dash
     assert f"Jam tersibuk: 08.00{dash}09.00, 7 tiket" in words
-    assert "10 tiket diambil, 6 dilayani; rata-rata tunggu 23,7 menit." in words
+    assert "10 tiket diambil, 6 selesai dilayani; rata-rata tunggu 23,7 menit." in words
     for figure in ("24,0", "54,0", "80,0", "11,1", "Loket 3", "Semua layanan"):
         assert figure in words
 
@@ -178,7 +182,7 @@ def test_an_empty_day_renders_in_every_format(fmt: str, tmp_path: Path) -> None:
         assert xlsx_sheets(content)["Per layanan"][4] == ("Semua layanan", 0, 0, 0, 0, 0, 0, 0, 0)
     elif fmt == "csv":
         assert csv_sections(content)["Per jam"] == [
-            ["Jam", "Tiket diambil", "Dilayani", "Rata-rata tunggu (menit)"]
+            ["Jam", "Tiket diambil", "Selesai dilayani", "Rata-rata tunggu (menit)"]
         ]
     else:
         path = tmp_path / "kosong.pdf"
@@ -210,3 +214,73 @@ def test_small_values_get_distinct_axis_labels() -> None:
     svg = bar_chart("t", "Rata-rata tunggu", ["08", "09"], [Series("menit", (0.02, 0.05), "#000")])
     labels = re.findall(r'text-anchor="end"[^>]*>([^<]+)<', svg)
     assert len(labels) == len(set(labels)) > 2
+
+
+HEADED = replace(
+    OFFICE,
+    address="Jl. Merdeka No. 1",
+    head_title="Camat Contoh",
+    head_name="Drs. Budi Santoso",
+    head_nip="19700101 199503 1 001",
+)
+
+
+def test_page_one_of_the_pdf_says_whether_the_standard_was_met(
+    day_report: Report, tmp_path: Path
+) -> None:
+    """The head of office's question first: 6 of 9 called within 15 minutes is 66,7 %,
+    below the 80 % standard, and an average of 23,7 minutes is over the target."""
+    path = tmp_path / "laporan.pdf"
+    path.write_bytes(render(day_report, "pdf", "id", GENERATED))
+    first_page = subprocess.run(
+        ["pdftotext", "-f", "1", "-l", "1", str(path), "-"],
+        check=True, capture_output=True, text=True,
+    ).stdout  # fmt: skip
+    flat = " ".join(first_page.split())
+    assert "✘ BELUM MEMENUHI STANDAR: hanya 66,7 % warga dipanggil dalam 15 menit" in flat
+    assert flat.index("BELUM MEMENUHI STANDAR") < flat.index("Tiket per jam")  # before charts
+    assert "Dipanggil dalam 15 menit (%) 66,7 ✘ belum memenuhi standar" in flat
+    assert "Rata-rata tunggu (menit) 23,7 ✘ melebihi target" in flat
+    for jargon in ("Utilisasi", "P90", "Alihan", "Tunggu >"):
+        assert jargon not in pdf_text(path)
+
+
+def test_a_good_day_is_marked_met(tmp_path: Path) -> None:
+    """With a 90-minute target every wait of the hand-built day is within it."""
+    report = compute(hand_day(), OFFICE, date.fromisoformat(DAY), target_wait_s=90 * 60)
+    page = render(report, "html", "id").decode("utf-8")
+    assert '<p class="verdict good" role="status">✔ MEMENUHI STANDAR: 100,0 %' in page
+    tables, _ = html_tables(page)
+    assert tables["key_figures"][1] == ["Dipanggil dalam 90 menit (%)", "100,0",
+                                        "✔ memenuhi standar"]  # fmt: skip
+    assert ["Rata-rata tunggu (menit)", "23,7", "✔ dalam target"] in tables["key_figures"]
+
+
+def test_letterhead_and_signature_in_every_printed_format(tmp_path: Path) -> None:
+    report = compute(hand_day(), HEADED, date.fromisoformat(DAY))
+    path = tmp_path / "laporan.pdf"
+    path.write_bytes(render(report, "pdf", "id", GENERATED))
+    words = pdf_text(path)
+    head = words.split("LAPORAN PELAYANAN ANTRIAN")[0]
+    assert "Kantor Kecamatan Contoh" in head and "Jl. Merdeka No. 1" in head
+    tail = " ".join(words.split("Mengetahui,")[-1].split())
+    assert tail.startswith("Camat Contoh Drs. Budi Santoso NIP 19700101 199503 1 001")
+    page = render(report, "html", "id").decode("utf-8")
+    assert '<p class="name">Drs. Budi Santoso</p><p>NIP 19700101 199503 1 001</p>' in page
+    summary = xlsx_sheets(render(report, "xlsx", "id"))["Ringkasan"]
+    column_c = [row[2] for row in summary if row[2]]
+    assert column_c[-4:] == ["Mengetahui,", "Camat Contoh", "Drs. Budi Santoso",
+                             "NIP 19700101 199503 1 001"]  # fmt: skip
+
+
+def test_xlsx_summary_has_numeric_key_figures(day_report: Report) -> None:
+    content = render(day_report, "xlsx", "id", GENERATED)
+    sheet = load_workbook(io.BytesIO(content))["Ringkasan"]
+    rows = {row[0].value: row for row in sheet.iter_rows() if row[0].value}
+    within = rows["Dipanggil dalam 15 menit (%)"]
+    assert within[1].value == pytest.approx(600 / 9)  # 6 of 9 called within 15 minutes
+    assert within[1].number_format == "0.0" and within[2].value == "✘ belum memenuhi standar"
+    assert rows["Rata-rata tunggu (menit)"][1].value == pytest.approx(12780 / 9 / 60)
+    assert rows["Target waktu tunggu (menit)"][1].value == 15
+    assert rows["Tiket diambil"][1].value == 10 and rows["Selesai dilayani"][1].value == 6
+    assert rows["Ukuran"][1].value == "Nilai"  # the table's header row

@@ -199,7 +199,7 @@ def test_a_target_wait_in_minutes_names_the_column(office: Office2, tmp_path: Pa
     args = ["--config", str(office.config), "--date", THURSDAY.isoformat(), "--format", "csv"]
     assert report_main([*args, "--out", str(out), "--target-minutes", "7.5"]) == 0
     header = csv_sections(out.read_bytes())["Per layanan – waktu"][0]
-    assert header[5] == "Tunggu > 7,5 menit (%)"
+    assert header[5] == "Dipanggil dalam 7,5 menit (%)"
 
 
 def test_report_cli_names_the_file_by_its_period(
@@ -213,3 +213,36 @@ def test_report_cli_names_the_file_by_its_period(
     assert sorted(p.name for p in tmp_path.iterdir()) == [
         "laporan-2026-11-26.csv", "laporan-2026-11-26_2026-11-27.html",
     ]  # fmt: skip
+
+
+def test_report_cli_finds_the_database_from_the_config_file_not_the_working_folder(
+    office: Office2, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`database = "antrian.db"` beside hub.toml is found from any working folder."""
+    text = office.config.read_text().replace(f'"{office.db}"', '"antrian.db"')
+    assert 'database = "antrian.db"' in text
+    relative = office.db.parent / "relative.toml"
+    relative.write_text(text)
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    args = ["--config", str(relative), "--date", THURSDAY.isoformat(), "--format", "csv"]
+    assert report_main([*args, "--out", "thursday.csv"]) == 0
+    services = csv_sections((elsewhere / "thursday.csv").read_bytes())["Per layanan"]
+    assert services[-1][1] == str(build_report(office.db, office.office, THURSDAY).total.issued)
+
+
+def test_report_cli_reads_another_database(
+    office: Office2, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """--database reads a copy (a backup) instead of the config's; a missing one is named."""
+    copy = tmp_path / "backup.db"
+    with sqlite3.connect(office.db) as source, sqlite3.connect(copy) as target:
+        source.backup(target)
+    args = ["--config", str(office.config), "--date", FRIDAY.isoformat(), "--format", "csv"]
+    assert report_main([*args, "--database", str(copy), "--out", str(tmp_path / "f.csv")]) == 0
+    total = csv_sections((tmp_path / "f.csv").read_bytes())["Per layanan"][-1]
+    assert total[1] == str(build_report(office.db, office.office, FRIDAY).total.issued)
+    missing = tmp_path / "missing.db"
+    assert report_main([*args, "--database", str(missing), "--out", str(tmp_path / "m.csv")]) == 1
+    assert str(missing) in caplog.text

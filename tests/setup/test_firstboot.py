@@ -195,3 +195,20 @@ def test_check_and_provision_need_no_scratch_folder(
     written = provision(office, tmp_path / "out", "antrian-hub.local", None)
     assert len(written) == 7
     assert not (tmp_path / "no such folder").exists()
+
+
+def test_the_office_time_zone_reaches_every_daemon(tmp_path: Path, cards: Path) -> None:
+    """/etc/localtime cannot change on the read-only root: the units read TZ from /run."""
+    root = pi(tmp_path, cards, "display-1")
+    card = root / "boot/firmware/antrian.toml"
+    card.write_text(
+        card.read_text().replace('timezone = "Asia/Jakarta"', 'timezone = "Asia/Makassar"')
+    )
+    assert boot(root) == 0
+    environment = root / "run/antrian/environment"
+    assert environment.read_text() == "TZ=Asia/Makassar\n"
+    assert mode(environment) == 0o644
+    units = Path(__file__).resolve().parents[2] / "systemd/system"
+    for role in ("hub", "kiosk", "counter", "display", "web"):
+        unit = (units / f"antrian-{role}.service").read_text()
+        assert "EnvironmentFile=-/run/antrian/environment\n" in unit, role

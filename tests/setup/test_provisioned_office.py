@@ -15,7 +15,7 @@ from common.config import BrokerConfig
 from common.mqtt import BrokerLink, RequestTimeout
 from common.wire import Topics
 from nodes.setup import firstboot
-from nodes.setup.bootfile import parse_text
+from nodes.setup.bootfile import parse_text, role_configs
 from nodes.setup.provision import main as provision_main
 from tests.harness import Collector, HubProcess, Mosquitto, wait_for, write_hub_config
 
@@ -155,3 +155,24 @@ def test_a_wrong_office_file_is_refused_with_its_key(
     plan.write_text(plan.read_text().replace('role = "kiosk"', 'role = "kios"', 1))
     assert provision_main(["--config", str(plan), "--out", str(tmp_path / "out")]) == 2
     assert "nodes[0].role" in capsys.readouterr().err
+
+
+def test_provision_says_who_signs_in_and_gives_the_display_a_running_text(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    plan = write_hub_config(tmp_path / "office.toml", 1883, tmp_path / "unused.db")
+    out = tmp_path / "out"
+    assert (
+        provision_main(["--config", str(plan), "--out", str(out), "--hub-address", "10.0.0.2"]) == 0
+    )
+    said = capsys.readouterr().out
+    credentials = tomllib.loads((out / "credentials.toml").read_text())
+    assert list(credentials["web"]["users"]) == ["admin"]
+    assert (
+        f"dashboard: http://10.0.0.2:8080/dasbor, sign in as admin; the password is in "
+        f"{out / 'credentials.toml'} [web.users]" in said
+    )
+    # The display's config, as firstboot makes it from the card, scrolls a welcome.
+    card = parse_text((out / "boot/display-1/antrian.toml").read_text())
+    screen = role_configs(card)["display"]["screen"]
+    assert screen["running_text"].startswith("Selamat datang di Kantor Kecamatan Contoh.")

@@ -3,9 +3,10 @@
     antrian report --config /etc/antrian/hub.toml --date 2026-11-28 --format pdf --out laporan.pdf
     antrian report --config hub.toml --from 2026-11-01 --to 2026-11-30 --format xlsx --out nov.xlsx
 
-The office (names of services and counters) and the database path (`[hub] database`)
-come from the hub's own config file; the database is opened read-only, so this is safe
-to run while the hub serves the office.
+The office (names of services and counters, the letterhead and signature) and the
+database path (`[hub] database`, relative to the config file's folder) come from the hub's
+own config file; `--database` reads another copy (a backup, a database fetched from the
+hub). The database is opened read-only, so this is safe to run while the hub serves.
 """
 
 from __future__ import annotations
@@ -38,6 +39,9 @@ def build_parser() -> argparse.ArgumentParser:
         prog="antrian report", description="Write a queue report from the hub's database."
     )
     parser.add_argument("--config", required=True, help="the hub's TOML file")
+    parser.add_argument(
+        "--database", type=Path, help="the hub's SQLite file (default: the config's [hub] database)"
+    )
     parser.add_argument("--date", type=_day, help="one day, YYYY-MM-DD")
     parser.add_argument("--from", dest="first", type=_day, help="first day of a period")
     parser.add_argument("--to", dest="last", type=_day, help="last day of a period (included)")
@@ -48,7 +52,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--target-minutes",
         type=float,
         default=None,
-        help="waiting-time target; the report shows the share who waited longer "
+        help="waiting-time target in minutes; page 1 shows the share called within it "
         "(default: the hub config's [hub] target_wait_minutes, else 15)",
     )
     return parser
@@ -77,7 +81,7 @@ def main(argv: list[str] | None = None) -> int:
         root = config.load(args.config)
         office = read_office(root)
         hub = root.table("hub", required=True)
-        database = Path(hub.str("database"))
+        database: Path = args.database or hub.filepath("database")
         target_minutes = args.target_minutes or hub.int("target_wait_minutes", 15, min=1)
     except config.ConfigError as exc:
         log.error("configuration error: %s", exc)
@@ -85,7 +89,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         report = build_report(database, office, first, last, target_minutes * 60)
     except (FileNotFoundError, sqlite3.Error) as exc:
-        log.error("cannot read the hub database %s: %s", database, exc)
+        log.error("cannot read the hub database %s: %s (--database gives another)", database, exc)
         return 1
     if report.empty:
         log.warning(

@@ -66,6 +66,9 @@ from nodes.hub.reports.labels import text
 
 #: The default target: a citizen should be called within 15 minutes.
 DEFAULT_TARGET_WAIT_S: Final = 15 * 60
+#: The standard a day is held to: at least this share of the citizens called within the
+#: target (the common 80/20 service level). Page 1 of every report marks it met or not.
+TARGET_GOAL: Final = 0.8
 
 
 @dataclass(frozen=True)
@@ -77,6 +80,11 @@ class OfficeInfo:
     counters: tuple[tuple[str, str], ...] = ()  # (id, name)
     office_id: str = "kantor"
     timezone: str = "Asia/Jakarta"
+    #: The letterhead's second line and the signature block (`[office]` address, head_*).
+    address: str = ""
+    head_title: str = ""
+    head_name: str = ""
+    head_nip: str = ""
 
 
 @dataclass(frozen=True)
@@ -90,6 +98,11 @@ class WaitStats:
     max_s: float | None
     over_target: int  # samples strictly longer than the target
     over_target_share: float | None  # over_target / count
+
+    @property
+    def within_target_share(self) -> float | None:
+        """The share called within the target: the head of office's key figure."""
+        return None if self.over_target_share is None else 1.0 - self.over_target_share
 
 
 @dataclass(frozen=True)

@@ -32,26 +32,70 @@ CATALOGUE: Final[dict[str, dict[str, str]]] = {
     "hour": {"id": "Jam", "en": "Hour"},
     "day": {"id": "Tanggal", "en": "Date"},
     "issued": {"id": "Tiket diambil", "en": "Tickets issued"},
-    "served": {"id": "Dilayani", "en": "Served"},
+    "served": {"id": "Selesai dilayani", "en": "Served"},
     "no_show": {"id": "Tidak hadir", "en": "No-show"},
     "cancelled": {"id": "Dibatalkan", "en": "Cancelled"},
-    "expired": {"id": "Kedaluwarsa", "en": "Expired"},
-    "transferred": {"id": "Dialihkan", "en": "Transferred"},
-    "transferred_in": {"id": "Alihan masuk", "en": "Transferred in"},
-    "open_tickets": {"id": "Masih berjalan", "en": "Still open"},
+    "expired": {"id": "Hangus", "en": "Expired"},
+    "transferred": {"id": "Dipindah ke layanan lain", "en": "Moved to another service"},
+    "transferred_in": {"id": "Pindahan dari layanan lain", "en": "Moved from another service"},
+    "open_tickets": {"id": "Belum selesai", "en": "Still open"},
     "wait_avg": {"id": "Rata-rata tunggu (menit)", "en": "Average wait (min)"},
-    "wait_median": {"id": "Median tunggu (menit)", "en": "Median wait (min)"},
-    "wait_p90": {"id": "P90 tunggu (menit)", "en": "P90 wait (min)"},
+    "wait_median": {"id": "Tunggu separuh warga (menit)", "en": "Median wait (min)"},
+    "wait_p90": {"id": "Tunggu 9 dari 10 warga (menit)", "en": "Wait of 9 in 10 (min)"},
     "wait_max": {"id": "Tunggu terlama (menit)", "en": "Longest wait (min)"},
-    "over_target": {"id": "Tunggu > {target} menit (%)", "en": "Waited > {target} min (%)"},
-    "duration_avg": {"id": "Rata-rata layanan (menit)", "en": "Average service (min)"},
-    "duration_median": {"id": "Median layanan (menit)", "en": "Median service (min)"},
-    "time_open": {"id": "Waktu buka (jam)", "en": "Time open (h)"},
-    "time_paused": {"id": "Waktu istirahat (jam)", "en": "Time paused (h)"},
+    "within_target": {
+        "id": "Dipanggil dalam {target} menit (%)",
+        "en": "Called within {target} min (%)",
+    },
+    "duration_avg": {"id": "Rata-rata lama layanan (menit)", "en": "Average service (min)"},
+    "duration_median": {"id": "Lama layanan separuh warga (menit)", "en": "Median service (min)"},
+    "time_open": {"id": "Jam buka (jam)", "en": "Time open (h)"},
+    "time_paused": {"id": "Istirahat (jam)", "en": "Time paused (h)"},
     "busy": {"id": "Waktu melayani (jam)", "en": "Time serving (h)"},
-    "utilisation": {"id": "Utilisasi (%)", "en": "Utilisation (%)"},
+    "utilisation": {
+        "id": "Waktu melayani dari jam buka (%)",
+        "en": "Share of open time serving (%)",
+    },
     "peak_hour": {"id": "Jam tersibuk", "en": "Busiest hour"},
-    "peak_tickets": {"id": "Tiket jam tersibuk", "en": "Tickets in busiest hour"},
+    "peak_tickets": {"id": "Tiket pada jam tersibuk", "en": "Tickets in busiest hour"},
+    # the summary on page 1: how the day went against the service standard
+    "standard_heading": {
+        "id": "Dibandingkan dengan standar pelayanan",
+        "en": "Against the service standard",
+    },
+    "verdict_met": {
+        "id": "✔ MEMENUHI STANDAR: {share} % warga dipanggil dalam {target} menit "
+        "(standar: sedikitnya {goal} %).",
+        "en": "✔ STANDARD MET: {share} % of citizens were called within {target} min "
+        "(standard: at least {goal} %).",
+    },
+    "verdict_missed": {
+        "id": "✘ BELUM MEMENUHI STANDAR: hanya {share} % warga dipanggil dalam {target} menit "
+        "(standar: sedikitnya {goal} %).",
+        "en": "✘ STANDARD NOT MET: only {share} % of citizens were called within {target} min "
+        "(standard: at least {goal} %).",
+    },
+    "verdict_none": {
+        "id": "Belum ada warga yang dipanggil, jadi belum dapat dibandingkan dengan standar.",
+        "en": "Nobody was called yet, so there is nothing to compare with the standard.",
+    },
+    "measure": {"id": "Ukuran", "en": "Measure"},
+    "value": {"id": "Nilai", "en": "Value"},
+    "remark": {"id": "Keterangan", "en": "Remark"},
+    "target_wait": {"id": "Target waktu tunggu (menit)", "en": "Waiting-time target (min)"},
+    "target_goal": {
+        "id": "Standar: dipanggil dalam target (%)",
+        "en": "Standard: called within target (%)",
+    },
+    "called": {"id": "Warga yang dipanggil", "en": "Citizens called"},
+    "met": {"id": "✔ memenuhi standar", "en": "✔ standard met"},
+    "missed": {"id": "✘ belum memenuhi standar", "en": "✘ standard not met"},
+    "over_target": {"id": "✘ melebihi target", "en": "✘ over the target"},
+    "in_target": {"id": "✔ dalam target", "en": "✔ within the target"},
+    # letterhead and signature
+    "acknowledged": {"id": "Mengetahui,", "en": "Acknowledged by,"},
+    "head_default": {"id": "Kepala Kantor", "en": "Head of office"},
+    "nip": {"id": "NIP", "en": "NIP"},
     # phrases
     "peak_phrase": {
         "id": "Jam tersibuk: {hours}, {count} tiket",
@@ -59,7 +103,7 @@ CATALOGUE: Final[dict[str, dict[str, str]]] = {
     },
     "peak_none": {"id": "Jam tersibuk: - (belum ada tiket)", "en": "Busiest hour: - (no tickets)"},
     "headline": {
-        "id": "{issued} tiket diambil, {served} dilayani; rata-rata tunggu {wait} menit.",
+        "id": "{issued} tiket diambil, {served} selesai dilayani; rata-rata tunggu {wait} menit.",
         "en": "{issued} tickets issued, {served} served; average wait {wait} min.",
     },
     # chart titles
@@ -75,14 +119,19 @@ CATALOGUE: Final[dict[str, dict[str, str]]] = {
     "chart_day_tickets": {"id": "Tiket per hari", "en": "Tickets per day"},
     "notes": {
         "id": (
-            "Waktu tunggu: dari tiket diambil sampai panggilan pertama. Durasi layanan: dari "
-            "panggilan sampai selesai. Utilisasi: waktu melayani dibagi waktu buka "
-            "(di luar istirahat). P90: 9 dari 10 warga menunggu paling lama selama ini."
+            "Waktu tunggu: sejak tiket diambil sampai nomor dipanggil pertama kali. Lama "
+            "layanan: sejak dipanggil sampai selesai. Tunggu separuh warga (median): separuh "
+            "warga menunggu paling lama selama itu. Tunggu 9 dari 10 warga: 9 dari 10 warga "
+            "menunggu paling lama selama itu. Waktu melayani dari jam buka: waktu petugas "
+            "melayani dibagi jam buka loket (tanpa istirahat). Hangus: tiket yang belum "
+            "selesai ketika hari berakhir."
         ),
         "en": (
             "Waiting time: from ticket issue to first call. Service duration: from call to "
-            "finish. Utilisation: time serving divided by time open (breaks excluded). "
-            "P90: 9 in 10 citizens waited at most this long."
+            "finish. Median: half of the citizens waited at most this long. Wait of 9 in 10: "
+            "9 in 10 citizens waited at most this long. Share of open time serving: time "
+            "serving divided by time open (breaks excluded). Expired: still open when the "
+            "day ended."
         ),
     },
 }

@@ -22,6 +22,7 @@ from nodes.hub.reports.charts import report_charts
 from nodes.hub.reports.figures import Report
 from nodes.hub.reports.html import headline, period_text
 from nodes.hub.reports.labels import text
+from nodes.hub.reports.summary import key_figures, signature, verdict
 from nodes.hub.reports.tables import Table, cell_text, report_tables
 
 # fontTools logs every glyph subset at INFO: dozens of lines per PDF in the hub's journal.
@@ -72,6 +73,7 @@ class ReportPDF(FPDF):
         if self.unicode:
             return value
         value = value.replace("–", "-").replace("—", "-").replace("·", "-")
+        value = value.replace("✔", "[OK]").replace("✘", "[X]")
         return value.encode("latin-1", "replace").decode("latin-1")
 
     def footer(self) -> None:
@@ -166,6 +168,96 @@ def _table(pdf: ReportPDF, table: Table, lang: Lang) -> None:
     pdf.ln(4)
 
 
+GOOD: Final = ((227, 244, 230), (20, 85, 35))  # (fill, text) of a met standard
+BAD: Final = ((251, 228, 228), (127, 29, 29))
+
+
+def _letterhead(pdf: ReportPDF, report: Report, lang: Lang, generated: datetime | None) -> None:
+    """Kop surat: the office centred over a double rule, then the report's title and period."""
+    pdf.set_font(pdf.family_name, "B", 16)
+    pdf.cell(0, 8, pdf.say(report.office.name), align="C", new_x="LMARGIN", new_y="NEXT")
+    if report.office.address:
+        pdf.set_font(pdf.family_name, "", 9)
+        pdf.cell(0, 5, pdf.say(report.office.address), align="C", new_x="LMARGIN", new_y="NEXT")
+    pdf.set_draw_color(31, 95, 139)
+    y = pdf.get_y() + 1.5
+    pdf.set_line_width(0.9)
+    pdf.line(MARGIN_MM, y, PAGE_WIDTH_MM - MARGIN_MM, y)
+    pdf.set_line_width(0.3)
+    pdf.line(MARGIN_MM, y + 1.4, PAGE_WIDTH_MM - MARGIN_MM, y + 1.4)
+    pdf.set_line_width(0.2)
+    pdf.set_draw_color(0)
+    pdf.set_y(y + 4)
+    pdf.set_font(pdf.family_name, "B", 12)
+    title = text("report_title", lang).upper()
+    pdf.cell(0, 6, pdf.say(title), align="C", new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font(pdf.family_name, "", 10)
+    kind = text("daily" if report.single_day else "range", lang)
+    line = f"{kind} · {period_text(report, lang)}"
+    pdf.cell(0, 5, pdf.say(line), align="C", new_x="LMARGIN", new_y="NEXT")
+    if generated:
+        stamp = f"{text('generated', lang)}: {long_datetime(generated, lang)}"
+        pdf.set_font(pdf.family_name, "", 8)
+        pdf.cell(0, 4, pdf.say(stamp), align="C", new_x="LMARGIN", new_y="NEXT")
+    pdf.ln(3)
+
+
+def _standard(pdf: ReportPDF, report: Report, lang: Lang) -> None:
+    """The verdict in a coloured box, then the key figures as a three-column table."""
+    judged = verdict(report, lang)
+    colours = {True: GOOD, False: BAD, None: ((240, 240, 240), (0, 0, 0))}[judged.met]
+    pdf.set_fill_color(*colours[0])
+    pdf.set_text_color(*colours[1])
+    pdf.set_font(pdf.family_name, "B", 12)
+    pdf.multi_cell(
+        0, 7, pdf.say(judged.sentence), border=1, fill=True, padding=2,
+        new_x="LMARGIN", new_y="NEXT",
+    )  # fmt: skip
+    pdf.set_text_color(0)
+    pdf.ln(3)
+    pdf.set_font(pdf.family_name, "B", 11)
+    pdf.cell(0, 7, pdf.say(text("standard_heading", lang)), new_x="LMARGIN", new_y="NEXT")
+    widths = (CONTENT_MM * 0.5, CONTENT_MM * 0.16, CONTENT_MM * 0.34)
+    row_h = 5.6
+    pdf.set_fill_color(238, 243, 247)
+    pdf.set_font(pdf.family_name, "B", 9)
+    for w, key in zip(widths, ("measure", "value", "remark"), strict=True):
+        pdf.cell(w, row_h, pdf.say(text(key, lang)), border=1, fill=True)
+    pdf.ln(row_h)
+    for figure in key_figures(report, lang):
+        pdf.set_font(pdf.family_name, "", 9)
+        pdf.cell(widths[0], row_h, pdf.say(figure.label), border=1)
+        value = pdf.say(cell_text(figure.value, figure.kind, lang))
+        pdf.cell(widths[1], row_h, value, border=1, align="L" if figure.kind == "text" else "R")
+        if figure.good is not None:
+            pdf.set_font(pdf.family_name, "B", 9)
+            pdf.set_text_color(*(GOOD if figure.good else BAD)[1])
+        pdf.cell(widths[2], row_h, pdf.say(figure.remark), border=1)
+        pdf.set_text_color(0)
+        pdf.ln(row_h)
+    pdf.ln(3)
+
+
+def _signature(pdf: ReportPDF, report: Report, lang: Lang) -> None:
+    """Mengetahui, the head's title, room for a signature and stamp, name and NIP."""
+    block = signature(report, lang)
+    if pdf.get_y() + 45 > pdf.page_break_trigger:
+        pdf.add_page()
+    pdf.ln(6)
+    left, width = PAGE_WIDTH_MM - MARGIN_MM - 75, 75
+    pdf.set_font(pdf.family_name, "", 10)
+    for line in block.lines_above:
+        pdf.set_x(left)
+        pdf.cell(width, 5, pdf.say(line), new_x="LMARGIN", new_y="NEXT")
+    pdf.ln(20)  # the signature and the office stamp
+    pdf.set_x(left)
+    pdf.set_font(pdf.family_name, "BU", 10)
+    pdf.cell(width, 5, pdf.say(block.name), new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font(pdf.family_name, "", 10)
+    pdf.set_x(left)
+    pdf.cell(width, 5, pdf.say(block.nip), new_x="LMARGIN", new_y="NEXT")
+
+
 def render_pdf(report: Report, lang: Lang = "id", generated: datetime | None = None) -> bytes:
     title = text("report_title", lang)
     pdf = ReportPDF(report.office.name, f"{title} · {period_text(report, lang)}", lang)
@@ -173,23 +265,8 @@ def render_pdf(report: Report, lang: Lang = "id", generated: datetime | None = N
     pdf.set_author("Antrian")
     pdf.set_creation_date(generated or datetime(2000, 1, 1))  # reproducible bytes by default
     pdf.add_page()
-    # The office header: name, report kind, period, a rule.
-    pdf.set_font(pdf.family_name, "B", 16)
-    pdf.cell(0, 8, pdf.say(report.office.name), new_x="LMARGIN", new_y="NEXT")
-    pdf.set_font(pdf.family_name, "B", 12)
-    kind = text("daily" if report.single_day else "range", lang)
-    pdf.cell(0, 6, pdf.say(f"{title} · {kind}"), new_x="LMARGIN", new_y="NEXT")
-    pdf.set_font(pdf.family_name, "", 10)
-    pdf.cell(0, 5, pdf.say(period_text(report, lang)), new_x="LMARGIN", new_y="NEXT")
-    if generated:
-        stamp = f"{text('generated', lang)}: {long_datetime(generated, lang)}"
-        pdf.cell(0, 5, pdf.say(stamp), new_x="LMARGIN", new_y="NEXT")
-    pdf.set_draw_color(31, 95, 139)
-    pdf.set_line_width(0.8)
-    pdf.line(MARGIN_MM, pdf.get_y() + 1, PAGE_WIDTH_MM - MARGIN_MM, pdf.get_y() + 1)
-    pdf.set_line_width(0.2)
-    pdf.set_draw_color(0)
-    pdf.ln(4)
+    _letterhead(pdf, report, lang, generated)
+    _standard(pdf, report, lang)
     pdf.set_font(pdf.family_name, "", 11)
     pdf.multi_cell(0, 6, pdf.say(headline(report, lang)), new_x="LMARGIN", new_y="NEXT")
     pdf.set_font(pdf.family_name, "B", 11)
@@ -205,4 +282,5 @@ def render_pdf(report: Report, lang: Lang = "id", generated: datetime | None = N
             _table(pdf, table, lang)
     pdf.set_font(pdf.family_name, "", 8)
     pdf.multi_cell(0, 4, pdf.say(text("notes", lang)), new_x="LMARGIN", new_y="NEXT")
+    _signature(pdf, report, lang)
     return bytes(pdf.output())

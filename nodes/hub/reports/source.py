@@ -27,6 +27,10 @@ def office_info(office: Office | OfficeInfo) -> OfficeInfo:
         counters=tuple((c.id, c.name) for c in office.counters),
         office_id=office.id,
         timezone=office.timezone,
+        address=office.address,
+        head_title=office.head_title,
+        head_name=office.head_name,
+        head_nip=office.head_nip,
     )
 
 

@@ -49,6 +49,13 @@ def percent(share: float | None) -> float | None:
     return None if share is None else share * 100
 
 
+def target_text(report: Report, lang: Lang) -> str:
+    """The waiting-time target in minutes as printed: "15", or "7,5" when not whole."""
+    minutes_target = report.target_wait_s / 60
+    whole = minutes_target.is_integer()
+    return number(int(minutes_target) if whole else minutes_target, lang)
+
+
 def cell_text(value: Cell, kind: Kind, lang: Lang = "id") -> str:
     """A cell as printed in HTML and PDF tables."""
     if value is None:
@@ -68,7 +75,7 @@ def _wait_cells(wait: WaitStats) -> tuple[Cell, ...]:
         minutes(wait.median_s),
         minutes(wait.p90_s),
         minutes(wait.max_s),
-        percent(wait.over_target_share),
+        percent(wait.within_target_share),
     )
 
 
@@ -98,9 +105,7 @@ class _Columns:
 
     def __init__(self, report: Report, lang: Lang) -> None:
         self.lang = lang
-        minutes_target = report.target_wait_s / 60
-        whole = minutes_target.is_integer()
-        self.target = number(int(minutes_target) if whole else minutes_target, lang)
+        self.target = target_text(report, lang)
 
     def __call__(self, *specs: Spec) -> tuple[Column, ...]:
         return tuple(Column(self.title(key), kind) for key, kind in specs)
@@ -112,7 +117,7 @@ class _Columns:
 Spec = tuple[str, Kind]  # a column: its catalogue key and kind
 _WAIT: Final[tuple[Spec, ...]] = (
     ("wait_avg", "minutes"), ("wait_median", "minutes"), ("wait_p90", "minutes"),
-    ("wait_max", "minutes"), ("over_target", "percent"),
+    ("wait_max", "minutes"), ("within_target", "percent"),
 )  # fmt: skip
 _DURATION: Final[tuple[Spec, ...]] = (("duration_avg", "minutes"), ("duration_median", "minutes"))
 _COUNTS: Final = ("issued", "served", "no_show", "cancelled", "expired", "transferred")
@@ -176,10 +181,10 @@ def _days(report: Report, columns: _Columns) -> Table:
         "days",
         columns.title("per_day"),
         columns(("day", "date"), *((key, "int") for key in _COUNTS), ("wait_avg", "minutes"),
-                ("wait_p90", "minutes"), ("over_target", "percent"), ("peak_hour", "text")),
+                ("wait_p90", "minutes"), ("within_target", "percent"), ("peak_hour", "text")),
         tuple(
             (d.day, d.issued, d.served, d.no_show, d.cancelled, d.expired, d.transferred,
-             minutes(d.wait.average_s), minutes(d.wait.p90_s), percent(d.wait.over_target_share),
+             minutes(d.wait.average_s), minutes(d.wait.p90_s), percent(d.wait.within_target_share),
              hour_range(d.peak.hour, lang) if d.peak else None)
             for d in report.days
         ),

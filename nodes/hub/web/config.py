@@ -101,7 +101,7 @@ def load(source: str | Path | config.Table) -> WebConfig:
         sign_in_lock_s=web.int("sign_in_lock_s", 900, min=1),
         max_live=web.int("max_live", None, min=1, max=100_000),
         users=tuple(users),
-        database=Path(hub.str("database")),
+        database=hub.filepath("database"),
     )
     web.finish()
     hub.finish()
