@@ -44,9 +44,14 @@ for package in "${APT_PACKAGES[@]}"; do
 done
 if ((${#missing[@]})); then
     echo "install: apt packages: ${missing[*]}"
-    export DEBIAN_FRONTEND=noninteractive
-    apt-get update -qq
-    apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+    # As root (a fresh Debian may have no sudo) apt runs as is; as a user, through sudo.
+    as_root=()
+    if [ "$(id -u)" -ne 0 ]; then
+        as_root=(sudo)
+    fi
+    "${as_root[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+    "${as_root[@]}" env DEBIAN_FRONTEND=noninteractive \
+        apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 # Debian's package starts a system-wide broker on port 1883; the demo and the tests run
 # their own on other ports, so it is left alone.

@@ -1,8 +1,10 @@
 """Real small filesystems for the storage faults: a tmpfs of a few megabytes that a test
 fills to the last byte, and a read-only one.
 
-Mounting needs root (CI and the development container run the tests as root); without it
-the test fails, it does not skip: a full disk is a fault the hub must survive.
+Mounting needs root: CI and the development container run the tests as root; a developer
+running them as a user goes through `sudo -n` (the README's test command already asked for
+sudo once). Without either the test fails, it does not skip: a full disk is a fault the hub
+must survive.
 """
 
 from __future__ import annotations
@@ -15,13 +17,18 @@ from contextlib import contextmanager
 from pathlib import Path
 
 
+_AS_ROOT = [] if os.geteuid() == 0 else ["sudo", "-n"]
+
+
 @contextmanager
 def small_disk(path: Path, size: str = "8m", *, read_only: bool = False) -> Iterator[Path]:
     """A tmpfs of `size` mounted at `path` for the duration of the block."""
     path.mkdir(parents=True, exist_ok=True)
-    options = f"size={size},mode=0755" + (",ro" if read_only else "")
+    # Owned by whoever runs the tests, so the hub they start can write to it.
+    options = f"size={size},mode=0755,uid={os.getuid()},gid={os.getgid()}"
+    options += ",ro" if read_only else ""
     subprocess.run(
-        ["mount", "-t", "tmpfs", "-o", options, "antrian-test", str(path)],
+        [*_AS_ROOT, "mount", "-t", "tmpfs", "-o", options, "antrian-test", str(path)],
         check=True,
         capture_output=True,
     )
@@ -29,7 +36,7 @@ def small_disk(path: Path, size: str = "8m", *, read_only: bool = False) -> Iter
         yield path
     finally:
         # Lazy: a process of the test that still holds a file must not leave it mounted.
-        subprocess.run(["umount", "--lazy", str(path)], check=True)
+        subprocess.run([*_AS_ROOT, "umount", "--lazy", str(path)], check=True)
 
 
 def fill(disk: Path) -> Path:
