@@ -269,7 +269,7 @@ def duration_minutes_phrase(seconds: float | None, lang: Lang = "id") -> str:
 
 
 #: What a ticket with nobody ahead of it is told instead of "± 1 menit".
-SERVED_NEXT: Final[dict[str, str]] = {"id": "Segera dilayani", "en": "You are next"}
+SERVED_NEXT: Final[dict[str, str]] = {"id": "Segera dilayani", "en": "Any moment now"}
 
 
 def wait_phrase(seconds: float | None, ahead: int | None, lang: Lang = "id") -> str | None:
