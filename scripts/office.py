@@ -13,6 +13,7 @@ prints is shown here, prefixed with its name.
 from __future__ import annotations
 
 import argparse
+import ipaddress
 import os
 import shutil
 import signal
@@ -21,18 +22,24 @@ import subprocess
 import sys
 import threading
 import time
+import tomllib
 from pathlib import Path
+
+import tomli_w
 
 ROOT = Path(__file__).resolve().parent.parent
 RUN = ROOT / "run" / "office"
 EXAMPLES = ROOT / "examples" / "office"
 PORT = 18830
 ANTRIAN = [sys.executable, "-m", "nodes.cli"]
+WEB_PORT = 8080
+#: The demo's kiosk config: examples/office/kiosk.toml with this machine's address in the QR.
+KIOSK_CONFIG = RUN / "kiosk.toml"
 
 #: (name, command line after `antrian`, takes stdin)
 NODES: list[tuple[str, list[str], bool]] = [
     ("hub", ["hub", "--config", str(EXAMPLES / "hub.toml")], False),
-    ("kiosk-1", ["kiosk", "--config", str(EXAMPLES / "kiosk.toml")], True),
+    ("kiosk-1", ["kiosk", "--config", str(KIOSK_CONFIG)], True),
     ("loket-1", ["counter", "--config", str(EXAMPLES / "counter-1.toml")], True),
     ("loket-2", ["counter", "--config", str(EXAMPLES / "counter-2.toml")], True),
     ("display-1", ["display", "--config", str(EXAMPLES / "display.toml")], False),
@@ -65,8 +72,39 @@ The office is running. Type a line to act (or 'quit'):
                      transfer B, call A-002, pause, resume, open, close)
   loket-2 call_next  the same for counter 2
 Look at: run/office/tickets/ (printed tickets), run/office/screen/latest.png (the TV),
-run/office/voice/announcements.log (what was said), http://127.0.0.1:8080/ (web).
+run/office/voice/announcements.log (what was said), {web} (web; the tickets' QR codes
+open it from a phone on the same network).
 """
+
+
+def lan_address(probe: str = "192.0.2.1") -> str:
+    """This machine's address as a phone on the same network reaches it: the source address
+    of its default route (a UDP "connect" only picks the route; nothing is sent), or
+    `{hostname}.local` (mDNS) when there is no route or it is a loopback address."""
+    try:
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe_socket:
+            probe_socket.connect((probe, 9))
+            address = str(probe_socket.getsockname()[0])
+        if not ipaddress.ip_address(address).is_loopback and address != "0.0.0.0":
+            return address
+    except OSError:
+        pass
+    return f"{socket.gethostname().split('.')[0]}.local"
+
+
+def demo_base_url() -> str:
+    return f"http://{lan_address()}:{WEB_PORT}"
+
+
+def write_kiosk_config(base_url: str) -> Path:
+    """The example kiosk with the QR codes pointing at this machine, not 127.0.0.1 (which a
+    phone would take for itself), and its tickets folder made absolute."""
+    config = tomllib.loads((EXAMPLES / "kiosk.toml").read_text(encoding="utf-8"))
+    config["kiosk"]["base_url"] = base_url
+    config["printer"]["path"] = str(ROOT / config["printer"]["path"])
+    header = f"# Written by scripts/office.py from {EXAMPLES / 'kiosk.toml'}; do not edit.\n"
+    KIOSK_CONFIG.write_text(header + tomli_w.dumps(config), encoding="utf-8")
+    return KIOSK_CONFIG
 
 
 def port_open(port: int) -> bool:
@@ -164,6 +202,8 @@ def main() -> int:
     if RUN.exists() and not args.keep:
         shutil.rmtree(RUN)
     RUN.mkdir(parents=True, exist_ok=True)
+    base_url = demo_base_url()
+    write_kiosk_config(base_url)
     office = Office()
     signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
     try:
@@ -179,7 +219,7 @@ def main() -> int:
         time.sleep(args.settle)
         if args.no_wait:
             return 0
-        print(HELP, flush=True)
+        print(HELP.format(web=f"{base_url}/"), flush=True)
         for line in sys.stdin:
             words = line.strip().split(maxsplit=1)
             if not words:
@@ -189,7 +229,7 @@ def main() -> int:
             if len(words) == 2:
                 office.send(words[0], words[1])
             else:
-                print(HELP, flush=True)
+                print(HELP.format(web=f"{base_url}/"), flush=True)
     except KeyboardInterrupt:
         pass
     finally:

@@ -195,3 +195,19 @@ def test_check_and_provision_need_no_scratch_folder(
     written = provision(office, tmp_path / "out", "antrian-hub.local", None)
     assert len(written) == 7
     assert not (tmp_path / "no such folder").exists()
+
+
+@pytest.mark.parametrize(
+    ("web", "url"),
+    [
+        ("", "http://antrian-hub.local:8080"),
+        ("[web]\nport = 8443\n", "http://antrian-hub.local:8443"),
+        ('[web]\nbase_url = "https://antrian.kantor.go.id"\n', "https://antrian.kantor.go.id"),
+    ],
+)
+def test_the_kiosk_qr_opens_the_webs_public_url(tmp_path: Path, web: str, url: str) -> None:
+    office = write_hub_config(tmp_path / "office.toml", 1883, tmp_path / "unused.db")
+    office.write_text(office.read_text() + web)
+    provision(office, tmp_path / "out", "antrian-hub.local", None)
+    card = tomllib.loads((tmp_path / "out/boot/kiosk-1/antrian.toml").read_text())
+    assert card["kiosk"]["base_url"] == url
