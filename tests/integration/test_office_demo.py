@@ -63,7 +63,7 @@ def test_the_demo_qr_address_is_one_a_phone_can_reach(tmp_path: Path) -> None:
         assert host.count(".") == 1  # {hostname}.local, by mDNS
     else:
         assert not ipaddress.ip_address(host).is_loopback
-    demo.KIOSK_CONFIG = tmp_path / "kiosk.toml"
+    demo.KIOSK_CONFIG = tmp_path / "kiosk.toml"  # type: ignore[attr-defined]
     config = tomllib.loads(demo.write_kiosk_config("http://192.168.1.20:8080").read_text())
     assert config["kiosk"]["base_url"] == "http://192.168.1.20:8080"
     assert config["printer"]["path"] == str(ROOT / "run" / "office" / "tickets")
