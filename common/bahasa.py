@@ -246,8 +246,10 @@ def hour_range(hour: int, lang: Lang = "id") -> str:
 def duration_minutes_phrase(seconds: float | None, lang: Lang = "id") -> str:
     """An estimated wait as a citizen reads it: 900 -> "± 15 menit" / "about 15 minutes".
 
-    Rounded to the nearest minute, never below one (a wait is never "0 minutes"). None
-    (unknown) gives "-" so a layout never shows "None".
+    Rounded to the nearest minute, never below one (a wait is never "0 minutes"). From an
+    hour on, hours and minutes ("± 1 jam 30 menit"), the minutes rounded to five: nobody
+    reads "± 97 menit" at a glance, and a long estimate is not that precise. None (unknown)
+    gives "-" so a layout never shows "None".
     """
     lang = _lang(lang)
     if seconds is None:
@@ -255,6 +257,31 @@ def duration_minutes_phrase(seconds: float | None, lang: Lang = "id") -> str:
     if seconds < 0 or math.isnan(seconds):
         raise ValueError(f"a duration cannot be {seconds}")
     minutes = max(1, round(seconds / 60))
+    if minutes >= 60:
+        hours, rest = divmod(5 * round(minutes / 5), 60)
+        if lang == "id":
+            return f"± {hours} jam" + (f" {rest} menit" if rest else "")
+        text = f"about {hours} hour{'s' if hours != 1 else ''}"
+        return text + (f" {rest} minutes" if rest else "")
     if lang == "id":
         return f"± {minutes} menit"
     return f"about {minutes} minute{'s' if minutes != 1 else ''}"
+
+
+#: What a ticket with nobody ahead of it is told instead of "± 1 menit".
+SERVED_NEXT: Final[dict[str, str]] = {"id": "Segera dilayani", "en": "Any moment now"}
+
+
+def wait_phrase(seconds: float | None, ahead: int | None, lang: Lang = "id") -> str | None:
+    """The estimated wait of one ticket, as both the printed ticket and the phone page say it.
+
+    None when there is no estimate (no counter open with its device online): the caller
+    leaves the line out rather than promise anything. With nobody ahead, "Segera dilayani"
+    ("You are next") rather than "± 1 menit". Otherwise `duration_minutes_phrase`.
+    """
+    lang = _lang(lang)
+    if seconds is None:
+        return None
+    if ahead == 0:
+        return SERVED_NEXT[lang]
+    return duration_minutes_phrase(seconds, lang)

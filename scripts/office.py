@@ -14,7 +14,9 @@ prints is shown here, prefixed with its name.
 from __future__ import annotations
 
 import argparse
+import ipaddress
 import os
+import re
 import shutil
 import signal
 import socket
@@ -27,23 +29,30 @@ from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+import tomli_w
+
 ROOT = Path(__file__).resolve().parent.parent
 RUN = ROOT / "run" / "office"
 EXAMPLES = ROOT / "examples" / "office"
 PORT = 18830
 ANTRIAN = [sys.executable, "-m", "nodes.cli"]
+WEB_PORT = 8080
+#: The demo's kiosk config: examples/office/kiosk.toml with this machine's address in the QR.
+KIOSK_CONFIG = RUN / "kiosk.toml"
 
 #: (name, command line after `antrian`, takes stdin)
 NODES: list[tuple[str, list[str], bool]] = [
     ("hub", ["hub", "--config", str(EXAMPLES / "hub.toml")], False),
-    ("kiosk-1", ["kiosk", "--config", str(EXAMPLES / "kiosk.toml")], True),
+    ("kiosk-1", ["kiosk", "--config", str(KIOSK_CONFIG)], True),
     ("loket-1", ["counter", "--config", str(EXAMPLES / "counter-1.toml")], True),
     ("loket-2", ["counter", "--config", str(EXAMPLES / "counter-2.toml")], True),
     ("display-1", ["display", "--config", str(EXAMPLES / "display.toml")], False),
     ("web-1", ["web", "--config", str(EXAMPLES / "web.toml")], False),
 ]
 
-#: A short morning: (seconds to wait first, node, line for its stdin).
+#: A short morning: (seconds to wait first, node, line for its stdin). Each line waits for
+#: its node's answer (below) before the next one goes, so a busy machine plays the same
+#: morning, only slower.
 SCRIPT: list[tuple[float, str, str]] = [
     (0.0, "kiosk-1", "A"),
     (0.4, "kiosk-1", "A"),
@@ -69,8 +78,39 @@ The office is running. Type a line to act (or 'quit'):
                      transfer B, call A-002, pause, resume, open, close)
   loket-2 call_next  the same for counter 2
 Look at: run/office/tickets/ (printed tickets), run/office/screen/latest.png (the TV),
-run/office/voice/announcements.log (what was said), http://127.0.0.1:8080/ (web).
+run/office/voice/announcements.log (what was said), {web} (web; the tickets' QR codes
+open it from a phone on the same network).
 """
+
+
+def lan_address(probe: str = "192.0.2.1") -> str:
+    """This machine's address as a phone on the same network reaches it: the source address
+    of its default route (a UDP "connect" only picks the route; nothing is sent), or
+    `{hostname}.local` (mDNS) when there is no route or it is a loopback address."""
+    try:
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe_socket:
+            probe_socket.connect((probe, 9))
+            address = str(probe_socket.getsockname()[0])
+        if not ipaddress.ip_address(address).is_loopback and address != "0.0.0.0":
+            return address
+    except OSError:
+        pass
+    return f"{socket.gethostname().split('.')[0]}.local"
+
+
+def demo_base_url() -> str:
+    return f"http://{lan_address()}:{WEB_PORT}"
+
+
+def write_kiosk_config(base_url: str) -> Path:
+    """The example kiosk with the QR codes pointing at this machine, not 127.0.0.1 (which a
+    phone would take for itself), and its tickets folder made absolute."""
+    config = tomllib.loads((EXAMPLES / "kiosk.toml").read_text(encoding="utf-8"))
+    config["kiosk"]["base_url"] = base_url
+    config["printer"]["path"] = str((EXAMPLES / config["printer"]["path"]).resolve())
+    header = f"# Written by scripts/office.py from {EXAMPLES / 'kiosk.toml'}; do not edit.\n"
+    KIOSK_CONFIG.write_text(header + tomli_w.dumps(config), encoding="utf-8")
+    return KIOSK_CONFIG
 
 
 def port_open(port: int) -> bool:
@@ -81,19 +121,42 @@ def port_open(port: int) -> bool:
         return False
 
 
+#: What shows that a node has dealt with a scripted line: the kiosk's outcome of a press,
+#: a counter's next indicator line.
+ANSWERED = {"kiosk-1": re.compile(r"printed |ignored|refused|failed"), "loket": re.compile("")}
+#: What shows that the nodes are ready for the script: every counter's desk is open.
+READY = {"kiosk-1": re.compile("hub is online"), "loket-1": re.compile(r"\| BUKA")}
+READY["loket-2"] = READY["loket-1"]
+
+
 class Office:
     def __init__(self) -> None:
         self.processes: dict[str, subprocess.Popen[bytes]] = {}
-        self.output_lock = threading.Lock()
+        self.output_lock = threading.Condition()
         self.pumps: list[threading.Thread] = []
+        self.lines: dict[str, list[str]] = {}
 
     def say(self, name: str, line: str) -> None:
         with self.output_lock:
             print(f"{name:>10} | {line}", flush=True)
+            self.lines.setdefault(name, []).append(line)
+            self.output_lock.notify_all()
 
     def _pump(self, name: str, stream: object) -> None:
         for raw in iter(stream.readline, b""):  # type: ignore[attr-defined]
             self.say(name, raw.decode(errors="replace").rstrip())
+
+    def wait_line(self, name: str, pattern: re.Pattern[str], after: int, timeout: float) -> bool:
+        """Until a line of `name` past its first `after` lines matches `pattern`."""
+        with self.output_lock:
+            return self.output_lock.wait_for(
+                lambda: any(pattern.search(line) for line in self.lines.get(name, [])[after:]),
+                timeout,
+            )
+
+    def seen(self, name: str) -> int:
+        with self.output_lock:
+            return len(self.lines.get(name, []))
 
     def start(self, name: str, argv: list[str], stdin: bool) -> None:
         env = dict(os.environ, PYTHONPATH=str(ROOT), PYTHONUNBUFFERED="1")
@@ -204,6 +267,8 @@ def main() -> int:
     if RUN.exists() and not args.keep:
         shutil.rmtree(RUN)
     RUN.mkdir(parents=True, exist_ok=True)
+    base_url = demo_base_url()
+    write_kiosk_config(base_url)
     office = Office()
     signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
     try:
@@ -212,14 +277,20 @@ def main() -> int:
             office.start(name, ANTRIAN + argv, stdin)
             if name == "hub":
                 time.sleep(1.0)  # the hub loads its database before the nodes ask
-        time.sleep(3.0)  # nodes connect and read the retained state
+        for node, pattern in READY.items():  # nodes connect and read the retained state
+            if not office.wait_line(node, pattern, 0, 30):
+                office.say("office", f"{node} is not ready after 30 s; playing the script anyway")
         for delay, node, line in SCRIPT:
             time.sleep(delay)
+            before = office.seen(node)
             office.send(node, line)
+            answered = ANSWERED["kiosk-1" if node == "kiosk-1" else "loket"]
+            if not office.wait_line(node, answered, before, 15):
+                office.say("office", f"{node} did not answer {line!r} within 15 s")
         time.sleep(args.settle)
         if args.no_wait:
             return 0
-        print(HELP, flush=True)
+        print(HELP.format(web=f"{base_url}/"), flush=True)
         for line in sys.stdin:
             words = line.strip().split(maxsplit=1)
             if not words:
@@ -229,7 +300,7 @@ def main() -> int:
             if len(words) == 2:
                 office.send(words[0], words[1])
             else:
-                print(HELP, flush=True)
+                print(HELP.format(web=f"{base_url}/"), flush=True)
     except KeyboardInterrupt:
         pass
     finally:

@@ -16,7 +16,6 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-
 _AS_ROOT = [] if os.geteuid() == 0 else ["sudo", "-n"]
 
 

@@ -46,6 +46,7 @@ from paho.mqtt.properties import Properties
 from common import config
 from common.log import setup_logging
 from common.mqtt import BrokerLink, Link, Message
+from common.payloads import NodeStatus, PayloadGate
 from common.repeats import RepeatedWarning
 from common.systemd import Watchdog, notify, notify_ready
 from common.wire import (
@@ -75,6 +76,7 @@ from nodes.hub.guard import FloodGuard
 from nodes.hub.intake import open_intakes, unregistered_only
 from nodes.hub.office import Office, read_office
 from nodes.hub.queue import Queue, Rejected
+from nodes.hub.staffing import CounterDevices
 from nodes.hub.store import DiskFull, Store
 
 log = logging.getLogger("antrian.hub")
@@ -152,6 +154,8 @@ class Hub:
         self._pruned: date | None = None
         self._foreign_reply_to = RepeatedWarning(log)
         self.last_progress = time.monotonic()
+        self.devices = CounterDevices(office)  # counters whose device is online
+        self._statuses = PayloadGate(log)
         self._check_disk()
 
     # --- threads ------------------------------------------------------------------------
@@ -164,6 +168,20 @@ class Hub:
         with self.lock:
             self.last_progress = time.monotonic()
             self.handle(message)
+
+    def on_status(self, message: Message) -> None:
+        """A node's retained status (paho's thread): a counter device coming or going
+        changes the wait estimates, so the queue state is republished soon."""
+        node = self.topics.parse_node_status(message.topic)
+        if node is None:
+            return
+        status = self._statuses.decode(message.topic, message.payload, NodeStatus.from_payload)
+        if status is None and message.payload:
+            return  # not a status: keep what was known
+        with self.lock:
+            if self.devices.update(node, status is not None and status.online):
+                self._state_due = self._state_due or time.monotonic() + STATE_INTERVAL
+                self._wake.set()
 
     def republish(self) -> None:
         """The broker (re)connected: publish every retained topic again."""
@@ -363,10 +381,10 @@ class Hub:
     def _data(self, request: Request, events: list[Any], now: datetime) -> dict[str, Any]:
         if isinstance(request, TicketRequest):
             ticket_id = request.ticket_id if request.action == "cancel" else events[0].ticket_id
-            return views.ticket_data(self.queue, ticket_id or "", now)
+            return views.ticket_data(self.queue, ticket_id or "", now, self.devices.staffed)
         if isinstance(request, CounterRequest):
             return views.counter_data(self.queue, request.counter)
-        state = views.queue_state(self.queue, now)
+        state = views.queue_state(self.queue, now, self.devices.staffed)
         return {"service": request.service, **state[request.service]}
 
     # --- publishing ---------------------------------------------------------------------
@@ -390,7 +408,9 @@ class Hub:
             self.topics.config: views.office_config(self.office, hub=self.link.node_id),
         }
         if self.queue_known:
-            retained[self.topics.state_queue] = views.queue_state(self.queue, now)
+            retained[self.topics.state_queue] = views.queue_state(
+                self.queue, now, self.devices.staffed
+            )
             retained[self.topics.state_calls] = views.recent_calls(self.queue, self.calls_kept)
         for counter in self.office.counters if self.queue_known else ():
             retained[self.topics.state_counter(counter.id)] = views.counter_data(
@@ -589,6 +609,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     intakes = open_intakes(link, client_id, office, hub.submit)  # one session per node
     link.subscribe(topics.requests, unregistered_only(office, hub.submit))
+    link.subscribe(topics.node_statuses, hub.on_status)
     link.on_connection(lambda up: hub.republish() if up else None)
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())

@@ -30,6 +30,8 @@ class ServiceSpec:
     #: Cut-off for NEW tickets; tickets already waiting are still served after it.
     closes: time | None = None
     online_quota: int | None = None
+    #: The expected minutes per citizen, for the wait estimate until the day has its own.
+    service_minutes: float = 5.0
 
 
 @dataclass(frozen=True)
@@ -119,6 +121,9 @@ def _read_service(table: Table) -> ServiceSpec:
     closes = _hhmm(table, "closes")
     if opens is not None and closes is not None and closes <= opens:
         raise table.error("closes", f"must be after opens ({opens:%H:%M}), not {closes:%H:%M}")
+    service_minutes: float = table.float("service_minutes", 5.0, min=0.5)
+    if service_minutes > 240:
+        raise table.error("service_minutes", f"must be at most 240, not {service_minutes:g}")
     spec = ServiceSpec(
         id=service_id,
         name=name,
@@ -127,6 +132,7 @@ def _read_service(table: Table) -> ServiceSpec:
         opens=opens,
         closes=closes,
         online_quota=table.int("online_quota", None, min=0),
+        service_minutes=service_minutes,
     )
     table.finish()
     return spec

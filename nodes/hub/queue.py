@@ -31,7 +31,7 @@ from __future__ import annotations
 
 import bisect
 from collections import deque
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import Any, Final, Literal
@@ -261,23 +261,31 @@ class Queue:
         count = self.count(service, day)
         return count.issued - count.cancelled >= spec.daily_quota
 
-    def open_counters(self, service: str) -> int:
+    def serving_counters(self, service: str, staffed: Collection[str]) -> int:
+        """Counters serving `service` that are open and whose device is online (`staffed`)."""
         return sum(
             1
             for c in self.office.counters
-            if service in c.services and self._counters[c.id].status == "open"
+            if service in c.services and self._counters[c.id].status == "open" and c.id in staffed
         )
 
     def mean_duration(self, service: str, day: date) -> float | None:
         recent = [seconds for d, seconds in self._durations[service] if d == day]
         return sum(recent) / len(recent) if recent else None
 
-    def estimated_wait_s(self, service: str, ahead: int, now: datetime) -> int | None:
-        """Mean of today's recent service durations × (ahead + 1) / open counters serving it."""
-        mean = self.mean_duration(service, self.today(now))
-        counters = self.open_counters(service)
-        if mean is None or counters == 0:
+    def estimated_wait_s(
+        self, service: str, ahead: int, now: datetime, staffed: Collection[str]
+    ) -> int | None:
+        """Service time × (ahead + 1) / counters serving it that are open and `staffed`
+        (their device online). The service time is the mean of today's recent durations,
+        or the service's configured `service_minutes` until today has one. None when no
+        counter serves it now: an estimate would be a promise nobody keeps."""
+        counters = self.serving_counters(service, staffed)
+        if counters == 0:
             return None
+        mean = self.mean_duration(service, self.today(now))
+        if mean is None:
+            mean = 60.0 * self._service_spec(service).service_minutes
         return round(mean * (ahead + 1) / counters)
 
     def snapshot(self) -> dict[str, Any]:

@@ -4,6 +4,7 @@ MQTT-API.md (responses, retained state, events). No I/O; the daemon publishes th
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import replace
 from datetime import datetime
 from typing import Any, Literal, cast
@@ -15,8 +16,11 @@ from nodes.hub.office import Office
 from nodes.hub.queue import Queue, Rejected, number_of
 
 
-def ticket_data(queue: Queue, ticket_id: str, now: datetime) -> dict[str, Any]:
-    """The `data` of a ticket response: what the kiosk prints and a phone follows."""
+def ticket_data(
+    queue: Queue, ticket_id: str, now: datetime, staffed: Collection[str]
+) -> dict[str, Any]:
+    """The `data` of a ticket response: what the kiosk prints and a phone follows.
+    `staffed`: the counters whose device is online (nodes/hub/staffing.py)."""
     ticket = queue.ticket(ticket_id)
     if ticket is None:
         raise Rejected("unknown_ticket", f"Nomor antrian {number_of(ticket_id)} tidak ditemukan.")
@@ -30,7 +34,9 @@ def ticket_data(queue: Queue, ticket_id: str, now: datetime) -> dict[str, Any]:
         "service_name": spec.name if spec else ticket.service,
         "issued_at": iso(ticket.issued_at),
         "ahead": ahead,
-        "estimated_wait_s": queue.estimated_wait_s(ticket.service, ahead, now) if waiting else None,
+        "estimated_wait_s": (
+            queue.estimated_wait_s(ticket.service, ahead, now, staffed) if waiting else None
+        ),
         "state": ticket.state,
         "priority": ticket.priority,
     }
@@ -54,15 +60,16 @@ def counter_data(queue: Queue, counter_id: str) -> dict[str, Any]:
     return payloads.CounterState(spec.id, spec.name, status, ticket, waiting).to_payload()
 
 
-def queue_state(queue: Queue, now: datetime) -> dict[str, Any]:
-    """The retained `state/queue`: per service id, today's line."""
+def queue_state(queue: Queue, now: datetime, staffed: Collection[str]) -> dict[str, Any]:
+    """The retained `state/queue`: per service id, today's line. `staffed` as for
+    `ticket_data`."""
     today = queue.today(now)
     entries = []
     for spec in queue.office.services:
         waiting = queue.waiting_count(spec.id)
         last = (queue.last_issued(spec.id, today), queue.last_called(spec.id, today))
         # What a ticket taken now would be told: everyone waiting is ahead of it.
-        estimate = queue.estimated_wait_s(spec.id, waiting, now)
+        estimate = queue.estimated_wait_s(spec.id, waiting, now, staffed)
         # Taking tickets now: opening hours, the dashboard's switch, and the quota.
         accepting = queue.service_open(spec.id, now) and not queue.quota_reached(spec.id, today)
         entry = payloads.ServiceQueue(spec.id, spec.name, spec.prefix, waiting, *last, estimate)

@@ -12,9 +12,10 @@ import logging
 import signal
 import sys
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from types import FrameType
+from typing import TYPE_CHECKING
 
 from common import config as cfg
 from common.config import ConfigError, NodeIdentity, Table
@@ -38,7 +39,10 @@ from nodes.kiosk.printer import (
     TicketPrinter,
     open_printer,
 )
-from nodes.kiosk.ticket import PAPERS, OfficeInfo
+from nodes.kiosk.ticket import PAPERS, OfficeInfo, Paper
+
+if TYPE_CHECKING:
+    from PIL.Image import Image
 
 log = logging.getLogger("nodes.kiosk")
 
@@ -149,6 +153,22 @@ def prepare_profile(table: Table, profile: str) -> None:
         raise table.error("profile", f"unknown python-escpos profile {profile!r} (e.g. TM-T20II)")
 
 
+def _read_logo(root: Table, paper: Paper) -> Image | None:
+    """`[ticket] logo`: a picture printed above the office's name, checked here at start.
+    A relative path is relative to the config file."""
+    table = root.table("ticket")
+    path = table.str("logo", None)
+    table.finish()
+    if path is None:
+        return None
+    from nodes.kiosk.escpos_render import load_logo
+
+    try:
+        return load_logo(Path(root.file).parent / path, paper)
+    except ValueError as exc:
+        raise table.error("logo", str(exc)) from None
+
+
 def read_config(source: str | Path | Table) -> KioskConfig:
     root = cfg.root(source)
     identity = cfg.read_identity(root)
@@ -167,6 +187,7 @@ def read_config(source: str | Path | Table) -> KioskConfig:
         or shared.choice("language", ("id", "en"), "id"),
     )
     printer = _read_printer(root)
+    office = replace(office, logo=_read_logo(root, printer.paper))
     settings = KioskSettings(
         request_timeout_s=kiosk.float("request_timeout", 5.0, min=MIN_REQUEST_TIMEOUT_S),
         attempt_timeout_s=kiosk.float("attempt_timeout", 1.5, min=0.2),

@@ -3,16 +3,20 @@
 python-escpos builds the bytes in its `Escpos` base class and each connection (USB,
 serial, network, file, `Dummy` in tests) only carries them, so this one function serves
 every printer. The QR code uses the printer's own QR command (`GS ( k`, ~50 bytes) rather
-than a raster image (kilobytes, and slow on serial lines).
+than a raster image (kilobytes, and slow on serial lines); the office's logo, which has no
+such command, goes as one raster image (`GS v 0`).
 """
 
 from __future__ import annotations
 
 import os
 import tempfile
+from pathlib import Path
 from typing import TYPE_CHECKING, Final
 
-from nodes.kiosk.ticket import SIZE_SCALE, Gap, Line, QrCode, Rule, TicketLayout
+from PIL import Image, ImageOps, UnidentifiedImageError
+
+from nodes.kiosk.ticket import Gap, Line, Logo, Paper, QrCode, Rule, TicketLayout
 
 if TYPE_CHECKING:
     from escpos.escpos import Escpos
@@ -20,6 +24,38 @@ if TYPE_CHECKING:
 #: Module size of the QR code in printer dots: 6 dots (0.75 mm) scans reliably from a
 #: phone held at arm's length without crowding a 58 mm roll.
 QR_DOTS: Final = 6
+#: The tallest logo, in dots (25 mm at 203 dpi): a letterhead, not half the ticket.
+LOGO_MAX_DOTS: Final = 200
+
+
+def load_logo(path: Path, paper: Paper) -> Image.Image:
+    """The office's logo as the printer draws it: 1-bit, scaled down to fit the paper and
+    `LOGO_MAX_DOTS`, centred on an image exactly the paper's width (so both renderers and
+    every printer put it in the same place, whatever their own centring does).
+
+    Read once at start; ValueError says what is wrong with the file.
+    """
+    try:
+        with Image.open(path) as source:
+            source.load()
+            picture = source.convert("RGBA")
+    except FileNotFoundError:
+        raise ValueError(f"file {str(path)!r} not found") from None
+    except IsADirectoryError:
+        raise ValueError(f"{str(path)!r} is a folder, not a picture") from None
+    except (UnidentifiedImageError, OSError) as exc:
+        raise ValueError(f"{str(path)!r} is not a picture PIL can read ({exc})") from None
+    # Transparent parts are paper (white), not black.
+    flat = Image.new("RGBA", picture.size, "white")
+    flat.alpha_composite(picture)
+    grey = flat.convert("L")
+    grey.thumbnail((paper.dots, LOGO_MAX_DOTS), Image.Resampling.LANCZOS)
+    ink = ImageOps.invert(grey).getbbox()
+    if ink is None:
+        raise ValueError(f"{str(path)!r} is blank (nothing dark to print)")
+    sheet = Image.new("L", (paper.dots, grey.height), 255)
+    sheet.paste(grey, ((paper.dots - grey.width) // 2, 0))
+    return sheet.convert("1")  # Floyd-Steinberg dithering, as a thermal head prints grey
 
 
 def prepare_escpos() -> None:
@@ -44,11 +80,14 @@ def render(layout: TicketLayout, printer: Escpos, *, qr_dots: int = QR_DOTS) -> 
     printer.hw("INIT")
     for item in layout.items:
         if isinstance(item, Line):
-            scale = SIZE_SCALE[item.size]
+            scale = item.scale
             printer.set(
                 align=item.align, bold=item.bold, custom_size=True, width=scale, height=scale
             )
             printer.textln(item.text)
+        elif isinstance(item, Logo):
+            printer.set(align="left")
+            printer.image(item.image, impl="bitImageRaster")
         elif isinstance(item, Rule):
             printer.set(align="left", bold=False, custom_size=True, width=1, height=1)
             printer.textln("-" * layout.paper.columns)

@@ -17,7 +17,7 @@ import qrcode
 from PIL import Image, ImageDraw, ImageFont
 
 from nodes.kiosk.escpos_render import QR_DOTS
-from nodes.kiosk.ticket import SIZE_SCALE, Item, Line, QrCode, Rule, TicketLayout
+from nodes.kiosk.ticket import Item, Line, Logo, QrCode, Rule, TicketLayout
 
 FONTS: Final = Path(__file__).with_name("fonts")
 CELL_HEIGHT: Final = 24
@@ -40,7 +40,9 @@ def _qr_matrix(payload: str) -> list[list[bool]]:
 
 def _height(item: Item) -> int:
     if isinstance(item, Line):
-        return CELL_HEIGHT * SIZE_SCALE[item.size]
+        return CELL_HEIGHT * item.scale
+    if isinstance(item, Logo):
+        return item.image.height
     if isinstance(item, QrCode):
         return len(_qr_matrix(item.payload)) * QR_DOTS + CELL_HEIGHT
     return CELL_HEIGHT
@@ -55,7 +57,7 @@ def render_image(layout: TicketLayout) -> Image.Image:
     y = MARGIN
     for item in layout.items:
         if isinstance(item, Line):
-            font = _font(SIZE_SCALE[item.size], item.bold)
+            font = _font(item.scale, item.bold)
             text_width = font.getlength(item.text)
             if item.align == "center":
                 x = (width - text_width) / 2
@@ -64,6 +66,8 @@ def render_image(layout: TicketLayout) -> Image.Image:
             else:
                 x = 0
             draw.text((x, y), item.text, font=font, fill=0)
+        elif isinstance(item, Logo):
+            image.paste(item.image.convert("L"), (0, y))
         elif isinstance(item, Rule):
             draw.text((0, y), "-" * layout.paper.columns, font=_font(1, False), fill=0)
         elif isinstance(item, QrCode):

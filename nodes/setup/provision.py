@@ -243,6 +243,16 @@ def tables_text(tables: dict[str, Any]) -> str:
     return "\n".join(chunks)
 
 
+def public_url(web: dict[str, Any], hub_address: str) -> str:
+    """What the tickets' QR codes open: the web's own `base_url` when the office set one
+    (a public name, HTTPS), else the hub by the name the nodes use, on the web's port."""
+    configured = web.get("base_url")
+    if isinstance(configured, str) and configured:
+        return configured
+    port = web.get("port", WEB_PORT)
+    return f"http://{hub_address.partition(':')[0]}:{port}"
+
+
 def provision(
     config: Path, out: Path, hub_address: str, wifi: dict[str, str] | None
 ) -> list[tuple[str, str, Path]]:
@@ -250,7 +260,7 @@ def provision(
     credentials_path = out / "credentials.toml"
     credentials = plan_credentials(office, web, read_credentials(credentials_path))
     web_id = web_node(office)
-    base_url = f"http://{hub_address.partition(':')[0]}:{WEB_PORT}" if web_id else ""
+    base_url = public_url(web, hub_address) if web_id else ""
     header = (
         "# Every password of this office's Antrian, from `antrian provision`. Keep it safe and\n"
         "# offline: provisioning again reuses them, so the cards already in use keep working.\n\n"

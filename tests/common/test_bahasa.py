@@ -22,6 +22,7 @@ from common.bahasa import (
     number_words,
     terbilang,
     ticket_number_words,
+    wait_phrase,
 )
 
 TERBILANG_CASES = [
@@ -227,14 +228,38 @@ def test_times() -> None:
         (931, "id", "± 16 menit"),
         (0, "id", "± 1 menit"),
         (20, "id", "± 1 menit"),
-        (3600, "id", "± 60 menit"),
+        (3540, "id", "± 59 menit"),
+        (3600, "id", "± 1 jam"),
+        (5400, "id", "± 1 jam 30 menit"),  # not "± 90 menit"
+        (5580, "id", "± 1 jam 35 menit"),  # 93 minutes: past an hour, to five minutes
+        (7300, "id", "± 2 jam"),
         (None, "id", "-"),
         (900, "en", "about 15 minutes"),
         (60, "en", "about 1 minute"),
+        (5400, "en", "about 1 hour 30 minutes"),
+        (7200, "en", "about 2 hours"),
     ],
 )
 def test_duration_minutes_phrase(seconds: float | None, lang: str, phrase: str) -> None:
     assert duration_minutes_phrase(seconds, lang) == phrase  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("seconds", "ahead", "lang", "phrase"),
+    [
+        (60, 0, "id", "Segera dilayani"),  # not "± 1 menit" with nobody ahead
+        (60, 0, "en", "Any moment now"),
+        (None, 0, "id", None),  # no counter serving: no promise at all
+        (None, 3, "id", None),
+        (60, 2, "id", "± 1 menit"),
+        (5400, 12, "id", "± 1 jam 30 menit"),
+        (900, None, "en", "about 15 minutes"),
+    ],
+)
+def test_wait_phrase_is_what_ticket_and_phone_say(
+    seconds: float | None, ahead: int | None, lang: str, phrase: str | None
+) -> None:
+    assert wait_phrase(seconds, ahead, lang) == phrase  # type: ignore[arg-type]
 
 
 def test_duration_rejects_negative() -> None:

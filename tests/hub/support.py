@@ -48,6 +48,9 @@ def office(**service_changes: dict[str, Any]) -> Office:
     )
 
 
+#: Every counter of the test office with its device online (the estimate's `staffed`).
+STAFFED = frozenset({"1", "2", "3"})
+
 HOURS = {"opens": time(8, 0), "closes": time(12, 0)}
 
 

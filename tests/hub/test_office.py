@@ -40,6 +40,7 @@ name = "Kartu Keluarga"
 prefix = "KK"
 daily_quota = 300
 online_quota = 50
+service_minutes = 12
 opens = "07:30"
 closes = "14:00"
 [[services]]
@@ -56,6 +57,7 @@ services = ["pindah", "kk"]
     assert kk is not None
     assert (kk.prefix, kk.daily_quota, kk.online_quota) == ("KK", 300, 50)
     assert (kk.opens, kk.closes) == (time(7, 30), time(14, 0))
+    assert (kk.service_minutes, result.service("pindah").service_minutes) == (12.0, 5.0)  # type: ignore[union-attr]
     assert result.counter("1").name == "Loket 1"  # type: ignore[union-attr]
     assert result.counter("1").services == ("pindah", "kk")  # type: ignore[union-attr]
     assert (result.id, result.timezone, result.nodes) == ("kantor", "Asia/Jakarta", ())
@@ -84,6 +86,10 @@ COUNTER = '[[counters]]\nid = "1"\nservices = ["A"]\n'
         (SERVICE + "daily_quota = 0\n" + COUNTER, "services[0].daily_quota",
          "must be an integer at least 1"),
         (SERVICE + 'qouta = 5\n' + COUNTER, "services[0].qouta", "unknown key"),
+        (SERVICE + "service_minutes = 0\n" + COUNTER, "services[0].service_minutes",
+         "must be at least 0.5"),
+        (SERVICE + "service_minutes = 600\n" + COUNTER, "services[0].service_minutes",
+         "must be at most 240"),
         (SERVICE + COUNTER + COUNTER, "counters[1].id", "duplicate counter id '1'"),
         (SERVICE + COUNTER + '[[nodes]]\nid = "loket-1"\nrole = "counter"\n',
          "nodes[0].counters", "a counter node must list"),

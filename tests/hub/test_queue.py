@@ -27,7 +27,7 @@ from nodes.hub.events import (
     to_row,
 )
 from nodes.hub.queue import Queue, Rejected
-from tests.hub.support import HOURS, MORNING, TZ, Clock, Driver, office
+from tests.hub.support import HOURS, MORNING, STAFFED, TZ, Clock, Driver, office
 
 DAY = date(2026, 11, 28)
 
@@ -431,7 +431,8 @@ def test_estimated_wait_from_recent_durations_and_open_counters() -> None:
     drive = Driver()
     issue(drive, "C")
     issue(drive, "C")
-    assert drive.queue.estimated_wait_s("C", 0, drive.clock.now) is None  # no duration yet
+    # No duration yet today: the service's default 5 minutes, shared by Loket 2 and 3.
+    assert drive.queue.estimated_wait_s("C", 0, drive.clock.now, STAFFED) == 150
     counter(drive, "3", "call_next")
     drive.clock.advance(minutes=4)
     counter(drive, "3", "call_next")  # C-001 took 240 s
@@ -439,12 +440,41 @@ def test_estimated_wait_from_recent_durations_and_open_counters() -> None:
     counter(drive, "3", "finish")  # C-002 took 120 s
     now = drive.clock.now
     # mean 180 s × (ahead 2 + 1) / 2 open counters serving C (2 and 3)
-    assert drive.queue.estimated_wait_s("C", 2, now) == 270
+    assert drive.queue.estimated_wait_s("C", 2, now, STAFFED) == 270
     counter(drive, "2", "pause")
-    assert drive.queue.estimated_wait_s("C", 2, now) == 540
+    assert drive.queue.estimated_wait_s("C", 2, now, STAFFED) == 540
     counter(drive, "3", "close")
-    assert drive.queue.estimated_wait_s("C", 2, now) is None  # nobody serves C now
-    assert drive.queue.estimated_wait_s("C", 0, now + timedelta(days=1)) is None
+    assert drive.queue.estimated_wait_s("C", 2, now, STAFFED) is None  # nobody serves C now
+    counter(drive, "3", "open")
+    tomorrow = now + timedelta(days=1)  # a new day starts from the default again
+    assert drive.queue.estimated_wait_s("C", 0, tomorrow, STAFFED) == 300
+
+
+def test_an_open_counter_without_its_device_online_serves_nobody() -> None:
+    """Loket 1 closed, Loket 2 on a break, Loket 3 "open" with its Pi switched off: two
+    ahead of a new ticket, and no estimate (not "± 1 menit")."""
+    drive = Driver()
+    for _ in range(3):
+        issue(drive, "B")
+    counter(drive, "1", "close")
+    counter(drive, "2", "pause")
+    now = drive.clock.now
+    assert drive.queue.estimated_wait_s("B", 2, now, STAFFED) is None
+    counter(drive, "1", "open")
+    assert drive.queue.estimated_wait_s("B", 2, now, STAFFED) == 900  # 5 min × 3 / 1
+    assert drive.queue.estimated_wait_s("B", 2, now, STAFFED - {"1"}) is None  # unplugged
+    assert drive.queue.serving_counters("B", {"1", "2"}) == 1  # Loket 2 is still on a break
+
+
+def test_default_service_time_is_configured_per_service() -> None:
+    drive = Driver(Queue(office(A={"service_minutes": 12.5})))
+    issue(drive, "A")
+    issue(drive, "A")
+    assert drive.queue.estimated_wait_s("A", 1, drive.clock.now, STAFFED) == 1500  # 12.5 × 2
+    counter(drive, "1", "call_next")
+    drive.clock.advance(minutes=3)
+    counter(drive, "1", "finish")  # today's first duration replaces the default
+    assert drive.queue.estimated_wait_s("A", 1, drive.clock.now, STAFFED) == 360
 
 
 def test_estimated_wait_averages_only_the_recent_window() -> None:

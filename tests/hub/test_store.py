@@ -31,7 +31,7 @@ from nodes.hub.events import (
 )
 from nodes.hub.queue import Queue, Rejected
 from nodes.hub.store import Store
-from tests.hub.support import MORNING, TZ, Clock, office
+from tests.hub.support import MORNING, STAFFED, TZ, Clock, office
 from tests.hub.test_queue_properties import OFFICE, command_for, step
 
 REPO = Path(__file__).resolve().parents[2]
@@ -57,10 +57,10 @@ class Hub:
 def everything(queue: Queue, now: datetime) -> dict[str, Any]:
     """All the hub publishes about a queue."""
     return {
-        "queue": views.queue_state(queue, now),
+        "queue": views.queue_state(queue, now, STAFFED),
         "counters": [views.counter_data(queue, c.id) for c in queue.office.counters],
         "calls": views.recent_calls(queue, 50),
-        "tickets": {t: views.ticket_data(queue, t, now) for t in queue.tickets},
+        "tickets": {t: views.ticket_data(queue, t, now, STAFFED) for t in queue.tickets},
     }
 
 
@@ -370,10 +370,10 @@ def shown(queue: Queue, now: datetime) -> dict[str, Any]:
     today = queue.today(now)
     live = [t for t, ticket in queue.tickets.items() if ticket.day == today or not ticket.final]
     return {
-        "queue": views.queue_state(queue, now),
+        "queue": views.queue_state(queue, now, STAFFED),
         "counters": [views.counter_data(queue, c.id) for c in queue.office.counters],
         "calls": views.recent_calls(queue, 50),
-        "tickets": {t: views.ticket_data(queue, t, now) for t in sorted(live)},
+        "tickets": {t: views.ticket_data(queue, t, now, STAFFED) for t in sorted(live)},
     }
 
 

@@ -19,7 +19,7 @@ from nodes.hub.events import (
     TicketIssued,
 )
 from nodes.hub.queue import Queue, Rejected
-from tests.hub.support import HOURS, Driver, office
+from tests.hub.support import HOURS, STAFFED, Driver, office
 
 
 @pytest.fixture
@@ -42,29 +42,29 @@ def drive() -> Driver:
 def test_ticket_data(drive: Driver) -> None:
     now = drive.clock.now
     drive(IssueTicket("A", False, "kiosk-1"))
-    assert views.ticket_data(drive.queue, "20261128-A-003", now) == {
+    assert views.ticket_data(drive.queue, "20261128-A-003", now, STAFFED) == {
         "ticket_id": "20261128-A-003",
         "number": "A-003",
         "service": "A",
         "service_name": "Kartu Keluarga",
         "issued_at": "2026-11-28T08:08:00+07:00",
         "ahead": 1,
-        # no A ticket finished yet today: unknown
-        "estimated_wait_s": None,
+        # no A ticket finished yet today: the default 5 minutes × (1 + 1) / Loket 1 alone
+        "estimated_wait_s": 600,
         "state": "waiting",
         "priority": False,
     }
-    called = views.ticket_data(drive.queue, "20261128-A-001", now)
+    called = views.ticket_data(drive.queue, "20261128-A-001", now, STAFFED)
     assert (called["state"], called["ahead"], called["estimated_wait_s"]) == ("called", 0, None)
     with pytest.raises(Rejected) as info:
-        views.ticket_data(drive.queue, "20261128-A-099", now)
+        views.ticket_data(drive.queue, "20261128-A-099", now, STAFFED)
     assert info.value.code == "unknown_ticket"
 
 
 def test_ticket_data_estimates_from_todays_durations(drive: Driver) -> None:
     drive.clock.advance(minutes=10)
     drive(CounterCommand("1", "finish"))  # 600 s; Loket 1 is the only one serving A
-    data = views.ticket_data(drive.queue, "20261128-A-002", drive.clock.now)
+    data = views.ticket_data(drive.queue, "20261128-A-002", drive.clock.now, STAFFED)
     assert (data["ahead"], data["estimated_wait_s"]) == (0, 600)
 
 
@@ -95,14 +95,15 @@ def test_counter_data(drive: Driver) -> None:
 
 
 def test_queue_state(drive: Driver) -> None:
-    assert views.queue_state(drive.queue, drive.clock.now) == {
+    assert views.queue_state(drive.queue, drive.clock.now, STAFFED) == {
         "A": {
             "name": "Kartu Keluarga",
             "prefix": "A",
             "waiting": 1,
             "last_issued": "A-002",
             "last_called": "A-001",
-            "estimated_wait_s": None,
+            # the default 5 minutes × (1 waiting + 1) / Loket 1 alone
+            "estimated_wait_s": 600,
             "open": True,
         },
         "B": {
@@ -121,15 +122,16 @@ def test_queue_state(drive: Driver) -> None:
             "waiting": 0,
             "last_issued": None,
             "last_called": None,
-            "estimated_wait_s": None,
+            # the default 5 minutes, shared by Loket 2 and 3
+            "estimated_wait_s": 150,
             "open": True,
         },
     }
     drive(SetServiceAccepting("C", False))
     evening = drive.clock.now.replace(hour=13)
-    state = views.queue_state(drive.queue, evening)
+    state = views.queue_state(drive.queue, evening, STAFFED)
     assert [state[s]["open"] for s in "ABC"] == [True, False, False]
-    tomorrow = views.queue_state(drive.queue, drive.clock.now + timedelta(days=1))
+    tomorrow = views.queue_state(drive.queue, drive.clock.now + timedelta(days=1), STAFFED)
     assert tomorrow["A"]["last_issued"] is None and tomorrow["A"]["waiting"] == 1
 
 
@@ -244,7 +246,7 @@ def test_office_config() -> None:
 
 def test_a_transferred_ticket_shows_its_new_service_and_original_time(drive: Driver) -> None:
     drive(CounterCommand("1", "transfer", service="C"))
-    data = views.ticket_data(drive.queue, "20261128-A-001", drive.clock.now)
+    data = views.ticket_data(drive.queue, "20261128-A-001", drive.clock.now, STAFFED)
     assert (data["number"], data["service"], data["service_name"]) == (
         "A-001",
         "C",
@@ -263,15 +265,15 @@ def test_a_service_whose_quota_is_used_up_shows_closed_until_a_ticket_is_cancell
     # Kiosks turn a service's LED off from this flag, before anyone presses in vain.
     drive = Driver(Queue(office(A={"daily_quota": 2})))
     drive(IssueTicket("A", False, "kiosk-1"))
-    assert views.queue_state(drive.queue, drive.clock.now)["A"]["open"] is True
+    assert views.queue_state(drive.queue, drive.clock.now, STAFFED)["A"]["open"] is True
     second = drive(IssueTicket("A", False, "kiosk-1"))[0]
     assert isinstance(second, TicketIssued)
-    assert views.queue_state(drive.queue, drive.clock.now)["A"]["open"] is False
+    assert views.queue_state(drive.queue, drive.clock.now, STAFFED)["A"]["open"] is False
     with pytest.raises(Rejected) as caught:
         drive.queue.handle(IssueTicket("A", False, "kiosk-1"), drive.clock.now)
     assert caught.value.code == "quota_exhausted"
     drive(CancelTicket(second.ticket_id, "printer", "kiosk-1"))
-    assert views.queue_state(drive.queue, drive.clock.now)["A"]["open"] is True
+    assert views.queue_state(drive.queue, drive.clock.now, STAFFED)["A"]["open"] is True
 
 
 def test_transfer_to_an_unknown_service_is_named_as_such_even_with_nothing_called() -> None:
@@ -288,7 +290,7 @@ def test_every_payload_the_hub_builds_decodes_as_the_nodes_read_it(drive: Driver
     call = next(e for e in reversed(drive.log) if isinstance(e, TicketCalled))
     built: list[tuple[Any, dict[str, Any]]] = [
         (payloads.OfficeConfig, views.office_config(queue.office, "pusat")),
-        (payloads.QueueState, views.queue_state(queue, now)),
+        (payloads.QueueState, views.queue_state(queue, now, STAFFED)),
         (payloads.CounterState, views.counter_data(queue, "1")),  # serving
         (payloads.CounterState, views.counter_data(queue, "3")),  # free
         (payloads.Calls, views.recent_calls(queue)),

@@ -33,7 +33,7 @@ from tests.harness import (
     client,
     write_hub_config,
 )
-from tests.hub.support import MORNING, Clock, office
+from tests.hub.support import MORNING, STAFFED, Clock, office
 
 BASE = "antrian/kantor"
 STATUS = f"{BASE}/node/hub/status"
@@ -130,7 +130,7 @@ def test_a_failed_day_rollover_is_retried_logged_once_and_leaves_the_queue_whole
                 clock.advance(seconds=1)
                 hub.tick()
                 # Nothing half-done: the ticket is still open, in memory and on disk.
-                assert views.queue_state(hub.queue, clock.now)["A"]["waiting"] == 1
+                assert views.queue_state(hub.queue, clock.now, STAFFED)["A"]["waiting"] == 1
             errors = [r for r in caplog.records if r.levelno >= logging.ERROR]
             assert len(errors) == 1 and errors[0].exc_info is not None
             assert "commit of day rollover failed" in errors[0].getMessage()
@@ -138,7 +138,7 @@ def test_a_failed_day_rollover_is_retried_logged_once_and_leaves_the_queue_whole
                 db.execute("DROP TRIGGER refuse")
             clock.advance(seconds=1)
             hub.tick()
-        assert views.queue_state(hub.queue, clock.now)["A"]["waiting"] == 0
+        assert views.queue_state(hub.queue, clock.now, STAFFED)["A"]["waiting"] == 0
         messages = [r.getMessage() for r in caplog.records]
         assert "commit of day rollover works again after 3 failed attempts" in messages
         assert "day rollover: 1 open tickets expired" in messages

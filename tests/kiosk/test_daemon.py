@@ -11,6 +11,7 @@ import time
 from pathlib import Path
 
 import pytest
+from PIL import Image
 
 from common.config import ConfigError
 from nodes.kiosk.buttons import ButtonPins
@@ -86,6 +87,27 @@ def test_mistakes_name_the_file_and_key(tmp_path: Path, change: tuple[str, str],
     with pytest.raises(ConfigError) as caught:
         read_config(path)
     assert caught.value.key == key and str(path) in str(caught.value)
+
+
+def test_logo_is_read_at_start_relative_to_the_config(tmp_path: Path) -> None:
+    Image.new("L", (40, 20), 0).save(tmp_path / "logo.png")
+    path = tmp_path / "kiosk.toml"
+    path.write_text(GPIO_CONFIG + '[ticket]\nlogo = "logo.png"\n')
+    logo = read_config(path).office.logo
+    assert logo is not None and logo.size == (384, 20)  # 58 mm paper, centred
+
+
+@pytest.mark.parametrize(
+    ("logo", "problem"),
+    [('"missing.png"', "not found"), ('"kiosk.toml"', "not a picture"), ("7", "must be")],
+)
+def test_a_bad_logo_stops_the_kiosk_at_start(tmp_path: Path, logo: str, problem: str) -> None:
+    path = tmp_path / "kiosk.toml"
+    path.write_text(GPIO_CONFIG + f"[ticket]\nlogo = {logo}\n")
+    with pytest.raises(ConfigError) as caught:
+        read_config(path)
+    assert caught.value.key == "ticket.logo" and str(path) in str(caught.value)
+    assert problem in str(caught.value)
 
 
 def test_bad_config_exits_2_with_the_reason(

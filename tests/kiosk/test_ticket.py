@@ -9,7 +9,6 @@ import pytest
 
 from nodes.kiosk.ticket import (
     PAPERS,
-    SIZE_SCALE,
     Line,
     OfficeInfo,
     QrCode,
@@ -37,9 +36,11 @@ def test_ticket_has_everything_a_citizen_reads() -> None:
     assert "Sabtu, 28 November 2026 08.15" in lines  # issued_at, not the clock
     assert "Antrian di depan Anda: 5" in lines
     assert "Perkiraan waktu tunggu: ± 15 menit" in lines
-    assert lines[-1] == "Terima kasih."
+    assert lines[-2:] == ["Terima kasih.", "Berlaku hari ini saja: 28 November 2026"]
     number = next(i for i in layout.items if isinstance(i, Line) and i.text == "A-012")
     assert number.size == "huge" and number.bold
+    name = next(i for i in layout.items if isinstance(i, Line) and i.text == OFFICE.name)
+    assert name.scale == 2 and name.bold
     qr = [i for i in layout.items if isinstance(i, QrCode)]
     assert qr == [QrCode("http://hub.local:8080/t/20261128-A-012")]
 
@@ -65,6 +66,43 @@ def test_priority_ticket_says_so_and_english_catalogue() -> None:
     assert "Ahead of you: 5" in text
     assert "Estimated wait: about 15 minutes" in text
     assert "Saturday, 28 November 2026 08:15" in text
+    assert text.splitlines()[-2:] == [
+        "Please wait until your number is called.",
+        "Valid today only: 28 November 2026",
+    ]
+
+
+def test_default_footer_asks_to_wait_and_says_valid_today_only() -> None:
+    lines = ticket_layout(sample_data(), OfficeInfo(name="X"), NOW, tz=WIB).text().splitlines()
+    assert lines[-2:] == [
+        "Silakan menunggu nomor Anda dipanggil.",
+        "Berlaku hari ini saja: 28 November 2026",
+    ]
+    assert not any("Terima kasih" in line for line in lines)
+
+
+@pytest.mark.parametrize(("mm", "scale"), [(80, 8), (58, 6)])
+def test_number_is_as_large_as_the_paper_allows(mm: int, scale: int) -> None:
+    layout = ticket_layout(sample_data(), OFFICE, NOW, paper=PAPERS[mm], tz=WIB)
+    number = next(i for i in layout.items if isinstance(i, Line) and i.text == "A-012")
+    assert number.scale == scale
+    # A long prefix still fits on one line, smaller.
+    long = ticket_layout({**sample_data(), "number": "KTPEL-012"}, OFFICE, NOW, paper=PAPERS[mm])
+    big = next(i for i in long.items if isinstance(i, Line) and i.text == "KTPEL-012")
+    assert len(big.text) * big.scale <= PAPERS[mm].columns and big.scale >= 3
+
+
+@pytest.mark.parametrize(
+    ("ahead", "wait", "line"),
+    [
+        (0, 60, "Perkiraan waktu tunggu: Segera dilayani"),
+        (2, 60, "Perkiraan waktu tunggu: ± 1 menit"),
+        (30, 5400, "Perkiraan waktu tunggu: ± 1 jam 30 menit"),
+    ],
+)
+def test_wait_line_with_nobody_ahead_and_long_waits(ahead: int, wait: int, line: str) -> None:
+    data = {**sample_data(), "ahead": ahead, "estimated_wait_s": wait}
+    assert line in ticket_layout(data, OFFICE, NOW, tz=WIB).text().splitlines()
 
 
 def test_hub_priority_flag_also_marks_the_ticket() -> None:
@@ -90,7 +128,7 @@ def test_every_line_fits_the_paper(mm: int) -> None:
     layout = ticket_layout(data, long_office, NOW, paper=paper)
     for item in layout.items:
         if isinstance(item, Line):
-            assert len(item.text) * SIZE_SCALE[item.size] <= paper.columns, item
+            assert len(item.text) * item.scale <= paper.columns, item
     assert "Dinas Kependudukan" in layout.text()
 
 

@@ -212,3 +212,19 @@ def test_the_office_time_zone_reaches_every_daemon(tmp_path: Path, cards: Path) 
     for role in ("hub", "kiosk", "counter", "display", "web"):
         unit = (units / f"antrian-{role}.service").read_text()
         assert "EnvironmentFile=-/run/antrian/environment\n" in unit, role
+
+
+@pytest.mark.parametrize(
+    ("web", "url"),
+    [
+        ("", "http://antrian-hub.local:8080"),
+        ("[web]\nport = 8443\n", "http://antrian-hub.local:8443"),
+        ('[web]\nbase_url = "https://antrian.kantor.go.id"\n', "https://antrian.kantor.go.id"),
+    ],
+)
+def test_the_kiosk_qr_opens_the_webs_public_url(tmp_path: Path, web: str, url: str) -> None:
+    office = write_hub_config(tmp_path / "office.toml", 1883, tmp_path / "unused.db")
+    office.write_text(office.read_text() + web)
+    provision(office, tmp_path / "out", "antrian-hub.local", None)
+    card = tomllib.loads((tmp_path / "out/boot/kiosk-1/antrian.toml").read_text())
+    assert card["kiosk"]["base_url"] == url

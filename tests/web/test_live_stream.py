@@ -54,7 +54,7 @@ def test_ticket_stream_follows_the_position(
             counter("call_next")
             moved = next_matching(stream, lambda v: v["ahead"] == 0)
             assert time.monotonic() - started < 2.0
-            assert moved["near"] is True and moved["estimate_text"] == "sebentar lagi"
+            assert moved["near"] is True and moved["estimate_text"] == "Segera dilayani"
             counter("finish")
             counter("call_next")
             called = next_matching(stream, lambda v: v["state"] == "called")

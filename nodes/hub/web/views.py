@@ -13,7 +13,7 @@ from typing import Any
 import qrcode
 import qrcode.image.svg
 
-from common.bahasa import Lang, clock, duration_minutes_phrase
+from common.bahasa import Lang, clock, duration_minutes_phrase, wait_phrase
 from common.wire import parse_iso
 from nodes.hub.web import i18n
 from nodes.hub.web.live import LiveModel
@@ -47,9 +47,8 @@ def ticket_view(
         return None
     words = i18n.words(lang)
     ahead = view["ahead"]
-    view["estimate_text"] = (
-        words["soon"] if ahead == 0 else wait_text(view["estimated_wait_s"], lang)
-    )
+    # The same words as the printed ticket (common.bahasa.wait_phrase).
+    view["estimate_text"] = wait_phrase(view["estimated_wait_s"], ahead, lang) or "-"
     view["state_text"] = words[f"state_{view['state']}"]
     if view["state"] in ("called", "serving") and view["counter_name"]:
         view["state_text"] += f" {view['counter_name']}"
