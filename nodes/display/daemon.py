@@ -256,8 +256,7 @@ class DisplayNode:
         return dirty
 
     def start(self) -> None:
-        """Subscribe, start the announcer and draw once: the screen comes up at once,
-        offline until the broker answers."""
+        """Subscribe, start the announcer, draw: up at once, offline until the broker answers."""
         self.subscribe()
         if self.announcer is not None:
             self.announcer.start()
@@ -272,10 +271,6 @@ class DisplayNode:
             self.render()
             self.heartbeat = time.monotonic()
             self.changed.wait(self._wait_s())
-
-    def stop(self) -> None:
-        self.stopping.set()
-        self.changed.set()
 
     def run(self) -> int:
         """The whole node in one call, without the process shell (tests, tools)."""
@@ -332,7 +327,8 @@ def build(config: DisplayConfig, shell: Shell) -> Running:
         f"{config.voice.engine} to {config.voice.output}" if node.announcer else "off",
     )
     node.start()
-    shell.on_signal(node.stop)
+    shell.on_signal(node.stopping.set)
+    shell.on_signal(node.changed.set)
     return Running(
         lambda _stopping: node.serve(),
         healthy=lambda: time.monotonic() - node.heartbeat < 10,
@@ -341,5 +337,4 @@ def build(config: DisplayConfig, shell: Shell) -> Running:
 
 
 def main(argv: list[str] | None = None) -> int:
-    description = __doc__.split("\n")[0]
-    return shell_run("display", argv, read_config, build, description=description)
+    return shell_run("display", argv, read_config, build, description=__doc__.split("\n")[0])

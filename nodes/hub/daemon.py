@@ -33,11 +33,10 @@ import sqlite3
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from datetime import time as clock_time
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
@@ -498,13 +497,19 @@ class Hub:
         threading.Thread(target=write, name="daily-report", daemon=True).start()
 
 
-def load_config(source: str | config.Table) -> tuple[config.NodeIdentity, Office, HubSettings]:
+class HubConfig(NamedTuple):
+    identity: config.NodeIdentity
+    office: Office
+    settings: HubSettings
+
+
+def load_config(source: str | config.Table) -> HubConfig:
     root = config.root(source)
     identity = config.read_identity(root, node_id_default="hub")
     office = read_office(root)
     settings = HubSettings(root)
     root.finish()
-    return identity, office, settings
+    return HubConfig(identity, office, settings)
 
 
 def open_store(settings: HubSettings) -> Store:
@@ -545,21 +550,9 @@ def make_archive_dir(settings: HubSettings) -> None:
         ) from None
 
 
-@dataclass(frozen=True)
-class HubConfig:
-    identity: config.NodeIdentity
-    office: Office
-    settings: HubSettings
-
-
-def read_config(path: str) -> HubConfig:
-    config = HubConfig(*load_config(path))
-    make_archive_dir(config.settings)
-    return config
-
-
 def build(hub_config: HubConfig, shell: Shell) -> Running:
-    office, settings = hub_config.office, hub_config.settings
+    _, office, settings = hub_config
+    make_archive_dir(settings)
     store = open_store(settings)
     shell.on_stop(store.close)
     client_id = f"antrian-hub-{office.id}"
@@ -591,4 +584,4 @@ def build(hub_config: HubConfig, shell: Shell) -> Running:
 
 
 def main(argv: list[str] | None = None) -> int:
-    return node.run("hub", argv, read_config, build, description="Run the hub daemon.")
+    return node.run("hub", argv, load_config, build, description="Run the hub daemon.")

@@ -11,7 +11,6 @@ import asyncio
 import getpass
 import logging
 import sys
-import threading
 import time
 
 import uvicorn
@@ -132,12 +131,12 @@ def serve_web(config: WebConfig, shell: Shell) -> Running:
     # goodbye on the broker (retained `online: false` with our role and version).
     shell.on_signal(lambda: setattr(server, "should_exit", True))
     heartbeat = [time.monotonic()]
-
-    def serve(stopping: threading.Event) -> None:
-        asyncio.run(_serve(server, config, heartbeat, shell))
-
-    # Healthy while the event loop keeps beating: a wedged loop serves nobody.
-    return Running(serve, healthy=lambda: time.monotonic() - heartbeat[0] < 30, status=None)
+    return Running(
+        lambda _stopping: asyncio.run(_serve(server, config, heartbeat, shell)),
+        # Healthy while the event loop keeps beating: a wedged loop serves nobody.
+        healthy=lambda: time.monotonic() - heartbeat[0] < 30,
+        status=None,  # _serve says READY once uvicorn listens
+    )
 
 
 async def _serve(
