@@ -8,20 +8,17 @@ standard input ends and every press has been answered).
 
 from __future__ import annotations
 
-import argparse
 import logging
 import os
 import re
-import signal
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from common import config
-from common.log import setup_logging
-from common.mqtt import MIN_REQUEST_TIMEOUT_S, BrokerLink, Link, Message
+from common import config, node
+from common.mqtt import MIN_REQUEST_TIMEOUT_S, Link, Message
+from common.node import Running, SetupError, Shell
 from common.payloads import CounterState, NodeStatus, OfficeConfig, PayloadGate
-from common.systemd import Watchdog, notify, notify_ready
 from common.wire import Topics
 from nodes.counter.flow import CounterDesk
 from nodes.counter.indicator import (
@@ -181,33 +178,14 @@ def subscribe(link: Link, topics: Topics, desk: CounterDesk) -> None:
     link.subscribe(topics.node_statuses, on_status)
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
-        prog="antrian counter", description="Run a counter: officer keypad and indicator."
-    )
-    parser.add_argument("--config", required=True, help="the counter node's TOML file")
-    args = parser.parse_args(argv)
-    try:
-        settings = read_config(args.config)
-    except config.ConfigError as exc:
-        setup_logging()
-        log.error("configuration error: %s", exc)
-        return 2
-    identity = settings.identity
-    setup_logging(identity.log_level)
+def build(settings: CounterConfig, shell: Shell) -> Running:
     try:
         keypad = build_keypad(settings.keypad)
         indicator = build_indicator(settings)
-    except (RuntimeError, ValueError) as exc:
-        log.error("%s: %s", args.config, exc)
-        return 2
-
-    topics = Topics(identity.office_id)
-    link = BrokerLink(
-        identity.broker,
-        topics,
-        identity.node_id,
-        role="counter",
+    except (RuntimeError, ValueError) as exc:  # a key code or device the config names
+        raise config.ConfigError(shell.file, "keypad", str(exc)) from None
+    shell.on_stop(indicator.close)
+    link = shell.link(
         status={
             "counter": settings.counter,
             # A USB keypad is "ok" once found; GPIO buttons and stdin cannot go missing.
@@ -222,44 +200,34 @@ def main(argv: list[str] | None = None) -> int:
         request_timeout=settings.request_timeout,
         keypad_health=lambda health: link.set_status(keypad=health),
     )
-    subscribe(link, topics, desk)
-    stop = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: stop.set())
-    signal.signal(signal.SIGINT, lambda *_: stop.set())
-
+    subscribe(link, link.topics, desk)
     desk.start()
-    link.start(wait=None)
-    try:
-        keypad.start(desk)
-    except Exception as exc:  # e.g. a GPIO pin already in use, no GPIO on this machine
-        log.error("keypad (%s) could not start: %s", settings.keypad.type, exc)
-        desk.stop()
-        link.stop()
-        return 1
-    log.info(
-        "counter %s on node %s: keypad %s, indicator %s",
-        settings.counter, identity.node_id, settings.keypad.type, settings.indicator,
-    )  # fmt: skip
-    notify_ready(f"counter {settings.counter}")
-    watchdog = Watchdog(desk.alive)
-    watchdog.start()
-    try:
-        while not stop.wait(0.2):
+    shell.on_stop(desk.stop)
+    shell.on_stop(keypad.close)  # first: no press reaches a stopped desk
+
+    def serve(stopping: threading.Event) -> None:
+        try:
+            keypad.start(desk)
+        except Exception as exc:  # e.g. a GPIO pin already in use, no GPIO on this machine
+            raise SetupError(f"keypad ({settings.keypad.type}): {exc}") from None
+        log.info(
+            "counter %s on node %s: keypad %s, indicator %s",
+            settings.counter, shell.identity.node_id, settings.keypad.type, settings.indicator,
+        )  # fmt: skip
+        while not stopping.wait(0.2):
             if desk.ended:
                 # stdin closed: answer what was typed, then leave (a demo script's end).
                 log.info("end of keypad input; finishing pending presses and exiting")
                 if os.environ.get("NOTIFY_SOCKET"):
                     # Under systemd stdin is /dev/null: the unit would restart us forever.
                     log.error('[keypad] type = "stdin" cannot work as a service; '
-                              'set type = "gpio" or "evdev" in %s', args.config)  # fmt: skip
+                              'set type = "gpio" or "evdev" in %s', shell.file)  # fmt: skip
                 desk.wait_idle(settings.request_timeout + 1.0)
-                break
-    finally:
-        notify("STOPPING=1")
-        watchdog.stop()
-        keypad.close()
-        desk.stop()
-        link.stop()
-        indicator.close()
-        log.info("counter %s stopped", settings.counter)
-    return 0
+                return
+
+    return Running(serve, healthy=desk.alive, status=f"counter {settings.counter}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    description = "Run a counter: officer keypad and indicator."
+    return node.run("counter", argv, read_config, build, description=description)

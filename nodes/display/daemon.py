@@ -14,25 +14,19 @@ with a small offline mark.
 
 from __future__ import annotations
 
-import argparse
 import logging
-import signal
-import sys
 import threading
 import time
 from collections.abc import Callable, Mapping
 from datetime import datetime
-from pathlib import Path
-from types import FrameType
 from typing import Any, TypeVar
 
 import pygame
 
 from common import payloads
-from common.config import ConfigError
-from common.log import setup_logging
 from common.mqtt import BrokerLink, Message
-from common.systemd import Watchdog, notify_ready
+from common.node import Running, SetupError, Shell
+from common.node import run as shell_run
 from common.wire import Topics
 from nodes.display.announcer import Announcer, AnnouncerSettings
 from nodes.display.outputs import AudioOutput, FileOutput, SpeakerOutput
@@ -267,26 +261,31 @@ class DisplayNode:
         self._ticker_moving = moving
         return dirty
 
-    def run(self) -> int:
-        """Connect, then draw until `stopping` is set or the window is closed."""
+    def start(self) -> None:
+        """Subscribe, start the announcer, draw: up at once, offline until the broker answers."""
         self.subscribe()
         if self.announcer is not None:
             self.announcer.start()
-        self.render()  # the screen comes up at once, offline until the broker answers
+        self.render()
+
+    def serve(self) -> None:
+        """Draw until `stop()` or the window is closed."""
+        while not self.stopping.is_set():
+            if self.panel.closed():
+                break
+            self.changed.clear()
+            self.render()
+            self.heartbeat = time.monotonic()
+            self.changed.wait(self._wait_s())
+
+    def run(self) -> int:
+        """The whole node in one call, without the process shell (tests, tools)."""
+        self.start()
         self.link.start(wait=None)
-        notify_ready("showing the queue")
-        watchdog = Watchdog(lambda: time.monotonic() - self.heartbeat < 10)
-        watchdog.start()
         try:
-            while not self.stopping.is_set():
-                if self.panel.closed():
-                    break
-                self.changed.clear()
-                self.render()
-                self.heartbeat = time.monotonic()
-                self.changed.wait(self._wait_s())
+            self.serve()
         finally:
-            watchdog.stop()
+            self.link.stop()
             self.close()
         return 0
 
@@ -300,25 +299,16 @@ class DisplayNode:
     def close(self) -> None:
         if self.announcer is not None:
             self.announcer.stop()
-        self.link.stop()
         self.panel.close()
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="antrian display", description=__doc__.split("\n")[0])
-    parser.add_argument("--config", required=True, type=Path, help="the node's TOML file")
-    args = parser.parse_args(argv)
-    try:
-        config = read_config(args.config)
-    except ConfigError as exc:
-        print(f"antrian display: {exc}", file=sys.stderr, flush=True)
-        return 2
-    setup_logging(config.identity.log_level)
+def build(config: DisplayConfig, shell: Shell) -> Running:
     try:
         panel = build_panel(config)
     except pygame.error as exc:
-        log.error('cannot open the screen (%s); use [screen] type = "headless" without one', exc)
-        return 1
+        raise SetupError(
+            f'the screen ({exc}); use [screen] type = "headless" without one'
+        ) from None
     voice: Voice | None = None
     output: AudioOutput | None = None
     if config.voice.enabled:
@@ -329,18 +319,12 @@ def main(argv: list[str] | None = None) -> int:
             # The screen is the more important half: keep it running without sound.
             log.error("voice disabled: %s", exc)
             voice, output = None, None
-    node = DisplayNode(config, panel, voice, output)
+    node = DisplayNode(config, panel, voice, output, link=shell.link())
+    shell.on_stop(node.close)
     if node.announcer is not None:
         node.link.set_status(voice=config.voice.engine, output=config.voice.output)
     else:
         node.link.set_status(voice="off")
-
-    def stop(signum: int, frame: FrameType | None) -> None:
-        node.stopping.set()
-        node.changed.set()
-
-    signal.signal(signal.SIGTERM, stop)
-    signal.signal(signal.SIGINT, stop)
     log.info(
         "display %s for office %s: screen %s, voice %s",
         config.identity.node_id,
@@ -348,8 +332,15 @@ def main(argv: list[str] | None = None) -> int:
         config.screen.type,
         f"{config.voice.engine} to {config.voice.output}" if node.announcer else "off",
     )
-    return node.run()
+    node.start()
+    shell.on_signal(node.stopping.set)
+    shell.on_signal(node.changed.set)
+    return Running(
+        lambda _stopping: node.serve(),
+        healthy=lambda: time.monotonic() - node.heartbeat < 10,
+        status="showing the queue",
+    )
 
 
-if __name__ == "__main__":
-    raise SystemExit(main())
+def main(argv: list[str] | None = None) -> int:
+    return shell_run("display", argv, read_config, build, description=__doc__.split("\n")[0])

@@ -26,11 +26,9 @@ closing time.
 
 from __future__ import annotations
 
-import argparse
 import errno
 import logging
 import os
-import signal
 import sqlite3
 import threading
 import time
@@ -38,23 +36,21 @@ from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from datetime import time as clock_time
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
 
-from common import config
-from common.log import setup_logging
-from common.mqtt import BrokerLink, Link, Message
+from common import config, node
+from common.mqtt import Link, Message
+from common.node import Running, Shell
 from common.payloads import NodeStatus, PayloadGate
 from common.repeats import RepeatedWarning
-from common.systemd import Watchdog, notify, notify_ready
 from common.wire import (
     AdminRequest,
     CounterRequest,
     Request,
     TicketRequest,
-    Topics,
     WireError,
     decode_request,
     error_response,
@@ -519,19 +515,19 @@ class Hub:
         threading.Thread(target=write, name="daily-report", daemon=True).start()
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="antrian hub", description="Run the hub daemon.")
-    parser.add_argument("--config", required=True, help="the hub's TOML file")
-    return parser
+class HubConfig(NamedTuple):
+    identity: config.NodeIdentity
+    office: Office
+    settings: HubSettings
 
 
-def load_config(source: str | config.Table) -> tuple[config.NodeIdentity, Office, HubSettings]:
+def load_config(source: str | config.Table) -> HubConfig:
     root = config.root(source)
     identity = config.read_identity(root, node_id_default="hub")
     office = read_office(root)
     settings = HubSettings(root)
     root.finish()
-    return identity, office, settings
+    return HubConfig(identity, office, settings)
 
 
 def open_store(settings: HubSettings) -> Store:
@@ -572,24 +568,13 @@ def make_archive_dir(settings: HubSettings) -> None:
         ) from None
 
 
-def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
-    try:
-        identity, office, settings = load_config(args.config)
-        make_archive_dir(settings)
-        store = open_store(settings)
-    except config.ConfigError as exc:
-        setup_logging()
-        log.error("configuration error: %s", exc)
-        return 2
-    setup_logging(identity.log_level)
-    topics = Topics(office.id)
+def build(hub_config: HubConfig, shell: Shell) -> Running:
+    _, office, settings = hub_config
+    make_archive_dir(settings)
+    store = open_store(settings)
+    shell.on_stop(store.close)
     client_id = f"antrian-hub-{office.id}"
-    link = BrokerLink(
-        identity.broker,
-        topics,
-        identity.node_id,
-        role="hub",
+    link = shell.link(
         client_id=client_id,
         persistent_session=True,
         status={"pid": os.getpid(), "office": office.id},
@@ -607,25 +592,15 @@ def main(argv: list[str] | None = None) -> int:
         len(office.nodes),
         settings.database,
     )
-    intakes = open_intakes(link, client_id, office, hub.submit)  # one session per node
-    link.subscribe(topics.requests, unregistered_only(office, hub.submit))
-    link.subscribe(topics.node_statuses, hub.on_status)
+    for intake in open_intakes(link, client_id, office, hub.submit):  # one session per node
+        shell.on_stop(intake.stop)
+    link.subscribe(link.topics.requests, unregistered_only(office, hub.submit))
+    link.subscribe(link.topics.node_statuses, hub.on_status)
     link.on_connection(lambda up: hub.republish() if up else None)
-    stop = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: stop.set())
-    signal.signal(signal.SIGINT, lambda *_: stop.set())
-    link.start(wait=None)
-    notify_ready("serving")
-    watchdog = Watchdog(lambda: time.monotonic() - hub.last_progress < 30)
-    watchdog.start()
-    try:
-        hub.serve(stop)
-    finally:
-        notify("STOPPING=1")
-        watchdog.stop()
-        for intake in intakes:
-            intake.stop()
-        link.stop()
-        store.close()
-        log.info("hub stopped")
-    return 0
+    return Running(
+        hub.serve, healthy=lambda: time.monotonic() - hub.last_progress < 30, status="serving"
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    return node.run("hub", argv, load_config, build, description="Run the hub daemon.")

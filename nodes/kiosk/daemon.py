@@ -7,22 +7,17 @@ daemon with the file and key named, before any hardware is touched.
 
 from __future__ import annotations
 
-import argparse
 import logging
-import signal
-import sys
-import threading
 from dataclasses import dataclass, replace
 from pathlib import Path
-from types import FrameType
 from typing import TYPE_CHECKING
 
 from common import config as cfg
-from common.config import ConfigError, NodeIdentity, Table
-from common.log import setup_logging
-from common.mqtt import MIN_REQUEST_TIMEOUT_S, BrokerLink
-from common.systemd import Watchdog, notify_ready
-from common.wire import ID_PATTERN, Topics
+from common import node
+from common.config import NodeIdentity, Table
+from common.mqtt import MIN_REQUEST_TIMEOUT_S
+from common.node import Running, SetupError, Shell
+from common.wire import ID_PATTERN
 from nodes.kiosk.buttons import (
     DEBOUNCE_S,
     PRIORITY_WINDOW_S,
@@ -35,7 +30,6 @@ from nodes.kiosk.flow import Kiosk, KioskSettings
 from nodes.kiosk.printer import (
     PRINTER_TYPES,
     PrinterConfig,
-    PrinterSetupError,
     TicketPrinter,
     open_printer,
 )
@@ -216,61 +210,31 @@ def make_buttons(config: InputConfig) -> ServiceButtons:
     )
 
 
-def main(argv: list[str]) -> int:
-    parser = argparse.ArgumentParser(prog="antrian kiosk", description=__doc__)
-    parser.add_argument("--config", required=True, help="the kiosk's TOML file")
-    args = parser.parse_args(argv)
-    try:
-        config = read_config(args.config)
-    except ConfigError as exc:
-        print(f"antrian kiosk: {exc}", file=sys.stderr)
-        return 2
-    setup_logging(config.identity.log_level)
-    identity = config.identity
+def build(config: KioskConfig, shell: Shell) -> Running:
     try:
         printer: TicketPrinter = open_printer(config.printer)
+        shell.on_stop(printer.close)
         buttons = make_buttons(config.input)
-    except (PrinterSetupError, OSError, ImportError) as exc:
-        log.error("cannot set up the kiosk's hardware: %s", exc)
-        return 1
+        shell.on_stop(buttons.close)
     except Exception as exc:  # gpiozero raises its own types for a missing pin factory
-        log.error("cannot set up the buttons: %s", exc)
-        return 1
-    link = BrokerLink(identity.broker, Topics(identity.office_id), identity.node_id, role="kiosk")
-    kiosk = Kiosk(link, buttons, printer, config.office, config.settings, tz=identity.tz)
-    stopping = threading.Event()
-
-    def on_signal(signum: int, frame: FrameType | None) -> None:
-        stopping.set()
-
-    signal.signal(signal.SIGTERM, on_signal)
-    signal.signal(signal.SIGINT, on_signal)
+        raise SetupError(f"the printer or the buttons: {exc}") from None
+    link = shell.link()
+    kiosk = Kiosk(link, buttons, printer, config.office, config.settings, tz=shell.identity.tz)
     kiosk.start()
-    if not link.start(wait=5.0):
-        log.warning(
-            "broker %s:%s not reachable yet; LEDs stay off until it is",
-            identity.broker.host,
-            identity.broker.port,
-        )
+    shell.on_stop(kiosk.stop)
     source = config.input.type
     if source == "stdin":
         where = f"named pipe {config.input.fifo}" if config.input.fifo else "stdin"
         source = f"{where} (one line per press: A, or !A for priority)"
     log.info(
         "kiosk %s ready: input %s; printer %s (%s mm)",
-        identity.node_id,
+        shell.identity.node_id,
         source,
         config.printer.type,
         config.printer.paper_mm,
     )
-    notify_ready(f"kiosk {identity.node_id}")
-    watchdog = Watchdog(kiosk.alive)
-    watchdog.start()
-    stopping.wait()
-    log.info("stopping")
-    watchdog.stop()
-    kiosk.stop()
-    link.stop()
-    buttons.close()
-    printer.close()
-    return 0
+    return Running(healthy=kiosk.alive, status=f"kiosk {shell.identity.node_id}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    return node.run("kiosk", argv, read_config, build, description=__doc__)

@@ -10,16 +10,14 @@ import argparse
 import asyncio
 import getpass
 import logging
-import signal
 import sys
 import time
 
 import uvicorn
 
-from common import config as common_config
-from common.log import setup_logging
+from common import node
 from common.mqtt import BrokerLink
-from common.systemd import Watchdog, notify, notify_ready
+from common.node import Running, Shell
 from common.wire import Topics
 from nodes.hub.eventlog import EventLog
 from nodes.hub.web import accounts
@@ -41,8 +39,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="antrian web", description="Run the web front end (online queue, dashboard)."
     )
-    parser.add_argument("--config", help="the web node's TOML file")
-    parser.add_argument(
+    command = parser.add_mutually_exclusive_group(required=True)
+    command.add_argument("--config", help="the web node's TOML file")
+    command.add_argument(
         "--hash-password",
         action="store_true",
         help="read a password (twice) and print its hash for [[web.users]] password_hash",
@@ -65,10 +64,11 @@ def hash_password_prompt() -> int:
     return 0
 
 
-def build(config: WebConfig) -> tuple[WebState, BrokerLink]:
+def build(config: WebConfig, link: BrokerLink | None = None) -> tuple[WebState, BrokerLink]:
     """Everything but the HTTP server: the parts a test or a benchmark can also start."""
     identity = config.identity
-    link = BrokerLink(identity.broker, Topics(identity.office_id), identity.node_id, role="web")
+    if link is None:
+        link = BrokerLink(identity.broker, Topics(identity.office_id), identity.node_id, "web")
     feed = OfficeFeed(LiveModel(), link, EventLog(config.database), identity.tz)
     state = WebState(
         config=config,
@@ -84,19 +84,15 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if args.hash_password:
         return hash_password_prompt()
-    if not args.config:
-        build_parser().print_usage(sys.stderr)
-        return 2
-    try:
-        config = load(args.config)
-    except common_config.ConfigError as exc:
-        setup_logging()
-        log.error("configuration error: %s", exc)
-        return 2
-    setup_logging(config.identity.log_level)
+    return node.run("web", args, load, serve_web)
+
+
+def serve_web(config: WebConfig, shell: Shell) -> Running:
+    """The web node in the shell: the parts of `build`, then uvicorn until a signal."""
     if not config.users:
         log.warning("no [[web.users]] configured: the dashboard cannot be signed in to")
-    state, link = build(config)
+    state, _ = build(config, shell.link())
+    shell.on_stop(state.feed.events.close)
     capacity = state.capacity
     if capacity.clamped:
         log.warning(
@@ -113,12 +109,7 @@ def main(argv: list[str] | None = None) -> int:
         capacity.fd_limit,
     )
     state.feed.start()
-    if not link.start(wait=5.0):
-        log.warning(
-            "broker %s:%s not reachable yet; serving and retrying",
-            config.identity.broker.host,
-            config.identity.broker.port,
-        )
+    shell.on_stop(state.feed.stop)
     server = uvicorn.Server(
         uvicorn.Config(
             create_app(state),
@@ -136,27 +127,21 @@ def main(argv: list[str] | None = None) -> int:
     for name in ("asyncio", "uvicorn.error"):
         logging.getLogger(name).addFilter(REPEATED)
     # uvicorn handles SIGTERM/SIGINT while serving, then re-raises the signal once it has
-    # stopped; with these handlers that re-raise is harmless and we still say goodbye on
-    # the broker (retained `online: false` with our role and version) below.
-    for signum in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(signum, lambda *_: setattr(server, "should_exit", True))
+    # stopped; the shell's handlers make that re-raise harmless, and the link still says
+    # goodbye on the broker (retained `online: false` with our role and version).
+    shell.on_signal(lambda: setattr(server, "should_exit", True))
     heartbeat = [time.monotonic()]
-    # Healthy while the event loop keeps beating: a wedged loop serves nobody.
-    watchdog = Watchdog(lambda: time.monotonic() - heartbeat[0] < 30)
-    watchdog.start()
-    try:
-        asyncio.run(_serve(server, config, heartbeat))
-    finally:
-        notify("STOPPING=1")
-        watchdog.stop()
-        state.feed.stop()
-        link.stop()
-        state.feed.events.close()
-        log.info("web front end stopped")
-    return 0
+    return Running(
+        lambda _stopping: asyncio.run(_serve(server, config, heartbeat, shell)),
+        # Healthy while the event loop keeps beating: a wedged loop serves nobody.
+        healthy=lambda: time.monotonic() - heartbeat[0] < 30,
+        status=None,  # _serve says READY once uvicorn listens
+    )
 
 
-async def _serve(server: uvicorn.Server, config: WebConfig, heartbeat: list[float]) -> None:
+async def _serve(
+    server: uvicorn.Server, config: WebConfig, heartbeat: list[float], shell: Shell
+) -> None:
     async def beat() -> None:
         while True:
             heartbeat[0] = time.monotonic()
@@ -170,6 +155,6 @@ async def _serve(server: uvicorn.Server, config: WebConfig, heartbeat: list[floa
         log.info(
             "serving on http://%s:%d (node %s)", config.host, config.port, config.identity.node_id
         )
-        notify_ready("serving")
+        shell.ready("serving")
     await task
     beating.cancel()
