@@ -14,6 +14,7 @@ APT_PACKAGES=(
     fonts-dejavu-core                                  # the report PDF's font (DejaVu Sans)
     libsdl2-2.0-0 libsdl2-ttf-2.0-0 libsdl2-mixer-2.0-0  # pygame's SDL (wheels bundle their own; harmless)
     chromium chromium-driver                           # browser tests of the web front end
+    nodejs                                             # npm: axe-core for those browser tests
     shellcheck                                         # scripts/check.sh, tests/system
     systemd                                            # systemd-analyze: verify and score the units
 )
@@ -44,4 +45,16 @@ if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
     .venv/bin/pip install -q --upgrade pip
     .venv/bin/pip install -q -e ".[dev]"
     touch "$stamp"
+fi
+
+# axe-core, the accessibility checker the browser tests run in Chromium (test-only; the
+# tests fail without it). Debian's nodejs lacks npm (NodeSource's includes it).
+AXE_VERSION=4.14.1
+axe=.venv/axe/node_modules/axe-core
+if ! grep -qs "\"version\": \"$AXE_VERSION\"" "$axe/package.json"; then
+    if ! command -v npm >/dev/null; then
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends npm >/dev/null
+    fi
+    echo "install: npm install axe-core@$AXE_VERSION (into .venv/axe)"
+    npm install --prefix .venv/axe --no-audit --no-fund --silent "axe-core@$AXE_VERSION"
 fi
