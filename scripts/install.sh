@@ -28,12 +28,15 @@ TEST_PACKAGES=(
     sox                                                # measuring WAVs
     poppler-utils                                      # pdftoppm, pdftotext: reading report PDFs back
     chromium chromium-driver                           # browser tests of the web front end
+    nodejs                                             # npm: axe-core for those browser tests
     shellcheck                                         # scripts/check.sh, tests/system
     stress-ng                                          # not used by tests: run them under `stress-ng --cpu 2` to catch flakes
     systemd                                            # systemd-analyze: verify and score the units
 )
 if $tests; then
     APT_PACKAGES+=("${TEST_PACKAGES[@]}")
+    # Debian's nodejs comes without npm; NodeSource's has it built in (and conflicts with it).
+    command -v npm >/dev/null || APT_PACKAGES+=(npm)
 fi
 
 missing=()
@@ -86,4 +89,13 @@ if [ "$(id -u)" -eq 0 ] && [ -d /usr/local/bin ]; then
     fi
 elif ! command -v antrian >/dev/null 2>&1; then
     echo "install: run the antrian command as $program"
+fi
+
+# axe-core, the accessibility checker the browser tests run in Chromium (test-only; the
+# tests fail without it), from the npm registry into .venv/axe.
+AXE_VERSION=4.14.1
+axe=.venv/axe/node_modules/axe-core
+if $tests && ! grep -qs "\"version\": \"$AXE_VERSION\"" "$axe/package.json"; then
+    echo "install: npm install axe-core@$AXE_VERSION (into .venv/axe)"
+    npm install --prefix .venv/axe --no-audit --no-fund --silent "axe-core@$AXE_VERSION"
 fi

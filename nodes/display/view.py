@@ -23,7 +23,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Final
 
-from common.bahasa import Lang, clock, duration_minutes_phrase, long_date
+from common.bahasa import Lang, clock, long_date, wait_phrase
 from common.payloads import (
     Call,
     Calls,
@@ -326,7 +326,7 @@ class Board:
                 name=s.name,
                 waiting=s.waiting,
                 wait_text=(
-                    duration_minutes_phrase(s.estimated_wait_s, lang)
+                    (wait_phrase(s.estimated_wait_s, s.waiting, lang) or "")
                     if s.open
                     else labels["service_closed"]
                 ),

@@ -20,6 +20,7 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.middleware.sessions import SessionMiddleware
 from starlette.routing import Mount
@@ -27,7 +28,7 @@ from starlette.staticfiles import StaticFiles
 from starlette.templating import Jinja2Templates
 
 from nodes.hub.web import dashboard, public
-from nodes.hub.web.site import SESSION_COOKIE, SecurityHeaders, WebState
+from nodes.hub.web.site import SESSION_COOKIE, SecurityHeaders, WebState, http_error
 
 HERE = Path(__file__).parent
 SESSION_MAX_AGE_S = 12 * 3600
@@ -58,6 +59,7 @@ def create_app(state: WebState) -> Starlette:
                 https_only=state.config.secure_cookies,
             ),
         ],
+        exception_handlers={HTTPException: http_error},
         lifespan=lifespan,
     )
     app.state.web = state

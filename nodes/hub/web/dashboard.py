@@ -17,6 +17,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, RedirectResponse, Response
 from starlette.routing import Route
 
+from common.bahasa import clock
 from nodes.hub.reports import FORMATS, MEDIA_TYPES
 from nodes.hub.web import accounts, i18n
 from nodes.hub.web.config import User
@@ -29,6 +30,7 @@ from nodes.hub.web.site import (
     parse_day,
     render,
     safe_next,
+    set_flash,
     web,
     with_csrf,
 )
@@ -67,6 +69,10 @@ async def sign_in(request: Request) -> Response:
     address = client_address(request)
     keys = (f"user:{name.lower()}", f"addr:{address}")
     target = safe_next(form.get("next"))
+    if not name or not password:  # said by the page in its language, not by the browser
+        return render(
+            request, "signin.html", 400, message=words["err_sign_in_missing"], next=target
+        )
     now = state.monotonic()
     if state.sign_in_guard.locked(keys, now):
         log.warning("sign-in refused for %r from %s: locked", name, address)
@@ -111,6 +117,7 @@ async def dashboard(request: Request) -> Response:
         view=view,
         admin=user.role == "admin",
         today=state.today(),
+        refresh=True,  # its forms are buttons: nothing typed is lost by a reload
     )
 
 
@@ -138,10 +145,14 @@ async def dashboard_live(request: Request) -> Response:
     return live_stream(state, ("dashboard", lang), build)
 
 
-async def set_accepting(request: Request) -> Response:
-    """Open or close a service for new tickets (admins only)."""
+#: How long a dashboard action waits for the hub's new state before showing the dashboard.
+SETTLE_S = 3.0
+
+
+def admin_service(request: Request) -> tuple[str, str] | Response:
+    """The service an admin acts on (its id and name), or the page refusing the request."""
     state = web(request)
-    words = i18n.words(lang := lang_of(request))
+    words = i18n.words(lang_of(request))
     user = signed_in_user(request)
     if user is None:
         return error_page(request, words["err_forbidden"], 403, back="/masuk")
@@ -149,16 +160,61 @@ async def set_accepting(request: Request) -> Response:
         return error_page(request, words["err_role"], 403, back="/dasbor")
     service = request.path_params["service"]
     with state.feed.lock:
-        known = service in state.model.services
-    if not known:
+        known = state.model.services.get(service)
+    if known is None:
         return error_page(request, words["err_service"], 404, back="/dasbor")
+    return service, known.name
+
+
+async def confirm_accepting(request: Request) -> Response:
+    """The step before opening or closing a service: what it does, then yes or back."""
+    target = admin_service(request)
+    if isinstance(target, Response):
+        return target
+    service, name = target
+    accepting = request.query_params.get("terima") == "1"
+    words = i18n.words(lang_of(request))
+    kind = "open" if accepting else "close"
+    return render(
+        request,
+        "confirm.html",
+        service=service,
+        accepting=accepting,
+        heading=words[f"confirm_{kind}_title"].format(name=name),
+        explanation=words[f"confirm_{kind}"],
+        button=words[f"confirm_{kind}_button"],
+    )
+
+
+async def set_accepting(request: Request) -> Response:
+    """Open or close a service for new tickets (admins only), then back to the dashboard
+    with the result said in words and the new state shown (post, redirect, get)."""
+    state = web(request)
+    lang = lang_of(request)
+    target = admin_service(request)
+    if isinstance(target, Response):
+        return target
+    service, name = target
     accepting = (await request.form()).get("accepting") == "1"
     answer = await run_in_threadpool(state.desk.set_accepting, service, accepting)
     if not answer.ok:
         message = i18n.hub_error(lang, answer.error_code, answer.error_message)
         return error_page(request, message, 409, back="/dasbor")
+    user = signed_in_user(request)
     verb = "opened" if accepting else "closed"
-    log.info("%s %s service %s for new tickets", user.name, verb, service)
+    log.info("%s %s service %s for new tickets", user.name if user else "?", verb, service)
+    # The hub answers before its retained queue state reaches us: wait for it, so the
+    # dashboard (also without JavaScript) shows the service as it now is.
+    settled = await run_in_threadpool(
+        state.feed.wait_until, lambda: state.model.service_open(service) == accepting, SETTLE_S
+    )
+    if not settled:
+        log.warning(
+            "service %s %s, but its new state did not arrive within %.0f s", service, verb, SETTLE_S
+        )
+    done = "done_opened" if accepting else "done_closed"
+    when = clock(state.now().astimezone(state.feed.tz), lang)
+    set_flash(request, state, i18n.words(lang)[done].format(time=when, name=name))
     return RedirectResponse("/dasbor", status_code=303)
 
 
@@ -223,6 +279,7 @@ ROUTES = [
     Route("/dasbor", dashboard),
     Route("/api/dasbor", dashboard_json),
     Route("/live/dasbor", dashboard_live),
+    Route("/dasbor/layanan/{service}", confirm_accepting, methods=["GET"]),
     Route("/dasbor/layanan/{service}", with_csrf(set_accepting), methods=["POST"]),
     Route("/dasbor/laporan", reports_page),
     Route("/dasbor/laporan/{day}.{fmt}", report_file),

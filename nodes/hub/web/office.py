@@ -58,6 +58,7 @@ class OfficeFeed:
         self._stop = threading.Event()
         self._tailer: threading.Thread | None = None
         self._unreadable = False
+        self._news = threading.Condition()  # notified after every change of the model
         self.gate = payloads.PayloadGate(log)
 
     def start(self) -> None:
@@ -139,7 +140,20 @@ class OfficeFeed:
                 lambda s: self.model.apply_node_status(node, s, now),
             )(message)
 
+    def wait_until(self, holds: Callable[[], bool], timeout: float) -> bool:
+        """Block until `holds()` (called under `lock`) is true or `timeout` passes; whether it
+        holds. Lets a page that asked the hub for a change show the changed state."""
+
+        def check() -> bool:
+            with self.lock:
+                return holds()
+
+        with self._news:
+            return self._news.wait_for(check, timeout)
+
     def _changed(self) -> None:
+        with self._news:
+            self._news.notify_all()
         for listener in list(self.listeners):
             try:
                 listener()

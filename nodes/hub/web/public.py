@@ -44,7 +44,7 @@ async def board(request: Request) -> Response:
     state = web(request)
     with state.feed.lock:
         view = board_view(state.model, lang_of(request))
-    return render(request, "board.html", view=view)
+    return render(request, "board.html", view=view, refresh=True)
 
 
 async def board_json(request: Request) -> Response:
@@ -92,8 +92,11 @@ async def take(request: Request) -> Response:
     service = form.get("service")
 
     def refuse(message: str, status_code: int) -> Response:
-        return take_page(request, status_code, active=None, message=message)
+        chosen = service if isinstance(service, str) else None
+        return take_page(request, status_code, active=None, message=message, chosen=chosen)
 
+    if not service:  # the page asks in Indonesian, not the browser in its own language
+        return refuse(words["err_choose_service"], 400)
     if not isinstance(service, str) or not ID_PATTERN.match(service):
         return refuse(words["err_service"], 400)
     with state.feed.lock:
@@ -113,6 +116,8 @@ async def take(request: Request) -> Response:
         raw = form.get("holder")
         text = raw if isinstance(raw, str) else ""
         phone = config.online_requires == "phone"
+        if not text.strip():
+            return refuse(words["err_phone_missing" if phone else "err_nik_missing"], 400)
         value = normalise_phone(text) if phone else normalise_nik(text)
         if value is None:
             return refuse(words["err_phone" if phone else "err_nik"], 400)
@@ -208,6 +213,7 @@ async def ticket_page(request: Request) -> Response:
         view=view,
         mine=request.session.get("ticket") == ticket_id,
         already=request.query_params.get("sudah") == "1",
+        refresh=True,
         qr=qr_svg(f"{state.config.base_url}/t/{ticket_id}"),
     )
 

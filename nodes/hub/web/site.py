@@ -14,6 +14,7 @@ from datetime import date, datetime
 from typing import Any
 
 from starlette.datastructures import MutableHeaders
+from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, PlainTextResponse, Response, StreamingResponse
 from starlette.templating import Jinja2Templates
@@ -149,6 +150,8 @@ def render(request: Request, name: str, status_code: int = 200, **context: Any) 
             "csrf": csrf_token(request),
             "user": request.session.get("user"),
             "refresh_s": REFRESH_S,
+            "refresh": False,
+            "flash": flash_of(request, state),
             **context,
         },
         status_code=status_code,
@@ -158,8 +161,45 @@ def render(request: Request, name: str, status_code: int = 200, **context: Any) 
     return response
 
 
-def error_page(request: Request, message: str, status_code: int, back: str = "/") -> HTMLResponse:
-    return render(request, "error.html", status_code, message=message, back=back)
+def error_page(
+    request: Request, message: str, status_code: int, back: str = "/", heading: str = ""
+) -> HTMLResponse:
+    words = i18n.words(lang_of(request))
+    heading = heading or words["err_title"]
+    return render(request, "error.html", status_code, message=message, back=back, heading=heading)
+
+
+async def http_error(request: Request, exc: Exception) -> Response:
+    """Starlette's own refusals (no such page, wrong method) as pages in the reader's language."""
+    status = exc.status_code if isinstance(exc, HTTPException) else 500
+    words = i18n.words(lang_of(request))
+    if status == 404:
+        return error_page(request, words["page_missing"], 404, heading=words["page_missing_title"])
+    message = words["method_not_allowed"] if status == 405 else words["err_title"]
+    response = error_page(request, message, status)
+    if isinstance(exc, HTTPException) and exc.headers:
+        response.headers.update(exc.headers)  # e.g. Allow on a 405
+    return response
+
+
+#: How long a dashboard action's result message stays on the dashboard: long enough to read
+#: it after the live page reloaded for the change it made.
+FLASH_S = 120
+
+
+def set_flash(request: Request, state: WebState, message: str) -> None:
+    request.session["flash"] = [message, state.now().timestamp() + FLASH_S]
+
+
+def flash_of(request: Request, state: WebState) -> str | None:
+    """The session's result message while it is fresh; dropped once stale."""
+    flash = request.session.get("flash")
+    if not (isinstance(flash, list) and len(flash) == 2 and isinstance(flash[0], str)):
+        return None
+    if not isinstance(flash[1], int | float) or state.now().timestamp() > flash[1]:
+        request.session.pop("flash", None)
+        return None
+    return flash[0]
 
 
 Handler = Callable[[Request], Awaitable[Response]]

@@ -32,7 +32,9 @@ def board_view(model: LiveModel, lang: Lang) -> dict[str, Any]:
     """The public board: each service's queue and the recent calls."""
     view = model.board()
     for service in view["services"]:
-        service["estimate_text"] = wait_text(service["estimated_wait_s"], lang)
+        # What a ticket taken now would say (common.bahasa.wait_phrase), with `waiting` ahead.
+        estimate = wait_phrase(service["estimated_wait_s"], service["waiting"], lang)
+        service["estimate_text"] = estimate or "-"
     for call in view["calls"]:
         call["time_text"] = call_time(call["called_at"], lang)
     return view
@@ -52,7 +54,11 @@ def ticket_view(
     view["state_text"] = words[f"state_{view['state']}"]
     if view["state"] in ("called", "serving") and view["counter_name"]:
         view["state_text"] += f" {view['counter_name']}"
-    view["near"] = view["state"] == "called" or (ahead is not None and ahead <= near_ahead)
+    # "Your turn is near" is for a waiting ticket only: once called, the state line says
+    # where to go, and a second, older message beside it would contradict it.
+    view["near"] = view["state"] == "waiting" and ahead is not None and ahead <= near_ahead
+    # The phone vibrates (and notifies) when the turn is near and again when called.
+    view["alert"] = "called" if view["state"] == "called" else "near" if view["near"] else None
     view["history"] = [
         {"time": call_time(at, lang), "text": words[f"h_{step}"]} for at, step in view["history"]
     ]
@@ -68,11 +74,11 @@ def dashboard_view(model: LiveModel, now: datetime, lang: Lang) -> dict[str, Any
             {
                 "id": node_id,
                 "online": health.online,
-                "role": health.role,
+                "role": words.get(f"role_{health.role}", health.role),
                 "version": health.version,
-                "last_seen": clock(health.last_seen.astimezone(now.tzinfo), lang, seconds=True),
+                "last_seen": last_seen_text(health.online, health.last_seen, now, lang),
                 "details": node_details(health.details, words),
-                "warn": any(health.details.get(key, "ok") != "ok" for key in ("printer", "store")),
+                "warn": needs_attention(health.details),
             }
         )
     counters = []
@@ -92,21 +98,49 @@ def dashboard_view(model: LiveModel, now: datetime, lang: Lang) -> dict[str, Any
         longest = model.longest_wait_s(service["id"], now)
         service["longest_text"] = wait_text(longest, lang) if longest is not None else "-"
         service["open_text"] = words["open"] if service["open"] else words["closed"]
-        service["next"] = " ".join(model.next_numbers(service["id"])) or "-"
+        upcoming = model.next_numbers(service["id"])
+        service["next"] = " ".join(upcoming) or "-"
+        service["next_list"] = upcoming  # the page keeps each number on one line
     return {"version": model.version, "nodes": nodes, "counters": counters, "services": services}
 
 
+def last_seen_text(online: bool, seen: datetime, now: datetime, lang: Lang) -> str:
+    """ "Now" while a node is online (nodes only publish on change, so the stamp of its last
+    status would look frozen); when offline, the time it was last heard of, with the date
+    if that was another day."""
+    if online:
+        return i18n.words(lang)["seen_now"]
+    local = seen.astimezone(now.tzinfo)
+    text = clock(local, lang, seconds=True)
+    if local.date() != now.date():
+        text = f"{local.day:d}/{local.month:d} {text}"
+    return text
+
+
+#: Status fields that are the node's own business, not the officer's.
+HIDDEN_DETAILS = frozenset({"pid", "office"})
+#: A field whose value is not one of these marks the row for attention.
+FINE = {"printer": ("ok",), "store": ("ok",), "keypad": ("ok", "searching"), "voice_ok": (True,)}
+
+
+def needs_attention(details: dict[str, Any]) -> bool:
+    return any(key in details and details[key] not in fine for key, fine in FINE.items())
+
+
 def node_details(details: dict[str, Any], words: dict[str, str]) -> str:
-    """A node's extra status fields, the printer's paper state and the hub's storage in
-    words an officer reads."""
+    """A node's extra status fields (printer, storage, keypad, voice, ...) in words an officer
+    reads. A field without words of its own (a newer node's) is shown as it was sent."""
     parts = []
     for key, value in sorted(details.items()):
-        if key == "pid":
+        if key in HIDDEN_DETAILS:
             continue
-        if key in ("printer", "store") and f"{key}_{value}" in words:
-            parts.append(words[f"{key}_{value}"])
+        shown = str(value).lower() if isinstance(value, bool) else str(value)
+        if f"{key}_{shown}" in words:
+            parts.append(words[f"{key}_{shown}"])
+        elif f"detail_{key}" in words:
+            parts.append(f"{words[f'detail_{key}']}: {words.get(f'value_{shown}', shown)}")
         else:
-            parts.append(f"{key}: {value}")
+            parts.append(f"{key}: {shown}")
     return ", ".join(parts)
 
 

@@ -7,7 +7,7 @@
   if (!page) { return; }
   var liveUrl = body.getAttribute("data-live");
   var apiUrl = body.getAttribute("data-api");
-  var alerted = false;
+  var alerted = {};  // "near", "called": each vibrates and notifies once
 
   function set(root, field, value) {
     var el = root.querySelector('[data-f="' + field + '"]');
@@ -45,9 +45,9 @@
     });
   }
 
-  function nearAlert(text) {
-    if (alerted) { return; }
-    alerted = true;
+  function alertOnce(kind, text) {
+    if (alerted[kind]) { return; }
+    alerted[kind] = true;
     if (navigator.vibrate) { navigator.vibrate([400, 150, 400]); }
     if (window.Notification && Notification.permission === "granted") {
       try { new Notification(text); } catch (e) { /* some phones only allow it from a worker */ }
@@ -66,12 +66,14 @@
       el.hidden = el.getAttribute("data-when") !== view.state;
     });
     var near = document.getElementById("near");
-    var show = Boolean(view.near && view.active);
-    if (near) { near.hidden = !show; }
-    if (show) { nearAlert(body.getAttribute("data-near")); }
+    if (near) { near.hidden = !view.near; }  // only while waiting: once called, state_text says where to go
+    if (view.alert === "near") { alertOnce("near", body.getAttribute("data-near")); }
+    if (view.alert === "called") { alertOnce("called", view.state_text); }
     if (!view.active) {
       var form = document.getElementById("cancel");
       if (form) { form.hidden = true; }
+      var notify = document.getElementById("notify");
+      if (notify) { notify.hidden = true; }
     }
   }
 
