@@ -1,4 +1,5 @@
-"""The announcer: once, in order, one at a time; recalls again; stale calls silent.
+"""The announcer: one at a time, only calls still current; recalls again; stale calls
+silent; the journal keeps a restart from repeating itself.
 
 The voice is the real espeak-ng Indonesian voice; only the loudspeaker at the very edge
 is a stand-in (`RecordingSpeaker`), which "plays" for the sound's length (sped up) and
@@ -15,13 +16,14 @@ from pathlib import Path
 
 import pytest
 
-from common.payloads import Call
-from nodes.display.announcer import Announcer, AnnouncerSettings, admit
+from common.payloads import Call, CounterState
+from nodes.display.announcer import JOURNAL_NAME, Announcer, AnnouncerSettings
 from nodes.display.audio import Pcm, read_wav
 from nodes.display.outputs import LOG_NAME, Announcement, FileOutput
 from nodes.display.phrase import TEMPLATES
 from nodes.display.voices import EspeakVoice, VoiceError
-from tests.display.office import NOW, call
+from tests.harness import wait_for
+from tests.display.office import NOW, call, counter_state
 
 
 @dataclass
@@ -82,13 +84,26 @@ def started(voice: object, output: object, clock: Clock, **kwargs: object) -> An
     return announcer
 
 
+def offered(announcer: Announcer, number: str, counter: str, **kwargs: object) -> Call:
+    """The hub's two messages for a call: the counter's state, then the `event/call`."""
+    item = Call.from_payload(call(number, counter, **kwargs))  # type: ignore[arg-type]
+    hold(announcer, counter, number, at=item.called_at if not item.recall else NOW)
+    announcer.submit(item)
+    return item
+
+
+def hold(announcer: Announcer, counter: str, number: str | None, **kwargs: object) -> None:
+    state = CounterState.from_payload(counter_state(counter, number, **kwargs))  # type: ignore[arg-type]
+    announcer.on_counter(counter, state)
+
+
 def test_burst_of_five_calls_is_announced_in_order_one_at_a_time(voice: EspeakVoice) -> None:
     speaker = RecordingSpeaker()
     announcer = started(voice, speaker, Clock(NOW))
-    calls = [Call.from_payload(call(f"A-{n:03d}", str(1 + n % 3))) for n in range(1, 6)]
-    for item in calls:
-        assert announcer.submit(item) == "queued"
-        time.sleep(0.005)  # five calls within ~25 ms, while the first is already playing
+    calls = []
+    for n in range(1, 6):  # five counters, five calls within ~25 ms
+        calls.append(offered(announcer, f"A-{n:03d}", str(n)))
+        time.sleep(0.005)
     assert announcer.wait_idle(30)
     announcer.stop()
     assert [p.number for p in speaker.played] == [c.number for c in calls]
@@ -97,41 +112,68 @@ def test_burst_of_five_calls_is_announced_in_order_one_at_a_time(voice: EspeakVo
         assert before.end <= after.start  # never two at once
     # Each sound is the chime plus the sentence: several seconds at real speed.
     assert all(3.0 < p.duration_s < 10.0 for p in speaker.played)
-    assert speaker.played[2].text == "Nomor antrian A tiga, silakan menuju loket satu"
+    assert speaker.played[2].text == "Nomor antrian A tiga, silakan menuju loket tiga"
 
 
 def test_a_recall_is_announced_again_a_duplicate_is_not(voice: EspeakVoice) -> None:
     speaker = RecordingSpeaker()
     announcer = started(voice, speaker, Clock(NOW))
-    first = Call.from_payload(call("B-004", "2", at=NOW))
-    recall = Call.from_payload(call("B-004", "2", at=NOW + timedelta(seconds=20), recall=1))
-    assert announcer.submit(first) == "queued"
+    first = offered(announcer, "B-004", "2", at=NOW)
     assert announcer.submit(first) == "duplicate"  # QoS 1 redelivery
+    wait_for(lambda: speaker.played)
+    recall = Call.from_payload(call("B-004", "2", at=NOW + timedelta(seconds=20), recall=1))
     assert announcer.submit(recall) == "queued"
+    assert announcer.submit(first) == "duplicate"  # the retained list, after a reconnect
     assert announcer.wait_idle(30)
     announcer.stop()
     assert [p.number for p in speaker.played] == ["B-004", "B-004"]
+
+
+def test_only_calls_still_current_are_spoken_newest_per_counter(voice: EspeakVoice) -> None:
+    speaker = RecordingSpeaker(speed=2.0)  # slow enough to fall behind
+    announcer = started(voice, speaker, Clock(NOW))
+    offered(announcer, "A-001", "1")
+    wait_for(lambda: announcer.book.waiting() == 0)  # A-001 is being announced
+    offered(announcer, "A-002", "1")
+    offered(announcer, "B-001", "2")
+    offered(announcer, "C-001", "3")
+    offered(announcer, "A-003", "1", at=NOW + timedelta(seconds=1))  # loket 1 moved on
+    hold(announcer, "2", None)  # B-001 skipped (no-show) while A-001 was spoken
+    recall = Call.from_payload(call("C-001", "3", at=NOW + timedelta(seconds=2), recall=1))
+    announcer.submit(recall)  # coalesces with C-001's first call
+    assert announcer.wait_idle(60)
+    announcer.stop()
+    assert [p.number for p in speaker.played] == ["A-001", "C-001", "A-003"]
+
+
+def test_the_journal_keeps_a_restart_from_repeating(voice: EspeakVoice, tmp_path: Path) -> None:
+    journal = tmp_path / "state" / JOURNAL_NAME
+    speaker = RecordingSpeaker()
+    first = started(voice, speaker, Clock(NOW), journal=journal)
+    spoken = offered(first, "A-001", "1")
+    assert first.wait_idle(30)
+    first.stop()
+    assert journal.exists()
+    # Restarted: the retained state says A-001 and B-001 are still called.
+    again = started(voice, speaker, Clock(NOW + timedelta(seconds=5)), journal=journal)
+    hold(again, "1", "A-001")
+    hold(again, "2", "B-001")
+    assert again.offer_recent([Call.from_payload(call("B-001", "2")), spoken]) == 1
+    assert again.wait_idle(30)
+    again.stop()
+    assert [p.number for p in speaker.played] == ["A-001", "B-001"]
 
 
 def test_a_stale_call_is_not_spoken(voice: EspeakVoice) -> None:
     speaker = RecordingSpeaker()
     clock = Clock(NOW)
     announcer = started(voice, speaker, clock)
-    old = Call.from_payload(call("C-001", "3", at=NOW - timedelta(minutes=5)))
-    fresh = Call.from_payload(call("C-002", "3", at=NOW - timedelta(seconds=5)))
+    old = Call.from_payload(call("C-001", "2", at=NOW - timedelta(minutes=5)))
     assert announcer.submit(old) == "stale"
-    assert announcer.submit(fresh) == "queued"
+    offered(announcer, "C-002", "3", at=NOW - timedelta(seconds=5))
     assert announcer.wait_idle(30)
     announcer.stop()
     assert [p.number for p in speaker.played] == ["C-002"]
-
-
-def test_admit_rules() -> None:
-    fresh = Call.from_payload(call("A-001", "1", at=NOW))
-    assert admit(fresh, NOW + timedelta(seconds=59), 60, []) == "queued"
-    assert admit(fresh, NOW + timedelta(seconds=61), 60, []) == "stale"
-    assert admit(fresh, NOW - timedelta(seconds=30), 60, []) == "queued"  # clock skew
-    assert admit(fresh, NOW, 60, [fresh.key]) == "duplicate"
 
 
 def test_start_and_idle_callbacks_frame_each_burst(voice: EspeakVoice) -> None:
@@ -144,7 +186,7 @@ def test_start_and_idle_callbacks_frame_each_burst(voice: EspeakVoice) -> None:
         on_idle=lambda: events.append("idle"),
     )
     for n in (1, 2):
-        announcer.submit(Call.from_payload(call(f"A-{n:03d}", "1")))
+        offered(announcer, f"A-{n:03d}", str(n))
     assert announcer.wait_idle(30)
     announcer.stop()
     assert events == ["start A-001", "start A-002", "idle"]
@@ -166,8 +208,8 @@ def test_a_broken_voice_still_chimes_and_says_so(tmp_path: Path) -> None:
     health: list[bool] = []
     announcer = started(BrokenVoice(), speaker, Clock(NOW), on_voice=health.append)
     announcer.prepare(["Loket 1"])
-    announcer.submit(Call.from_payload(call("A-001", "1")))
-    announcer.submit(Call.from_payload(call("A-002", "1")))
+    offered(announcer, "A-001", "1")
+    offered(announcer, "A-002", "2")
     assert announcer.wait_idle(10)
     announcer.stop()
     assert [p.number for p in speaker.played] == ["A-001", "A-002"]
@@ -180,13 +222,13 @@ def test_file_output_writes_wavs_and_log_lines(voice: EspeakVoice, tmp_path: Pat
     announcer = started(voice, output, Clock(NOW))
     announcer.prepare(["Loket 1", "Loket 2"])
     for number, counter in (("A-012", "1"), ("B-003", "2")):
-        announcer.submit(Call.from_payload(call(number, counter)))
+        offered(announcer, number, counter)
     assert announcer.wait_idle(30)
     announcer.stop()
     lines = (tmp_path / "voice" / LOG_NAME).read_text(encoding="utf-8").splitlines()
     assert lines == [
-        "2026-11-28T08:15:30+07:00, A-012, 1, Nomor antrian A dua belas, silakan menuju loket satu",
-        "2026-11-28T08:15:30+07:00, B-003, 2, Nomor antrian B tiga, silakan menuju loket dua",
+        "2026-11-28T08:15:30.000+07:00, A-012, 1, Nomor antrian A dua belas, silakan menuju loket satu",
+        "2026-11-28T08:15:30.000+07:00, B-003, 2, Nomor antrian B tiga, silakan menuju loket dua",
     ]
     wavs = sorted((tmp_path / "voice").glob("*.wav"))
     assert [w.name.split("-", 3)[-1] for w in wavs] == ["A-012.wav", "B-003.wav"]
