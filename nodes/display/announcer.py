@@ -296,7 +296,9 @@ class Announcer:
         try:
             payload = json.loads(self.journal.read_text(encoding="utf-8"))
         except (OSError, ValueError) as exc:
-            log.warning("announcement journal %s unreadable (%s); starting afresh", self.journal, exc)
+            log.warning(
+                "announcement journal %s unreadable (%s); starting afresh", self.journal, exc
+            )
             return {}
         return read_journal(payload if isinstance(payload, dict) else {})
 

@@ -10,14 +10,14 @@ every node; systemd runs the daemons from /var/lib/antrian, the demo from the re
 from __future__ import annotations
 
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
 from common.bahasa import Lang, NumberStyle
 from common.config import ConfigError, NodeIdentity, Table, read_identity
 from common.config import root as config_root
-from nodes.display.calling import Zone
+from nodes.display.calling import EVERYWHERE, Zone
 from nodes.display.panels import PanelType
 from nodes.display.phrase import TEMPLATES, check_template
 from nodes.display.screen import BOLD_FONT, REGULAR_FONT
@@ -66,7 +66,7 @@ class VoiceSettings:
 class DisplaySettings:
     """`[display]`: the zone this display serves and where it keeps its state."""
 
-    zone: Zone = Zone()
+    zone: Zone = EVERYWHERE
     state_dir: Path = STATE_DIR
     state_dir_given: bool = False  # a default that cannot be written only costs the journal
 
@@ -77,7 +77,7 @@ class DisplayConfig:
     screen: ScreenSettings
     voice: VoiceSettings
     path: Path
-    display: DisplaySettings = DisplaySettings()
+    display: DisplaySettings = field(default_factory=DisplaySettings)
 
 
 def _path(table: Table, name: str, default: Path | None = None) -> Path | None:

@@ -22,8 +22,8 @@ from nodes.display.audio import Pcm, read_wav
 from nodes.display.outputs import LOG_NAME, Announcement, FileOutput
 from nodes.display.phrase import TEMPLATES
 from nodes.display.voices import EspeakVoice, VoiceError
-from tests.harness import wait_for
 from tests.display.office import NOW, call, counter_state
+from tests.harness import wait_for
 
 
 @dataclass
@@ -226,9 +226,10 @@ def test_file_output_writes_wavs_and_log_lines(voice: EspeakVoice, tmp_path: Pat
     assert announcer.wait_idle(30)
     announcer.stop()
     lines = (tmp_path / "voice" / LOG_NAME).read_text(encoding="utf-8").splitlines()
+    at = "2026-11-28T08:15:30.000+07:00"  # to the millisecond, to check against the hub's log
     assert lines == [
-        "2026-11-28T08:15:30.000+07:00, A-012, 1, Nomor antrian A dua belas, silakan menuju loket satu",
-        "2026-11-28T08:15:30.000+07:00, B-003, 2, Nomor antrian B tiga, silakan menuju loket dua",
+        f"{at}, A-012, 1, Nomor antrian A dua belas, silakan menuju loket satu",
+        f"{at}, B-003, 2, Nomor antrian B tiga, silakan menuju loket dua",
     ]
     wavs = sorted((tmp_path / "voice").glob("*.wav"))
     assert [w.name.split("-", 3)[-1] for w in wavs] == ["A-012.wav", "B-003.wav"]

@@ -11,10 +11,14 @@ from tests.display.office import NOW, call, counter_state
 
 
 def c(number: str, counter: str, seconds: float = 0, recall: int = 0) -> Call:
-    return Call.from_payload(call(number, counter, at=NOW + timedelta(seconds=seconds), recall=recall))
+    return Call.from_payload(
+        call(number, counter, at=NOW + timedelta(seconds=seconds), recall=recall)
+    )
 
 
-def holding(counter: str, number: str | None, seconds: float = 0, state: str = "called") -> CounterState:
+def holding(
+    counter: str, number: str | None, seconds: float = 0, state: str = "called"
+) -> CounterState:
     payload = counter_state(counter, number, at=NOW + timedelta(seconds=seconds))
     if payload["ticket"] is not None:
         payload["ticket"]["state"] = state
