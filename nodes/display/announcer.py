@@ -1,54 +1,56 @@
-"""The announcer: every call said once, in order, one at a time, never cut off.
+"""The announcer: the calls that are still current, one at a time, never cut off.
 
-Calls arrive from the MQTT thread (`submit`) and wait in a FIFO queue; a single worker
-thread takes one, plays the chime and the phrase, and only when the output says the sound
-has finished takes the next. Because there is exactly one worker and `AudioOutput.play`
-blocks, two announcements can never overlap, and a burst of calls from several counters
-is simply spoken one after another.
+A single worker thread announces (chime, phrase) and only when the output says the sound
+has finished looks for the next one; because `AudioOutput.play` blocks, two announcements
+never overlap. *Which* call comes next is not the order events arrived in but the
+office's current truth, decided by `nodes.display.calling.CallBook` (pure): per counter
+only its newest call waits, and it is spoken only while the counter's retained state still
+holds that ticket as called, checked again right before the sound starts. Calls that
+were transferred, skipped, served or superseded meanwhile are dropped; repeated recalls
+coalesce; a call older than `max_age_s` is shown, not spoken.
 
-What is *not* spoken is decided at arrival, by `admit` (pure):
-- a call older than `max_age_s` (an event the broker held while we were offline, a
-  replay after a reconnect) is shown on screen but not announced;
-- the same call delivered twice (MQTT QoS 1 may redeliver) is announced once. A recall
-  is a new call (its `recall` count differs), so it is announced again.
+What was announced is journaled (per counter, the newest call announced) in a small JSON
+file, written atomically before each sound, so a restart neither repeats it nor forgets
+a call that is still current: the retained `state/calls` is offered again on every start
+and reconnect.
 """
 
 from __future__ import annotations
 
+import json
 import logging
-import queue
 import threading
 import time
-from collections import deque
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Final, Literal
+from pathlib import Path
+from typing import Final
 
 from common.bahasa import Lang, NumberStyle
+from common.files import write_atomic
+from common.payloads import Call, CounterState
+from common.repeats import RepeatedWarning
 from nodes.display.audio import Pcm, chime, silence
+from nodes.display.calling import (
+    EVERYWHERE,
+    CallBook,
+    Verdict,
+    Zone,
+    in_call_order,
+    journal_payload,
+    read_journal,
+)
 from nodes.display.outputs import Announcement, AudioOutput
 from nodes.display.phrase import Piece, build_phrase, spoken_name
-from nodes.display.view import Call
 from nodes.display.voices import Voice, VoiceError
 
 log = logging.getLogger(__name__)
 
-Verdict = Literal["queued", "stale", "duplicate", "stopping"]
-#: How many recent calls are remembered to recognise a redelivered one.
-REMEMBERED_CALLS: Final = 256
-
-
-def admit(
-    call: Call, now: datetime, max_age_s: float, heard: Iterable[tuple[str, int, str]]
-) -> Verdict:
-    """Should this call be announced? "queued" if yes, else why not."""
-    if call.key in heard:
-        return "duplicate"
-    age = call.age_s(now)
-    if age is not None and age > max_age_s:
-        return "stale"
-    return "queued"
+#: The journal's file name in the display's state folder.
+JOURNAL_NAME: Final = "announced.json"
+#: The worker wakes at least this often to let waiting calls age out.
+IDLE_WAKE_S: Final = 1.0
 
 
 @dataclass(frozen=True)
@@ -61,6 +63,10 @@ class AnnouncerSettings:
     between_s: float = 0.6
     #: Silence between the chime and the voice.
     after_chime_s: float = 0.25
+    #: Say the phrase this often (1 or 2; the chime once). Said once when behind.
+    repeat: int = 1
+    #: Silence between the two sayings.
+    between_repeats_s: float = 0.8
 
 
 @dataclass
@@ -78,6 +84,8 @@ class Announcer:
         settings: AnnouncerSettings,
         clock: Callable[[], datetime],
         *,
+        zone: Zone = EVERYWHERE,
+        journal: Path | None = None,
         service_name: Callable[[str], str] = lambda service: "",
         on_start: Callable[[Call], None] = lambda call: None,
         on_idle: Callable[[], None] = lambda: None,
@@ -87,33 +95,30 @@ class Announcer:
         self.output = output
         self.settings = settings
         self.clock = clock
+        self.journal = journal
         self.service_name = service_name
         self.on_start = on_start
         self.on_idle = on_idle
         self.on_voice = on_voice  # told when the voice starts or stops failing
         self.voice_ok = True
         self.chime: Pcm = chime(voice.rate, voice.channels)
-        self._queue: queue.Queue[Call | _Warmup | None] = queue.Queue()
-        self._heard: deque[tuple[str, int, str]] = deque(maxlen=REMEMBERED_CALLS)
-        self._lock = threading.Lock()
-        self._busy = threading.Event()  # set while something is queued or playing
-        self._stopping = threading.Event()
+        self.book = CallBook(settings.max_age_s, zone, self._read_journal())
+        self._lock = threading.Condition()
+        self._warmups: list[_Warmup] = []
+        self._stopping = False
+        self._playing = False
+        self._reported_drops = 0
+        self._journal_warning = RepeatedWarning(log, 600.0)
         self._thread: threading.Thread | None = None
         self.spoken = 0
 
     # --- called from other threads ------------------------------------------------------
 
     def submit(self, call: Call) -> Verdict:
-        """Queue a call for announcement (returns at once)."""
+        """A live `event/call` (returns at once)."""
         with self._lock:
-            if self._stopping.is_set():  # the link delivers until it is stopped, after us
-                return "stopping"
-            verdict = admit(call, self.clock(), self.settings.max_age_s, self._heard)
-            if verdict != "duplicate":
-                self._heard.append(call.key)
-            if verdict == "queued":
-                self._busy.set()
-                self._queue.put(call)
+            verdict = self.book.offer(call, self.clock())
+            self._lock.notify()
         if verdict == "stale":
             log.info(
                 "not announcing %s at %s: called %s, too long ago",
@@ -124,6 +129,23 @@ class Announcer:
         elif verdict == "duplicate":
             log.debug("ignoring repeated call event for %s (recall %d)", call.number, call.recall)
         return verdict
+
+    def offer_recent(self, calls: Iterable[Call]) -> int:
+        """The retained `state/calls` (on every start and reconnect, and after each call):
+        whatever is still news is announced; how many calls were taken up."""
+        with self._lock:
+            now = self.clock()
+            taken = sum(self.book.offer(c, now) == "queued" for c in in_call_order(calls))
+            self._lock.notify()
+        if taken:
+            log.info("%d recent call(s) not yet announced, from the retained calls", taken)
+        return taken
+
+    def on_counter(self, counter: str, state: CounterState | None) -> None:
+        """A counter's retained state: it confirms a waiting call or shows it is gone."""
+        with self._lock:
+            self.book.on_counter(counter, state)
+            self._lock.notify()
 
     def prepare(self, counter_names: Iterable[str]) -> None:
         """Have the voice ready the fixed parts of the phrase and the counters' names."""
@@ -138,40 +160,62 @@ class Announcer:
         for name in counter_names:
             text, clips = spoken_name(name, self.settings.lang)
             fixed.append(Piece(text, clips))
-        self._queue.put(_Warmup(fixed))
+        with self._lock:
+            self._warmups.append(_Warmup(fixed))
+            self._lock.notify()
 
     def start(self) -> None:
         self._thread = threading.Thread(target=self._run, name="announcer", daemon=True)
         self._thread.start()
 
     def stop(self, timeout: float = 5.0) -> None:
-        """Finish the announcement being played, drop the calls still waiting (a display
-        that is stopping says nothing more) and end the worker thread."""
-        with self._lock:  # a call submitted from now on is refused, not left queued
-            self._stopping.set()
-        self._queue.put(None)
+        """Stop after the sound playing now, and wait for the thread (up to `timeout`)."""
+        with self._lock:
+            self._stopping = True
+            self._lock.notify()
         if self._thread is not None:
             self._thread.join(timeout)
-            if self._thread.is_alive():
-                log.warning("announcer still playing %.0f s after stop; leaving it", timeout)
 
     def wait_idle(self, timeout: float) -> bool:
-        """Until every queued call has been played (for tests and the benchmark)."""
+        """Until nothing is playing or ready to be announced (tests and the benchmark)."""
         deadline = time.monotonic() + timeout
-        while self._busy.is_set():
+        while True:
+            with self._lock:
+                if not (self._playing or self._warmups or self.book.ready(self.clock())):
+                    return True
             if time.monotonic() > deadline:
                 return False
             time.sleep(0.01)
-        return True
 
     # --- the worker thread --------------------------------------------------------------
 
+    def _next(self) -> Call | _Warmup | None:
+        """Wait for the next thing to do; None when stopping."""
+        with self._lock:
+            while not self._stopping:
+                if self._warmups:
+                    self._playing = True
+                    return self._warmups.pop(0)
+                call = self.book.next(self.clock())
+                self._report_drops()
+                if call is not None:
+                    self._playing = True
+                    return call
+                self._lock.wait(IDLE_WAKE_S)
+            return None
+
+    def _report_drops(self) -> None:
+        dropped = self.book.dropped - self._reported_drops
+        if dropped:
+            self._reported_drops = self.book.dropped
+            log.info(
+                "not announcing %d call(s) no longer current at their counter "
+                "(served, skipped, transferred, called again or too old)",
+                dropped,
+            )
+
     def _run(self) -> None:
-        while True:
-            item = self._queue.get()
-            if item is None or self._stopping.is_set():
-                self._drop_waiting(item)
-                return
+        while (item := self._next()) is not None:
             try:
                 if isinstance(item, _Warmup):
                     self._warm_up(item.pieces)
@@ -181,22 +225,11 @@ class Announcer:
                 # One failed announcement (a broken clip, a sound device hiccup) must not
                 # silence the rest of the day.
                 log.exception("announcement failed")
-            if self._queue.empty():
+            with self._lock:
+                self._playing = False
+                idle = not (self._warmups or self.book.ready(self.clock()))
+            if idle:
                 self.on_idle()
-                with self._lock:
-                    if self._queue.empty():
-                        self._busy.clear()
-
-    def _drop_waiting(self, item: Call | _Warmup | None) -> None:
-        dropped = [item] if isinstance(item, Call) else []
-        with self._lock:
-            while not self._queue.empty():
-                waiting = self._queue.get_nowait()
-                if isinstance(waiting, Call):
-                    dropped.append(waiting)
-            self._busy.clear()
-        if dropped:
-            log.info("stopping: %d call(s) not announced", len(dropped))
 
     def _warm_up(self, pieces: list[Piece]) -> None:
         started = time.monotonic()
@@ -208,7 +241,6 @@ class Announcer:
         log.info("voice ready (%d pieces in %.2f s)", len(pieces), time.monotonic() - started)
 
     def _announce(self, call: Call) -> None:
-        self.on_start(call)
         settings = self.settings
         phrase = build_phrase(
             settings.template,
@@ -221,15 +253,30 @@ class Announcer:
         audio = self.chime
         try:
             speech = self.voice.speak(phrase)
-            audio = audio + silence(speech.rate, speech.channels, settings.after_chime_s) + speech
             voice_ok = True
         except VoiceError as exc:
             # The number is on screen; the chime alone still makes people look up.
             log.error("cannot say %r, playing the chime only: %s", phrase.text, exc)
-            voice_ok = False
+            speech, voice_ok = None, False
         if voice_ok != self.voice_ok:
             self.voice_ok = voice_ok
             self.on_voice(voice_ok)
+        with self._lock:
+            # The voice took its time: is the call still current, right before the sound?
+            if not self.book.still_current(call):
+                self.book.next(self.clock())  # drops it
+                self._report_drops()
+                return
+            self.book.announced(call)
+            behind = self.book.ready(self.clock())
+            journal = self.book.journal(self.clock())
+        if speech is not None:
+            audio = audio + silence(speech.rate, speech.channels, settings.after_chime_s) + speech
+            if settings.repeat > 1 and not behind:  # said once when others wait
+                gap = silence(speech.rate, speech.channels, settings.between_repeats_s)
+                audio = audio + gap + speech
+        self._write_journal(journal)
+        self.on_start(call)
         announcement = Announcement(
             number=call.number,
             counter=call.counter,
@@ -239,4 +286,29 @@ class Announcer:
         )
         self.output.play(audio, announcement)
         self.spoken += 1
-        self._stopping.wait(settings.between_s)
+        time.sleep(settings.between_s)
+
+    # --- the journal --------------------------------------------------------------------
+
+    def _read_journal(self) -> dict[str, Call]:
+        if self.journal is None or not self.journal.exists():
+            return {}
+        try:
+            payload = json.loads(self.journal.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:
+            log.warning(
+                "announcement journal %s unreadable (%s); starting afresh", self.journal, exc
+            )
+            return {}
+        return read_journal(payload if isinstance(payload, dict) else {})
+
+    def _write_journal(self, entries: dict[str, Call]) -> None:
+        if self.journal is None:
+            return
+        try:
+            write_atomic(self.journal, json.dumps(journal_payload(entries)) + "\n")
+        except OSError as exc:
+            # The voice matters more than the journal: a restart may then repeat a call.
+            self._journal_warning.warn(
+                "journal", f"cannot write the announcement journal {self.journal}: {exc}"
+            )

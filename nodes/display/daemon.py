@@ -19,6 +19,7 @@ import threading
 import time
 from collections.abc import Callable, Mapping
 from datetime import datetime
+from pathlib import Path
 from typing import Any, TypeVar
 
 import pygame
@@ -28,7 +29,7 @@ from common.mqtt import BrokerLink, Message
 from common.node import Running, SetupError, Shell
 from common.node import run as shell_run
 from common.wire import Topics
-from nodes.display.announcer import Announcer, AnnouncerSettings
+from nodes.display.announcer import JOURNAL_NAME, Announcer, AnnouncerSettings
 from nodes.display.outputs import AudioOutput, FileOutput, SpeakerOutput
 from nodes.display.panels import HdmiPanel, HeadlessPanel, Panel
 from nodes.display.phrase import required_clips
@@ -61,6 +62,24 @@ def build_voice(config: DisplayConfig) -> Voice:
         assert voice.pack_dir is not None
         return VoicePack(voice.pack_dir)
     return EspeakVoice(voice.espeak_voice, voice.rate)
+
+
+def journal_path(config: DisplayConfig) -> Path | None:
+    """The announcement journal in the state folder; None (with a warning) when the default
+    folder cannot be written (a development machine without /var/lib/antrian/display)."""
+    folder = config.display.state_dir
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        if config.display.state_dir_given:
+            raise
+        log.warning(
+            "no announcement journal (%s); set [display] state_dir: a restart may repeat "
+            "the last calls",
+            exc,
+        )
+        return None
+    return folder / JOURNAL_NAME
 
 
 def build_output(config: DisplayConfig) -> AudioOutput:
@@ -123,8 +142,11 @@ class DisplayNode:
                     number_style=settings.number_style,
                     lang=settings.language,
                     max_age_s=settings.max_age_s,
+                    repeat=settings.repeat,
                 ),
                 clock=self.now,
+                zone=config.display.zone,
+                journal=journal_path(config),
                 service_name=self._service_name,
                 on_start=self._on_announce_start,
                 on_idle=self._on_announcer_idle,
@@ -199,12 +221,16 @@ class DisplayNode:
             with self.lock:
                 self.board.apply_counter(counter, None)
             self.changed.set()
+            if self.announcer is not None:
+                self.announcer.on_counter(counter, None)
             return
-        self._update(
+        state = self._update(
             message,
             payloads.CounterState.from_payload,
             lambda s: self.board.apply_counter(counter, s),
         )
+        if state is not None and self.announcer is not None:
+            self.announcer.on_counter(counter, state)
 
     def _on_node_status(self, message: Message) -> None:
         node = self.topics.parse_node_status(message.topic)
@@ -216,7 +242,10 @@ class DisplayNode:
             )
 
     def _on_calls(self, message: Message) -> None:
-        self._update(message, payloads.Calls.from_payload, self.board.apply_calls)
+        calls = self._update(message, payloads.Calls.from_payload, self.board.apply_calls)
+        if calls is not None and self.announcer is not None:
+            # After a start or reconnect: the calls still current and not yet announced.
+            self.announcer.offer_recent(calls.calls)
 
     def _on_call(self, message: Message) -> None:
         call = self._update(message, payloads.Call.from_payload, self.board.apply_call)

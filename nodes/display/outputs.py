@@ -15,7 +15,6 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, Protocol
 
-from common.wire import iso
 from nodes.display.audio import Pcm
 
 log = logging.getLogger(__name__)
@@ -34,8 +33,10 @@ class Announcement:
     started_at: datetime
 
     def log_line(self) -> str:
-        """ "ISO time, number, counter, text": the text last, since it contains commas."""
-        return f"{iso(self.started_at)}, {self.number}, {self.counter}, {self.text}"
+        """ "ISO time, number, counter, text": the text last, since it contains commas. The
+        time to the millisecond, so the log can be checked against the hub's event log."""
+        started = self.started_at.isoformat(timespec="milliseconds")
+        return f"{started}, {self.number}, {self.counter}, {self.text}"
 
 
 class AudioOutput(Protocol):

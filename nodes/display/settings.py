@@ -1,4 +1,5 @@
-"""The display's own config tables, `[screen]` and `[voice]`, read and checked at start.
+"""The display's own config tables, `[display]`, `[screen]` and `[voice]`, read and checked
+at start.
 
 Every mistake is reported with the file and key (`display.toml: voice.engine: must be one
 of espeak, pack, not 'espek'`), and unknown keys are refused, so a misspelled option
@@ -9,19 +10,22 @@ every node; systemd runs the daemons from /var/lib/antrian, the demo from the re
 from __future__ import annotations
 
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
 from common.bahasa import Lang, NumberStyle
 from common.config import ConfigError, NodeIdentity, Table, read_identity
 from common.config import root as config_root
+from nodes.display.calling import EVERYWHERE, Zone
 from nodes.display.legibility import min_letter_px
 from nodes.display.panels import PanelType
 from nodes.display.phrase import TEMPLATES, check_template
 from nodes.display.screen import BOLD_FONT, REGULAR_FONT
 
 VoiceEngine = Literal["espeak", "pack"]
+#: Where the display keeps what must survive a restart (systemd's StateDirectory).
+STATE_DIR = Path("/var/lib/antrian/display")
 VoiceOutput = Literal["speaker", "file"]
 
 
@@ -62,6 +66,16 @@ class VoiceSettings:
     template: str = TEMPLATES["id"]
     number_style: NumberStyle = "words"
     max_age_s: float = 60.0
+    repeat: int = 1  # say the phrase twice (the chime once), except when behind
+
+
+@dataclass(frozen=True)
+class DisplaySettings:
+    """`[display]`: the zone this display serves and where it keeps its state."""
+
+    zone: Zone = EVERYWHERE
+    state_dir: Path = STATE_DIR
+    state_dir_given: bool = False  # a default that cannot be written only costs the journal
 
 
 @dataclass(frozen=True)
@@ -70,6 +84,7 @@ class DisplayConfig:
     screen: ScreenSettings
     voice: VoiceSettings
     path: Path
+    display: DisplaySettings = field(default_factory=DisplaySettings)
 
 
 def _path(table: Table, name: str, default: Path | None = None) -> Path | None:
@@ -167,6 +182,29 @@ def read_voice(table: Table, default_language: Lang) -> VoiceSettings:
         template=template,
         number_style=table.choice("number_style", ("words", "digits"), "words"),
         max_age_s=table.float("max_age_s", 60.0, min=0),
+        repeat=table.int("repeat", 1, min=1, max=2),
+    )
+    table.finish()
+    return settings
+
+
+def read_display(table: Table) -> DisplaySettings:
+    """`[display]`: `counters` and `services` (the zone; all when left out), `state_dir`."""
+    counters = table.str_list("counters", None, ids=True)
+    services = table.str_list("services", None, ids=True)
+    for name, value in (("counters", counters), ("services", services)):
+        if value is not None and not value:
+            raise table.error(name, "must name at least one (leave it out for all)")
+    state_dir = _path(table, "state_dir")
+    if state_dir is not None:
+        _writable_folder(table, "state_dir", state_dir)
+    settings = DisplaySettings(
+        zone=Zone(
+            frozenset(counters) if counters is not None else None,
+            frozenset(services) if services is not None else None,
+        ),
+        state_dir=state_dir or STATE_DIR,
+        state_dir_given=state_dir is not None,
     )
     table.finish()
     return settings
@@ -181,8 +219,16 @@ def read_config(source: str | Path | Table) -> DisplayConfig:
         root.table("screen"), office_logo if isinstance(office_logo, str) else None
     )
     voice = read_voice(root.table("voice"), screen.language)
+    display = read_display(root.table("display"))
     root.finish()
-    return DisplayConfig(identity, screen, voice, Path(root.file))
+    return DisplayConfig(identity, screen, voice, Path(root.file), display)
 
 
-__all__ = ["ConfigError", "DisplayConfig", "ScreenSettings", "VoiceSettings", "read_config"]
+__all__ = [
+    "ConfigError",
+    "DisplayConfig",
+    "DisplaySettings",
+    "ScreenSettings",
+    "VoiceSettings",
+    "read_config",
+]

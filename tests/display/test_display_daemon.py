@@ -25,7 +25,7 @@ from nodes.display.daemon import DisplayNode, build_output, build_panel, build_v
 from nodes.display.outputs import LOG_NAME
 from nodes.display.panels import LATEST, LATEST_FRAME
 from nodes.display.settings import read_config
-from tests.display.office import CALLS, CONFIG, COUNTERS, QUEUE, WIB, call
+from tests.display.office import CALLS, CONFIG, COUNTERS, QUEUE, WIB, call, counter_state
 from tests.harness import ROOT, Mosquitto, client, wait_for
 
 CONFIG_TOML = """\
@@ -49,6 +49,8 @@ output = "file"
 dir = "{dir}/voice"
 pace = false
 max_age_s = 60
+[display]
+state_dir = "{dir}/state"
 """
 
 
@@ -126,6 +128,13 @@ def now() -> datetime:
     return datetime.now(WIB)
 
 
+def publish_call(link: BrokerLink, number: str, counter: str, at: datetime) -> None:
+    """What the hub publishes for a call: the event, then the counter's retained state."""
+    link.publish(link.topics.event_call, call(number, counter, at=at))
+    state = counter_state(counter, number, at=at)
+    link.publish(link.topics.state_counter(counter), state, retain=True)
+
+
 def test_retained_state_and_a_call_become_a_screenshot_and_an_announcement(
     display: RunningDisplay, hub_side: BrokerLink
 ) -> None:
@@ -136,7 +145,7 @@ def test_retained_state_and_a_call_become_a_screenshot_and_an_announcement(
     shots = display.dir / "shots"
     wait_for(lambda: (shots / LATEST).exists())
 
-    hub_side.publish(hub_side.topics.event_call, call("A-013", "1", at=now()))
+    publish_call(hub_side, "A-013", "1", now())
     wait_for(lambda: "A-013" in display.texts("featured"), timeout=5)
     wait_for(lambda: display.log_lines, timeout=15)
     number, counter, text = display.log_lines[0].split(", ", 3)[1:]
@@ -155,10 +164,10 @@ def test_duplicates_stale_calls_and_garbage(display: RunningDisplay, hub_side: B
             hub_side.publish(topic, garbage)
     hub_side.publish(topics.state_counter("9"), b'{"status": "asleep"}')
     stale = call("C-009", "3", at=now() - timedelta(minutes=10))
-    fresh = call("B-007", "2", at=now())
     hub_side.publish(topics.event_call, stale)
-    hub_side.publish(topics.event_call, fresh)
-    hub_side.publish(topics.event_call, fresh)  # redelivered
+    moment = now()
+    publish_call(hub_side, "B-007", "2", moment)
+    hub_side.publish(topics.event_call, call("B-007", "2", at=moment))  # redelivered
     wait_for(lambda: display.log_lines, timeout=15)
     assert display.node.announcer is not None
     assert display.node.announcer.wait_idle(15)
@@ -247,3 +256,47 @@ def test_a_silent_display_still_shows_calls(broker: Mosquitto, tmp_path: Path) -
         node.stopping.set()
         node.changed.set()
         thread.join(10)
+
+
+def test_a_restarted_display_announces_what_is_still_current_and_nothing_twice(
+    broker: Mosquitto, hub_side: BrokerLink, tmp_path: Path
+) -> None:
+    directory = tmp_path / "display"
+    topics = hub_side.topics
+    publish_office(hub_side)
+    first = RunningDisplay(directory, broker.port)
+    first.thread.start()
+    try:
+        wait_for(lambda: "Loket 3" in first.texts("counters"), timeout=10)
+        a013 = now()
+        publish_call(hub_side, "A-013", "1", a013)
+        hub_side.publish(topics.state_calls, {"calls": [call("A-013", "1", at=a013)]}, retain=True)
+        wait_for(lambda: first.log_lines, timeout=15)
+    finally:
+        first.node.stopping.set()
+        first.node.changed.set()
+        first.thread.join(10)
+    assert not first.thread.is_alive()
+
+    # While the display is down: B-008 is called at Loket 2 and C-005 at Loket 3, which
+    # then marks C-005 as a no-show. Only the retained state tells the display.
+    moment = now()
+    publish_call(hub_side, "B-008", "2", moment)
+    publish_call(hub_side, "C-005", "3", moment)
+    hub_side.publish(topics.state_counter("3"), counter_state("3", None), retain=True)
+    recent = [call(n, k, at=moment) for n, k in (("B-008", "2"), ("C-005", "3"))]
+    recent.append(call("A-013", "1", at=a013))
+    hub_side.publish(topics.state_calls, {"calls": recent}, retain=True)
+
+    second = RunningDisplay(directory, broker.port)
+    second.thread.start()
+    try:
+        wait_for(lambda: len(second.log_lines) >= 2, timeout=20)
+        assert second.node.announcer is not None
+        assert second.node.announcer.wait_idle(15)
+        numbers = [line.split(", ")[1] for line in second.log_lines]
+        assert numbers == ["A-013", "B-008"]  # A-013 not again, C-005 no longer called
+    finally:
+        second.node.stopping.set()
+        second.node.changed.set()
+        second.thread.join(10)

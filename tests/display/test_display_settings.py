@@ -55,6 +55,17 @@ def test_relative_paths_start_at_the_config_file(tmp_path: Path) -> None:
     assert config.voice.dir == tmp_path / "voice"
 
 
+def test_a_zone_and_a_state_folder(tmp_path: Path) -> None:
+    config = read_config(
+        write(tmp_path, f'[display]\ncounters = ["1", "2"]\nstate_dir = "{tmp_path}/state"\n')
+    )
+    zone = config.display.zone
+    assert zone.counters == {"1", "2"} and zone.services is None
+    assert zone.covers("2", "C") and not zone.covers("3", "C")
+    assert config.display.state_dir == tmp_path / "state" and config.display.state_dir_given
+    assert read_config(write(tmp_path, "")).display.zone.covers("3", "C")  # all by default
+
+
 def test_english_display_gets_the_english_template(tmp_path: Path) -> None:
     config = read_config(write(tmp_path, '[screen]\nlanguage = "en"\n'))
     assert config.voice.language == "en" and config.voice.template.startswith("Number")
@@ -76,7 +87,11 @@ def test_english_display_gets_the_english_template(tmp_path: Path) -> None:
         ('[voice]\nnumber_style = "roman"\n', "voice.number_style", "must be one of"),
         ("[voice]\nmax_age_s = -1\n", "voice.max_age_s", "at least 0"),
         ("[voice]\nrate = 5\n", "voice.rate", "integer from 60"),
-        ("[display]\nx = 1\n", "display", "unknown key"),
+        ("[display]\nx = 1\n", "display.x", "unknown key"),
+        ("[display]\ncounters = []\n", "display.counters", "at least one"),
+        ('[display]\ncounters = ["loket 1"]\n', "display.counters", "not a valid id"),
+        ("[display]\nservices = 3\n", "display.services", "list of strings"),
+        ("[voice]\nrepeat = 3\n", "voice.repeat", "integer from 1"),
     ],
 )
 def test_mistakes_name_the_key(tmp_path: Path, text: str, key: str, problem: str) -> None:
