@@ -114,5 +114,7 @@ def test_a_log_of_a_newer_schema_is_not_read(
     with caplog.at_level(logging.WARNING):
         feed.refresh()
     assert feed.model.tickets == {}
-    newer = f"has schema version {SCHEMA_VERSION + 1}, but this antrian reads version {SCHEMA_VERSION}"
+    newer = (
+        f"has schema version {SCHEMA_VERSION + 1}, but this antrian reads version {SCHEMA_VERSION}"
+    )
     assert newer in caplog.text
