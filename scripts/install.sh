@@ -16,6 +16,7 @@ APT_PACKAGES=(
     chromium chromium-driver                           # browser tests of the web front end
     shellcheck                                         # scripts/check.sh, tests/system
     stress-ng                                          # not used by tests: run them under `stress-ng --cpu 2` to catch flakes
+    strace                                             # tests and bench/hub_card.py: fsync delays injected as on an SD card
     systemd                                            # systemd-analyze: verify and score the units
 )
 
