@@ -6,6 +6,7 @@ loopback port, the hub is `antrian hub` in a subprocess, and clients are `Broker
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -339,12 +340,21 @@ class HubProcess:
 
     def kill(self) -> None:
         if self.process is not None:
+            if self.wrapper and self._hub_pid:
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(self._hub_pid, signal.SIGKILL)
             self.process.send_signal(signal.SIGKILL)
             self.process.wait()
             self.process = None
 
     def stop(self) -> None:
         if self.process is not None:
+            if self.wrapper and self._hub_pid:
+                # The hub itself: a wrapper (strace) would only detach and leave it running.
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(self._hub_pid, signal.SIGTERM)
+                with contextlib.suppress(subprocess.TimeoutExpired):
+                    self.process.wait(10)  # the wrapper ends with the hub
             self.process.terminate()
             try:
                 self.process.wait(10)

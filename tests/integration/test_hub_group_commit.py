@@ -25,7 +25,7 @@ def strace_wrapper(log: Path) -> tuple[str, ...]:
     strace = shutil.which("strace")
     assert strace, "strace is missing: run scripts/install.sh (it installs the test tools)"
     return (
-        strace, "-f", "-qq", "-o", str(log), "-e", "trace=fdatasync",
+        strace, "-f", "-qq", "--seccomp-bpf", "-o", str(log), "-e", "trace=fdatasync",
         "-e", f"inject=fdatasync:delay_exit={DELAY_US}",
     )  # fmt: skip
 
