@@ -63,7 +63,7 @@ from common.wire import (
     ok_response,
     transaction_of,
 )
-from nodes.hub import views
+from nodes.hub import backup, views
 from nodes.hub.committer import Committer, Decided
 from nodes.hub.events import (
     CancelTicket,
@@ -76,6 +76,7 @@ from nodes.hub.events import (
 from nodes.hub.failures import FailureStreak
 from nodes.hub.fairness import Admission, Limit, read_limits
 from nodes.hub.guard import FloodGuard
+from nodes.hub.health import disk_health
 from nodes.hub.intake import open_intakes, unregistered_only
 from nodes.hub.office import Office, read_office
 from nodes.hub.queue import Queue, Rejected
@@ -105,12 +106,18 @@ class HubSettings:
         self.target_wait_s = 60.0 * hub.int("target_wait_minutes", 15, min=1, max=600)
         self.calls_kept = hub.int("recent_calls", 10, min=10, max=50)
         self.limits: dict[str, Limit] = read_limits(hub.table("limits"))
+        self.backup_dir: Path | None = Path(hub.str("backup_dir")) if "backup_dir" in hub else None
+        self.backup_keep = hub.int("backup_keep", 7, min=1, max=365)
+        self.backup_mounted = hub.bool("backup_mounted", True)
+        self.disk_warn_mb = hub.int("disk_warn_mb", 500, min=0, max=1_000_000)
         hub.finish()
 
 
 #: Retained state is republished at most this often (seconds). A burst of requests then
 #: costs one state update per topic instead of one per request; screens lag by at most this.
 STATE_INTERVAL = 0.05
+#: Free space and the card's write total are published this often (seconds).
+DISK_INTERVAL = 60.0
 #: Idempotency records are kept this long (the contract promises at least the day).
 KEEP_TRANSACTIONS = timedelta(days=2)
 
@@ -140,6 +147,12 @@ class Hub:
         self.report_time = settings.report_time if settings else clock_time(17, 0)
         self.target_wait_s = settings.target_wait_s if settings else 900.0
         self.database = settings.database if settings else None
+        self.backup_dir = settings.backup_dir if settings else None
+        self.backup_keep = settings.backup_keep if settings else 7
+        self.backup_mounted = settings.backup_mounted if settings else True
+        self.disk_warn_mb = settings.disk_warn_mb if settings else 500
+        self._backed_up: date | None = None
+        self._disk_checked = 0.0  # monotonic time of the last disk health check
         roles = {node.id: node.role for node in office.nodes}
         self.guard = FloodGuard(Admission(roles, settings.limits if settings else {}), self._refuse)
         # A store full at start could not be read: the queue is unknown, not empty.
@@ -169,6 +182,11 @@ class Hub:
         )
         self.last_progress = time.monotonic()
         self._check_disk()
+        self._publish_disk_health()
+        if self.backup_dir is not None:
+            last = backup.latest(self.backup_dir)
+            if last is not None:
+                self._note_backup(last)
 
     # --- threads ------------------------------------------------------------------------
 
@@ -514,9 +532,47 @@ class Hub:
             removed = self.store.prune_transactions(now - KEEP_TRANSACTIONS)
             if removed:
                 log.info("forgot %d idempotency records older than 2 days", removed)
-        if self._archived != today and now.astimezone(self.office.tz).time() >= self.report_time:
+        after_hours = now.astimezone(self.office.tz).time() >= self.report_time
+        if self._archived != today and after_hours:
             self._archived = today
             self._write_archive(today, now)
+        if self._backed_up != today and after_hours:
+            self._backed_up = today
+            self._back_up(now)
+        if time.monotonic() - self._disk_checked >= DISK_INTERVAL:
+            self._publish_disk_health()
+
+    def _publish_disk_health(self) -> None:
+        self._disk_checked = time.monotonic()
+        if self.database is not None:
+            self.link.set_status(**disk_health(self.database, self.disk_warn_mb).status())
+
+    def _note_backup(self, made: backup.Backup) -> None:
+        at = made.at.astimezone(self.office.tz).isoformat(timespec="minutes")
+        self.link.set_status(backup="ok", backup_at=at, backup_bytes=made.size)
+
+    def _back_up(self, now: datetime) -> None:
+        """The day's backup to the USB stick, in its own thread (SQLite's online backup:
+        the hub keeps writing meanwhile)."""
+        folder, database = self.backup_dir, self.database
+        if folder is None or database is None:
+            return
+        if not backup.present(folder, mounted=self.backup_mounted):
+            log.warning("no backup today: no USB stick mounted at %s", folder)
+            self.link.set_status(backup="no_stick")
+            return
+
+        def copy() -> None:
+            try:
+                made = backup.back_up(database, folder, self.backup_keep, now)
+            except Exception:
+                log.exception("the backup to %s failed", folder)
+                self.link.set_status(backup="failed")
+                return
+            log.info("backup written: %s (%d bytes)", made.path, made.size)
+            self._note_backup(made)
+
+        threading.Thread(target=copy, name="backup", daemon=True).start()
 
     def _check_disk(self) -> bool:
         """Follow the store's full disk: tell the technician (log, retained status) when it

@@ -60,6 +60,10 @@ def ticket_view(
     return view
 
 
+#: Status fields shown in words; any value but "ok" marks the node for attention.
+WORDED = ("printer", "store", "disk", "backup")
+
+
 def dashboard_view(model: LiveModel, now: datetime, lang: Lang) -> dict[str, Any]:
     """Node health, counters and queues for the signed-in dashboard."""
     words = i18n.words(lang)
@@ -73,7 +77,7 @@ def dashboard_view(model: LiveModel, now: datetime, lang: Lang) -> dict[str, Any
                 "version": health.version,
                 "last_seen": clock(health.last_seen.astimezone(now.tzinfo), lang, seconds=True),
                 "details": node_details(health.details, words),
-                "warn": any(health.details.get(key, "ok") != "ok" for key in ("printer", "store")),
+                "warn": any(health.details.get(key, "ok") != "ok" for key in WORDED),
             }
         )
     counters = []
@@ -104,7 +108,7 @@ def node_details(details: dict[str, Any], words: dict[str, str]) -> str:
     for key, value in sorted(details.items()):
         if key == "pid":
             continue
-        if key in ("printer", "store") and f"{key}_{value}" in words:
+        if key in WORDED and f"{key}_{value}" in words:
             parts.append(words[f"{key}_{value}"])
         else:
             parts.append(f"{key}: {value}")
