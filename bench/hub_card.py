@@ -26,7 +26,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.hub_tickets import cpu_seconds, percentile, run
+from hub_tickets import cpu_seconds, percentile, run  # bench/ is the script's own folder
+
 from tests.harness import HubProcess, Mosquitto
 
 
