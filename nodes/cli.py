@@ -17,6 +17,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "display": ("nodes.display.daemon", "the waiting-room screen and voice"),
     "web": ("nodes.hub.web.daemon", "online queue, status pages, office dashboard"),
     "report": ("nodes.hub.reports.cli", "daily/range reports: html, xlsx, pdf, csv"),
+    "restore": ("nodes.hub.backup", "put a backup of the hub's database back (hub stopped)"),
     "simulate-day": ("nodes.hub.simulate", "fill a database with a realistic day"),
     "acl": ("nodes.hub.acl", "write mosquitto password and ACL files from the hub config"),
     "provision": ("nodes.setup.provision", "broker accounts and a boot file for every node"),

@@ -31,6 +31,7 @@ TEST_PACKAGES=(
     nodejs                                             # npm: axe-core for those browser tests
     shellcheck                                         # scripts/check.sh, tests/system
     stress-ng                                          # not used by tests: run them under `stress-ng --cpu 2` to catch flakes
+    strace                                             # tests and bench/hub_card.py: fsync delays injected as on an SD card
     systemd                                            # systemd-analyze: verify and score the units
 )
 if $tests; then

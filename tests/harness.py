@@ -6,6 +6,7 @@ loopback port, the hub is `antrian hub` in a subprocess, and clients are `Broker
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -272,8 +273,12 @@ class Collector:
 class HubProcess:
     """`antrian hub` as a subprocess on the test office."""
 
-    def __init__(self, broker: Mosquitto, directory: Path, **config: Any) -> None:
+    def __init__(
+        self, broker: Mosquitto, directory: Path, *, wrapper: tuple[str, ...] = (), **config: Any
+    ) -> None:
+        """`wrapper`: a command the hub runs under (e.g. strace injecting fsync delays)."""
         self.broker = broker
+        self.wrapper = wrapper
         self.dir = directory
         self.dir.mkdir(parents=True, exist_ok=True)
         self.db_path = self.dir / "antrian.db"
@@ -283,13 +288,17 @@ class HubProcess:
         self.topics = Topics(config.get("office", OFFICE))
         self.log_path = self.dir / "hub.log"
         self.process: subprocess.Popen[bytes] | None = None
+        self._hub_pid: int | None = None
         self._probe: BrokerLink | None = None
 
     def start(self, wait: bool = True) -> None:
         env = dict(os.environ, PYTHONPATH=str(ROOT), PYTHONUNBUFFERED="1")
         with self.log_path.open("ab") as log_file:
             self.process = subprocess.Popen(
-                [sys.executable, "-m", "nodes.cli", "hub", "--config", str(self.config_path)],
+                [
+                    *self.wrapper,
+                    *(sys.executable, "-m", "nodes.cli", "hub", "--config", str(self.config_path)),
+                ],
                 stdout=log_file,
                 stderr=subprocess.STDOUT,
                 env=env,
@@ -314,7 +323,10 @@ class HubProcess:
             if not isinstance(payload, dict):
                 return
             seen.append(payload)
-            if payload.get("online") and payload.get("pid") == self.pid:
+            # Under a wrapper the hub is the wrapper's child: its status names its pid.
+            started = self.process.pid if self.process else None
+            if payload.get("online") and (self.wrapper or payload.get("pid") == started):
+                self._hub_pid = payload.get("pid")
                 event.set()
 
         self._probe.subscribe(status_topic, on_status)
@@ -323,19 +335,31 @@ class HubProcess:
 
     @property
     def pid(self) -> int | None:
-        return self.process.pid if self.process else None
+        """The hub's own process id (not its wrapper's)."""
+        if self.process is None:
+            return None
+        return self._hub_pid if self.wrapper and self._hub_pid else self.process.pid
 
     def log(self) -> str:
         return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
 
     def kill(self) -> None:
         if self.process is not None:
+            if self.wrapper and self._hub_pid:
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(self._hub_pid, signal.SIGKILL)
             self.process.send_signal(signal.SIGKILL)
             self.process.wait()
             self.process = None
 
     def stop(self) -> None:
         if self.process is not None:
+            if self.wrapper and self._hub_pid:
+                # The hub itself: a wrapper (strace) would only detach and leave it running.
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(self._hub_pid, signal.SIGTERM)
+                with contextlib.suppress(subprocess.TimeoutExpired):
+                    self.process.wait(10)  # the wrapper ends with the hub
             self.process.terminate()
             try:
                 self.process.wait(10)

@@ -3,10 +3,12 @@
 A request's path: MQTT message → `Hub.submit` → the flood guard (within the sender's
 share? `guard.py`, `fairness.py`) → authorise the sender by the node id in
 its topic → decode → (already answered? send the same answer) → `Queue.handle` (pure:
-events or a rejection) → `Queue.apply` → `Store.commit` (events + the answer, one SQLite
-transaction, fsync'd) → only then the response, the retained state that changed, and the
-events. If the commit fails the in-memory queue is rebuilt from the database, so memory
-never runs ahead of what survives a power cut.
+events or a rejection) → `Queue.apply` → the commit (events + the answer, one SQLite transaction,
+fsync'd) → only then the response, the retained state that changed, and the events. If
+the commit fails the in-memory queue is rebuilt from the database, so nothing is answered
+or published that did not survive a power cut. While one commit's fsync is in flight, the
+requests decided meanwhile wait and are committed together in the next transaction, then
+answered in order (group commit, committer.py); a request alone is committed at once.
 
 A full disk is not a crash: the hub stays up, says so once in the log and in its retained
 status (`"store": "disk_full"`, which the office dashboard shows), answers what it cannot
@@ -15,7 +17,8 @@ store full at start could be read, no queue state is published (the broker keeps
 
 Each registered node's requests arrive in a broker session of their own (intake.py), so
 one node's flood never queues ahead of another's. Requests are handled in that session's
-paho network thread as they arrive, one at a time under the hub's lock: handing each over
+paho network thread as they arrive, decided one at a time under the hub's lock (which
+is free during a commit's fsync): handing each over
 to another thread cost more CPU than handling it (measured: 2.0 ms against 1.4 ms per
 ticket) and a third of the throughput. A housekeeping thread takes
 the same lock to publish retained state, at most every STATE_INTERVAL so that a burst costs
@@ -57,7 +60,8 @@ from common.wire import (
     ok_response,
     transaction_of,
 )
-from nodes.hub import views
+from nodes.hub import backup, views
+from nodes.hub.committer import Committer, Decided
 from nodes.hub.events import (
     CancelTicket,
     CounterCommand,
@@ -69,11 +73,12 @@ from nodes.hub.events import (
 from nodes.hub.failures import FailureStreak
 from nodes.hub.fairness import Admission, Limit, read_limits
 from nodes.hub.guard import FloodGuard
+from nodes.hub.health import disk_health
 from nodes.hub.intake import open_intakes, unregistered_only
 from nodes.hub.office import Office, read_office
 from nodes.hub.queue import Queue, Rejected
 from nodes.hub.staffing import CounterDevices
-from nodes.hub.store import DiskFull, Store
+from nodes.hub.store import DiskFull, Store, Write
 
 log = logging.getLogger("antrian.hub")
 
@@ -97,12 +102,18 @@ class HubSettings:
         self.target_wait_s = 60.0 * hub.int("target_wait_minutes", 15, min=1, max=600)
         self.calls_kept = hub.int("recent_calls", 10, min=10, max=50)
         self.limits: dict[str, Limit] = read_limits(hub.table("limits"))
+        self.backup_dir: Path | None = Path(hub.str("backup_dir")) if "backup_dir" in hub else None
+        self.backup_keep = hub.int("backup_keep", 7, min=1, max=365)
+        self.backup_mounted = hub.bool("backup_mounted", True)
+        self.disk_warn_mb = hub.int("disk_warn_mb", 500, min=0, max=1_000_000)
         hub.finish()
 
 
 #: Retained state is republished at most this often (seconds). A burst of requests then
 #: costs one state update per topic instead of one per request; screens lag by at most this.
 STATE_INTERVAL = 0.05
+#: Free space and the card's write total are published this often (seconds).
+DISK_INTERVAL = 60.0
 #: Idempotency records are kept this long (the contract promises at least the day).
 KEEP_TRANSACTIONS = timedelta(days=2)
 
@@ -132,6 +143,12 @@ class Hub:
         self.report_time = settings.report_time if settings else clock_time(17, 0)
         self.target_wait_s = settings.target_wait_s if settings else 900.0
         self.database = settings.database if settings else None
+        self.backup_dir = settings.backup_dir if settings else None
+        self.backup_keep = settings.backup_keep if settings else 7
+        self.backup_mounted = settings.backup_mounted if settings else True
+        self.disk_warn_mb = settings.disk_warn_mb if settings else 500
+        self._backed_up: date | None = None
+        self._disk_checked = 0.0  # monotonic time of the last disk health check
         roles = {node.id: node.role for node in office.nodes}
         self.guard = FloodGuard(Admission(roles, settings.limits if settings else {}), self._refuse)
         # A store full at start could not be read: the queue is unknown, not empty.
@@ -149,10 +166,25 @@ class Hub:
         self._state_due: float | None = None  # monotonic time of the next state publish
         self._pruned: date | None = None
         self._foreign_reply_to = RepeatedWarning(log)
+        self._force_state = False  # the next retained publish sends every topic
+        self.committer = Committer(
+            self.lock,
+            store,
+            deliver=self._answer,
+            committed=self._committed,
+            failed=self._commit_failed,
+            taken=self._state_after,
+            idle=self._committer_idle,
+        )
         self.last_progress = time.monotonic()
         self.devices = CounterDevices(office)  # counters whose device is online
         self._statuses = PayloadGate(log)
         self._check_disk()
+        self._publish_disk_health()
+        if self.backup_dir is not None:
+            last = backup.latest(self.backup_dir)
+            if last is not None:
+                self._note_backup(last)
 
     # --- threads ------------------------------------------------------------------------
 
@@ -163,7 +195,18 @@ class Hub:
             return
         with self.lock:
             self.last_progress = time.monotonic()
-            self.handle(message)
+            decided = self.decide(message)
+            if decided is None or not self.committer.add(decided):
+                return  # nothing to answer, or it waits for the commit in flight
+        self.committer.commit_now()
+
+    def handle(self, message: Message) -> None:
+        """`submit` without the flood guard."""
+        with self.lock:
+            decided = self.decide(message)
+            if decided is None or not self.committer.add(decided):
+                return
+        self.committer.commit_now()
 
     def on_status(self, message: Message) -> None:
         """A node's retained status (paho's thread): a counter device coming or going
@@ -182,14 +225,20 @@ class Hub:
     def republish(self) -> None:
         """The broker (re)connected: publish every retained topic again."""
         with self.lock:
-            self.publish_state(force=True)
+            self._force_state = True
+            if self.committer.busy:
+                self._state_due = time.monotonic()  # published once the commit lands
+            else:
+                self.publish_state()
 
     def serve(self, stop: threading.Event) -> None:
         """Publish due state and tick once a second until `stop` is set."""
         next_tick = time.monotonic()
         while not stop.is_set():
             self.last_progress = time.monotonic()
-            due = self._state_due
+            # While a commit is in flight the queue runs ahead of the database: state is
+            # then published by the committer, once the commit lands (`_state_after`).
+            due = self._state_due if not self.committer.busy else None
             wake = min(next_tick, due) if due is not None else next_tick
             if self._wake.wait(max(0.0, wake - time.monotonic())):
                 self._wake.clear()
@@ -197,7 +246,8 @@ class Hub:
             try:
                 with self.lock:
                     now = time.monotonic()
-                    if self._state_due is not None and now >= self._state_due:
+                    due = self._state_due if not self.committer.busy else None
+                    if due is not None and now >= due:
                         self.publish_state()
                     if now >= next_tick:
                         next_tick = now + 1.0
@@ -208,42 +258,66 @@ class Hub:
 
     # --- requests -----------------------------------------------------------------------
 
-    def handle(self, message: Message) -> None:
-        """Decide one request, commit it, then answer and publish what changed."""
+    def decide(self, message: Message) -> Decided | None:
+        """Decide one request (under the lock): its answer, and what to commit and publish
+        before that answer goes out. None for a message that gets no answer."""
         try:
             node, verb = self.topics.parse_request(message.topic)
         except WireError as exc:
             log.warning("ignoring message on %s: %s", message.topic, exc)
-            return
+            return None
         if message.response_topic is not None and not self.topics.is_own_response(
             node, message.response_topic
         ):
-            self._refuse_response_topic(node, verb, message)
-            return
+            return Decided(node, verb, message, self._refuse_response_topic(node, verb, message))
+        try:
+            pending = self.committer.find(node, transaction_of(message.payload))
+        except RecursionError:
+            pending = None
+        if pending is not None:
+            log.info("repeated request %s from %s answered after the first", pending.key, node)
+            return Decided(node, verb, message, pending.response, original=pending)
         response, events, remember = self._decide(node, verb, message.payload)
-        if remember:
-            try:
-                self.store.commit(
-                    events,
-                    node=node,
-                    transaction=response["transaction"],
-                    verb=verb,
-                    response=response,
-                )
-                self._commits.succeeded()
-            except DiskFull:
-                self._refused += 1
-                self._check_disk()
-                self.queue = self.store.load(self.office, self.clock())
-                events = []
-                response = error_response(response["transaction"], "disk_full")
-            except Exception:
-                self._commits.failed("the queue is rebuilt from the database")
-                self.queue = self.store.load(self.office, self.clock())
-                events = []
-                response = error_response(response["transaction"], "internal_error")
-        self._respond(node, verb, message, response)
-        self._publish_consequences(events)
+        if not remember:
+            return Decided(node, verb, message, response)
+        write = Write(events, node, response["transaction"], verb, response)
+        return Decided(node, verb, message, response, write, self._consequences(events))
+
+    def _answer(self, decided: Decided) -> None:
+        """A request's answer and its events, once committed (no lock held)."""
+        self._respond(decided.node, decided.verb, decided.message, decided.answer())
+        for topic, payload in decided.publications:
+            self.link.publish(topic, payload)
+
+    def _committed(self, group: list[Decided]) -> None:
+        self._commits.succeeded()
+        if any(d.publications for d in group) and self._state_due is None:
+            self._state_due = time.monotonic() + STATE_INTERVAL
+
+    def _commit_failed(self, failure: BaseException, members: int) -> str:
+        """After a failed commit: the queue again as the database has it; the code every
+        member of the group is answered with."""
+        self._published.clear()  # what was computed for the group never went out
+        if isinstance(failure, DiskFull):
+            self._refused += members
+            self._check_disk()
+            self.queue = self.store.load(self.office, self.clock())
+            return "disk_full"
+        self._commits.failed("the queue is rebuilt from the database", failure)
+        self.queue = self.store.load(self.office, self.clock())
+        return "internal_error"
+
+    def _state_after(self) -> Callable[[], None] | None:
+        """When a group is taken (the queue stands exactly as it will once the group
+        commits): the retained state to publish after the commit, if it is due."""
+        if self._state_due is None or time.monotonic() < self._state_due:
+            return None
+        changes = self._retained_changes()
+        return lambda: self._publish_retained(changes)
+
+    def _committer_idle(self) -> None:
+        if self._state_due is not None:
+            self._wake.set()  # the housekeeper publishes what came due meanwhile
 
     def _decide(self, node: str, verb: str, raw: bytes) -> tuple[dict[str, Any], list[Any], bool]:
         """The answer, the events already applied to the queue, and whether both must be
@@ -301,20 +375,19 @@ class Hub:
             log.info("repeated request %s from %s answered again", transaction, node)
         return earlier
 
-    def _refuse_response_topic(self, node: str, verb: str, message: Message) -> None:
-        """A Response Topic outside the node's own subtree: answer `forbidden` on the
-        default response topic and do nothing else (no ticket, no idempotency record)."""
+    def _refuse_response_topic(self, node: str, verb: str, message: Message) -> dict[str, Any]:
+        """A Response Topic outside the node's own subtree: the `forbidden` answer for the
+        default response topic, and nothing else (no ticket, no idempotency record)."""
         self._foreign_reply_to.warn(
             node,
             f"refused {verb} request from {node}: its Response Topic "
             f"{message.response_topic!r} is not under its own response topics",
         )
-        refusal = error_response(
+        return error_response(
             transaction_of(message.payload),
             "forbidden",
             "Topik jawaban harus berada di bawah topik jawaban perangkat ini sendiri.",
         )
-        self._respond(node, verb, message, refusal)
 
     def _refuse(self, message: Message) -> None:
         """Answer a request over its sender's share with `rate_limited`."""
@@ -385,20 +458,34 @@ class Hub:
 
     # --- publishing ---------------------------------------------------------------------
 
-    def _publish_consequences(self, events: list[Any]) -> None:
+    def _consequences(self, events: list[Any]) -> list[tuple[str, dict[str, Any]]]:
+        """The ticket and call events to publish for `events` (as the queue stands now)."""
+        out: list[tuple[str, dict[str, Any]]] = []
         for event in events:
             payload = views.ticket_event(self.queue, event)
             if payload is not None:
-                self.link.publish(self.topics.event_ticket, payload)
+                out.append((self.topics.event_ticket, payload))
             if isinstance(event, TicketCalled):
-                self.link.publish(self.topics.event_call, views.call_event(self.queue, event))
+                out.append((self.topics.event_call, views.call_event(self.queue, event)))
+        return out
+
+    def _publish_consequences(self, events: list[Any]) -> None:
+        for topic, payload in self._consequences(events):
+            self.link.publish(topic, payload)
         if events and self._state_due is None:
             self._state_due = time.monotonic() + STATE_INTERVAL
             self._wake.set()
 
     def publish_state(self, force: bool = False) -> None:
-        """Publish every retained topic whose content changed (all of them if `force`)."""
+        """Publish every retained topic whose content changed (all of them if `force`).
+        Only while no commit is in flight: the queue is then what the database holds."""
+        self._force_state |= force
+        self._publish_retained(self._retained_changes())
+
+    def _retained_changes(self) -> list[tuple[str, dict[str, Any]]]:
+        """The retained topics to publish (changed, or all if forced), noted as published."""
         self._state_due = None
+        force, self._force_state = self._force_state, False
         now = self.clock()
         retained: dict[str, dict[str, Any]] = {
             self.topics.config: views.office_config(self.office, hub=self.link.node_id),
@@ -412,10 +499,16 @@ class Hub:
             retained[self.topics.state_counter(counter.id)] = views.counter_data(
                 self.queue, counter.id
             )
+        changes = []
         for topic, payload in retained.items():
             if force or self._published.get(topic) != payload:
-                self.link.publish(topic, payload, retain=True)
+                changes.append((topic, payload))
                 self._published[topic] = payload
+        return changes
+
+    def _publish_retained(self, changes: list[tuple[str, dict[str, Any]]]) -> None:
+        for topic, payload in changes:
+            self.link.publish(topic, payload, retain=True)
 
     # --- time ---------------------------------------------------------------------------
 
@@ -423,6 +516,8 @@ class Hub:
         """Once a second: expire yesterday's open tickets, follow opening hours, and once
         a day prune old idempotency records and write the day's report."""
         self.guard.report()
+        if self.committer.busy:
+            return  # the queue runs ahead of the database until the commit lands: next second
         now = self.clock()
         if self.store.disk_full and not self._check_disk():
             self.publish_state()  # what is known stays current (opening hours)
@@ -451,9 +546,47 @@ class Hub:
             removed = self.store.prune_transactions(now - KEEP_TRANSACTIONS)
             if removed:
                 log.info("forgot %d idempotency records older than 2 days", removed)
-        if self._archived != today and now.astimezone(self.office.tz).time() >= self.report_time:
+        after_hours = now.astimezone(self.office.tz).time() >= self.report_time
+        if self._archived != today and after_hours:
             self._archived = today
             self._write_archive(today, now)
+        if self._backed_up != today and after_hours:
+            self._backed_up = today
+            self._back_up(now)
+        if time.monotonic() - self._disk_checked >= DISK_INTERVAL:
+            self._publish_disk_health()
+
+    def _publish_disk_health(self) -> None:
+        self._disk_checked = time.monotonic()
+        if self.database is not None:
+            self.link.set_status(**disk_health(self.database, self.disk_warn_mb).status())
+
+    def _note_backup(self, made: backup.Backup) -> None:
+        at = made.at.astimezone(self.office.tz).isoformat(timespec="minutes")
+        self.link.set_status(backup="ok", backup_at=at, backup_bytes=made.size)
+
+    def _back_up(self, now: datetime) -> None:
+        """The day's backup to the USB stick, in its own thread (SQLite's online backup:
+        the hub keeps writing meanwhile)."""
+        folder, database = self.backup_dir, self.database
+        if folder is None or database is None:
+            return
+        if not backup.present(folder, mounted=self.backup_mounted):
+            log.warning("no backup today: no USB stick mounted at %s", folder)
+            self.link.set_status(backup="no_stick")
+            return
+
+        def copy() -> None:
+            try:
+                made = backup.back_up(database, folder, self.backup_keep, now)
+            except Exception:
+                log.exception("the backup to %s failed", folder)
+                self.link.set_status(backup="failed")
+                return
+            log.info("backup written: %s (%d bytes)", made.path, made.size)
+            self._note_backup(made)
+
+        threading.Thread(target=copy, name="backup", daemon=True).start()
 
     def _check_disk(self) -> bool:
         """Follow the store's full disk: tell the technician (log, retained status) when it

@@ -32,7 +32,7 @@ from nodes.hub.queue import RECENT_CALLS
 log = logging.getLogger(__name__)
 
 #: The layout of the hub's tables (store.py's schema); the store stamps it on the file.
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 _SELECT = "SELECT seq, at, day, kind, ticket_id, service, counter, data FROM events"
 
@@ -50,11 +50,17 @@ class SchemaMismatch(sqlite3.DatabaseError):
         self.found = found
 
 
-def check_schema(db: sqlite3.Connection, path: Path, *, new: bool = False) -> None:
-    """Refuse a database of another schema version; `new` also lets an empty one (0) pass."""
+def check_schema(db: sqlite3.Connection, path: Path, *, older: bool = False) -> None:
+    """Refuse a database of another schema version; `older` (the store, which migrates
+    them) lets an empty one (0) and an older one pass."""
     found = int(db.execute("PRAGMA user_version").fetchone()[0])
-    if found != SCHEMA_VERSION and not (new and found == 0):
+    if found != SCHEMA_VERSION and not (older and found < SCHEMA_VERSION):
         raise SchemaMismatch(path, found)
+
+
+#: A day's events: a range of seq from where the day begins (`days`), checked by `day`
+#: too (a clock set back can write a day's events again further on).
+_DAY_FROM = "seq >= coalesce((SELECT first_seq FROM days WHERE day = ?), 1 << 62)"
 
 
 def _decode(row: tuple[Any, ...]) -> Logged:
@@ -85,7 +91,8 @@ def replay(
         " AND state IN ('waiting', 'called', 'serving'))"
     )
     rows.update((r[0], r) for r in db.execute(_SELECT + open_before, (day,)))
-    rows.update((r[0], r) for r in db.execute(f"{_SELECT} WHERE day = ?", (day,)))
+    today_sql = f"{_SELECT} WHERE {_DAY_FROM} AND day = ?"
+    rows.update((r[0], r) for r in db.execute(today_sql, (day, day)))
     # `+kind`: walk the log backwards by seq instead of using an index on kind.
     calls = db.execute(
         f"{_SELECT} WHERE +kind = 'ticket_called' ORDER BY seq DESC LIMIT ?", (RECENT_CALLS,)
@@ -140,7 +147,10 @@ class EventLog:
 
     def day(self, day: date, after_seq: int = 0) -> list[Logged]:
         """One local day's events with seq above `after_seq`, in log order."""
-        return self._read("WHERE day = ? AND seq > ? ORDER BY seq", (day.isoformat(), after_seq))
+        text = day.isoformat()
+        return self._read(
+            f"WHERE {_DAY_FROM} AND day = ? AND seq > ? ORDER BY seq", (text, text, after_seq)
+        )
 
     def ticket(self, ticket_id: str) -> list[Logged]:
         """Every event of one ticket, in log order (a ticket of another day)."""
@@ -149,11 +159,13 @@ class EventLog:
     def days(
         self, first: date = date.min, last: date = date.max, skip: Iterable[str] = ()
     ) -> Iterator[Logged]:
-        """The events of the days first..last by day, then seq, streamed; kinds in `skip`
+        """The events of the days first..last in log order, streamed; kinds in `skip`
         are not even fetched.
 
-        By day first: the `events_day` index holds that order, so SQLite sorts nothing (no
-        report figure links two days). A connection of its own: a year of history is read
+        A range of seq from where `first` (or the next day logged) begins to the end of the
+        log, filtered by day: no index on day to keep up at every ticket, and nothing to
+        sort. Log order is day order unless the clock was set back across midnight; no
+        report figure links two days. A connection of its own: a year of history is read
         in batches, never held in memory, while the hub keeps writing.
         """
         kinds = sorted(set(skip))
@@ -162,7 +174,8 @@ class EventLog:
         bad: list[int] = []
         try:
             cursor = db.execute(
-                f"{_SELECT} WHERE day BETWEEN ? AND ?{where} ORDER BY day, seq",
+                f"{_SELECT} WHERE seq >= (SELECT coalesce(min(first_seq), 1 << 62) FROM days"
+                f" WHERE day BETWEEN ?1 AND ?2) AND day BETWEEN ?1 AND ?2{where} ORDER BY seq",
                 (first.isoformat(), last.isoformat(), *kinds),
             )
             cursor.arraysize = 2000

@@ -19,12 +19,17 @@ class FailureStreak:
         self.what = what
         self.count = 0
 
-    def failed(self, advice: str) -> None:
-        """Call from an `except` block: the first failure of a streak is logged with its
-        traceback, the others only counted."""
+    def failed(self, advice: str, exc: BaseException | None = None) -> None:
+        """Call from an `except` block (or pass the exception caught): the first failure
+        of a streak is logged with its traceback, the others only counted."""
         self.count += 1
         if self.count == 1:
-            self.log.exception("%s failed; %s (repeats are counted, not logged)", self.what, advice)
+            self.log.error(
+                "%s failed; %s (repeats are counted, not logged)",
+                self.what,
+                advice,
+                exc_info=exc if exc is not None else True,
+            )
 
     def succeeded(self) -> None:
         if self.count:

@@ -11,24 +11,31 @@ events, the histories of tickets still open from earlier days, each counter's an
 service's latest status), found through indexes, so a year of history loads as fast as a
 day.
 
-Schema (`nodes/hub/eventlog.py` reads it, and checks its version):
+Schema version 2 (`nodes/hub/eventlog.py` reads it, and checks its version; a version 1
+database is migrated in place when the hub opens it, in one transaction):
     events(seq, at, day, kind, ticket_id, service, counter, data JSON)
+    days(day PK, first_seq) WITHOUT ROWID: where each day begins in the log
     tickets(ticket_id PK, day, number, service, priority, state, issued_at, first_issued_at,
             called_at, finished_at, counter, node, online)
         issued_at = when it joined its current service's line (issue or last transfer),
         first_issued_at = its original issue time (its place in line),
         called_at = first call in the current service, finished_at = reached a final state.
     transactions(node, transaction_id, verb, response JSON, at unix seconds)
+tickets and transactions are WITHOUT ROWID tables, so a row is written in one B-tree, and
+there is no index a ticket does not need: a commit touches few pages, which spares the SD
+card and the fsync.
 """
 
 from __future__ import annotations
 
 import errno
 import json
+import logging
 import os
 import sqlite3
 import threading
 import time
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -49,6 +56,8 @@ from nodes.hub.events import (
 from nodes.hub.office import Office
 from nodes.hub.queue import Queue
 
+log = logging.getLogger(__name__)
+
 #: Free bytes below which a failed write counts as a full disk, and that must be free again
 #: before a store that hit a full disk writes again (a ticket takes a few pages; the margin
 #: keeps the hub from flapping between full and not at the last few kilobytes).
@@ -65,11 +74,15 @@ CREATE TABLE IF NOT EXISTS events (
     counter TEXT,
     data TEXT NOT NULL DEFAULT '{}'
 );
-CREATE INDEX IF NOT EXISTS events_day ON events(day);
 CREATE INDEX IF NOT EXISTS events_ticket ON events(ticket_id);
 -- the latest status of each counter / service without scanning the log
 CREATE INDEX IF NOT EXISTS events_counter_status ON events(counter) WHERE kind = 'counter_status';
 CREATE INDEX IF NOT EXISTS events_service_status ON events(service) WHERE kind = 'service_status';
+-- where each day begins in the log: a day's events are a range of seq, no index on day
+CREATE TABLE IF NOT EXISTS days (
+    day TEXT PRIMARY KEY,
+    first_seq INTEGER NOT NULL
+) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS tickets (
     ticket_id TEXT PRIMARY KEY,
     day TEXT NOT NULL,
@@ -84,10 +97,10 @@ CREATE TABLE IF NOT EXISTS tickets (
     counter TEXT,
     node TEXT,
     online INTEGER NOT NULL DEFAULT 0
-);
-CREATE INDEX IF NOT EXISTS tickets_day ON tickets(day);
+) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS tickets_open ON tickets(day)
     WHERE state IN ('waiting', 'called', 'serving');
+-- pruned once a day by a scan of two days' records: no index on `at`
 CREATE TABLE IF NOT EXISTS transactions (
     node TEXT NOT NULL,
     transaction_id TEXT NOT NULL,
@@ -95,8 +108,26 @@ CREATE TABLE IF NOT EXISTS transactions (
     response TEXT NOT NULL,
     at REAL NOT NULL,
     PRIMARY KEY (node, transaction_id)
-);
-CREATE INDEX IF NOT EXISTS transactions_at ON transactions(at);
+) WITHOUT ROWID;
+"""
+
+#: Version 1 -> 2, in the transaction that stamps version 2: the same rows in tables
+#: keyed by their primary key (WITHOUT ROWID: one B-tree instead of a table and its key
+#: index), the day index replaced by `days`, and the indexes nothing needs dropped.
+_MIGRATE_FROM_1 = """
+DROP INDEX IF EXISTS events_day;
+DROP INDEX IF EXISTS tickets_day;
+DROP INDEX IF EXISTS tickets_open;
+DROP INDEX IF EXISTS transactions_at;
+ALTER TABLE tickets RENAME TO tickets_v1;
+ALTER TABLE transactions RENAME TO transactions_v1;
+"""
+_COPY_FROM_1 = """
+INSERT INTO days (day, first_seq) SELECT day, min(seq) FROM events GROUP BY day;
+INSERT INTO tickets SELECT * FROM tickets_v1;
+INSERT INTO transactions SELECT * FROM transactions_v1;
+DROP TABLE tickets_v1;
+DROP TABLE transactions_v1;
 """
 
 _FINAL_STATE = {
@@ -105,6 +136,29 @@ _FINAL_STATE = {
     TicketCancelled: "cancelled",
     TicketExpired: "expired",
 }
+
+
+@dataclass(frozen=True)
+class Write:
+    """One request's part of a commit: its events and the answer to remember for it."""
+
+    events: list[Event]
+    node: str | None = None
+    transaction: str | None = None
+    verb: str | None = None
+    response: dict[str, Any] | None = None
+
+    @property
+    def remembers(self) -> bool:
+        return self.node is not None and self.transaction is not None and bool(self.response)
+
+
+def _run(db: sqlite3.Connection, script: str) -> None:
+    """Each statement of `script` inside the caller's transaction (executescript would
+    commit it first)."""
+    for statement in script.split(";"):
+        if statement.strip():
+            db.execute(statement)
 
 
 class DiskFull(Exception):
@@ -130,6 +184,11 @@ class Store:
         self.path = Path(path)
         self._lock = threading.Lock()
         self._conn: sqlite3.Connection | None = None
+        self._day: str | None = None  # the day of the last event appended
+        # Lookups read through a connection of their own: in WAL mode a reader never
+        # waits for a writer, so deciding the next requests goes on during a commit.
+        self._reader: sqlite3.Connection | None = None
+        self._reader_lock = threading.Lock()
         #: The last write (or the opening) failed for want of room; writes are refused
         #: with `DiskFull` until `retry` finds ROOM_NEEDED free again.
         self.disk_full = False
@@ -158,13 +217,19 @@ class Store:
             db.execute("PRAGMA synchronous=FULL")
             db.execute("PRAGMA foreign_keys=ON")
             db.execute("PRAGMA busy_timeout=5000")
-            check_schema(db, self.path, new=True)  # never restamp a newer database
+            # Never restamp a newer database; an older one is migrated.
+            check_schema(db, self.path, older=True)
             db.execute("BEGIN IMMEDIATE")
-            for statement in _SCHEMA.split(";"):
-                if statement.strip():
-                    db.execute(statement)
+            found = int(db.execute("PRAGMA user_version").fetchone()[0])
+            if found == 1:
+                _run(db, _MIGRATE_FROM_1)
+            _run(db, _SCHEMA)
+            if found == 1:
+                _run(db, _COPY_FROM_1)
             db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
             db.execute("COMMIT")
+            if found == 1:
+                log.info("%s migrated from schema version 1 to %d", self.path, SCHEMA_VERSION)
         except BaseException as exc:
             db.close()  # rolls back whatever the schema step began
             full = self._full(exc)
@@ -236,18 +301,28 @@ class Store:
         room, and from then on without trying until `retry` finds room again. `at`
         (default: the wall clock) dates the idempotency record for `prune_transactions`.
         """
+        self.commit_group([Write(events, node, transaction, verb, response)], at=at)
+
+    def commit_group(self, writes: list[Write], *, at: datetime | None = None) -> None:
+        """`commit` for several requests' writes, in order, in ONE transaction (one
+        fsync): all of them or none, with the same errors as `commit`."""
         with self._lock:
             if self.disk_full:
                 raise DiskFull(f"no room on the disk for {self.path}; waiting for space")
             db = self._db
             try:
                 db.execute("BEGIN IMMEDIATE")
-                for event in events:
-                    self._append(event)
-                if node is not None and transaction is not None and response is not None:
-                    self._remember(node, transaction, verb, response, at)
+                for write in writes:
+                    for event in write.events:
+                        self._append(event)
+                    if write.remembers:
+                        assert write.node and write.transaction and write.response
+                        self._remember(
+                            write.node, write.transaction, write.verb, write.response, at
+                        )
                 db.execute("COMMIT")
             except BaseException as exc:
+                self._day = None  # the `days` row written (if any) is rolled back too
                 # After some failures (a full disk at COMMIT) SQLite has already rolled
                 # back; a second ROLLBACK would only raise "no transaction is active".
                 if db.in_transaction:
@@ -286,11 +361,19 @@ class Store:
 
     def _append(self, event: Event) -> None:
         row = to_row(event)
-        self._db.execute(
+        cursor = self._db.execute(
             "INSERT INTO events (at, day, kind, ticket_id, service, counter, data)"
             " VALUES (?, ?, ?, ?, ?, ?, ?)",
             (row.at, row.day, row.kind, row.ticket_id, row.service, row.counter, row.data_json),
         )
+        if row.day != self._day:
+            # The first event of a day marks where the day begins (kept if already known:
+            # a clock set back writes a day again further on; readers check `day` too).
+            self._db.execute(
+                "INSERT OR IGNORE INTO days (day, first_seq) VALUES (?, ?)",
+                (row.day, cursor.lastrowid),
+            )
+            self._day = row.day
         if isinstance(event, TicketIssued):
             self._db.execute(
                 "INSERT INTO tickets (ticket_id, day, number, service, priority, state,"
@@ -340,13 +423,27 @@ class Store:
 
     def lookup(self, node: str, transaction: str) -> dict[str, Any] | None:
         """The answer given earlier to the same node and transaction, if any."""
-        with self._lock:
-            db = self._db
-            row = db.execute(
-                "SELECT response FROM transactions WHERE node = ? AND transaction_id = ?",
-                (node, transaction),
-            ).fetchone()
+        query = "SELECT response FROM transactions WHERE node = ? AND transaction_id = ?"
+        reader = self._read_connection()
+        if reader is None:
+            with self._lock:
+                row = self._db.execute(query, (node, transaction)).fetchone()
+        else:
+            with self._reader_lock:
+                row = reader.execute(query, (node, transaction)).fetchone()
         return None if row is None else dict(json.loads(row[0]))
+
+    def _read_connection(self) -> sqlite3.Connection | None:
+        """The lookups' own connection, opened once the store is (None until then)."""
+        with self._reader_lock:
+            if self._reader is None and self._conn is not None:
+                try:
+                    reader = sqlite3.connect(self.path, check_same_thread=False)
+                    reader.execute("PRAGMA query_only=1")
+                    self._reader = reader
+                except sqlite3.Error:
+                    return None  # e.g. no room for it yet: the writer's connection serves
+            return self._reader
 
     def load(self, office: Office, now: datetime) -> Queue:
         """The queue as it stands at `now`, rebuilt from what today needs of the log
@@ -386,6 +483,10 @@ class Store:
         return cursor.rowcount
 
     def close(self) -> None:
+        with self._reader_lock:
+            if self._reader is not None:
+                self._reader.close()
+                self._reader = None
         with self._lock:
             if self._conn is not None:
                 self._conn.close()

@@ -41,7 +41,7 @@ def test_a_database_of_a_newer_schema_is_refused_by_every_reader(tmp_path: Path)
     path = tmp_path / "antrian.db"
     store_with_hand_day(path).close()
     stamp(path, SCHEMA_VERSION + 1)
-    newer = f"schema version {SCHEMA_VERSION + 1}, but this antrian reads version 1"
+    newer = f"schema version {SCHEMA_VERSION + 1}, but this antrian reads version {SCHEMA_VERSION}"
     with pytest.raises(SchemaMismatch, match=newer):
         EventLog(path).day(D)
     with pytest.raises(SchemaMismatch, match=newer):

@@ -15,7 +15,7 @@ import pytest
 from common.config import BrokerConfig
 from common.mqtt import BrokerLink
 from common.wire import Topics
-from nodes.hub.eventlog import EventLog
+from nodes.hub.eventlog import SCHEMA_VERSION, EventLog
 from nodes.hub.events import CounterStatusChanged, TicketCalled, TicketFinished, TicketIssued
 from nodes.hub.store import Store
 from nodes.hub.web.live import LiveModel
@@ -109,9 +109,12 @@ def test_a_log_of_a_newer_schema_is_not_read(
 ) -> None:
     make_log(tmp_path / "antrian.db")
     with sqlite3.connect(tmp_path / "antrian.db") as db:
-        db.execute("PRAGMA user_version=2")
+        db.execute(f"PRAGMA user_version={SCHEMA_VERSION + 1}")
     feed = feed_on(tmp_path / "antrian.db")
     with caplog.at_level(logging.WARNING):
         feed.refresh()
     assert feed.model.tickets == {}
-    assert "has schema version 2, but this antrian reads version 1" in caplog.text
+    newer = (
+        f"has schema version {SCHEMA_VERSION + 1}, but this antrian reads version {SCHEMA_VERSION}"
+    )
+    assert newer in caplog.text

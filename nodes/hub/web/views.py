@@ -65,6 +65,7 @@ def ticket_view(
     return view
 
 
+
 def dashboard_view(model: LiveModel, now: datetime, lang: Lang) -> dict[str, Any]:
     """Node health, counters and queues for the signed-in dashboard."""
     words = i18n.words(lang)
@@ -120,7 +121,14 @@ def last_seen_text(online: bool, seen: datetime, now: datetime, lang: Lang) -> s
 #: Status fields that are the node's own business, not the officer's.
 HIDDEN_DETAILS = frozenset({"pid", "office"})
 #: A field whose value is not one of these marks the row for attention.
-FINE = {"printer": ("ok",), "store": ("ok",), "keypad": ("ok", "searching"), "voice_ok": (True,)}
+FINE = {
+    "printer": ("ok",),
+    "store": ("ok",),
+    "disk": ("ok",),
+    "backup": ("ok",),
+    "keypad": ("ok", "searching"),
+    "voice_ok": (True,),
+}
 
 
 def needs_attention(details: dict[str, Any]) -> bool:

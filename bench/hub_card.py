@@ -1,0 +1,131 @@
+"""Benchmark: the hub as on a Raspberry Pi's SD card: slow fsync, a share of one core.
+
+    .venv/bin/python bench/hub_card.py [--fsync-ms 10] [--cpu 25] [--tickets 800]
+
+Starts a private mosquitto and a real hub under strace, which delays every fdatasync of
+the hub by --fsync-ms (`-e inject=fdatasync:delay_exit=...`, as a typical SD card takes),
+then measures 1 and 8 clients asking for tickets: tickets/s, round trip p50/p99, and the
+bytes the hub wrote per ticket (`write_bytes` of /proc/PID/io: what reached the block
+layer, WAL and checkpoints included). With --cpu N a second hub, without the fsync delay,
+is held to N% of one core in a cgroup of its own (cgroup v2 `cpu.max`, else v1
+`cpu.cfs_quota_us`; needs root) and 1 client is measured.
+
+Targets (issue 17): 10 ms fsync, 8 clients >= 250 tickets/s; <= 20 KB written per ticket;
+at 25% of a core, 1 client p50 <= 5 ms.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import shutil
+import statistics
+import sys
+import tempfile
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from hub_tickets import cpu_seconds, percentile, run  # bench/ is the script's own folder
+
+from tests.harness import HubProcess, Mosquitto
+
+
+def write_bytes(pid: int) -> int:
+    for line in Path(f"/proc/{pid}/io").read_text().splitlines():
+        if line.startswith("write_bytes:"):
+            return int(line.split()[1])
+    raise RuntimeError(f"no write_bytes in /proc/{pid}/io")
+
+
+class CpuCap:
+    """A cgroup holding the hub to `percent` of one core."""
+
+    def __init__(self, percent: int) -> None:
+        period = 100_000
+        quota = period * percent // 100
+        v2 = Path("/sys/fs/cgroup/cgroup.controllers")
+        if v2.exists():
+            self.dir = Path("/sys/fs/cgroup/antrian-bench")
+            self.dir.mkdir(exist_ok=True)
+            (self.dir / "cpu.max").write_text(f"{quota} {period}")
+            self.how = f"cgroup v2 cpu.max '{quota} {period}'"
+        else:
+            self.dir = Path("/sys/fs/cgroup/cpu/antrian-bench")
+            self.dir.mkdir(exist_ok=True)
+            (self.dir / "cpu.cfs_period_us").write_text(str(period))
+            (self.dir / "cpu.cfs_quota_us").write_text(str(quota))
+            self.how = f"cgroup v1 cpu.cfs_quota_us {quota}/{period}"
+
+    def add(self, pid: int) -> None:
+        """`pid` and all its threads (and those of its children started later)."""
+        for task in Path(f"/proc/{pid}/task").iterdir():
+            (self.dir / "cgroup.procs").write_text(task.name)
+
+    def release(self, pids: list[int]) -> None:
+        root = self.dir.parent
+        for pid in pids:
+            with contextlib.suppress(OSError):  # already gone
+                (root / "cgroup.procs").write_text(str(pid))
+        self.dir.rmdir()
+
+
+def measure(broker: Mosquitto, hub: HubProcess, clients: int, tickets: int) -> str:
+    assert hub.pid is not None
+    written, cpu = write_bytes(hub.pid), cpu_seconds(hub.pid)
+    latencies, rate = run(broker, clients, tickets // clients)
+    written = write_bytes(hub.pid) - written
+    cpu = cpu_seconds(hub.pid) - cpu
+    n = len(latencies)
+    return (
+        f"{clients} client(s), {n} tickets: {rate:.0f} tickets/s, "
+        f"p50 {statistics.median(latencies):.1f} ms, p99 {percentile(latencies, 0.99):.1f} ms, "
+        f"{written / n / 1024:.1f} KB written/ticket, hub CPU {cpu / n * 1000:.2f} ms/ticket"
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--fsync-ms", type=float, default=10.0)
+    parser.add_argument("--cpu", type=int, default=25, help="percent of one core; 0: no cap")
+    parser.add_argument("--tickets", type=int, default=800)
+    parser.add_argument("--clients", type=int, default=8)
+    args = parser.parse_args()
+    strace = shutil.which("strace")
+    if strace is None:
+        sys.exit("strace is missing: run scripts/install.sh")
+    delay_us = int(args.fsync_ms * 1000)
+    wrapper = (strace, "-f", "-qq", "--seccomp-bpf", "-o", "/dev/null", "-e", "trace=fdatasync",
+               "-e", f"inject=fdatasync:delay_exit={delay_us}")  # fmt: skip
+    with tempfile.TemporaryDirectory(dir=Path.home()) as tmp:  # a real disk, not tmpfs
+        broker = Mosquitto(Path(tmp) / "mosquitto")
+        broker.start()
+        try:
+            hub = HubProcess(broker, Path(tmp) / "slow", wrapper=wrapper)
+            hub.start()
+            try:
+                run(broker, 1, 30)  # warm up
+                print(f"fsync +{args.fsync_ms:g} ms (strace inject)")
+                for clients in (1, args.clients):
+                    print("  " + measure(broker, hub, clients, args.tickets))
+            finally:
+                hub.stop()
+            if args.cpu:
+                hub = HubProcess(broker, Path(tmp) / "capped")
+                hub.start()
+                cap = CpuCap(args.cpu)
+                assert hub.pid is not None
+                try:
+                    cap.add(hub.pid)
+                    run(broker, 1, 30)  # warm up
+                    print(f"{args.cpu}% of one core ({cap.how}), fsync as this disk does")
+                    print("  " + measure(broker, hub, 1, args.tickets // 2))
+                finally:
+                    cap.release([hub.pid])
+                    hub.stop()
+        finally:
+            broker.stop()
+
+
+if __name__ == "__main__":
+    main()
