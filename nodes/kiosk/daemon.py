@@ -17,41 +17,24 @@ from pathlib import Path
 from types import FrameType
 
 from common import config as cfg
+from common.adapters import Choice
 from common.config import ConfigError, NodeIdentity, Table
 from common.log import setup_logging
 from common.mqtt import MIN_REQUEST_TIMEOUT_S, BrokerLink
 from common.systemd import Watchdog, notify_ready
-from common.wire import ID_PATTERN, Topics
-from nodes.kiosk.buttons import (
-    DEBOUNCE_S,
-    PRIORITY_WINDOW_S,
-    ButtonPins,
-    GpioButtons,
-    LineButtons,
-    ServiceButtons,
-)
+from common.wire import Topics
+from nodes.kiosk.buttons import BUTTONS, ServiceButtons
 from nodes.kiosk.flow import Kiosk, KioskSettings
 from nodes.kiosk.printer import (
-    PRINTER_TYPES,
     PrinterConfig,
     PrinterSetupError,
     TicketPrinter,
     open_printer,
+    read_printer,
 )
-from nodes.kiosk.ticket import PAPERS, OfficeInfo
+from nodes.kiosk.ticket import OfficeInfo
 
 log = logging.getLogger("nodes.kiosk")
-
-
-@dataclass(frozen=True)
-class InputConfig:
-    type: str = "stdin"
-    services: tuple[str, ...] = ()
-    fifo: str | None = None
-    buttons: tuple[ButtonPins, ...] = ()
-    priority: tuple[int | str, int | str | None] | None = None
-    debounce_s: float = DEBOUNCE_S
-    priority_window_s: float = PRIORITY_WINDOW_S
 
 
 @dataclass(frozen=True)
@@ -59,92 +42,8 @@ class KioskConfig:
     identity: NodeIdentity
     office: OfficeInfo
     settings: KioskSettings
-    input: InputConfig
+    input: Choice[ServiceButtons]
     printer: PrinterConfig
-
-
-def _pin(table: Table, name: str) -> int | str | None:
-    """A GPIO pin as gpiozero takes it: a BCM number or a name; None when absent."""
-    value = table.data.get(name)
-    table.ignore(name)
-    if value is None or (isinstance(value, int) and not isinstance(value, bool) and value >= 0):
-        return value
-    if isinstance(value, str) and value.strip():
-        return value
-    raise table.error(name, f'must be a GPIO number (17) or name ("GPIO17"), not {value!r}')
-
-
-def _read_input(root: Table) -> InputConfig:
-    table = root.table("input")
-    kind = table.choice("type", ("stdin", "gpio"), "stdin")
-    debounce_s = table.int("debounce_ms", int(DEBOUNCE_S * 1000), min=0, max=5000) / 1000
-    window = table.float("priority_window_s", PRIORITY_WINDOW_S, min=1.0)
-    services = tuple(table.str_list("services", [], ids=True))
-    fifo = table.str("fifo", None)
-    buttons: list[ButtonPins] = []
-    buttons_table = table.table("buttons")
-    for service in buttons_table.data:
-        spec = buttons_table.table(service)
-        if not ID_PATTERN.match(service):
-            raise buttons_table.error(service, "is not a valid service id")
-        pin = _pin(spec, "pin")
-        if pin is None:
-            raise spec.error("pin", "is required but missing")
-        buttons.append(ButtonPins(service, pin, _pin(spec, "led")))
-        spec.finish()
-    buttons_table.finish()
-    priority = None
-    if "priority" in table:
-        spec = table.table("priority")
-        pin = _pin(spec, "pin")
-        if pin is None:
-            raise spec.error("pin", "is required but missing")
-        priority = (pin, _pin(spec, "led"))
-        spec.finish()
-    if kind == "gpio" and not buttons:
-        raise table.error("buttons", "gpio input needs [input.buttons.<service>] pin = ...")
-    table.finish()
-    return InputConfig(kind, services, fifo, tuple(buttons), priority, debounce_s, window)
-
-
-def _read_printer(root: Table) -> PrinterConfig:
-    table = root.table("printer")
-    defaults = PrinterConfig()
-    kind = table.choice("type", PRINTER_TYPES, defaults.type)
-    paper_mm = table.int("paper_mm", defaults.paper_mm)
-    if paper_mm not in PAPERS:
-        raise table.error("paper_mm", f"must be 80 or 58, not {paper_mm}")
-    printer = PrinterConfig(
-        type=kind,
-        path=table.str("path", "/tmp/antrian-tickets" if kind == "file" else defaults.path),
-        profile=table.str("profile", defaults.profile if paper_mm == 80 else "RP-F10-58mm"),
-        paper_mm=paper_mm,
-        usb_vendor=table.int("usb_vendor", defaults.usb_vendor, min=0, max=0xFFFF),
-        usb_product=table.int("usb_product", defaults.usb_product, min=0, max=0xFFFF),
-        serial_device=table.str("device", defaults.serial_device),
-        baudrate=table.int("baudrate", defaults.baudrate, min=1200, max=921600),
-        host=table.str("host", "", nonempty=False),
-        port=table.int("port", defaults.port, min=1, max=65535),
-        timeout_s=table.float("timeout", defaults.timeout_s, min=0.1),
-        read_status=table.bool("read_status", None),
-        preview=table.bool("preview", True),
-    )
-    if kind == "network" and not printer.host:
-        raise table.error("host", 'a network printer needs host = "192.168.1.50"')
-    prepare_profile(table, printer.profile)
-    table.finish()
-    return printer
-
-
-def prepare_profile(table: Table, profile: str) -> None:
-    """Reject an unknown printer profile at start, not at the first ticket."""
-    from nodes.kiosk.escpos_render import prepare_escpos
-
-    prepare_escpos()
-    from escpos.capabilities import CAPABILITIES
-
-    if profile not in CAPABILITIES["profiles"]:
-        raise table.error("profile", f"unknown python-escpos profile {profile!r} (e.g. TM-T20II)")
 
 
 def read_config(source: str | Path | Table) -> KioskConfig:
@@ -164,7 +63,7 @@ def read_config(source: str | Path | Table) -> KioskConfig:
         lang=kiosk.choice("language", ("id", "en"), None)
         or shared.choice("language", ("id", "en"), "id"),
     )
-    printer = _read_printer(root)
+    printer = read_printer(root)
     settings = KioskSettings(
         request_timeout_s=kiosk.float("request_timeout", 5.0, min=MIN_REQUEST_TIMEOUT_S),
         attempt_timeout_s=kiosk.float("attempt_timeout", 1.5, min=0.2),
@@ -172,25 +71,12 @@ def read_config(source: str | Path | Table) -> KioskConfig:
         paper=printer.paper,
     )
     kiosk.finish()
-    inputs = _read_input(root)
+    input_table = root.table("input")
+    inputs = BUTTONS.read(input_table)
+    input_table.finish()
     root.ignore("office", "node", "broker", "log")
     root.finish()
     return KioskConfig(identity, office, settings, inputs, printer)
-
-
-def make_buttons(config: InputConfig) -> ServiceButtons:
-    if config.type == "gpio":
-        return GpioButtons(
-            config.buttons,
-            priority=config.priority,
-            debounce_s=config.debounce_s,
-            priority_window_s=config.priority_window_s,
-        )
-    return LineButtons(
-        config.services,
-        fifo=Path(config.fifo) if config.fifo else None,
-        debounce_s=config.debounce_s,
-    )
 
 
 def main(argv: list[str]) -> int:
@@ -206,7 +92,7 @@ def main(argv: list[str]) -> int:
     identity = config.identity
     try:
         printer: TicketPrinter = open_printer(config.printer)
-        buttons = make_buttons(config.input)
+        buttons = config.input.build()
     except (PrinterSetupError, OSError, ImportError) as exc:
         log.error("cannot set up the kiosk's hardware: %s", exc)
         return 1
@@ -231,7 +117,8 @@ def main(argv: list[str]) -> int:
         )
     source = config.input.type
     if source == "stdin":
-        where = f"named pipe {config.input.fifo}" if config.input.fifo else "stdin"
+        fifo = config.input.config.fifo
+        where = f"named pipe {fifo}" if fifo else "stdin"
         source = f"{where} (one line per press: A, or !A for priority)"
     log.info(
         "kiosk %s ready: input %s; printer %s (%s mm)",

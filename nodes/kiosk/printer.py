@@ -12,9 +12,12 @@ import logging
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING, Final, Literal, Protocol
+from typing import TYPE_CHECKING, Any, Final, Literal, Protocol
 
+from common.adapters import Choice, Registry
+from common.config import Table
 from nodes.kiosk.escpos_render import prepare_escpos, ticket_bytes
 from nodes.kiosk.png_render import save_png
 from nodes.kiosk.ticket import PAPERS, Paper, TicketLayout
@@ -25,7 +28,8 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 PrinterHealth = Literal["ok", "paper_low", "paper_out", "offline"]
-PRINTER_TYPES: Final = ("file", "usb", "serial", "network")
+#: The simulated printer's folder when `[printer] path` is not given.
+TICKET_FOLDER: Final = "/tmp/antrian-tickets"
 #: Health states in which a ticket can still be printed.
 CAN_PRINT: Final[tuple[PrinterHealth, ...]] = ("ok", "paper_low")
 
@@ -51,31 +55,17 @@ class TicketPrinter(Protocol):
 class PrinterConfig:
     """`[printer]` of the kiosk's config file (docs/kiosk.md)."""
 
-    type: str = "file"
-    path: str = "tickets"  # "file": a folder (simulated printer) or a /dev/ device file
-    profile: str = "TM-T20II"
-    paper_mm: int = 80
-    usb_vendor: int = 0x04B8  # Epson
-    usb_product: int = 0x0E15  # TM-T20II
-    serial_device: str = "/dev/ttyUSB0"
-    baudrate: int = 19200
-    host: str = ""
-    port: int = 9100
-    timeout_s: float = 3.0
-    #: Ask the printer for its paper sensor. Most USB and serial printers answer; some
-    #: network printers do not, and would look offline on every poll.
-    read_status: bool | None = None
-    preview: bool = True  # simulated printer: also write the PNG
+    paper_mm: int
+    profile: str
+    adapter: Choice[TicketPrinter]
 
     @property
     def paper(self) -> Paper:
         return PAPERS[self.paper_mm]
 
     @property
-    def reads_status(self) -> bool:
-        if self.read_status is not None:
-            return self.read_status
-        return self.type in ("usb", "serial")
+    def type(self) -> str:
+        return self.adapter.type
 
 
 def _health_from_paper_status(status: int) -> PrinterHealth:
@@ -186,76 +176,169 @@ class FolderPrinter:
         pass
 
 
-def _escpos_connection(config: PrinterConfig) -> Callable[[], Escpos]:
-    """A function that opens the configured python-escpos connection.
-
-    The optional drivers (pyusb, pyserial) are imported only for the type that needs them,
-    with an error that says what to install.
-    """
+def read_printer(root: Table) -> PrinterConfig:
+    """`[printer]`: the paper, the profile, and the adapter `type` chooses."""
+    table = root.table("printer")
+    paper_mm = table.int("paper_mm", 80)
+    if paper_mm not in PAPERS:
+        raise table.error("paper_mm", f"must be 80 or 58, not {paper_mm}")
+    profile = table.str("profile", "TM-T20II" if paper_mm == 80 else "RP-F10-58mm")
     prepare_escpos()
-    profile = config.profile
-    if config.type == "usb":
-        from escpos.printer import Usb
+    from escpos.capabilities import CAPABILITIES
 
-        if not Usb.is_usable():
-            raise PrinterSetupError("USB printer needs pyusb: pip install 'python-escpos[usb]'")
-
-        def usb() -> Escpos:
-            device = Usb(
-                config.usb_vendor,
-                config.usb_product,
-                timeout=int(config.timeout_s * 1000),
-                profile=profile,
-            )
-            device.open()
-            return device
-
-        return usb
-    if config.type == "serial":
-        from escpos.printer import Serial
-
-        if not Serial.is_usable():
-            raise PrinterSetupError(
-                "serial printer needs pyserial: pip install 'python-escpos[serial]'"
-            )
-
-        def serial() -> Escpos:
-            device = Serial(
-                config.serial_device,
-                baudrate=config.baudrate,
-                timeout=config.timeout_s,
-                profile=profile,
-            )
-            device.open()
-            return device
-
-        return serial
-    if config.type == "network":
-        from escpos.printer import Network
-
-        def network() -> Escpos:
-            device = Network(config.host, config.port, timeout=config.timeout_s, profile=profile)
-            device.open()
-            return device
-
-        return network
-    if config.type == "file":
-        from escpos.printer import File
-
-        def device_file() -> Escpos:
-            device = File(config.path, profile=profile)
-            device.open()
-            return device
-
-        return device_file
-    raise PrinterSetupError(f"unknown printer type {config.type!r}")
+    if profile not in CAPABILITIES["profiles"]:  # at start, not at the first ticket
+        raise table.error("profile", f"unknown python-escpos profile {profile!r} (e.g. TM-T20II)")
+    adapter = PRINTERS.read(table, profile)
+    table.finish()
+    return PrinterConfig(paper_mm, profile, adapter)
 
 
 def open_printer(config: PrinterConfig) -> TicketPrinter:
-    """The printer the config asks for. `type = "file"` with a path under /dev/ is a real
-    printer's device file (e.g. /dev/usb/lp0); any other path is the simulated folder."""
-    if config.type == "file" and not config.path.startswith("/dev/"):
-        return FolderPrinter(Path(config.path), profile=config.profile, preview=config.preview)
-    return EscposPrinter(
-        _escpos_connection(config), profile=config.profile, reads_status=config.reads_status
-    )
+    return config.adapter.build()
+
+
+# --- the adapters: python-escpos' connection classes, and the simulated folder -----------
+# "Reads status": ask the printer for its paper sensor. Most USB and serial printers
+# answer; some network printers do not, and would look offline on every poll.
+
+
+def _escpos(connection: Callable[[], Escpos], profile: str, reads_status: bool) -> EscposPrinter:
+    def connect() -> Escpos:
+        device = connection()
+        device.open()
+        return device
+
+    return EscposPrinter(connect, profile=profile, reads_status=reads_status)
+
+
+def _driver(name: str, unusable: str = "") -> Any:
+    """python-escpos' connection class; its optional driver (pyusb, pyserial) is imported
+    only when chosen, and `unusable` says what to install when it is missing."""
+    prepare_escpos()
+    import escpos.printer
+
+    driver = getattr(escpos.printer, name)
+    if unusable and not driver.is_usable():
+        raise PrinterSetupError(unusable)
+    return driver
+
+
+@dataclass(frozen=True)
+class FilePrinter:
+    """A folder (the simulated printer), or a device file under /dev/ (e.g. /dev/usb/lp0:
+    a real printer through the kernel's usblp driver)."""
+
+    path: str = TICKET_FOLDER
+    profile: str = "TM-T20II"
+    preview: bool = True  # the folder: also write the PNG
+    read_status: bool = False
+
+    @classmethod
+    def read(cls, table: Table, profile: str) -> FilePrinter:
+        return cls(
+            table.str("path", TICKET_FOLDER),
+            profile,
+            table.bool("preview", True),
+            table.bool("read_status", False),
+        )
+
+    def open(self) -> TicketPrinter:
+        if not self.path.startswith("/dev/"):
+            return FolderPrinter(Path(self.path), profile=self.profile, preview=self.preview)
+        file = _driver("File")
+        return _escpos(
+            lambda: file(self.path, profile=self.profile), self.profile, self.read_status
+        )
+
+
+@dataclass(frozen=True)
+class UsbPrinter:
+    usb_vendor: int = 0x04B8  # Epson
+    usb_product: int = 0x0E15  # TM-T20II
+    timeout: float = 3.0
+    profile: str = "TM-T20II"
+    read_status: bool = True
+
+    @classmethod
+    def read(cls, table: Table, profile: str) -> UsbPrinter:
+        return cls(
+            table.int("usb_vendor", 0x04B8, min=0, max=0xFFFF),
+            table.int("usb_product", 0x0E15, min=0, max=0xFFFF),
+            table.float("timeout", 3.0, min=0.1),
+            profile,
+            table.bool("read_status", True),
+        )
+
+    def open(self) -> TicketPrinter:
+        usb, ms = _driver("Usb", "pyusb"), int(self.timeout * 1000)
+        connection = partial(
+            usb, self.usb_vendor, self.usb_product, timeout=ms, profile=self.profile
+        )
+        return _escpos(connection, self.profile, self.read_status)
+
+
+@dataclass(frozen=True)
+class SerialPrinter:
+    device: str = "/dev/ttyUSB0"
+    baudrate: int = 19200
+    timeout: float = 3.0
+    profile: str = "TM-T20II"
+    read_status: bool = True
+
+    @classmethod
+    def read(cls, table: Table, profile: str) -> SerialPrinter:
+        return cls(
+            table.str("device", "/dev/ttyUSB0"),
+            table.int("baudrate", 19200, min=1200, max=921600),
+            table.float("timeout", 3.0, min=0.1),
+            profile,
+            table.bool("read_status", True),
+        )
+
+    def open(self) -> TicketPrinter:
+        serial = _driver(
+            "Serial", "serial printer needs pyserial: pip install 'python-escpos[serial]'"
+        )
+        connection = partial(
+            serial, self.device, baudrate=self.baudrate, timeout=self.timeout, profile=self.profile
+        )
+        return _escpos(connection, self.profile, self.read_status)
+
+
+@dataclass(frozen=True)
+class NetworkPrinter:
+    """Raw TCP ("JetDirect")."""
+
+    host: str = ""
+    port: int = 9100
+    timeout: float = 3.0
+    profile: str = "TM-T20II"
+    read_status: bool = False
+
+    @classmethod
+    def read(cls, table: Table, profile: str) -> NetworkPrinter:
+        return cls(
+            table.str("host", "", nonempty=False),
+            table.int("port", 9100, min=1, max=65535),
+            table.float("timeout", 3.0, min=0.1),
+            profile,
+            table.bool("read_status", False),
+        )
+
+    def check(self, table: Table) -> None:
+        if not self.host:
+            raise table.error("host", 'a network printer needs host = "192.168.1.50"')
+
+    def open(self) -> TicketPrinter:
+        network = _driver("Network")
+        connection = partial(
+            network, self.host, self.port, timeout=self.timeout, profile=self.profile
+        )
+        return _escpos(connection, self.profile, self.read_status)
+
+
+PRINTERS: Final = Registry[TicketPrinter](default="file")
+PRINTERS.register("file", FilePrinter.read, FilePrinter.open)
+PRINTERS.register("usb", UsbPrinter.read, UsbPrinter.open)
+PRINTERS.register("serial", SerialPrinter.read, SerialPrinter.open)
+PRINTERS.register("network", NetworkPrinter.read, NetworkPrinter.open, NetworkPrinter.check)
