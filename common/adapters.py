@@ -74,3 +74,10 @@ class Registry(Generic[T]):
         if entry.check is not None:
             entry.check(configs[name], table)
         return Choice(name, configs[name], entry.build)
+
+    def read_table(self, root: Table, name: str) -> Choice[T]:
+        """`read` of a table that holds nothing but this kind's keys (`[keypad]`)."""
+        table = root.table(name)
+        choice = self.read(table)
+        table.finish()
+        return choice

@@ -13,8 +13,10 @@ import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Protocol, TextIO
+from typing import Any, Final, Protocol, TextIO
 
+from common.adapters import Registry
+from common.config import Table
 from nodes.counter.view import CounterView, lcd_lines, terminal_line
 
 log = logging.getLogger(__name__)
@@ -58,6 +60,22 @@ class LcdConfig:
     charmap: str = "A02"
     gpio_bank: str = "A"  # MCP23017 only
     backlight: bool = True
+
+    @classmethod
+    def read(cls, table: Table) -> LcdConfig:
+        return cls(
+            address=table.int("address", 0x27, min=0x03, max=0x77),
+            expander=table.choice("expander", EXPANDERS, "PCF8574"),
+            port=table.int("port", 1, min=0, max=255),
+            cols=table.int("cols", 16, min=8, max=40),
+            rows=table.int("rows", 2, min=1, max=4),
+            charmap=table.choice("charmap", ("A00", "A02", "ST0B"), "A02"),
+            gpio_bank=table.choice("gpio_bank", ("A", "B"), "A"),
+            backlight=table.bool("backlight", True),
+        )
+
+    def open(self) -> Indicator:
+        return LcdIndicator(lambda: open_lcd(self), self.cols, self.rows)
 
 
 class CharDisplay(Protocol):
@@ -178,3 +196,8 @@ def open_lcd(config: LcdConfig, bus: Any = None) -> CharDisplay:
         backlight_enabled=config.backlight,
     )
     return display
+
+
+INDICATORS: Final = Registry[Indicator](default="terminal")
+INDICATORS.register("terminal", lambda table: None, lambda _: TerminalIndicator())
+INDICATORS.register("lcd", LcdConfig.read, LcdConfig.open)

@@ -71,9 +71,7 @@ def read_config(source: str | Path | Table) -> KioskConfig:
         paper=printer.paper,
     )
     kiosk.finish()
-    input_table = root.table("input")
-    inputs = BUTTONS.read(input_table)
-    input_table.finish()
+    inputs = BUTTONS.read_table(root, "input")
     root.ignore("office", "node", "broker", "log")
     root.finish()
     return KioskConfig(identity, office, settings, inputs, printer)
