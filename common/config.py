@@ -12,6 +12,7 @@ A node reads its own tables through `Table`, which remembers which keys were rea
 from __future__ import annotations
 
 import builtins
+import tempfile
 import tomllib
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -157,6 +158,24 @@ class Table:
         if required and not value:
             raise self.error(name, "needs at least one entry")
         return [Table(v, self.file, f"{self.key(name)}[{i}]") for i, v in enumerate(value)]
+
+    def local_path(self, name: builtins.str, default: Path | None = None) -> Path | None:
+        """A file or folder; relative to the working directory, `~` expanded."""
+        value = self.str(name, None)
+        return default if value is None else Path(value).expanduser()
+
+    def check_writable(self, name: builtins.str, folder: Path) -> None:
+        """Prove that `folder` (or, if it does not exist yet, the folder it would be created
+        in) takes a file, so that a read-only card or a wrong path stops the start with file
+        and key instead of failing later. Leaves nothing behind."""
+        existing = next(p for p in (folder, *folder.absolute().parents) if p.exists())
+        if not existing.is_dir():
+            raise self.error(name, f"folder {folder} cannot be created: {existing} is a file")
+        try:
+            with tempfile.TemporaryFile(dir=existing):
+                pass
+        except OSError as exc:
+            raise self.error(name, f"folder {folder} cannot be written ({exc.strerror})") from None
 
     def ignore(self, *names: builtins.str) -> None:
         """Mark keys as read that another part of the program validates."""

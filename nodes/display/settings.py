@@ -8,29 +8,23 @@ every node; systemd runs the daemons from /var/lib/antrian, the demo from the re
 
 from __future__ import annotations
 
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
 
+from common.adapters import Choice
 from common.bahasa import Lang, NumberStyle
 from common.config import ConfigError, NodeIdentity, Table, read_identity
 from common.config import root as config_root
-from nodes.display.panels import PanelType
+from nodes.display.outputs import OUTPUTS, AudioOutput
+from nodes.display.panels import PANELS, Panel
 from nodes.display.phrase import TEMPLATES, check_template
 from nodes.display.screen import BOLD_FONT, REGULAR_FONT
-
-VoiceEngine = Literal["espeak", "pack"]
-VoiceOutput = Literal["speaker", "file"]
+from nodes.display.voices import VOICES, Voice
 
 
 @dataclass(frozen=True)
 class ScreenSettings:
-    type: PanelType = "fullscreen"
-    width: int | None = None  # None: the monitor's resolution (fullscreen) or 1920
-    height: int | None = None
-    screenshot_dir: Path | None = None
-    screenshot_keep: int = 200
+    panel: Choice[Panel]
     language: Lang = "id"
     running_text: str = ""
     highlight_s: float = 10.0
@@ -43,14 +37,9 @@ class ScreenSettings:
 
 @dataclass(frozen=True)
 class VoiceSettings:
+    engine: Choice[Voice]
+    output: Choice[AudioOutput]
     enabled: bool = True
-    output: VoiceOutput = "speaker"
-    dir: Path | None = None
-    pace: bool = True
-    engine: VoiceEngine = "espeak"
-    pack_dir: Path | None = None
-    espeak_voice: str = "id"
-    rate: int = 150
     language: Lang = "id"
     template: str = TEMPLATES["id"]
     number_style: NumberStyle = "words"
@@ -65,27 +54,8 @@ class DisplayConfig:
     path: Path
 
 
-def _path(table: Table, name: str, default: Path | None = None) -> Path | None:
-    value = table.str(name, None)
-    return default if value is None else Path(value).expanduser()
-
-
-def _writable_folder(table: Table, name: str, folder: Path) -> None:
-    """Prove that `folder` (or, if it does not exist yet, the folder it would be created
-    in) takes a file, so that a read-only card or a wrong path stops the start with file
-    and key instead of failing at the first call. Leaves nothing behind."""
-    existing = next(p for p in (folder, *folder.absolute().parents) if p.exists())
-    if not existing.is_dir():
-        raise table.error(name, f"folder {folder} cannot be created: {existing} is a file")
-    try:
-        with tempfile.TemporaryFile(dir=existing):
-            pass
-    except OSError as exc:
-        raise table.error(name, f"folder {folder} cannot be written ({exc.strerror})") from None
-
-
 def _existing_file(table: Table, name: str, default: Path) -> Path:
-    path = _path(table, name, default)
+    path = table.local_path(name, default)
     assert path is not None
     if not path.is_file():
         raise table.error(name, f"file {path} does not exist")
@@ -94,25 +64,14 @@ def _existing_file(table: Table, name: str, default: Path) -> Path:
 
 def read_screen(table: Table, office_logo: str | None = None) -> ScreenSettings:
     """`[screen]`; the logo defaults to the office-wide `[office] logo`."""
-    kind = table.choice("type", ("headless", "window", "fullscreen"), "fullscreen")
-    width = table.int("width", None, min=320, max=7680)
-    height = table.int("height", None, min=240, max=7680)
-    shots = _path(table, "screenshot_dir")
-    if kind == "headless" and shots is None:
-        raise table.error("screenshot_dir", 'is required when type = "headless"')
-    if shots is not None:
-        _writable_folder(table, "screenshot_dir", shots)
-    logo = _path(table, "logo")
+    panel = PANELS.read(table)
+    logo = table.local_path("logo")
     if logo is None and office_logo:
         logo = Path(office_logo).expanduser()
     if logo is not None and not logo.is_file():
         raise table.error("logo", f"file {logo} does not exist")
     settings = ScreenSettings(
-        type=kind,
-        width=width,
-        height=height,
-        screenshot_dir=shots,
-        screenshot_keep=table.int("screenshot_keep", 200, min=1),
+        panel=panel,
         language=table.choice("language", ("id", "en"), "id"),
         running_text=table.str("running_text", "", nonempty=False),
         highlight_s=table.float("highlight_s", 10.0, min=0),
@@ -128,32 +87,17 @@ def read_screen(table: Table, office_logo: str | None = None) -> ScreenSettings:
 
 def read_voice(table: Table, default_language: Lang) -> VoiceSettings:
     language = table.choice("language", ("id", "en"), default_language)
-    output = table.choice("output", ("speaker", "file"), "speaker")
-    directory = _path(table, "dir")
-    if output == "file" and directory is None:
-        raise table.error("dir", 'is required when output = "file"')
-    if output == "file" and directory is not None:
-        _writable_folder(table, "dir", directory)
-    engine = table.choice("engine", ("espeak", "pack"), "espeak")
-    pack_dir = _path(table, "pack_dir")
-    if engine == "pack" and (pack_dir is None or not pack_dir.is_dir()):
-        raise table.error(
-            "pack_dir", f'must be an existing folder when engine = "pack" ({pack_dir})'
-        )
+    output = OUTPUTS.read(table)
+    engine = VOICES.read(table, language)
     template = table.str("template", TEMPLATES[language])
     try:
         check_template(template)
     except ValueError as exc:
         raise table.error("template", str(exc)) from None
     settings = VoiceSettings(
-        enabled=table.bool("enabled", True),
-        output=output,
-        dir=directory,
-        pace=table.bool("pace", True),
         engine=engine,
-        pack_dir=pack_dir,
-        espeak_voice=table.str("espeak_voice", language),
-        rate=table.int("rate", 150, min=60, max=400),
+        output=output,
+        enabled=table.bool("enabled", True),
         language=language,
         template=template,
         number_style=table.choice("number_style", ("words", "digits"), "words"),

@@ -21,9 +21,12 @@ import tempfile
 import weakref
 from collections import OrderedDict
 from collections.abc import Iterable
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Final, Protocol
 
+from common.adapters import Registry
+from common.config import Table
 from nodes.display.audio import Pcm, join, read_wav, silence, trim
 from nodes.display.phrase import GAP_S, Phrase, Piece
 
@@ -201,3 +204,43 @@ class VoicePack:
             for piece in phrase.pieces
         ]
         return _assemble(parts, self.rate, self.channels)
+
+
+# --- `[voice] engine`: which voice, read from the display's config -----------------------
+
+
+@dataclass(frozen=True)
+class EspeakConfig:
+    espeak_voice: str = "id"  # by default the [voice] language
+    rate: int = 150  # words per minute
+
+    @classmethod
+    def read(cls, table: Table, language: str) -> EspeakConfig:
+        return cls(table.str("espeak_voice", language), table.int("rate", 150, min=60, max=400))
+
+    def open(self) -> Voice:
+        return EspeakVoice(self.espeak_voice, self.rate)
+
+
+@dataclass(frozen=True)
+class PackConfig:
+    pack_dir: Path | None = None
+
+    @classmethod
+    def read(cls, table: Table, language: str) -> PackConfig:
+        return cls(table.local_path("pack_dir"))
+
+    def check(self, table: Table) -> None:
+        if self.pack_dir is None or not self.pack_dir.is_dir():
+            raise table.error(
+                "pack_dir", f'must be an existing folder when engine = "pack" ({self.pack_dir})'
+            )
+
+    def open(self) -> Voice:
+        assert self.pack_dir is not None  # check() saw to it
+        return VoicePack(self.pack_dir)
+
+
+VOICES: Final = Registry[Voice](default="espeak", key="engine")
+VOICES.register("espeak", EspeakConfig.read, EspeakConfig.open)
+VOICES.register("pack", PackConfig.read, PackConfig.open, PackConfig.check)
