@@ -15,8 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Final, Protocol, TextIO
 
-from common.adapters import Registry
-from common.config import Table
+from common.adapters import Registry, key
 from nodes.counter.view import CounterView, lcd_lines, terminal_line
 
 log = logging.getLogger(__name__)
@@ -51,28 +50,21 @@ class TerminalIndicator:
 
 
 @dataclass(frozen=True)
-class LcdConfig:
-    address: int = 0x27
-    expander: str = "PCF8574"
-    port: int = 1
-    cols: int = 16
-    rows: int = 2
-    charmap: str = "A02"
-    gpio_bank: str = "A"  # MCP23017 only
-    backlight: bool = True
+class TerminalConfig:
+    def open(self) -> Indicator:
+        return TerminalIndicator()
 
-    @classmethod
-    def read(cls, table: Table) -> LcdConfig:
-        return cls(
-            address=table.int("address", 0x27, min=0x03, max=0x77),
-            expander=table.choice("expander", EXPANDERS, "PCF8574"),
-            port=table.int("port", 1, min=0, max=255),
-            cols=table.int("cols", 16, min=8, max=40),
-            rows=table.int("rows", 2, min=1, max=4),
-            charmap=table.choice("charmap", ("A00", "A02", "ST0B"), "A02"),
-            gpio_bank=table.choice("gpio_bank", ("A", "B"), "A"),
-            backlight=table.bool("backlight", True),
-        )
+
+@dataclass(frozen=True)
+class LcdConfig:
+    address: int = key(0x27, min=0x03, max=0x77)
+    expander: str = key("PCF8574", choices=EXPANDERS)
+    port: int = key(1, min=0, max=255)
+    cols: int = key(16, min=8, max=40)
+    rows: int = key(2, min=1, max=4)
+    charmap: str = key("A02", choices=("A00", "A02", "ST0B"))
+    gpio_bank: str = key("A", choices=("A", "B"))  # MCP23017 only
+    backlight: bool = True
 
     def open(self) -> Indicator:
         return LcdIndicator(lambda: open_lcd(self), self.cols, self.rows)
@@ -199,5 +191,5 @@ def open_lcd(config: LcdConfig, bus: Any = None) -> CharDisplay:
 
 
 INDICATORS: Final = Registry[Indicator](default="terminal")
-INDICATORS.register("terminal", lambda table: None, lambda _: TerminalIndicator())
-INDICATORS.register("lcd", LcdConfig.read, LcdConfig.open)
+INDICATORS.register("terminal", TerminalConfig)
+INDICATORS.register("lcd", LcdConfig)

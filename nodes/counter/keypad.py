@@ -356,15 +356,11 @@ class EvdevKeypadConfig:
 class StdinKeypadConfig:
     fifo: str | None = None  # read a named pipe instead of standard input
 
-    @classmethod
-    def read(cls, table: Table) -> StdinKeypadConfig:
-        return cls(table.str("fifo", None))
-
     def open(self) -> Keypad:
         return StdinKeypad(fifo=self.fifo)
 
 
 KEYPADS: Final = Registry[Keypad](default="stdin")
-KEYPADS.register("stdin", StdinKeypadConfig.read, StdinKeypadConfig.open)
-KEYPADS.register("gpio", GpioKeypadConfig.read, GpioKeypadConfig.open)
-KEYPADS.register("evdev", EvdevKeypadConfig.read, EvdevKeypadConfig.open)
+KEYPADS.register("stdin", StdinKeypadConfig)
+KEYPADS.register("gpio", GpioKeypadConfig)
+KEYPADS.register("evdev", EvdevKeypadConfig)

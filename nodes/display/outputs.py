@@ -119,13 +119,15 @@ class FileOutput:
 
 
 @dataclass(frozen=True)
+class SpeakerConfig:
+    def open(self) -> AudioOutput:
+        return SpeakerOutput()
+
+
+@dataclass(frozen=True)
 class FileOutputConfig:
     dir: Path | None = None
     pace: bool = True
-
-    @classmethod
-    def read(cls, table: Table) -> FileOutputConfig:
-        return cls(table.local_path("dir"), table.bool("pace", True))
 
     def check(self, table: Table) -> None:
         if self.dir is None:
@@ -138,5 +140,5 @@ class FileOutputConfig:
 
 
 OUTPUTS: Final = Registry[AudioOutput](default="speaker", key="output")
-OUTPUTS.register("speaker", lambda table: None, lambda _: SpeakerOutput())
-OUTPUTS.register("file", FileOutputConfig.read, FileOutputConfig.open, FileOutputConfig.check)
+OUTPUTS.register("speaker", SpeakerConfig)
+OUTPUTS.register("file", FileOutputConfig)

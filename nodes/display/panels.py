@@ -14,13 +14,12 @@ import shutil
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from functools import partial
 from pathlib import Path
-from typing import Final, Literal, Protocol
+from typing import ClassVar, Final, Literal, Protocol
 
 import pygame
 
-from common.adapters import Registry
+from common.adapters import Registry, key
 from common.config import Table
 
 log = logging.getLogger(__name__)
@@ -127,42 +126,32 @@ class HeadlessPanel:
 # --- `[screen] type`: which panel, read from the display's config ------------------------
 
 
-def _size(table: Table) -> tuple[int | None, int | None]:
-    """None: the monitor's own resolution (fullscreen) or 1920x1080."""
-    return table.int("width", None, min=320, max=7680), table.int("height", None, min=240, max=7680)
-
-
 @dataclass(frozen=True)
-class HdmiConfig:
-    mode: PanelType = "fullscreen"
-    width: int | None = None
-    height: int | None = None
-
-    @classmethod
-    def read(cls, mode: PanelType, table: Table) -> HdmiConfig:
-        return cls(mode, *_size(table))
+class WindowConfig:
+    mode: ClassVar[PanelType] = "window"
+    width: int | None = key(None, min=320, max=7680)  # None: the monitor's, or 1920x1080
+    height: int | None = key(None, min=240, max=7680)
 
     def open(self) -> Panel:
         return HdmiPanel(self.mode, self.width, self.height)
 
 
 @dataclass(frozen=True)
+class FullscreenConfig(WindowConfig):
+    mode: ClassVar[PanelType] = "fullscreen"
+
+
+@dataclass(frozen=True)
 class HeadlessConfig:
     screenshot_dir: Path | None = None
-    width: int | None = None
-    height: int | None = None
-    screenshot_keep: int = 200
-
-    @classmethod
-    def read(cls, table: Table) -> HeadlessConfig:
-        shots = table.local_path("screenshot_dir")
-        if shots is not None:
-            table.check_writable("screenshot_dir", shots)
-        return cls(shots, *_size(table), table.int("screenshot_keep", 200, min=1))
+    width: int | None = key(None, min=320, max=7680)
+    height: int | None = key(None, min=240, max=7680)
+    screenshot_keep: int = key(200, min=1)
 
     def check(self, table: Table) -> None:
         if self.screenshot_dir is None:
             raise table.error("screenshot_dir", 'is required when type = "headless"')
+        table.check_writable("screenshot_dir", self.screenshot_dir)
 
     def open(self) -> Panel:
         assert self.screenshot_dir is not None  # check() saw to it
@@ -171,6 +160,6 @@ class HeadlessConfig:
 
 
 PANELS: Final = Registry[Panel](default="fullscreen")
-PANELS.register("headless", HeadlessConfig.read, HeadlessConfig.open, HeadlessConfig.check)
-PANELS.register("window", partial(HdmiConfig.read, "window"), HdmiConfig.open)
-PANELS.register("fullscreen", partial(HdmiConfig.read, "fullscreen"), HdmiConfig.open)
+PANELS.register("headless", HeadlessConfig)
+PANELS.register("window", WindowConfig)
+PANELS.register("fullscreen", FullscreenConfig)

@@ -88,7 +88,7 @@ def read_screen(table: Table, office_logo: str | None = None) -> ScreenSettings:
 def read_voice(table: Table, default_language: Lang) -> VoiceSettings:
     language = table.choice("language", ("id", "en"), default_language)
     output = OUTPUTS.read(table)
-    engine = VOICES.read(table, language)
+    engine = VOICES.read(table, language=language)
     template = table.str("template", TEMPLATES[language])
     try:
         check_template(template)

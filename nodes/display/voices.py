@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final, Protocol
 
-from common.adapters import Registry
+from common.adapters import Registry, key
 from common.config import Table
 from nodes.display.audio import Pcm, join, read_wav, silence, trim
 from nodes.display.phrase import GAP_S, Phrase, Piece
@@ -211,24 +211,17 @@ class VoicePack:
 
 @dataclass(frozen=True)
 class EspeakConfig:
-    espeak_voice: str = "id"  # by default the [voice] language
-    rate: int = 150  # words per minute
-
-    @classmethod
-    def read(cls, table: Table, language: str) -> EspeakConfig:
-        return cls(table.str("espeak_voice", language), table.int("rate", 150, min=60, max=400))
+    language: str = "id"  # of [voice]
+    espeak_voice: str | None = None  # None: the language's voice
+    rate: int = key(150, min=60, max=400)  # words per minute
 
     def open(self) -> Voice:
-        return EspeakVoice(self.espeak_voice, self.rate)
+        return EspeakVoice(self.espeak_voice or self.language, self.rate)
 
 
 @dataclass(frozen=True)
 class PackConfig:
     pack_dir: Path | None = None
-
-    @classmethod
-    def read(cls, table: Table, language: str) -> PackConfig:
-        return cls(table.local_path("pack_dir"))
 
     def check(self, table: Table) -> None:
         if self.pack_dir is None or not self.pack_dir.is_dir():
@@ -242,5 +235,5 @@ class PackConfig:
 
 
 VOICES: Final = Registry[Voice](default="espeak", key="engine")
-VOICES.register("espeak", EspeakConfig.read, EspeakConfig.open)
-VOICES.register("pack", PackConfig.read, PackConfig.open, PackConfig.check)
+VOICES.register("espeak", EspeakConfig)
+VOICES.register("pack", PackConfig)

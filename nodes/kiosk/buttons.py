@@ -377,5 +377,5 @@ class LineInput:
 
 
 BUTTONS: Final = Registry[ServiceButtons](default="stdin")
-BUTTONS.register("stdin", LineInput.read, LineInput.open)
-BUTTONS.register("gpio", GpioInput.read, GpioInput.open, GpioInput.check)
+BUTTONS.register("stdin", LineInput)
+BUTTONS.register("gpio", GpioInput)

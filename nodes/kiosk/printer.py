@@ -16,7 +16,7 @@ from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final, Literal, Protocol
 
-from common.adapters import Choice, Registry
+from common.adapters import Choice, Registry, key
 from common.config import Table
 from nodes.kiosk.escpos_render import prepare_escpos, ticket_bytes
 from nodes.kiosk.png_render import save_png
@@ -188,7 +188,7 @@ def read_printer(root: Table) -> PrinterConfig:
 
     if profile not in CAPABILITIES["profiles"]:  # at start, not at the first ticket
         raise table.error("profile", f"unknown python-escpos profile {profile!r} (e.g. TM-T20II)")
-    adapter = PRINTERS.read(table, profile)
+    adapter = PRINTERS.read(table, profile=profile)
     table.finish()
     return PrinterConfig(paper_mm, profile, adapter)
 
@@ -229,48 +229,28 @@ class FilePrinter:
     a real printer through the kernel's usblp driver)."""
 
     path: str = TICKET_FOLDER
-    profile: str = "TM-T20II"
     preview: bool = True  # the folder: also write the PNG
     read_status: bool = False
-
-    @classmethod
-    def read(cls, table: Table, profile: str) -> FilePrinter:
-        return cls(
-            table.str("path", TICKET_FOLDER),
-            profile,
-            table.bool("preview", True),
-            table.bool("read_status", False),
-        )
+    profile: str = "TM-T20II"
 
     def open(self) -> TicketPrinter:
         if not self.path.startswith("/dev/"):
             return FolderPrinter(Path(self.path), profile=self.profile, preview=self.preview)
-        file = _driver("File")
-        return _escpos(
-            lambda: file(self.path, profile=self.profile), self.profile, self.read_status
-        )
+        connection = partial(_driver("File"), self.path, profile=self.profile)
+        return _escpos(connection, self.profile, self.read_status)
 
 
 @dataclass(frozen=True)
 class UsbPrinter:
-    usb_vendor: int = 0x04B8  # Epson
-    usb_product: int = 0x0E15  # TM-T20II
-    timeout: float = 3.0
-    profile: str = "TM-T20II"
+    usb_vendor: int = key(0x04B8, min=0, max=0xFFFF)  # Epson
+    usb_product: int = key(0x0E15, min=0, max=0xFFFF)  # TM-T20II
+    timeout: float = key(3.0, min=0.1)
     read_status: bool = True
-
-    @classmethod
-    def read(cls, table: Table, profile: str) -> UsbPrinter:
-        return cls(
-            table.int("usb_vendor", 0x04B8, min=0, max=0xFFFF),
-            table.int("usb_product", 0x0E15, min=0, max=0xFFFF),
-            table.float("timeout", 3.0, min=0.1),
-            profile,
-            table.bool("read_status", True),
-        )
+    profile: str = "TM-T20II"
 
     def open(self) -> TicketPrinter:
-        usb, ms = _driver("Usb", "pyusb"), int(self.timeout * 1000)
+        usb = _driver("Usb", "USB printer needs pyusb: pip install 'python-escpos[usb]'")
+        ms = int(self.timeout * 1000)
         connection = partial(
             usb, self.usb_vendor, self.usb_product, timeout=ms, profile=self.profile
         )
@@ -280,20 +260,10 @@ class UsbPrinter:
 @dataclass(frozen=True)
 class SerialPrinter:
     device: str = "/dev/ttyUSB0"
-    baudrate: int = 19200
-    timeout: float = 3.0
-    profile: str = "TM-T20II"
+    baudrate: int = key(19200, min=1200, max=921600)
+    timeout: float = key(3.0, min=0.1)
     read_status: bool = True
-
-    @classmethod
-    def read(cls, table: Table, profile: str) -> SerialPrinter:
-        return cls(
-            table.str("device", "/dev/ttyUSB0"),
-            table.int("baudrate", 19200, min=1200, max=921600),
-            table.float("timeout", 3.0, min=0.1),
-            profile,
-            table.bool("read_status", True),
-        )
+    profile: str = "TM-T20II"
 
     def open(self) -> TicketPrinter:
         serial = _driver(
@@ -309,36 +279,24 @@ class SerialPrinter:
 class NetworkPrinter:
     """Raw TCP ("JetDirect")."""
 
-    host: str = ""
-    port: int = 9100
-    timeout: float = 3.0
-    profile: str = "TM-T20II"
+    host: str = key("", nonempty=False)
+    port: int = key(9100, min=1, max=65535)
+    timeout: float = key(3.0, min=0.1)
     read_status: bool = False
-
-    @classmethod
-    def read(cls, table: Table, profile: str) -> NetworkPrinter:
-        return cls(
-            table.str("host", "", nonempty=False),
-            table.int("port", 9100, min=1, max=65535),
-            table.float("timeout", 3.0, min=0.1),
-            profile,
-            table.bool("read_status", False),
-        )
+    profile: str = "TM-T20II"
 
     def check(self, table: Table) -> None:
         if not self.host:
             raise table.error("host", 'a network printer needs host = "192.168.1.50"')
 
     def open(self) -> TicketPrinter:
-        network = _driver("Network")
-        connection = partial(
-            network, self.host, self.port, timeout=self.timeout, profile=self.profile
-        )
+        network, profile = _driver("Network"), self.profile
+        connection = partial(network, self.host, self.port, timeout=self.timeout, profile=profile)
         return _escpos(connection, self.profile, self.read_status)
 
 
 PRINTERS: Final = Registry[TicketPrinter](default="file")
-PRINTERS.register("file", FilePrinter.read, FilePrinter.open)
-PRINTERS.register("usb", UsbPrinter.read, UsbPrinter.open)
-PRINTERS.register("serial", SerialPrinter.read, SerialPrinter.open)
-PRINTERS.register("network", NetworkPrinter.read, NetworkPrinter.open, NetworkPrinter.check)
+PRINTERS.register("file", FilePrinter)
+PRINTERS.register("usb", UsbPrinter)
+PRINTERS.register("serial", SerialPrinter)
+PRINTERS.register("network", NetworkPrinter)
