@@ -1,17 +1,17 @@
 """Adapter registries: which piece of hardware a `type = "..."` key names.
 
-Each hardware kind keeps one `Registry` in its own module, and each adapter is one config
-dataclass registered there, as python-escpos keeps one class per printer connection: its
-fields are its TOML keys (name, type, default, bounds from `key()`; a classmethod `read`
-where that is not enough), `open()` builds the adapter, an optional `check(table)`
-rejects what the chosen adapter cannot do without. A new adapter is one class and one
-`register` line. Every adapter's keys are read whatever the type, so a mistake in any is
-reported and switching `type` is a one-word edit; only the chosen one is kept.
+Each hardware kind keeps one `Registry` in its own module; each adapter is one config
+dataclass registered there (as python-escpos keeps one class per printer connection).
+Its fields are its TOML keys, read by `Table.fields` (a classmethod `read` where that is
+not enough); `open()` builds the adapter; an optional `check(table)` rejects what the
+chosen adapter cannot do without. A new adapter is one class and one `register` line.
+Every adapter's keys are read whatever the type, so a mistake in any is reported and
+switching `type` is a one-word edit; only the chosen one is kept.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass
 from typing import Any, Generic, Protocol, TypeVar
 
 from common.config import Table
@@ -22,30 +22,6 @@ T_co = TypeVar("T_co", covariant=True)
 
 class Adapter(Protocol[T_co]):
     def open(self) -> T_co: ...
-
-
-def key(default: Any, **bounds: Any) -> Any:
-    """A field's default and its `min`, `max`, `choices` or `nonempty` (see `Table`)."""
-    return field(default=default, metadata=bounds)
-
-
-_GETTERS = {"int": "int", "float": "float", "bool": "bool", "str": "str", "Path": "local_path"}
-
-
-def read_fields(cls: type[Any], table: Table, **given: Any) -> Any:
-    """A config dataclass from `table`, one key per field; `given` fields are not read."""
-    values = {name: value for name, value in given.items() if name in cls.__dataclass_fields__}
-    for f in fields(cls):
-        kind = str(f.type).removesuffix(" | None")
-        if f.name in values:
-            continue
-        if "choices" in f.metadata:
-            values[f.name] = table.choice(f.name, f.metadata["choices"], f.default)
-        elif kind in _GETTERS:
-            values[f.name] = getattr(table, _GETTERS[kind])(f.name, f.default, **f.metadata)
-        else:
-            raise TypeError(f"{cls.__name__}.{f.name}: no reader for {f.type}")
-    return cls(**values)
 
 
 @dataclass(frozen=True)
@@ -80,7 +56,7 @@ class Registry(Generic[T]):
         the table's shared keys and calls `table.finish()`."""
         chosen = table.choice(self.key, self.names, self.default)
         configs = {
-            name: cls.read(table) if hasattr(cls, "read") else read_fields(cls, table, **given)
+            name: cls.read(table) if hasattr(cls, "read") else table.fields(cls, **given)
             for name, cls in self._classes.items()
         }
         if hasattr(configs[chosen], "check"):

@@ -15,7 +15,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Final, Protocol, TextIO
 
-from common.adapters import Registry, key
+from common.adapters import Registry
+from common.config import setting
 from nodes.counter.view import CounterView, lcd_lines, terminal_line
 
 log = logging.getLogger(__name__)
@@ -57,13 +58,13 @@ class TerminalConfig:
 
 @dataclass(frozen=True)
 class LcdConfig:
-    address: int = key(0x27, min=0x03, max=0x77)
-    expander: str = key("PCF8574", choices=EXPANDERS)
-    port: int = key(1, min=0, max=255)
-    cols: int = key(16, min=8, max=40)
-    rows: int = key(2, min=1, max=4)
-    charmap: str = key("A02", choices=("A00", "A02", "ST0B"))
-    gpio_bank: str = key("A", choices=("A", "B"))  # MCP23017 only
+    address: int = setting(0x27, min=0x03, max=0x77)
+    expander: str = setting("PCF8574", choices=EXPANDERS)
+    port: int = setting(1, min=0, max=255)
+    cols: int = setting(16, min=8, max=40)
+    rows: int = setting(2, min=1, max=4)
+    charmap: str = setting("A02", choices=("A00", "A02", "ST0B"))
+    gpio_bank: str = setting("A", choices=("A", "B"))  # MCP23017 only
     backlight: bool = True
 
     def open(self) -> Indicator:

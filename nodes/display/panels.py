@@ -19,8 +19,8 @@ from typing import ClassVar, Final, Literal, Protocol
 
 import pygame
 
-from common.adapters import Registry, key
-from common.config import Table
+from common.adapters import Registry
+from common.config import Table, setting
 
 log = logging.getLogger(__name__)
 
@@ -129,8 +129,8 @@ class HeadlessPanel:
 @dataclass(frozen=True)
 class WindowConfig:
     mode: ClassVar[PanelType] = "window"
-    width: int | None = key(None, min=320, max=7680)  # None: the monitor's, or 1920x1080
-    height: int | None = key(None, min=240, max=7680)
+    width: int | None = setting(None, min=320, max=7680)  # None: the monitor's, or 1920x1080
+    height: int | None = setting(None, min=240, max=7680)
 
     def open(self) -> Panel:
         return HdmiPanel(self.mode, self.width, self.height)
@@ -144,9 +144,9 @@ class FullscreenConfig(WindowConfig):
 @dataclass(frozen=True)
 class HeadlessConfig:
     screenshot_dir: Path | None = None
-    width: int | None = key(None, min=320, max=7680)
-    height: int | None = key(None, min=240, max=7680)
-    screenshot_keep: int = key(200, min=1)
+    width: int | None = setting(None, min=320, max=7680)
+    height: int | None = setting(None, min=240, max=7680)
+    screenshot_keep: int = setting(200, min=1)
 
     def check(self, table: Table) -> None:
         if self.screenshot_dir is None:

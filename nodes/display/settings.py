@@ -13,7 +13,7 @@ from pathlib import Path
 
 from common.adapters import Choice
 from common.bahasa import Lang, NumberStyle
-from common.config import ConfigError, NodeIdentity, Table, read_identity
+from common.config import ConfigError, NodeIdentity, Table, read_identity, setting
 from common.config import root as config_root
 from nodes.display.outputs import OUTPUTS, AudioOutput
 from nodes.display.panels import PANELS, Panel
@@ -21,29 +21,31 @@ from nodes.display.phrase import TEMPLATES, check_template
 from nodes.display.screen import BOLD_FONT, REGULAR_FONT
 from nodes.display.voices import VOICES, Voice
 
+DEFAULT_FONTS = {"font": REGULAR_FONT, "bold_font": BOLD_FONT}
+
 
 @dataclass(frozen=True)
 class ScreenSettings:
     panel: Choice[Panel]
-    language: Lang = "id"
-    running_text: str = ""
-    highlight_s: float = 10.0
-    logo: Path | None = None
-    font: Path = REGULAR_FONT
-    bold_font: Path = BOLD_FONT
-    ticker_speed: int = 120  # pixels per second; 0 keeps the running text still
-    fps: int = 30  # frame rate while the running text scrolls
+    logo: Path | None
+    font: Path
+    bold_font: Path
+    language: Lang = setting("id", choices=("id", "en"))
+    running_text: str = setting("", nonempty=False)
+    highlight_s: float = setting(10.0, min=0)
+    ticker_speed: int = setting(120, min=0, max=2000)  # pixels/s; 0 keeps the text still
+    fps: int = setting(30, min=1, max=60)  # frame rate while the running text scrolls
 
 
 @dataclass(frozen=True)
 class VoiceSettings:
     engine: Choice[Voice]
     output: Choice[AudioOutput]
+    language: Lang
+    template: str
     enabled: bool = True
-    language: Lang = "id"
-    template: str = TEMPLATES["id"]
-    number_style: NumberStyle = "words"
-    max_age_s: float = 60.0
+    number_style: NumberStyle = setting("words", choices=("words", "digits"))
+    max_age_s: float = setting(60.0, min=0)
 
 
 @dataclass(frozen=True)
@@ -70,17 +72,8 @@ def read_screen(table: Table, office_logo: str | None = None) -> ScreenSettings:
         logo = Path(office_logo).expanduser()
     if logo is not None and not logo.is_file():
         raise table.error("logo", f"file {logo} does not exist")
-    settings = ScreenSettings(
-        panel=panel,
-        language=table.choice("language", ("id", "en"), "id"),
-        running_text=table.str("running_text", "", nonempty=False),
-        highlight_s=table.float("highlight_s", 10.0, min=0),
-        logo=logo,
-        font=_existing_file(table, "font", REGULAR_FONT),
-        bold_font=_existing_file(table, "bold_font", BOLD_FONT),
-        ticker_speed=table.int("ticker_speed", 120, min=0, max=2000),
-        fps=table.int("fps", 30, min=1, max=60),
-    )
+    fonts = {name: _existing_file(table, name, d) for name, d in DEFAULT_FONTS.items()}
+    settings: ScreenSettings = table.fields(ScreenSettings, panel=panel, logo=logo, **fonts)
     table.finish()
     return settings
 
@@ -94,15 +87,8 @@ def read_voice(table: Table, default_language: Lang) -> VoiceSettings:
         check_template(template)
     except ValueError as exc:
         raise table.error("template", str(exc)) from None
-    settings = VoiceSettings(
-        engine=engine,
-        output=output,
-        enabled=table.bool("enabled", True),
-        language=language,
-        template=template,
-        number_style=table.choice("number_style", ("words", "digits"), "words"),
-        max_age_s=table.float("max_age_s", 60.0, min=0),
-    )
+    given = {"engine": engine, "output": output, "language": language, "template": template}
+    settings: VoiceSettings = table.fields(VoiceSettings, **given)
     table.finish()
     return settings
 

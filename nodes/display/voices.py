@@ -25,8 +25,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final, Protocol
 
-from common.adapters import Registry, key
-from common.config import Table
+from common.adapters import Registry
+from common.config import Table, setting
 from nodes.display.audio import Pcm, join, read_wav, silence, trim
 from nodes.display.phrase import GAP_S, Phrase, Piece
 
@@ -213,7 +213,7 @@ class VoicePack:
 class EspeakConfig:
     language: str = "id"  # of [voice]
     espeak_voice: str | None = None  # None: the language's voice
-    rate: int = key(150, min=60, max=400)  # words per minute
+    rate: int = setting(150, min=60, max=400)  # words per minute
 
     def open(self) -> Voice:
         return EspeakVoice(self.espeak_voice or self.language, self.rate)

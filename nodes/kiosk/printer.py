@@ -16,8 +16,8 @@ from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final, Literal, Protocol
 
-from common.adapters import Choice, Registry, key
-from common.config import Table
+from common.adapters import Choice, Registry
+from common.config import Table, setting
 from nodes.kiosk.escpos_render import prepare_escpos, ticket_bytes
 from nodes.kiosk.png_render import save_png
 from nodes.kiosk.ticket import PAPERS, Paper, TicketLayout
@@ -242,9 +242,9 @@ class FilePrinter:
 
 @dataclass(frozen=True)
 class UsbPrinter:
-    usb_vendor: int = key(0x04B8, min=0, max=0xFFFF)  # Epson
-    usb_product: int = key(0x0E15, min=0, max=0xFFFF)  # TM-T20II
-    timeout: float = key(3.0, min=0.1)
+    usb_vendor: int = setting(0x04B8, min=0, max=0xFFFF)  # Epson
+    usb_product: int = setting(0x0E15, min=0, max=0xFFFF)  # TM-T20II
+    timeout: float = setting(3.0, min=0.1)
     read_status: bool = True
     profile: str = "TM-T20II"
 
@@ -260,8 +260,8 @@ class UsbPrinter:
 @dataclass(frozen=True)
 class SerialPrinter:
     device: str = "/dev/ttyUSB0"
-    baudrate: int = key(19200, min=1200, max=921600)
-    timeout: float = key(3.0, min=0.1)
+    baudrate: int = setting(19200, min=1200, max=921600)
+    timeout: float = setting(3.0, min=0.1)
     read_status: bool = True
     profile: str = "TM-T20II"
 
@@ -279,9 +279,9 @@ class SerialPrinter:
 class NetworkPrinter:
     """Raw TCP ("JetDirect")."""
 
-    host: str = key("", nonempty=False)
-    port: int = key(9100, min=1, max=65535)
-    timeout: float = key(3.0, min=0.1)
+    host: str = setting("", nonempty=False)
+    port: int = setting(9100, min=1, max=65535)
+    timeout: float = setting(3.0, min=0.1)
     read_status: bool = False
     profile: str = "TM-T20II"
 
