@@ -12,7 +12,6 @@ import logging
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final, Literal, Protocol
 
@@ -202,25 +201,23 @@ def open_printer(config: PrinterConfig) -> TicketPrinter:
 # answer; some network printers do not, and would look offline on every poll.
 
 
-def _escpos(connection: Callable[[], Escpos], profile: str, reads_status: bool) -> EscposPrinter:
-    def connect() -> Escpos:
-        device = connection()
-        device.open()
-        return device
-
-    return EscposPrinter(connect, profile=profile, reads_status=reads_status)
-
-
-def _driver(name: str, unusable: str = "") -> Any:
-    """python-escpos' connection class; its optional driver (pyusb, pyserial) is imported
-    only when chosen, and `unusable` says what to install when it is missing."""
+def _escpos(config: Any, name: str, *args: Any, unusable: str = "", **kwargs: Any) -> TicketPrinter:
+    """A printer behind python-escpos' connection class `name`, connected with `args` on
+    first use. Its optional driver (pyusb, pyserial) is imported only for the type that
+    needs it, and `unusable` says what to install when it is missing."""
     prepare_escpos()
     import escpos.printer
 
     driver = getattr(escpos.printer, name)
     if unusable and not driver.is_usable():
         raise PrinterSetupError(unusable)
-    return driver
+
+    def connect() -> Escpos:
+        device: Escpos = driver(*args, profile=config.profile, **kwargs)
+        device.open()
+        return device
+
+    return EscposPrinter(connect, profile=config.profile, reads_status=config.read_status)
 
 
 @dataclass(frozen=True)
@@ -234,10 +231,9 @@ class FilePrinter:
     profile: str = "TM-T20II"
 
     def open(self) -> TicketPrinter:
-        if not self.path.startswith("/dev/"):
-            return FolderPrinter(Path(self.path), profile=self.profile, preview=self.preview)
-        connection = partial(_driver("File"), self.path, profile=self.profile)
-        return _escpos(connection, self.profile, self.read_status)
+        if self.path.startswith("/dev/"):
+            return _escpos(self, "File", self.path)
+        return FolderPrinter(Path(self.path), profile=self.profile, preview=self.preview)
 
 
 @dataclass(frozen=True)
@@ -249,12 +245,9 @@ class UsbPrinter:
     profile: str = "TM-T20II"
 
     def open(self) -> TicketPrinter:
-        usb = _driver("Usb", "USB printer needs pyusb: pip install 'python-escpos[usb]'")
-        ms = int(self.timeout * 1000)
-        connection = partial(
-            usb, self.usb_vendor, self.usb_product, timeout=ms, profile=self.profile
-        )
-        return _escpos(connection, self.profile, self.read_status)
+        missing = "USB printer needs pyusb: pip install 'python-escpos[usb]'"
+        ids, ms = (self.usb_vendor, self.usb_product), int(self.timeout * 1000)
+        return _escpos(self, "Usb", *ids, timeout=ms, unusable=missing)
 
 
 @dataclass(frozen=True)
@@ -266,13 +259,9 @@ class SerialPrinter:
     profile: str = "TM-T20II"
 
     def open(self) -> TicketPrinter:
-        serial = _driver(
-            "Serial", "serial printer needs pyserial: pip install 'python-escpos[serial]'"
-        )
-        connection = partial(
-            serial, self.device, baudrate=self.baudrate, timeout=self.timeout, profile=self.profile
-        )
-        return _escpos(connection, self.profile, self.read_status)
+        missing = "serial printer needs pyserial: pip install 'python-escpos[serial]'"
+        kwargs = {"baudrate": self.baudrate, "timeout": self.timeout}
+        return _escpos(self, "Serial", self.device, **kwargs, unusable=missing)
 
 
 @dataclass(frozen=True)
@@ -290,9 +279,7 @@ class NetworkPrinter:
             raise table.error("host", 'a network printer needs host = "192.168.1.50"')
 
     def open(self) -> TicketPrinter:
-        network, profile = _driver("Network"), self.profile
-        connection = partial(network, self.host, self.port, timeout=self.timeout, profile=profile)
-        return _escpos(connection, self.profile, self.read_status)
+        return _escpos(self, "Network", self.host, self.port, timeout=self.timeout)
 
 
 PRINTERS: Final = Registry[TicketPrinter](default="file")
