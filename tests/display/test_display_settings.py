@@ -34,6 +34,8 @@ def test_the_example_config_loads() -> None:
     assert config.screen.panel.config.screenshot_dir is not None
     assert config.voice.output.type == "file" and config.voice.output.config.dir is not None
     assert config.voice.template == "Nomor antrian {number}, silakan menuju {counter}"
+    # beside the demo's other outputs in run/office/, not inside examples/
+    assert config.display.state_dir == ROOT / "run" / "office" / "display"
 
 
 def test_defaults_are_for_a_real_screen_and_speaker(tmp_path: Path) -> None:
