@@ -12,7 +12,9 @@ A node reads its own tables through `Table`, which remembers which keys were rea
 from __future__ import annotations
 
 import builtins
+import dataclasses
 import os
+import tempfile
 import tomllib
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -33,6 +35,15 @@ class ConfigError(Exception):
         self.key = key
         self.problem = problem
         super().__init__(f"{self.file}: {key}: {problem}" if key else f"{self.file}: {problem}")
+
+
+def setting(default: Any, **bounds: Any) -> Any:
+    """A dataclass field read by `Table.fields`: its default, and `min`, `max`, `choices`
+    or `nonempty` as the getters take them."""
+    return dataclasses.field(default=default, metadata=bounds)
+
+
+_GETTERS = {"int": "int", "float": "float", "bool": "bool", "str": "str", "Path": "filepath"}
 
 
 class Table:
@@ -174,6 +185,35 @@ class Table:
             raise self.error(name, "needs at least one entry")
         return [Table(v, self.file, f"{self.key(name)}[{i}]") for i, v in enumerate(value)]
 
+    def check_writable(self, name: builtins.str, folder: Path) -> None:
+        """Prove that `folder` (or, if it does not exist yet, the folder it would be created
+        in) takes a file, so that a read-only card or a wrong path stops the start with file
+        and key instead of failing later. Leaves nothing behind."""
+        existing = next(p for p in (folder, *folder.absolute().parents) if p.exists())
+        if not existing.is_dir():
+            raise self.error(name, f"folder {folder} cannot be created: {existing} is a file")
+        try:
+            with tempfile.TemporaryFile(dir=existing):
+                pass
+        except OSError as exc:
+            raise self.error(name, f"folder {folder} cannot be written ({exc.strerror})") from None
+
+    def fields(self, cls: type[Any], **given: Any) -> Any:
+        """A dataclass read from this table, one key per field (name, type, default, and
+        `setting()` bounds); `given` fields are not read."""
+        values = {n: v for n, v in given.items() if n in cls.__dataclass_fields__}
+        for f in dataclasses.fields(cls):
+            kind = builtins.str(f.type).removesuffix(" | None")
+            if f.name in values:
+                continue
+            if "choices" in f.metadata:
+                values[f.name] = self.choice(f.name, f.metadata["choices"], f.default)
+            elif kind in _GETTERS:
+                values[f.name] = getattr(self, _GETTERS[kind])(f.name, f.default, **f.metadata)
+            else:
+                raise TypeError(f"{cls.__name__}.{f.name}: no reader for {f.type}")
+        return cls(**values)
+
     def ignore(self, *names: builtins.str) -> None:
         """Mark keys as read that another part of the program validates."""
         self._read.update(names)
@@ -228,10 +268,10 @@ def root(source: str | Path | Table) -> Table:
 @dataclass(frozen=True)
 class BrokerConfig:
     host: str = "127.0.0.1"
-    port: int = 1883
+    port: int = setting(1883, min=1, max=65535)
     username: str | None = None
-    password: str | None = None
-    keepalive: int = 15
+    password: str | None = setting(None, nonempty=False)
+    keepalive: int = setting(15, min=5, max=600)
 
 
 @dataclass(frozen=True)
@@ -252,13 +292,7 @@ class NodeIdentity:
 
 def read_broker(root: Table) -> BrokerConfig:
     broker = root.table("broker")
-    config = BrokerConfig(
-        host=broker.str("host", "127.0.0.1"),
-        port=broker.int("port", 1883, min=1, max=65535),
-        username=broker.str("username", None),
-        password=broker.str("password", None, nonempty=False),
-        keepalive=broker.int("keepalive", 15, min=5, max=600),
-    )
+    config: BrokerConfig = broker.fields(BrokerConfig)
     if (config.username is None) != (config.password is None):
         raise broker.error("password", "username and password must be given together")
     broker.finish()

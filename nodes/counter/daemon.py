@@ -10,78 +10,31 @@ from __future__ import annotations
 
 import logging
 import os
-import re
 import threading
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from common import config, node
+from common.adapters import Choice
 from common.mqtt import MIN_REQUEST_TIMEOUT_S, Link, Message
 from common.node import Running, SetupError, Shell
 from common.payloads import CounterState, NodeStatus, OfficeConfig, PayloadGate
 from common.wire import Topics
 from nodes.counter.flow import CounterDesk
-from nodes.counter.indicator import (
-    EXPANDERS,
-    Indicator,
-    LcdConfig,
-    LcdIndicator,
-    TerminalIndicator,
-    open_lcd,
-)
-from nodes.counter.keypad import (
-    GPIO_LAYOUTS,
-    NUMPAD_KEYS,
-    EvdevKeypad,
-    GpioKeypad,
-    Keypad,
-    StdinKeypad,
-)
-from nodes.counter.keys import KEYS
+from nodes.counter.indicator import INDICATORS, Indicator
+from nodes.counter.keypad import KEYPADS, Keypad
 from nodes.counter.view import LANGUAGES
 
 log = logging.getLogger(__name__)
-
-KEY_CODE_NAME = re.compile(r"^(KEY|BTN)_[A-Z0-9_]+$")
-KEY_CODE_HINT = "a key code name such as KEY_KPENTER"
-PIN_NAME = re.compile(r"^[A-Za-z0-9_]+$")  # "GPIO17", "BOARD11", "17": gpiozero's names
-
-
-@dataclass(frozen=True)
-class KeypadConfig:
-    type: str = "stdin"
-    pins: dict[str, str] = field(default_factory=dict)  # gpio: pin -> key
-    pull_up: bool = True
-    bounce_time: float | None = 0.05
-    device: str = "auto"  # evdev
-    grab: bool = True
-    keys: dict[str, str] = field(default_factory=dict)  # evdev: key code name -> key
-    fifo: str | None = None  # stdin: read a named pipe instead
 
 
 @dataclass(frozen=True)
 class CounterConfig:
     identity: config.NodeIdentity
     counter: str
-    language: str = "id"
-    request_timeout: float = 5.0
-    keypad: KeypadConfig = field(default_factory=KeypadConfig)
-    indicator: str = "terminal"
-    lcd: LcdConfig = field(default_factory=LcdConfig)
-
-
-def _key_map(
-    table: config.Table, name: str, source_ok: Callable[[str], bool], what: str
-) -> dict[str, str]:
-    """A `[keypad.pins]` / `[keypad.keys]` table: source -> one of keys.KEYS (or "none")."""
-    mapping = table.table(name)
-    result: dict[str, str] = {}
-    for source in list(mapping.data):
-        if not source_ok(source):
-            raise mapping.error(source, f"is not {what}")
-        result[source] = mapping.choice(source, (*KEYS, "none"))
-    mapping.finish()
-    return result
+    language: str
+    request_timeout: float
+    keypad: Choice[Keypad]
+    indicator: Choice[Indicator]
 
 
 def read_config(source: str | config.Table) -> CounterConfig:
@@ -95,61 +48,11 @@ def read_config(source: str | config.Table) -> CounterConfig:
     request_timeout = counter.float("request_timeout", 5.0, min=MIN_REQUEST_TIMEOUT_S)
     counter.finish()
 
-    # Every keypad key is read whatever the type, so switching `type` is a one-word edit.
-    keypad = root.table("keypad")
-    kind = keypad.choice("type", ("stdin", "gpio", "evdev"), "stdin")
-    layout = keypad.choice("layout", tuple(GPIO_LAYOUTS), "box6")
-    pins = _key_map(keypad, "pins", lambda s: bool(PIN_NAME.match(s)), "a pin")
-    bounce = keypad.float("bounce_time", 0.05, min=0.0)
-    evdev_keys = dict(NUMPAD_KEYS)
-    key_names = _key_map(keypad, "keys", lambda s: bool(KEY_CODE_NAME.match(s)), KEY_CODE_HINT)
-    evdev_keys.update(key_names)
-    keypad_config = KeypadConfig(
-        type=kind,
-        # A [keypad.pins] table is the whole map: pins not named are left alone.
-        pins={p: k for p, k in (pins or GPIO_LAYOUTS[layout]).items() if k != "none"},
-        pull_up=keypad.bool("pull_up", True),
-        bounce_time=bounce or None,
-        device=keypad.str("device", "auto"),
-        grab=keypad.bool("grab", True),
-        # [keypad.keys] changes single keys of the default numpad map.
-        keys={c: k for c, k in evdev_keys.items() if k != "none"},
-        fifo=keypad.str("fifo", None),
-    )
-    keypad.finish()
-
-    indicator = root.table("indicator")
-    indicator_type = indicator.choice("type", ("terminal", "lcd"), "terminal")
-    lcd = LcdConfig(
-        address=indicator.int("address", 0x27, min=0x03, max=0x77),
-        expander=indicator.choice("expander", EXPANDERS, "PCF8574"),
-        port=indicator.int("port", 1, min=0, max=255),
-        cols=indicator.int("cols", 16, min=8, max=40),
-        rows=indicator.int("rows", 2, min=1, max=4),
-        charmap=indicator.choice("charmap", ("A00", "A02", "ST0B"), "A02"),
-        gpio_bank=indicator.choice("gpio_bank", ("A", "B"), "A"),
-        backlight=indicator.bool("backlight", True),
-    )
-    indicator.finish()
+    # Every key of every adapter is read whatever the type, so switching is a one-word edit.
+    keypad = KEYPADS.read_table(root, "keypad")
+    indicator = INDICATORS.read_table(root, "indicator")
     root.finish()
-    return CounterConfig(
-        identity, counter_id, language, request_timeout, keypad_config, indicator_type, lcd
-    )
-
-
-def build_keypad(settings: KeypadConfig) -> Keypad:
-    if settings.type == "gpio":
-        return GpioKeypad(settings.pins, pull_up=settings.pull_up, bounce_time=settings.bounce_time)
-    if settings.type == "evdev":
-        return EvdevKeypad(settings.keys, device=settings.device, grab=settings.grab)
-    return StdinKeypad(fifo=settings.fifo)
-
-
-def build_indicator(settings: CounterConfig) -> Indicator:
-    if settings.indicator == "lcd":
-        lcd = settings.lcd
-        return LcdIndicator(lambda: open_lcd(lcd), lcd.cols, lcd.rows)
-    return TerminalIndicator()
+    return CounterConfig(identity, counter_id, language, request_timeout, keypad, indicator)
 
 
 def subscribe(link: Link, topics: Topics, desk: CounterDesk) -> None:
@@ -180,8 +83,8 @@ def subscribe(link: Link, topics: Topics, desk: CounterDesk) -> None:
 
 def build(settings: CounterConfig, shell: Shell) -> Running:
     try:
-        keypad = build_keypad(settings.keypad)
-        indicator = build_indicator(settings)
+        keypad = settings.keypad.build()
+        indicator = settings.indicator.build()
     except (RuntimeError, ValueError) as exc:  # a key code or device the config names
         raise config.ConfigError(shell.file, "keypad", str(exc)) from None
     shell.on_stop(indicator.close)
@@ -212,7 +115,8 @@ def build(settings: CounterConfig, shell: Shell) -> Running:
             raise SetupError(f"keypad ({settings.keypad.type}): {exc}") from None
         log.info(
             "counter %s on node %s: keypad %s, indicator %s",
-            settings.counter, shell.identity.node_id, settings.keypad.type, settings.indicator,
+            settings.counter, shell.identity.node_id, settings.keypad.type,
+            settings.indicator.type,
         )  # fmt: skip
         while not stopping.wait(0.2):
             if desk.ended:

@@ -13,8 +13,10 @@ import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Protocol, TextIO
+from typing import Any, Final, Protocol, TextIO
 
+from common.adapters import Registry
+from common.config import setting
 from nodes.counter.view import CounterView, lcd_lines, terminal_line
 
 log = logging.getLogger(__name__)
@@ -49,15 +51,24 @@ class TerminalIndicator:
 
 
 @dataclass(frozen=True)
+class TerminalConfig:
+    def open(self) -> Indicator:
+        return TerminalIndicator()
+
+
+@dataclass(frozen=True)
 class LcdConfig:
-    address: int = 0x27
-    expander: str = "PCF8574"
-    port: int = 1
-    cols: int = 16
-    rows: int = 2
-    charmap: str = "A02"
-    gpio_bank: str = "A"  # MCP23017 only
+    address: int = setting(0x27, min=0x03, max=0x77)
+    expander: str = setting("PCF8574", choices=EXPANDERS)
+    port: int = setting(1, min=0, max=255)
+    cols: int = setting(16, min=8, max=40)
+    rows: int = setting(2, min=1, max=4)
+    charmap: str = setting("A02", choices=("A00", "A02", "ST0B"))
+    gpio_bank: str = setting("A", choices=("A", "B"))  # MCP23017 only
     backlight: bool = True
+
+    def open(self) -> Indicator:
+        return LcdIndicator(lambda: open_lcd(self), self.cols, self.rows)
 
 
 class CharDisplay(Protocol):
@@ -178,3 +189,8 @@ def open_lcd(config: LcdConfig, bus: Any = None) -> CharDisplay:
         backlight_enabled=config.backlight,
     )
     return display
+
+
+INDICATORS: Final = Registry[Indicator](default="terminal")
+INDICATORS.register("terminal", TerminalConfig)
+INDICATORS.register("lcd", LcdConfig)

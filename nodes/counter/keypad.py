@@ -13,11 +13,15 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import re
 import sys
 import threading
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
 from typing import Any, Final, Protocol, TextIO
 
+from common.adapters import Registry
+from common.config import Table
 from common.namedpipe import NamedPipe
 from nodes.counter.keys import KEYS
 
@@ -289,3 +293,74 @@ class StdinKeypad:
             self.pipe.close()
             if self._thread is not None:
                 self._thread.join(1.0)
+
+
+# --- `[keypad]`: which driver, read from the counter's config ----------------------------
+
+KEY_CODE_NAME = re.compile(r"^(KEY|BTN)_[A-Z0-9_]+$")
+PIN_NAME = re.compile(r"^[A-Za-z0-9_]+$")  # "GPIO17", "BOARD11", "17": gpiozero's names
+
+
+def _key_map(
+    table: Table, name: str, source_ok: Callable[[str], bool], what: str
+) -> dict[str, str]:
+    """A `[keypad.pins]` / `[keypad.keys]` table: source -> one of keys.KEYS (or "none")."""
+    mapping = table.table(name)
+    result: dict[str, str] = {}
+    for source in list(mapping.data):
+        if not source_ok(source):
+            raise mapping.error(source, f"is not {what}")
+        result[source] = mapping.choice(source, (*KEYS, "none"))
+    mapping.finish()
+    return result
+
+
+@dataclass(frozen=True)
+class GpioKeypadConfig:
+    pins: dict[str, str] = field(default_factory=lambda: dict(GPIO_BOX6))  # pin -> key
+    pull_up: bool = True
+    bounce_time: float | None = 0.05
+
+    @classmethod
+    def read(cls, table: Table) -> GpioKeypadConfig:
+        layout = table.choice("layout", tuple(GPIO_LAYOUTS), "box6")
+        pins = _key_map(table, "pins", lambda s: bool(PIN_NAME.match(s)), "a pin")
+        # A [keypad.pins] table is the whole map: pins not named are left alone.
+        pins = {p: k for p, k in (pins or GPIO_LAYOUTS[layout]).items() if k != "none"}
+        bounce = table.float("bounce_time", 0.05, min=0.0)
+        return cls(pins, table.bool("pull_up", True), bounce or None)
+
+    def open(self) -> Keypad:
+        return GpioKeypad(self.pins, pull_up=self.pull_up, bounce_time=self.bounce_time)
+
+
+@dataclass(frozen=True)
+class EvdevKeypadConfig:
+    keys: dict[str, str] = field(default_factory=lambda: dict(NUMPAD_KEYS))  # code -> key
+    device: str = "auto"
+    grab: bool = True
+
+    @classmethod
+    def read(cls, table: Table) -> EvdevKeypadConfig:
+        hint = "a key code name such as KEY_KPENTER"
+        keys = dict(NUMPAD_KEYS)  # [keypad.keys] changes single keys of the numpad map
+        keys.update(_key_map(table, "keys", lambda s: bool(KEY_CODE_NAME.match(s)), hint))
+        keys = {c: k for c, k in keys.items() if k != "none"}
+        return cls(keys, table.str("device", "auto"), table.bool("grab", True))
+
+    def open(self) -> Keypad:
+        return EvdevKeypad(self.keys, device=self.device, grab=self.grab)
+
+
+@dataclass(frozen=True)
+class StdinKeypadConfig:
+    fifo: str | None = None  # read a named pipe instead of standard input
+
+    def open(self) -> Keypad:
+        return StdinKeypad(fifo=self.fifo)
+
+
+KEYPADS: Final = Registry[Keypad](default="stdin")
+KEYPADS.register("stdin", StdinKeypadConfig)
+KEYPADS.register("gpio", GpioKeypadConfig)
+KEYPADS.register("evdev", EvdevKeypadConfig)

@@ -30,38 +30,24 @@ from common.node import Running, SetupError, Shell
 from common.node import run as shell_run
 from common.wire import Topics
 from nodes.display.announcer import JOURNAL_NAME, Announcer, AnnouncerSettings
-from nodes.display.outputs import AudioOutput, FileOutput, SpeakerOutput
-from nodes.display.panels import HdmiPanel, HeadlessPanel, Panel
+from nodes.display.outputs import AudioOutput
+from nodes.display.panels import Panel
 from nodes.display.phrase import required_clips
 from nodes.display.screen import FontBook, Screen
 from nodes.display.settings import DisplayConfig, read_config
 from nodes.display.view import Board
-from nodes.display.voices import EspeakVoice, Voice, VoiceError, VoicePack
+from nodes.display.voices import Voice, VoiceError, VoicePack
 
 log = logging.getLogger("antrian.display")
 T = TypeVar("T")
 
 
 def build_panel(config: DisplayConfig) -> Panel:
-    screen = config.screen
-    if screen.type == "headless":
-        assert screen.screenshot_dir is not None
-        return HeadlessPanel(
-            screen.screenshot_dir,
-            screen.width or 1920,
-            screen.height or 1080,
-            keep=screen.screenshot_keep,
-            clock=lambda: datetime.now(config.identity.tz),
-        )
-    return HdmiPanel(screen.type, screen.width, screen.height)
+    return config.screen.panel.build()
 
 
 def build_voice(config: DisplayConfig) -> Voice:
-    voice = config.voice
-    if voice.engine == "pack":
-        assert voice.pack_dir is not None
-        return VoicePack(voice.pack_dir)
-    return EspeakVoice(voice.espeak_voice, voice.rate)
+    return config.voice.engine.build()
 
 
 def journal_path(config: DisplayConfig) -> Path | None:
@@ -83,11 +69,7 @@ def journal_path(config: DisplayConfig) -> Path | None:
 
 
 def build_output(config: DisplayConfig) -> AudioOutput:
-    voice = config.voice
-    if voice.output == "file":
-        assert voice.dir is not None
-        return FileOutput(voice.dir, pace=voice.pace)
-    return SpeakerOutput()
+    return config.voice.output.build()
 
 
 class DisplayNode:
@@ -351,15 +333,15 @@ def build(config: DisplayConfig, shell: Shell) -> Running:
     node = DisplayNode(config, panel, voice, output, link=shell.link())
     shell.on_stop(node.close)
     if node.announcer is not None:
-        node.link.set_status(voice=config.voice.engine, output=config.voice.output)
+        node.link.set_status(voice=config.voice.engine.type, output=config.voice.output.type)
     else:
         node.link.set_status(voice="off")
     log.info(
         "display %s for office %s: screen %s, voice %s",
         config.identity.node_id,
         config.identity.office_id,
-        config.screen.type,
-        f"{config.voice.engine} to {config.voice.output}" if node.announcer else "off",
+        config.screen.panel.type,
+        f"{config.voice.engine.type} to {config.voice.output.type}" if node.announcer else "off",
     )
     node.start()
     shell.on_signal(node.stopping.set)

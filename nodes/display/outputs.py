@@ -13,8 +13,10 @@ import time
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Final, Protocol
 
+from common.adapters import Registry
+from common.config import Table
 from nodes.display.audio import Pcm
 
 log = logging.getLogger(__name__)
@@ -112,3 +114,32 @@ class FileOutput:
 
     def close(self) -> None:
         pass
+
+
+# --- `[voice] output`: where the sound goes, read from the display's config --------------
+
+
+@dataclass(frozen=True)
+class SpeakerConfig:
+    def open(self) -> AudioOutput:
+        return SpeakerOutput()
+
+
+@dataclass(frozen=True)
+class FileOutputConfig:
+    dir: Path | None = None
+    pace: bool = True
+
+    def check(self, table: Table) -> None:
+        if self.dir is None:
+            raise table.error("dir", 'is required when output = "file"')
+        table.check_writable("dir", self.dir)
+
+    def open(self) -> AudioOutput:
+        assert self.dir is not None  # check() saw to it
+        return FileOutput(self.dir, pace=self.pace)
+
+
+OUTPUTS: Final = Registry[AudioOutput](default="speaker", key="output")
+OUTPUTS.register("speaker", SpeakerConfig)
+OUTPUTS.register("file", FileOutputConfig)

@@ -13,12 +13,15 @@ import logging
 import os
 import shutil
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Literal, Protocol
+from typing import Any, ClassVar, Final, Literal, Protocol
 
 import pygame
 
+from common.adapters import Registry
+from common.config import Table, setting
 from common.files import write_atomic
 
 log = logging.getLogger(__name__)
@@ -126,3 +129,45 @@ class HeadlessPanel:
 
     def close(self) -> None:
         pass
+
+
+# --- `[screen] type`: which panel, read from the display's config ------------------------
+
+
+@dataclass(frozen=True)
+class WindowConfig:
+    mode: ClassVar[PanelType] = "window"
+    width: int | None = setting(None, min=320, max=7680)  # None: the monitor's, or 1920x1080
+    height: int | None = setting(None, min=240, max=7680)
+
+    def open(self) -> Panel:
+        return HdmiPanel(self.mode, self.width, self.height)
+
+
+@dataclass(frozen=True)
+class FullscreenConfig(WindowConfig):
+    mode: ClassVar[PanelType] = "fullscreen"
+
+
+@dataclass(frozen=True)
+class HeadlessConfig:
+    screenshot_dir: Path | None = None
+    width: int | None = setting(None, min=320, max=7680)
+    height: int | None = setting(None, min=240, max=7680)
+    screenshot_keep: int = setting(200, min=1)
+
+    def check(self, table: Table) -> None:
+        if self.screenshot_dir is None:
+            raise table.error("screenshot_dir", 'is required when type = "headless"')
+        table.check_writable("screenshot_dir", self.screenshot_dir)
+
+    def open(self) -> Panel:
+        assert self.screenshot_dir is not None  # check() saw to it
+        size = (self.width or 1920, self.height or 1080)
+        return HeadlessPanel(self.screenshot_dir, *size, keep=self.screenshot_keep)
+
+
+PANELS: Final = Registry[Panel](default="fullscreen")
+PANELS.register("headless", HeadlessConfig)
+PANELS.register("window", WindowConfig)
+PANELS.register("fullscreen", FullscreenConfig)

@@ -21,9 +21,12 @@ import tempfile
 import weakref
 from collections import OrderedDict
 from collections.abc import Iterable
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Final, Protocol
 
+from common.adapters import Registry
+from common.config import Table, setting
 from nodes.display.audio import Pcm, join, read_wav, silence, trim
 from nodes.display.phrase import GAP_S, Phrase, Piece
 
@@ -201,3 +204,36 @@ class VoicePack:
             for piece in phrase.pieces
         ]
         return _assemble(parts, self.rate, self.channels)
+
+
+# --- `[voice] engine`: which voice, read from the display's config -----------------------
+
+
+@dataclass(frozen=True)
+class EspeakConfig:
+    language: str = "id"  # of [voice]
+    espeak_voice: str | None = None  # None: the language's voice
+    rate: int = setting(150, min=60, max=400)  # words per minute
+
+    def open(self) -> Voice:
+        return EspeakVoice(self.espeak_voice or self.language, self.rate)
+
+
+@dataclass(frozen=True)
+class PackConfig:
+    pack_dir: Path | None = None
+
+    def check(self, table: Table) -> None:
+        if self.pack_dir is None or not self.pack_dir.is_dir():
+            raise table.error(
+                "pack_dir", f'must be an existing folder when engine = "pack" ({self.pack_dir})'
+            )
+
+    def open(self) -> Voice:
+        assert self.pack_dir is not None  # check() saw to it
+        return VoicePack(self.pack_dir)
+
+
+VOICES: Final = Registry[Voice](default="espeak", key="engine")
+VOICES.register("espeak", EspeakConfig)
+VOICES.register("pack", PackConfig)

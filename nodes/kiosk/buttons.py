@@ -18,6 +18,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final, Literal, Protocol, TextIO
 
+from common.adapters import Registry
+from common.config import Table
 from common.namedpipe import NamedPipe
 from common.wire import ID_PATTERN
 
@@ -290,3 +292,90 @@ class LineButtons:
             self._pipe.close()  # its reader ends once the outside writers have gone
         if (self._stream is not None or self._pipe is not None) and self._reader is not None:
             self._reader.join(2.0)  # a finite stream (tests, scripts) is read to its end
+
+
+# --- `[input]`: which buttons, read from the kiosk's config ---------------------------
+
+
+def _pin(table: Table, name: str) -> int | str | None:
+    """A GPIO pin as gpiozero takes it: a BCM number or a name; None when absent."""
+    value = table.data.get(name)
+    table.ignore(name)
+    if value is None or (isinstance(value, int) and not isinstance(value, bool) and value >= 0):
+        return value
+    if isinstance(value, str) and value.strip():
+        return value
+    raise table.error(name, f'must be a GPIO number (17) or name ("GPIO17"), not {value!r}')
+
+
+def _pins(table: Table) -> tuple[int | str, int | str | None]:
+    """`pin` (required) and `led` of one button's table."""
+    pin = _pin(table, "pin")
+    if pin is None:
+        raise table.error("pin", "is required but missing")
+    pins = (pin, _pin(table, "led"))
+    table.finish()
+    return pins
+
+
+def _debounce_s(table: Table) -> float:
+    return float(table.int("debounce_ms", int(DEBOUNCE_S * 1000), min=0, max=5000) / 1000)
+
+
+@dataclass(frozen=True)
+class GpioInput:
+    """`type = "gpio"`: `[input.buttons.<service>]` and `[input.priority]` pins."""
+
+    buttons: tuple[ButtonPins, ...] = ()
+    priority: tuple[int | str, int | str | None] | None = None
+    debounce_s: float = DEBOUNCE_S
+    priority_window_s: float = PRIORITY_WINDOW_S
+
+    @classmethod
+    def read(cls, table: Table) -> GpioInput:
+        buttons: list[ButtonPins] = []
+        buttons_table = table.table("buttons")
+        for service in buttons_table.data:
+            spec = buttons_table.table(service)
+            if not ID_PATTERN.match(service):
+                raise buttons_table.error(service, "is not a valid service id")
+            buttons.append(ButtonPins(service, *_pins(spec)))
+        buttons_table.finish()
+        priority = _pins(table.table("priority")) if "priority" in table else None
+        window = table.float("priority_window_s", PRIORITY_WINDOW_S, min=1.0)
+        return cls(tuple(buttons), priority, _debounce_s(table), window)
+
+    def check(self, table: Table) -> None:
+        if not self.buttons:
+            raise table.error("buttons", "gpio input needs [input.buttons.<service>] pin = ...")
+
+    def open(self) -> ServiceButtons:
+        return GpioButtons(
+            self.buttons,
+            priority=self.priority,
+            debounce_s=self.debounce_s,
+            priority_window_s=self.priority_window_s,
+        )
+
+
+@dataclass(frozen=True)
+class LineInput:
+    """`type = "stdin"`: simulated presses from stdin, or from the named pipe `fifo`."""
+
+    services: tuple[str, ...] = ()
+    fifo: str | None = None
+    debounce_s: float = DEBOUNCE_S
+
+    @classmethod
+    def read(cls, table: Table) -> LineInput:
+        services = tuple(table.str_list("services", [], ids=True))
+        return cls(services, table.str("fifo", None), _debounce_s(table))
+
+    def open(self) -> ServiceButtons:
+        fifo = Path(self.fifo) if self.fifo else None
+        return LineButtons(self.services, fifo=fifo, debounce_s=self.debounce_s)
+
+
+BUTTONS: Final = Registry[ServiceButtons](default="stdin")
+BUTTONS.register("stdin", LineInput)
+BUTTONS.register("gpio", GpioInput)

@@ -13,8 +13,11 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Final, Literal, Protocol
+from typing import TYPE_CHECKING, Any, Final, Literal, Protocol
 
+from common.adapters import Choice, Registry
+from common.config import Table, setting
+from common.node import SetupError
 from nodes.kiosk.escpos_render import prepare_escpos, ticket_bytes
 from nodes.kiosk.png_render import save_png
 from nodes.kiosk.ticket import PAPERS, Paper, TicketLayout
@@ -25,17 +28,14 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 PrinterHealth = Literal["ok", "paper_low", "paper_out", "offline"]
-PRINTER_TYPES: Final = ("file", "usb", "serial", "network")
+#: The simulated printer's folder when `[printer] path` is not given.
+TICKET_FOLDER: Final = Path("/tmp/antrian-tickets")
 #: Health states in which a ticket can still be printed.
 CAN_PRINT: Final[tuple[PrinterHealth, ...]] = ("ok", "paper_low")
 
 
 class PrintFailed(Exception):
     """The ticket did not (fully) reach the paper."""
-
-
-class PrinterSetupError(Exception):
-    """The configured printer cannot be used at all (missing driver, bad settings)."""
 
 
 class TicketPrinter(Protocol):
@@ -51,31 +51,17 @@ class TicketPrinter(Protocol):
 class PrinterConfig:
     """`[printer]` of the kiosk's config file (docs/kiosk.md)."""
 
-    type: str = "file"
-    path: str = "tickets"  # "file": a folder (simulated printer) or a /dev/ device file
-    profile: str = "TM-T20II"
-    paper_mm: int = 80
-    usb_vendor: int = 0x04B8  # Epson
-    usb_product: int = 0x0E15  # TM-T20II
-    serial_device: str = "/dev/ttyUSB0"
-    baudrate: int = 19200
-    host: str = ""
-    port: int = 9100
-    timeout_s: float = 3.0
-    #: Ask the printer for its paper sensor. Most USB and serial printers answer; some
-    #: network printers do not, and would look offline on every poll.
-    read_status: bool | None = None
-    preview: bool = True  # simulated printer: also write the PNG
+    paper_mm: int
+    profile: str
+    adapter: Choice[TicketPrinter]
 
     @property
     def paper(self) -> Paper:
         return PAPERS[self.paper_mm]
 
     @property
-    def reads_status(self) -> bool:
-        if self.read_status is not None:
-            return self.read_status
-        return self.type in ("usb", "serial")
+    def type(self) -> str:
+        return self.adapter.type
 
 
 def _health_from_paper_status(status: int) -> PrinterHealth:
@@ -186,76 +172,115 @@ class FolderPrinter:
         pass
 
 
-def _escpos_connection(config: PrinterConfig) -> Callable[[], Escpos]:
-    """A function that opens the configured python-escpos connection.
-
-    The optional drivers (pyusb, pyserial) are imported only for the type that needs them,
-    with an error that says what to install.
-    """
+def read_printer(root: Table) -> PrinterConfig:
+    """`[printer]`: the paper, the profile, and the adapter `type` chooses."""
+    table = root.table("printer")
+    paper_mm = table.int("paper_mm", 80)
+    if paper_mm not in PAPERS:
+        raise table.error("paper_mm", f"must be 80 or 58, not {paper_mm}")
+    profile = table.str("profile", "TM-T20II" if paper_mm == 80 else "RP-F10-58mm")
     prepare_escpos()
-    profile = config.profile
-    if config.type == "usb":
-        from escpos.printer import Usb
+    from escpos.capabilities import CAPABILITIES
 
-        if not Usb.is_usable():
-            raise PrinterSetupError("USB printer needs pyusb: pip install 'python-escpos[usb]'")
-
-        def usb() -> Escpos:
-            device = Usb(
-                config.usb_vendor,
-                config.usb_product,
-                timeout=int(config.timeout_s * 1000),
-                profile=profile,
-            )
-            device.open()
-            return device
-
-        return usb
-    if config.type == "serial":
-        from escpos.printer import Serial
-
-        if not Serial.is_usable():
-            raise PrinterSetupError(
-                "serial printer needs pyserial: pip install 'python-escpos[serial]'"
-            )
-
-        def serial() -> Escpos:
-            device = Serial(
-                config.serial_device,
-                baudrate=config.baudrate,
-                timeout=config.timeout_s,
-                profile=profile,
-            )
-            device.open()
-            return device
-
-        return serial
-    if config.type == "network":
-        from escpos.printer import Network
-
-        def network() -> Escpos:
-            device = Network(config.host, config.port, timeout=config.timeout_s, profile=profile)
-            device.open()
-            return device
-
-        return network
-    if config.type == "file":
-        from escpos.printer import File
-
-        def device_file() -> Escpos:
-            device = File(config.path, profile=profile)
-            device.open()
-            return device
-
-        return device_file
-    raise PrinterSetupError(f"unknown printer type {config.type!r}")
+    if profile not in CAPABILITIES["profiles"]:  # at start, not at the first ticket
+        raise table.error("profile", f"unknown python-escpos profile {profile!r} (e.g. TM-T20II)")
+    adapter = PRINTERS.read(table, profile=profile)
+    table.finish()
+    return PrinterConfig(paper_mm, profile, adapter)
 
 
 def open_printer(config: PrinterConfig) -> TicketPrinter:
-    """The printer the config asks for. `type = "file"` with a path under /dev/ is a real
-    printer's device file (e.g. /dev/usb/lp0); any other path is the simulated folder."""
-    if config.type == "file" and not config.path.startswith("/dev/"):
-        return FolderPrinter(Path(config.path), profile=config.profile, preview=config.preview)
-    return EscposPrinter(
-        _escpos_connection(config), profile=config.profile, reads_status=config.reads_status
-    )
+    return config.adapter.build()
+
+
+# --- the adapters: python-escpos' connection classes, and the simulated folder -----------
+# "Reads status": ask the printer for its paper sensor. Most USB and serial printers
+# answer; some network printers do not, and would look offline on every poll.
+
+
+def _escpos(config: Any, name: str, *args: Any, unusable: str = "", **kwargs: Any) -> TicketPrinter:
+    """A printer behind python-escpos' connection class `name`, connected with `args` on
+    first use. Its optional driver (pyusb, pyserial) is imported only for the type that
+    needs it, and `unusable` says what to install when it is missing."""
+    prepare_escpos()
+    import escpos.printer
+
+    driver = getattr(escpos.printer, name)
+    if unusable and not driver.is_usable():
+        raise SetupError(unusable)
+
+    def connect() -> Escpos:
+        device: Escpos = driver(*args, profile=config.profile, **kwargs)
+        device.open()
+        return device
+
+    return EscposPrinter(connect, profile=config.profile, reads_status=config.read_status)
+
+
+@dataclass(frozen=True)
+class FilePrinter:
+    """A folder (the simulated printer), or a device file under /dev/ (e.g. /dev/usb/lp0:
+    a real printer through the kernel's usblp driver)."""
+
+    path: Path = TICKET_FOLDER  # relative: to the config file's folder
+    preview: bool = True  # the folder: also write the PNG
+    read_status: bool = False
+    profile: str = "TM-T20II"
+
+    def open(self) -> TicketPrinter:
+        if str(self.path).startswith("/dev/"):
+            return _escpos(self, "File", str(self.path))
+        return FolderPrinter(self.path, profile=self.profile, preview=self.preview)
+
+
+@dataclass(frozen=True)
+class UsbPrinter:
+    usb_vendor: int = setting(0x04B8, min=0, max=0xFFFF)  # Epson
+    usb_product: int = setting(0x0E15, min=0, max=0xFFFF)  # TM-T20II
+    timeout: float = setting(3.0, min=0.1)
+    read_status: bool = True
+    profile: str = "TM-T20II"
+
+    def open(self) -> TicketPrinter:
+        missing = "USB printer needs pyusb: pip install 'python-escpos[usb]'"
+        ids, ms = (self.usb_vendor, self.usb_product), int(self.timeout * 1000)
+        return _escpos(self, "Usb", *ids, timeout=ms, unusable=missing)
+
+
+@dataclass(frozen=True)
+class SerialPrinter:
+    device: str = "/dev/ttyUSB0"
+    baudrate: int = setting(19200, min=1200, max=921600)
+    timeout: float = setting(3.0, min=0.1)
+    read_status: bool = True
+    profile: str = "TM-T20II"
+
+    def open(self) -> TicketPrinter:
+        missing = "serial printer needs pyserial: pip install 'python-escpos[serial]'"
+        kwargs = {"baudrate": self.baudrate, "timeout": self.timeout}
+        return _escpos(self, "Serial", self.device, **kwargs, unusable=missing)
+
+
+@dataclass(frozen=True)
+class NetworkPrinter:
+    """Raw TCP ("JetDirect")."""
+
+    host: str = setting("", nonempty=False)
+    port: int = setting(9100, min=1, max=65535)
+    timeout: float = setting(3.0, min=0.1)
+    read_status: bool = False
+    profile: str = "TM-T20II"
+
+    def check(self, table: Table) -> None:
+        if not self.host:
+            raise table.error("host", 'a network printer needs host = "192.168.1.50"')
+
+    def open(self) -> TicketPrinter:
+        return _escpos(self, "Network", self.host, self.port, timeout=self.timeout)
+
+
+PRINTERS: Final = Registry[TicketPrinter](default="file")
+PRINTERS.register("file", FilePrinter)
+PRINTERS.register("usb", UsbPrinter)
+PRINTERS.register("serial", SerialPrinter)
+PRINTERS.register("network", NetworkPrinter)

@@ -38,17 +38,20 @@ def test_example_configs(n: str) -> None:
     assert settings.counter == n
     assert settings.identity.node_id == f"loket-{n}"
     assert settings.keypad.type == "stdin"
-    assert settings.indicator == "terminal"
+    assert settings.indicator.type == "terminal"
     assert settings.language == "id"
 
 
 def test_defaults(tmp_path: Path) -> None:
     settings = read_config(str(write(tmp_path)))
-    assert settings.keypad.type == "stdin"
-    assert settings.keypad.pins["GPIO5"] == "call_next"  # the 6-button box
-    assert settings.keypad.keys["KEY_KPENTER"] == "enter"  # the 17-key numpad
-    assert (settings.lcd.address, settings.lcd.cols, settings.lcd.rows) == (0x27, 16, 2)
+    assert (settings.keypad.type, settings.indicator.type) == ("stdin", "terminal")
     assert settings.request_timeout == 5.0
+    gpio = read_config(str(write(tmp_path, '[keypad]\ntype = "gpio"\n[indicator]\ntype = "lcd"')))
+    assert gpio.keypad.config.pins["GPIO5"] == "call_next"  # the 6-button box
+    lcd = gpio.indicator.config
+    assert (lcd.address, lcd.cols, lcd.rows) == (0x27, 16, 2)
+    evdev = read_config(str(write(tmp_path, '[keypad]\ntype = "evdev"\n')))
+    assert evdev.keypad.config.keys["KEY_KPENTER"] == "enter"  # the 17-key numpad
 
 
 def test_gpio_pins_replace_the_layout_and_evdev_keys_amend_the_numpad(tmp_path: Path) -> None:
@@ -70,12 +73,14 @@ gpio_bank = "B"
 cols = 20
 rows = 4
 """)))  # fmt: skip
-    assert settings.keypad.pins == {"17": "call_next", "GPIO27": "finish"}
-    assert settings.keypad.bounce_time == 0.02
-    assert "KEY_KPPLUS" not in settings.keypad.keys
-    assert settings.keypad.keys["KEY_F1"] == "recall"
-    assert settings.keypad.keys["KEY_KP1"] == "1"
-    lcd = settings.lcd
+    assert settings.keypad.config.pins == {"17": "call_next", "GPIO27": "finish"}
+    assert settings.keypad.config.bounce_time == 0.02
+    keys = '[keypad]\ntype = "evdev"\n[keypad.keys]\nKEY_KPPLUS = "none"\nKEY_F1 = "recall"\n'
+    evdev = read_config(str(write(tmp_path, keys)))
+    assert "KEY_KPPLUS" not in evdev.keypad.config.keys
+    assert evdev.keypad.config.keys["KEY_F1"] == "recall"
+    assert evdev.keypad.config.keys["KEY_KP1"] == "1"
+    lcd = settings.indicator.config
     assert (lcd.address, lcd.expander, lcd.gpio_bank, lcd.cols, lcd.rows) == (
         0x3F, "MCP23017", "B", 20, 4,
     )  # fmt: skip
@@ -83,7 +88,7 @@ rows = 4
 
 def test_box4_layout(tmp_path: Path) -> None:
     settings = read_config(str(write(tmp_path, '[keypad]\ntype = "gpio"\nlayout = "box4"\n')))
-    assert sorted(settings.keypad.pins.values()) == ["call_next", "finish", "recall", "skip"]
+    assert sorted(settings.keypad.config.pins.values()) == ["call_next", "finish", "recall", "skip"]
 
 
 @pytest.mark.parametrize(

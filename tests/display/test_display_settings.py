@@ -30,16 +30,19 @@ def write(tmp_path: Path, text: str) -> Path:
 def test_the_example_config_loads() -> None:
     config = read_config(ROOT / "examples/office/display.toml")
     assert config.identity.node_id == "display-1"
-    assert config.screen.type == "headless" and config.screen.screenshot_dir is not None
-    assert config.voice.output == "file" and config.voice.dir is not None
+    assert config.screen.panel.type == "headless"
+    assert config.screen.panel.config.screenshot_dir is not None
+    assert config.voice.output.type == "file" and config.voice.output.config.dir is not None
     assert config.voice.template == "Nomor antrian {number}, silakan menuju {counter}"
+    # beside the demo's other outputs in run/office/, not inside examples/
+    assert config.display.state_dir == ROOT / "run" / "office" / "display"
 
 
 def test_defaults_are_for_a_real_screen_and_speaker(tmp_path: Path) -> None:
     config = read_config(write(tmp_path, ""))
-    assert config.screen.type == "fullscreen" and config.screen.width is None
+    assert config.screen.panel.type == "fullscreen" and config.screen.panel.config.width is None
     assert config.screen.font == REGULAR_FONT and config.screen.language == "id"
-    assert config.voice.output == "speaker" and config.voice.engine == "espeak"
+    assert config.voice.output.type == "speaker" and config.voice.engine.type == "espeak"
     assert config.voice.number_style == "words" and config.voice.max_age_s == 60
 
 
@@ -51,8 +54,8 @@ def test_relative_paths_start_at_the_config_file(tmp_path: Path) -> None:
             f'[voice]\noutput = "file"\ndir = "{tmp_path}/voice"\n',
         )
     )
-    assert config.screen.screenshot_dir == tmp_path / "run/shots"  # from the file's folder
-    assert config.voice.dir == tmp_path / "voice"
+    assert config.screen.panel.config.screenshot_dir == tmp_path / "run/shots"  # file's folder
+    assert config.voice.output.config.dir == tmp_path / "voice"
 
 
 def test_a_zone_and_a_state_folder(tmp_path: Path) -> None:

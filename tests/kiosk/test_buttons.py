@@ -103,7 +103,9 @@ def test_leds_lit_blinking_off(pins: MockFactory) -> None:
     buttons, _ = _gpio(pins)
     buttons.set_led("A", "lit")
     assert pins.pin(27).state == 1
+    before = set(threading.enumerate())
     buttons.set_led("A", "blinking")
+    (blinker,) = set(threading.enumerate()) - before  # gpiozero's blink thread
     seen: set[int] = set()
     deadline = time.monotonic() + 1.0
     while time.monotonic() < deadline and len(seen) < 2:
@@ -111,7 +113,9 @@ def test_leds_lit_blinking_off(pins: MockFactory) -> None:
         time.sleep(0.02)
     assert seen == {0, 1}
     buttons.set_led("A", "off")
-    time.sleep(0.3)
+    # The blink thread is the only writer that could light the lamp again; once it has
+    # ended, "off" is final and can be checked without waiting.
+    assert not blinker.is_alive()
     assert pins.pin(27).state == 0
     assert pins.pin(22).state == 0  # B untouched
     buttons.close()

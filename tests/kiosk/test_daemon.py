@@ -16,6 +16,7 @@ from PIL import Image
 from common.config import ConfigError
 from nodes.kiosk.buttons import ButtonPins
 from nodes.kiosk.daemon import main, read_config
+from nodes.kiosk.printer import TICKET_FOLDER, FilePrinter, UsbPrinter
 from tests.harness import ROOT, Collector, HubProcess, Mosquitto, client, wait_for
 
 EXAMPLE = ROOT / "examples" / "office" / "kiosk.toml"
@@ -51,8 +52,10 @@ usb_product = 0x5011
 def test_the_example_config_reads(tmp_path: Path) -> None:
     config = read_config(EXAMPLE)
     assert config.identity.node_id == "kiosk-1"
-    assert config.input.type == "stdin" and config.input.services == ("A", "B", "C")
+    assert config.input.type == "stdin" and config.input.config.services == ("A", "B", "C")
     assert config.printer.type == "file" and config.printer.paper.columns == 48
+    # "../../run/office/tickets": from the example's folder, not the working directory
+    assert config.printer.adapter.config.path == ROOT / "run" / "office" / "tickets"
     assert config.settings.request_timeout_s == 5.0
     assert config.office.name == "Kantor Kecamatan Contoh"
 
@@ -61,12 +64,12 @@ def test_gpio_usb_config_reads(tmp_path: Path) -> None:
     path = tmp_path / "kiosk.toml"
     path.write_text(GPIO_CONFIG)
     config = read_config(path)
-    assert config.input.buttons == (ButtonPins("A", 17, 27), ButtonPins("B", "GPIO18", None))
-    assert config.input.priority == (22, 23)
-    assert config.input.debounce_s == pytest.approx(0.15)
+    buttons, printer = config.input.config, config.printer.adapter.config
+    assert buttons.buttons == (ButtonPins("A", 17, 27), ButtonPins("B", "GPIO18", None))
+    assert buttons.priority == (22, 23)
+    assert buttons.debounce_s == pytest.approx(0.15)
     assert config.printer.profile == "RP-F10-58mm"  # the 58 mm default
-    assert (config.printer.usb_vendor, config.printer.usb_product) == (0x0416, 0x5011)
-    assert config.printer.reads_status
+    assert printer == UsbPrinter(0x0416, 0x5011, profile="RP-F10-58mm", read_status=True)
     assert config.office.lang == "en" and config.settings.request_timeout_s == 3.0
 
 
@@ -180,3 +183,11 @@ def test_office_wide_keys_are_the_defaults(tmp_path: Path) -> None:
         "en",
     )
     assert config.input.type == "stdin" and config.printer.type == "file"
+
+
+def test_the_simulated_printer_has_one_default_folder(tmp_path: Path) -> None:
+    path = tmp_path / "kiosk.toml"
+    path.write_text('[node]\nid = "kiosk-1"\n')
+    printer = read_config(path).printer.adapter.config
+    assert printer == FilePrinter() and printer.path == TICKET_FOLDER
+    assert printer.path == Path("/tmp/antrian-tickets")

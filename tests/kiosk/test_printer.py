@@ -11,11 +11,12 @@ import pytest
 from PIL import Image
 
 from nodes.kiosk.printer import (
+    PRINTERS,
     EscposPrinter,
+    FilePrinter,
     FolderPrinter,
-    PrinterConfig,
+    NetworkPrinter,
     PrintFailed,
-    open_printer,
 )
 from nodes.kiosk.ticket import OfficeInfo, TicketLayout, sample_data, ticket_layout
 from tests.kiosk.devices import PAPER_LOW, PAPER_OUT, QR_COMMAND, SensorDummy
@@ -100,13 +101,14 @@ def test_folder_printer_simulates_paper_and_jams(tmp_path: Path) -> None:
     assert not (tmp_path / "A-012.bin").exists()
 
 
-def test_open_printer_picks_the_adapter(tmp_path: Path) -> None:
-    assert isinstance(open_printer(PrinterConfig(type="file", path=str(tmp_path))), FolderPrinter)
-    device = open_printer(PrinterConfig(type="file", path="/dev/null"))
+def test_each_printer_type_opens_its_adapter(tmp_path: Path) -> None:
+    assert PRINTERS.names == ("file", "usb", "serial", "network")
+    assert isinstance(FilePrinter(tmp_path).open(), FolderPrinter)
+    device = FilePrinter(Path("/dev/null")).open()
     assert isinstance(device, EscposPrinter)
     device.print(_ticket())  # python-escpos' File class writing to a device file
     assert device.health() == "ok"
-    network = open_printer(PrinterConfig(type="network", host="127.0.0.1", port=9, timeout_s=0.5))
+    network = NetworkPrinter("127.0.0.1", 9, timeout=0.5).open()
     assert network.health() == "offline"  # nothing listens on the discard port
     with pytest.raises(PrintFailed):
         network.print(_ticket())
