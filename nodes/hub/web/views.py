@@ -65,7 +65,6 @@ def ticket_view(
     return view
 
 
-
 def dashboard_view(model: LiveModel, now: datetime, lang: Lang) -> dict[str, Any]:
     """Node health, counters and queues for the signed-in dashboard."""
     words = i18n.words(lang)
