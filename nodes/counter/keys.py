@@ -26,9 +26,10 @@ The gestures, on any keypad:
 | `1`..`4` right after `finish`| the citizen's quick satisfaction score (see below)     |
 
 Right after a `finish` the hub accepted, the desk opens a short window (`score_prompt`;
-its length is the desk's `score_window`, 10 s by default) in which keys 1..4 are the citizen's quick score of that
-ticket (`Score`, sent as `request/survey`), the indicator asking "Nilai layanan: 1-4". Any
-other key ends the window and does what it always does; so does the window running out.
+the desk's `score_window`, 10 s by default) in which keys 1..4 are the citizen's quick
+score of that ticket (`Score`, sent as `request/survey`), the indicator asking "Nilai
+layanan: 1-4". Any other key ends the window and does what it always does; so does the
+window running out.
 
 A digit names a service by its place in the hub's retained `config` (1 = the first
 service), the same numbering for every counter of the office, so one label sheet fits all.

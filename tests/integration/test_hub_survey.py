@@ -103,9 +103,7 @@ def test_bad_scores_and_wrong_senders_are_refused(broker: Mosquitto, hub: HubPro
         link.stop()
 
 
-def test_a_rating_survives_a_restart_and_is_still_once(
-    broker: Mosquitto, hub: HubProcess
-) -> None:
+def test_a_rating_survives_a_restart_and_is_still_once(broker: Mosquitto, hub: HubProcess) -> None:
     kiosk = client(broker, "kiosk-1", "kiosk")
     loket = client(broker, "loket-1", "counter")
     ticket_id = served_ticket(kiosk, loket)["ticket_id"]
@@ -113,9 +111,7 @@ def test_a_rating_survives_a_restart_and_is_still_once(
     assert loket.request("counter", {"counter": "1", "action": "call_next"}).ok
     assert loket.request("counter", {"counter": "1", "action": "skip"}).ok
     assert loket.request("survey", {"ticket_id": ticket_id, "score": 4}).ok
-    assert (
-        loket.request("survey", {"ticket_id": skipped, "score": 4}).error_code == "invalid_state"
-    )
+    assert loket.request("survey", {"ticket_id": skipped, "score": 4}).error_code == "invalid_state"
     hub.stop()
     hub.start()
     again = loket.request("survey", {"ticket_id": ticket_id, "score": 1}, timeout=10)
