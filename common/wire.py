@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Final, Literal
 
+from common.skm import ELEMENTS, MAX_COMMENT, SCORES
+
 API_VERSION: Final = 1
 #: Largest payload a node accepts. A ticket or counter request is ~200 bytes; anything
 #: near this size is a mistake or an attack, and is refused before JSON parsing.
@@ -59,8 +61,8 @@ CounterAction = Literal[
     "close",
 ]
 TicketAction = Literal["issue", "cancel"]
-Verb = Literal["ticket", "counter", "admin"]
-VERBS: Final = ("ticket", "counter", "admin")
+Verb = Literal["ticket", "counter", "admin", "survey"]
+VERBS: Final = ("ticket", "counter", "admin", "survey")
 ADMIN_ACTIONS: Final = ("service_accepting",)
 
 #: Error codes of the contract, each with the Indonesian message a citizen or officer
@@ -279,7 +281,31 @@ class AdminRequest:
         return payload
 
 
-Request = TicketRequest | CounterRequest | AdminRequest
+@dataclass(frozen=True)
+class SurveyRequest:
+    """`request/survey`: a citizen rates a finished ticket. From the web: the nine SKM
+    `answers` (U1..U9, each 1..4) and an optional `comment`; from a counter: one `score`."""
+
+    ticket_id: str
+    transaction: str | None = None
+    answers: dict[str, int] | None = None
+    comment: str | None = None
+    score: int | None = None
+
+    def to_payload(self) -> dict[str, Any]:
+        payload: dict[str, Any] = {"ticket_id": self.ticket_id}
+        if self.answers is not None:
+            payload["answers"] = dict(self.answers)
+            if self.comment:
+                payload["comment"] = self.comment
+        if self.score is not None:
+            payload["score"] = self.score
+        if self.transaction is not None:
+            payload["transaction"] = self.transaction
+        return payload
+
+
+Request = TicketRequest | CounterRequest | AdminRequest | SurveyRequest
 
 
 # --- codec ------------------------------------------------------------------------------
@@ -420,6 +446,32 @@ def decode_admin_request(raw: bytes) -> AdminRequest:
     return AdminRequest("service_accepting", service, accepting, transaction)
 
 
+def _score(value: Any, name: str) -> int:
+    if not isinstance(value, int) or isinstance(value, bool) or value not in SCORES:
+        raise WireError("bad_request", f"Nilai '{name}' harus 1, 2, 3 atau 4.")
+    return value
+
+
+def decode_survey_request(raw: bytes) -> SurveyRequest:
+    payload = decode_object(raw)
+    transaction = _transaction(payload)
+    ticket_id = payload.get("ticket_id")
+    if not isinstance(ticket_id, str) or not TICKET_ID_PATTERN.match(ticket_id):
+        raise WireError("bad_request", "Kolom 'ticket_id' tidak valid.")
+    answers, score = payload.get("answers"), payload.get("score")
+    if (answers is None) == (score is None):
+        raise WireError("bad_request", "Kirim 'answers' (survei lengkap) atau 'score', salah satu.")
+    if score is not None:
+        return SurveyRequest(ticket_id, transaction, score=_score(score, "score"))
+    if not isinstance(answers, dict) or set(answers) != set(ELEMENTS):
+        raise WireError("bad_request", "Kolom 'answers' harus berisi U1 sampai U9.")
+    comment = payload.get("comment", "")
+    if not isinstance(comment, str) or len(comment) > MAX_COMMENT:
+        raise WireError("bad_request", f"Saran paling banyak {MAX_COMMENT} huruf.")
+    checked = {key: _score(answers[key], key) for key in ELEMENTS}
+    return SurveyRequest(ticket_id, transaction, checked, comment.strip() or None)
+
+
 def decode_request(verb: str, raw: bytes) -> Request:
     if verb == "ticket":
         return decode_ticket_request(raw)
@@ -427,6 +479,8 @@ def decode_request(verb: str, raw: bytes) -> Request:
         return decode_counter_request(raw)
     if verb == "admin":
         return decode_admin_request(raw)
+    if verb == "survey":
+        return decode_survey_request(raw)
     raise WireError("bad_request", "Jenis permintaan tidak dikenal.")
 
 

@@ -38,7 +38,7 @@ from common.presence import HubPresence
 from common.wire import Response, WireError
 from nodes.counter import keys
 from nodes.counter.indicator import Indicator
-from nodes.counter.keys import Command, Notice, Office, Outcome
+from nodes.counter.keys import Command, Notice, Office, Outcome, Score
 from nodes.counter.view import TEXT, CounterView
 
 log = logging.getLogger(__name__)
@@ -65,7 +65,7 @@ def steady_now() -> datetime:
 
 @dataclass(frozen=True)
 class _Press:
-    command: Command
+    command: Command | Score
     at: datetime
 
 
@@ -82,6 +82,7 @@ class CounterDesk:
         request_timeout: float = 5.0,
         clock: Callable[[], datetime] = steady_now,
         keypad_health: Callable[[str], None] | None = None,
+        score_window: float = keys.SCORE_WINDOW.total_seconds(),
     ) -> None:
         self.link = link
         self.counter = counter
@@ -91,6 +92,8 @@ class CounterDesk:
         self.clock = clock
         #: Told "ok" / "lost" when the keypad comes and goes (the node's status shows it).
         self.keypad_health = keypad_health
+        #: Seconds after a finish in which keys 1..4 are the citizen's quick score (0: off).
+        self.score_window = timedelta(seconds=score_window)
         self._changed = threading.Condition()
         self._presses: deque[_Press] = deque()
         self._state: CounterState | None = None
@@ -165,6 +168,8 @@ class CounterDesk:
             log.warning("stdin: not a command: %r (try: %s)", line.strip(), keys.LINE_HELP)
         with self._changed:
             self._changed.wait_for(lambda: len(self._presses) < MAX_QUEUED or self._stopping)
+            if self._entry.mode == "score" and outcome is not None:
+                self._entry = keys.IDLE  # a command closes the quick score's window
             self._take(outcome)
 
     def keypad_found(self) -> None:
@@ -184,7 +189,7 @@ class CounterDesk:
 
     def _take(self, outcome: Outcome) -> None:
         """Queue a command or show a notice; caller holds the lock."""
-        if isinstance(outcome, Command):
+        if isinstance(outcome, Command | Score):
             if len(self._presses) >= MAX_QUEUED:
                 log.warning(
                     "counter %s: refusing %s, %d presses already queued",
@@ -301,17 +306,25 @@ class CounterDesk:
                     self._touch()
                     continue
                 self._sending_since = now
+                current = self._state.ticket if self._state else None
+                # A finish opens the quick score for the ticket it finishes (keys.py).
+                finishing = (
+                    current.ticket_id
+                    if isinstance(press.command, Command) and press.command.action == "finish"
+                    and current is not None and self.score_window > timedelta(0)
+                    else None
+                )  # fmt: skip
                 self._touch()
-            self._send(press.command)
+            self._send(press.command, finishing)
 
-    def _send(self, command: Command) -> None:
+    def _send(self, command: Command | Score, finishing: str | None = None) -> None:
         transaction = uuid.uuid4().hex
         payload = {**command.payload(self.counter), "transaction": transaction}
         response: Response | None = None
         notice: str | None = None
         timed_out = False
         try:
-            response = self.link.request("counter", payload, timeout=self.request_timeout)
+            response = self.link.request(command.verb, payload, timeout=self.request_timeout)
         except RequestTimeout as exc:
             log.warning(
                 "counter %s: %s (transaction %s): %s", self.counter, command, transaction, exc
@@ -333,9 +346,16 @@ class CounterDesk:
                     log.warning("counter %s: not sending %s: the hub is not answering",
                                 self.counter, press.command)  # fmt: skip
                 self._presses.clear()
-            if response is not None and response.ok:
+            if response is not None and response.ok and isinstance(command, Score):
+                log.info("counter %s: %s ok", self.counter, command)
+                notice = self._text("scored")
+            elif response is not None and response.ok:
+                assert isinstance(command, Command)
                 log.info("counter %s: %s ok -> %s", self.counter, command, response.data)
                 self._state = self._answered(response.data) or self._state
+                # Only if the officer has not moved on already (a press queued behind it).
+                if finishing is not None and self._entry.mode == "idle" and not self._presses:
+                    self._entry = keys.score_prompt(finishing, self.clock(), self.score_window)
                 if command.action == "transfer" and command.service:
                     notice = self._text("transferred", service=command.service)
                 elif command.action == "recall":

@@ -23,6 +23,13 @@ The gestures, on any keypad:
 |                              | closed                                                 |
 | `0`, `toggle_pause`          | `close`                                                |
 | `clear`, or `ENTRY_TIMEOUT`  | forget what was being typed                            |
+| `1`..`4` right after `finish`| the citizen's quick satisfaction score (see below)     |
+
+Right after a `finish` the hub accepted, the desk opens a short window (`score_prompt`;
+the desk's `score_window`, 10 s by default) in which keys 1..4 are the citizen's quick
+score of that ticket (`Score`, sent as `request/survey`), the indicator asking "Nilai
+layanan: 1-4". Any other key ends the window and does what it always does; so does the
+window running out.
 
 A digit names a service by its place in the hub's retained `config` (1 = the first
 service), the same numbering for every counter of the office, so one label sheet fits all.
@@ -35,7 +42,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
-from typing import Any, Final, Literal
+from typing import Any, ClassVar, Final, Literal
 
 from common.payloads import OfficeConfig, Service
 from common.wire import ID_PATTERN, NUMBER_PATTERN, TICKET_ID_PATTERN, CounterAction
@@ -60,13 +67,18 @@ ENTRY_TIMEOUT: Final = timedelta(seconds=8)
 #: Ticket numbers have 3 to 5 digits (`A-012`); more is a typing mistake.
 MAX_DIGITS: Final = 5
 
-Mode = Literal["idle", "number", "number_service", "transfer"]
+Mode = Literal["idle", "number", "number_service", "transfer", "score"]
+#: The keys that are a quick score while the score window is open, and their scores.
+SCORE_KEYS: Final = {"1": 1, "2": 2, "3": 3, "4": 4}
+#: How long the score window stays open after a finish, unless configured.
+SCORE_WINDOW: Final = timedelta(seconds=10)
 
 
 @dataclass(frozen=True)
 class Command:
     """One request to the hub for this counter."""
 
+    verb: ClassVar[str] = "counter"
     action: CounterAction
     service: str | None = None  # transfer target
     ticket: str | None = None  # call_ticket: a number ("A-012") or a ticket id
@@ -81,6 +93,21 @@ class Command:
 
     def __str__(self) -> str:
         return " ".join(p for p in (self.action, self.service, self.ticket) if p)
+
+
+@dataclass(frozen=True)
+class Score:
+    """The citizen's quick satisfaction score (1..4) of the ticket just finished."""
+
+    ticket_id: str
+    score: int
+    verb: ClassVar[str] = "survey"
+
+    def payload(self, counter: str) -> dict[str, Any]:
+        return {"ticket_id": self.ticket_id, "score": self.score}
+
+    def __str__(self) -> str:
+        return f"score {self.score} for {self.ticket_id}"
 
 
 @dataclass(frozen=True)
@@ -125,18 +152,25 @@ class Entry:
     mode: Mode = "idle"
     digits: str = ""
     since: datetime | None = None
+    ticket: str | None = None  # "score": the ticket just finished
+    timeout: timedelta = ENTRY_TIMEOUT
 
     def expired(self, now: datetime) -> bool:
-        return self.since is not None and now - self.since >= ENTRY_TIMEOUT
+        return self.since is not None and now - self.since >= self.timeout
 
     @property
     def deadline(self) -> datetime | None:
-        return self.since + ENTRY_TIMEOUT if self.since is not None else None
+        return self.since + self.timeout if self.since is not None else None
 
 
 IDLE: Final = Entry()
 
-Outcome = Command | Notice | None
+Outcome = Command | Score | Notice | None
+
+
+def score_prompt(ticket_id: str, now: datetime, window: timedelta = SCORE_WINDOW) -> Entry:
+    """The entry right after `ticket_id` was finished: keys 1..4 score it for `window`."""
+    return Entry("score", since=now, ticket=ticket_id, timeout=window)
 
 
 def expire(entry: Entry, now: datetime) -> Entry:
@@ -149,6 +183,10 @@ def press(
 ) -> tuple[Entry, Outcome]:
     """Fold one key into the entry. `status` is the counter's (open/paused/closed/None)."""
     entry = expire(entry, now)
+    if entry.mode == "score":
+        if key in SCORE_KEYS and entry.ticket is not None:
+            return IDLE, Score(entry.ticket, SCORE_KEYS[key])
+        entry = IDLE  # any other key: the window closes and the key does what it says
     if key in ACTION_KEYS:
         return IDLE, Command(key)
     if key == "clear":

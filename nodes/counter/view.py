@@ -55,6 +55,8 @@ TEXT: Final[dict[str, dict[str, str]]] = {
         "transferred": "Dialihkan ke {service}",
         "recalled": "Dipanggil ulang",
         "keypad_lost": "Keypad terlepas",
+        "prompt_score": "Nilai layanan",
+        "scored": "Terima kasih",
     },
     "en": {
         "counter": "COUNTER",
@@ -94,6 +96,8 @@ TEXT: Final[dict[str, dict[str, str]]] = {
         "transferred": "Moved to {service}",
         "recalled": "Called again",
         "keypad_lost": "Keypad unplugged",
+        "prompt_score": "Rate service",
+        "scored": "Thank you",
     },
 }
 LANGUAGES: Final = tuple(TEXT)
@@ -154,6 +158,8 @@ class CounterView:
             return self.text("prompt_number"), entry.digits + "_"
         if entry.mode == "transfer":
             return self.text("prompt_transfer"), self._choices([s.id for s in self.office.services])
+        if entry.mode == "score":
+            return self.text("prompt_score"), "1-4"
         if entry.mode == "number_service":
             served = list(self.office.counter_services) or [s.id for s in self.office.services]
             return f"{self.text('prompt_service')} {entry.digits}", self._choices(served)

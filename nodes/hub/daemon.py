@@ -53,6 +53,7 @@ from common.wire import (
     AdminRequest,
     CounterRequest,
     Request,
+    SurveyRequest,
     TicketRequest,
     WireError,
     decode_request,
@@ -60,13 +61,14 @@ from common.wire import (
     ok_response,
     transaction_of,
 )
-from nodes.hub import backup, views
+from nodes.hub import backup, survey, views
 from nodes.hub.committer import Committer, Decided
 from nodes.hub.events import (
     CancelTicket,
     CounterCommand,
     ExpireOpenTickets,
     IssueTicket,
+    RateTicket,
     SetServiceAccepting,
     TicketCalled,
 )
@@ -335,7 +337,11 @@ class Hub:
                 raise DiskFull  # refused before anything is applied: nothing to undo
             self._authorise(node, request)
             now = self.clock()
-            events = self.queue.handle(self._command(node, request), now)
+            command = self._command(node, request)
+            if isinstance(command, RateTicket):
+                events = list(survey.rate(self.queue, command, now))
+            else:
+                events = self.queue.handle(command, now)
             for event in events:
                 self.queue.apply(event)
             response = ok_response(transaction, self._data(request, events, now))
@@ -425,6 +431,8 @@ class Hub:
                 ticket = self.queue.ticket(request.ticket_id or "")
                 if ticket is not None and ticket.node != node:
                     raise WireError("forbidden", "Nomor ini diambil dari perangkat lain.")
+        elif isinstance(request, SurveyRequest):
+            self._authorise_survey(spec.role, spec.counters, request)
         elif isinstance(request, CounterRequest):
             if self.office.counter(request.counter) is None:
                 raise WireError("unknown_counter")
@@ -435,6 +443,21 @@ class Hub:
         elif spec.role != "web":
             raise WireError("forbidden", "Hanya dasbor kantor yang boleh mengubah layanan.")
 
+    def _authorise_survey(
+        self, role: str, counters: tuple[str, ...], request: SurveyRequest
+    ) -> None:
+        """The SKM questionnaire comes from the web node (the ticket's page), the quick
+        score from a counter node, and only for a ticket finished at one of its counters."""
+        if request.score is None:
+            if role != "web":
+                raise WireError("forbidden", "Survei lengkap hanya diisi dari halaman antrian.")
+            return
+        if role != "counter":
+            raise WireError("forbidden", "Nilai cepat hanya diberikan dari loket.")
+        ticket = self.queue.ticket(request.ticket_id)
+        if ticket is not None and ticket.counter not in counters:
+            raise WireError("forbidden", "Antrian ini tidak dilayani di loket perangkat ini.")
+
     def _command(self, node: str, request: Request) -> Any:
         if isinstance(request, TicketRequest):
             if request.action == "cancel":
@@ -443,6 +466,10 @@ class Hub:
         if isinstance(request, CounterRequest):
             return CounterCommand(
                 request.counter, request.action, ticket=request.ticket, service=request.service
+            )
+        if isinstance(request, SurveyRequest):
+            return RateTicket(
+                request.ticket_id, node, request.answers, request.comment or "", request.score
             )
         assert isinstance(request, AdminRequest)
         return SetServiceAccepting(request.service, request.accepting)
@@ -453,6 +480,8 @@ class Hub:
             return views.ticket_data(self.queue, ticket_id or "", now, self.devices.staffed)
         if isinstance(request, CounterRequest):
             return views.counter_data(self.queue, request.counter)
+        if isinstance(request, SurveyRequest):
+            return views.survey_data(self.queue, request.ticket_id, events[0].kind)
         state = views.queue_state(self.queue, now, self.devices.staffed)
         return {"service": request.service, **state[request.service]}
 

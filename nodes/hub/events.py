@@ -52,7 +52,26 @@ class ExpireOpenTickets:
     """Expire every non-final ticket whose day is before the local day of `now`."""
 
 
-Command = IssueTicket | CancelTicket | CounterCommand | SetServiceAccepting | ExpireOpenTickets
+@dataclass(frozen=True)
+class RateTicket:
+    """A citizen rates a finished ticket (PermenPAN-RB 14/2017's SKM, `survey.py`): the nine
+    `answers` U1..U9 from the web, or one quick `score` from the counter's keypad."""
+
+    ticket_id: str
+    node: str
+    answers: Mapping[str, int] | None = None
+    comment: str = ""
+    score: int | None = None
+
+
+Command = (
+    IssueTicket
+    | CancelTicket
+    | CounterCommand
+    | SetServiceAccepting
+    | ExpireOpenTickets
+    | RateTicket
+)
 
 
 # --- events (one per kind of the hub's event log) -----------------------------------------
@@ -161,6 +180,39 @@ class ServiceStatusChanged:
     accepting: bool
 
 
+# Survey events carry the ticket's day (its report's day), the service it was finished in and
+# the counter that finished it, so every SKM figure is grouped without reading the ticket.
+
+
+@dataclass(frozen=True)
+class SurveyAnswered:
+    """The SKM questionnaire (nine elements, each 1..4), answered once per ticket."""
+
+    kind: ClassVar[str] = "survey_answered"
+    at: datetime
+    day: date
+    ticket_id: str
+    service: str
+    counter: str
+    node: str
+    answers: dict[str, int]  # "U1".."U9" -> 1..4
+    comment: str = ""
+
+
+@dataclass(frozen=True)
+class QuickScored:
+    """The counter's one-question satisfaction score (1..4), once per ticket; not the IKM."""
+
+    kind: ClassVar[str] = "quick_scored"
+    at: datetime
+    day: date
+    ticket_id: str
+    service: str
+    counter: str
+    node: str
+    score: int
+
+
 Event = (
     TicketIssued
     | TicketCalled
@@ -172,6 +224,8 @@ Event = (
     | TicketExpired
     | CounterStatusChanged
     | ServiceStatusChanged
+    | SurveyAnswered
+    | QuickScored
 )
 EVENT_TYPES: dict[str, type[Event]] = {
     cls.kind: cls
@@ -186,6 +240,8 @@ EVENT_TYPES: dict[str, type[Event]] = {
         TicketExpired,
         CounterStatusChanged,
         ServiceStatusChanged,
+        SurveyAnswered,
+        QuickScored,
     )
 }
 _COLUMNS = ("ticket_id", "service", "counter")

@@ -45,8 +45,10 @@ from nodes.hub.events import (
     Event,
     ExpireOpenTickets,
     IssueTicket,
+    QuickScored,
     ServiceStatusChanged,
     SetServiceAccepting,
+    SurveyAnswered,
     TicketCalled,
     TicketCancelled,
     TicketExpired,
@@ -186,6 +188,8 @@ class Queue:
             s.id: deque(maxlen=office.recent_window) for s in office.services
         }
         self._calls: deque[TicketCalled] = deque(maxlen=RECENT_CALLS)
+        #: Which ratings (event kinds, survey.py) each ticket has had.
+        self._rated: dict[str, frozenset[str]] = {}
         #: The latest day seen in an event. When it moves on, the final tickets and
         #: counts of earlier days are forgotten: memory stays one day's worth.
         self._day: date | None = None
@@ -210,6 +214,10 @@ class Queue:
 
     def ticket(self, ticket_id: str) -> Ticket | None:
         return self._tickets.get(ticket_id)
+
+    def rated(self, ticket_id: str) -> frozenset[str]:
+        """The kinds of rating (`survey_answered`, `quick_scored`) the ticket has had."""
+        return self._rated.get(ticket_id, frozenset())
 
     def accepting(self, service: str) -> bool:
         return self._accepting[service]
@@ -300,6 +308,7 @@ class Queue:
             "last_called": dict(self._last_called),
             "durations": {s: list(d) for s, d in self._durations.items()},
             "calls": list(self._calls),
+            "rated": dict(self._rated),
             "day": self._day,
         }
 
@@ -574,6 +583,10 @@ class Queue:
     def _service_status(self, event: ServiceStatusChanged) -> None:
         self._accepting[event.service] = event.accepting
 
+    def _rated_by(self, event: SurveyAnswered | QuickScored) -> None:
+        if event.ticket_id in self._tickets:
+            self._rated[event.ticket_id] = self.rated(event.ticket_id) | {event.kind}
+
     def restore_calls(self, calls: Iterable[TicketCalled]) -> None:
         """Set the recent-call list from the log (oldest first), for a hub that restarts.
 
@@ -610,6 +623,7 @@ class Queue:
         for ticket in [t for t in self._tickets.values() if t.final and t.day < day]:
             del self._tickets[ticket.ticket_id]
             del self._by_number[(ticket.day, ticket.number)]
+            self._rated.pop(ticket.ticket_id, None)
         for key in [k for k in self._counts if k[1] < day]:
             del self._counts[key]
         for key in [k for k in self._last_called if k[1] < day]:
@@ -641,6 +655,8 @@ _RECORDERS: Final[dict[type, Callable[[Queue, Any], None]]] = {
     TicketExpired: lambda queue, e: queue._finalise(queue._tickets[e.ticket_id], "expired", e.at),
     CounterStatusChanged: Queue._counter_status,
     ServiceStatusChanged: Queue._service_status,
+    SurveyAnswered: Queue._rated_by,
+    QuickScored: Queue._rated_by,
 }
 
 

@@ -11,7 +11,15 @@ from typing import Any, Literal, cast
 
 from common import payloads
 from common.wire import iso
-from nodes.hub.events import Event, TicketCalled, TicketCancelled, TicketIssued, TicketTransferred
+from nodes.hub.events import (
+    Event,
+    QuickScored,
+    SurveyAnswered,
+    TicketCalled,
+    TicketCancelled,
+    TicketIssued,
+    TicketTransferred,
+)
 from nodes.hub.office import Office
 from nodes.hub.queue import Queue, Rejected, number_of
 
@@ -98,9 +106,10 @@ def call_event(queue: Queue, event: TicketCalled) -> dict[str, Any]:
 
 def ticket_event(queue: Queue, event: Event) -> dict[str, Any] | None:
     """The `event/ticket` payload of a ticket event ("ticket_called" -> "called", ...);
-    None for counter and service status changes, which are not ticket events."""
+    None for counter and service status changes, which are not ticket events, and for
+    ratings (survey.py), which change no ticket and are not published."""
     ticket_id = getattr(event, "ticket_id", None)
-    if ticket_id is None:
+    if ticket_id is None or isinstance(event, SurveyAnswered | QuickScored):
         return None
     extra: dict[str, payloads.Scalar] = {}
     if isinstance(event, TicketIssued):
@@ -129,3 +138,10 @@ def office_config(office: Office, hub: str = "hub") -> dict[str, Any]:
     services = tuple(payloads.Service(s.id, s.name, s.prefix) for s in office.services)
     counters = tuple(payloads.Counter(c.id, c.name, tuple(c.services)) for c in office.counters)
     return payloads.OfficeConfig(office.id, office.name, hub, services, counters).to_payload()
+
+
+def survey_data(queue: Queue, ticket_id: str, kind: str) -> dict[str, Any]:
+    """The `data` of a survey response: which ticket was rated, and how."""
+    ticket = queue.ticket(ticket_id)
+    number = ticket.number if ticket else number_of(ticket_id)
+    return {"ticket_id": ticket_id, "number": number, "survey": kind}

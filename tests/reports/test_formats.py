@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import json
 import subprocess
 from dataclasses import replace
 from datetime import date, datetime
@@ -184,6 +185,10 @@ def test_an_empty_day_renders_in_every_format(fmt: str, tmp_path: Path) -> None:
         assert csv_sections(content)["Per jam"] == [
             ["Jam", "Tiket diambil", "Selesai dilayani", "Rata-rata tunggu (menit)"]
         ]
+    elif fmt == "json":
+        model = json.loads(content)
+        assert model["total"]["issued"] == 0 and model["hours"] == []
+        assert model["skm"]["respondents"] == 0 and model["skm"]["ikm"] is None
     else:
         path = tmp_path / "kosong.pdf"
         path.write_bytes(content)

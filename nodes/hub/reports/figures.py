@@ -44,7 +44,7 @@ import math
 from bisect import bisect_right
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Final
 
@@ -63,6 +63,7 @@ from nodes.hub.events import (
     TicketTransferred,
 )
 from nodes.hub.reports.labels import text
+from nodes.hub.reports.skm import SkmFigures, SkmPass, SkmReport
 
 #: The default target: a citizen should be called within 15 minutes.
 DEFAULT_TARGET_WAIT_S: Final = 15 * 60
@@ -197,6 +198,8 @@ class Report:
     days: tuple[DayFigures, ...]
     heat: HeatMap
     peak: PeakHour | None
+    #: The SKM survey's figures (reports/skm.py).
+    skm: SkmReport = field(default_factory=lambda: SkmReport(SkmFigures("", "", 0, 0)))
 
     @property
     def single_day(self) -> bool:
@@ -353,7 +356,8 @@ def compute(
     """
     last_day = last_day or first_day
     log = _Pass()
-    log.read(events, first_day, last_day)
+    survey = SkmPass(first_day, last_day)
+    log.read(survey.watch(events), first_day, last_day)
     groups = _Groups(log)
     services = _ordered(office.services, groups.seen_services())
     everything = {key for key, _ in services} | set(groups.issued) | {d[0] for d in log.durations}
@@ -367,6 +371,7 @@ def compute(
         days=groups.days(target_wait_s),
         heat=groups.heat(tuple(h.hour for h in hours)),
         peak=_peak(groups.hour_issued),
+        skm=survey.report(office.services, office.counters),
     )  # fmt: skip
 
 

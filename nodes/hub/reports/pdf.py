@@ -238,6 +238,57 @@ def _standard(pdf: ReportPDF, report: Report, lang: Lang) -> None:
     pdf.ln(3)
 
 
+def _skm_section(pdf: ReportPDF, report: Report, tables: list[Table], lang: Lang) -> None:
+    """The SKM results as PermenPAN-RB 14/2017 reports them, on a page of their own: the
+    IKM with its grade and respondents, then the table of NRR per element, the groups, the
+    comments, the counter's quick score and how it was computed."""
+    from nodes.hub.reports.skm_tables import word
+
+    total = report.skm.total
+    pdf.add_page()
+    pdf.set_font(pdf.family_name, "B", 12)
+    pdf.cell(0, 7, pdf.say(word("heading", lang).upper()), align="C", new_x="LMARGIN",
+             new_y="NEXT")  # fmt: skip
+    pdf.set_font(pdf.family_name, "", 9)
+    pdf.cell(0, 5, pdf.say(word("basis", lang)), align="C", new_x="LMARGIN", new_y="NEXT")
+    pdf.ln(2)
+    if total.respondents:
+        ikm = cell_text(total.ikm, "score", lang)
+        line = (
+            f"IKM {ikm} · {word('grade', lang)} {total.grade} ({total.grade_words(lang)})"
+            f" · {word('respondents', lang)} {total.respondents}"
+            f" · {word('sample', lang)} {total.sample_size}"
+        )
+    else:
+        line = word("none", lang)
+    pdf.set_fill_color(238, 243, 247)
+    pdf.set_font(pdf.family_name, "B", 12)
+    pdf.multi_cell(0, 7, pdf.say(line), border=1, fill=True, padding=2, new_x="LMARGIN",
+                   new_y="NEXT")  # fmt: skip
+    pdf.ln(3)
+    for table in tables:
+        if table.key == "skm_comments":
+            _comments(pdf, table)
+        else:
+            _table(pdf, table, lang)
+    pdf.set_font(pdf.family_name, "", 8)
+    pdf.multi_cell(0, 4, pdf.say(word("method", lang)), new_x="LMARGIN", new_y="NEXT")
+
+
+def _comments(pdf: ReportPDF, table: Table) -> None:
+    """The citizens' comments as paragraphs: a comment may run to several lines."""
+    pdf.set_font(pdf.family_name, "B", 11)
+    pdf.cell(0, 7, pdf.say(table.title), new_x="LMARGIN", new_y="NEXT")
+    for at, number, service, counter, comment in table.rows:
+        pdf.set_font(pdf.family_name, "B", 8)
+        pdf.cell(0, 4.5, pdf.say(f"{at} · {number} · {service} · {counter}"), new_x="LMARGIN",
+                 new_y="NEXT")  # fmt: skip
+        pdf.set_font(pdf.family_name, "", 9)
+        pdf.multi_cell(0, 4.5, pdf.say(str(comment)), new_x="LMARGIN", new_y="NEXT")
+        pdf.ln(1)
+    pdf.ln(3)
+
+
 def _signature(pdf: ReportPDF, report: Report, lang: Lang) -> None:
     """Mengetahui, the head's title, room for a signature and stamp, name and NIP."""
     block = signature(report, lang)
@@ -277,9 +328,14 @@ def render_pdf(report: Report, lang: Lang = "id", generated: datetime | None = N
     pdf.ln(2)
     for svg in report_charts(report, lang, font=pdf.family_name):
         _chart(pdf, svg)
-    for table in report_tables(report, lang):
-        if table.key != "heat_map":  # printed as the chart above; a 13-column grid adds nothing
+    tables = report_tables(report, lang)
+    for table in tables:
+        # The heat map is printed as the chart above; a 13-column grid adds nothing.
+        if table.key != "heat_map" and not table.key.startswith("skm_"):
             _table(pdf, table, lang)
+    skm_tables = [t for t in tables if t.key.startswith("skm_")]
+    if skm_tables:
+        _skm_section(pdf, report, skm_tables, lang)
     pdf.set_font(pdf.family_name, "", 8)
     pdf.multi_cell(0, 4, pdf.say(text("notes", lang)), new_x="LMARGIN", new_y="NEXT")
     _signature(pdf, report, lang)

@@ -17,13 +17,16 @@ from nodes.hub.office import Office
 from nodes.hub.reports.figures import DEFAULT_TARGET_WAIT_S, OfficeInfo, Report
 from nodes.hub.reports.source import build_report
 
-Format = Literal["html", "xlsx", "pdf", "csv"]
-FORMATS: Final[tuple[Format, ...]] = ("html", "xlsx", "pdf", "csv")
+Format = Literal["html", "xlsx", "pdf", "csv", "json"]
+FORMATS: Final[tuple[Format, ...]] = ("html", "xlsx", "pdf", "csv", "json")
+#: What the hub archives after closing time (JSON is on demand: `antrian report`).
+ARCHIVE_FORMATS: Final[tuple[Format, ...]] = ("html", "xlsx", "pdf", "csv")
 MEDIA_TYPES: Final[dict[str, str]] = {
     "html": "text/html; charset=utf-8",
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     "pdf": "application/pdf",
     "csv": "text/csv; charset=utf-8",
+    "json": "application/json",
 }
 
 
@@ -45,6 +48,10 @@ def render(report: Report, fmt: str, lang: Lang = "id", generated: datetime | No
         from nodes.hub.reports.csv import render_csv_bytes
 
         return render_csv_bytes(report, lang)
+    if fmt == "json":
+        from nodes.hub.reports.model_json import render_json
+
+        return render_json(report)
     raise ValueError(f"unknown report format {fmt!r} (one of {', '.join(FORMATS)})")
 
 
@@ -58,7 +65,7 @@ def write_daily_archive(
     day: date,
     folder: str | Path,
     *,
-    formats: Iterable[str] = FORMATS,
+    formats: Iterable[str] = ARCHIVE_FORMATS,
     lang: Lang = "id",
     target_wait_s: float = DEFAULT_TARGET_WAIT_S,
     generated: datetime | None = None,

@@ -16,7 +16,7 @@ from common.bahasa import Lang, hour_range
 from nodes.hub.reports.figures import DurationStats, Report, ServiceFigures, WaitStats
 from nodes.hub.reports.labels import number, text
 
-Kind = Literal["text", "int", "minutes", "hours", "percent", "date"]
+Kind = Literal["text", "int", "minutes", "hours", "percent", "date", "score", "weight"]
 Cell = str | int | float | date | None
 
 
@@ -34,7 +34,13 @@ class Table:
     rows: tuple[tuple[Cell, ...], ...]
 
 
-DECIMALS: Final[dict[str, int]] = {"minutes": 1, "hours": 1, "percent": 1}
+DECIMALS: Final[dict[str, int]] = {
+    "minutes": 1,
+    "hours": 1,
+    "percent": 1,
+    "score": 2,  # an NRR or the IKM, as the SKM regulation prints them
+    "weight": 3,  # a weighted NRR
+}
 
 
 def minutes(seconds: float | None) -> float | None:
@@ -97,7 +103,9 @@ def report_tables(report: Report, lang: Lang = "id") -> list[Table]:
     tables += [_counters(report, columns), _hours(report, columns)]
     if not report.single_day:
         tables += [_days(report, columns), _heat_map(report, columns)]
-    return tables
+    from nodes.hub.reports.skm_tables import skm_tables  # it builds on this module
+
+    return tables + skm_tables(report, lang)
 
 
 class _Columns:

@@ -29,6 +29,8 @@ FORMATS: Final = {
     "minutes": "0.0",
     "hours": "0.0",
     "percent": "0.0",
+    "score": "0.00",
+    "weight": "0.000",
     "date": "dd-mm-yyyy",
     "text": "@",
 }

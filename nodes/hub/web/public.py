@@ -19,7 +19,7 @@ from starlette.routing import Route
 
 from common.bahasa import Lang
 from common.wire import ID_PATTERN, TICKET_ID_PATTERN
-from nodes.hub.web import i18n
+from nodes.hub.web import i18n, survey
 from nodes.hub.web.guard import PENDING, holder_digest, normalise_nik, normalise_phone
 from nodes.hub.web.live import LiveModel
 from nodes.hub.web.site import (
@@ -207,13 +207,15 @@ async def ticket_page(request: Request) -> Response:
     view = await find_ticket(state, ticket_id, lang) if TICKET_ID_PATTERN.match(ticket_id) else None
     if view is None:
         return error_page(request, i18n.words(lang)["not_found"], 404)
+    skm = await survey.survey_context(request, state, view)
     return render(
         request,
         "ticket.html",
         view=view,
         mine=request.session.get("ticket") == ticket_id,
         already=request.query_params.get("sudah") == "1",
-        refresh=True,
+        survey=skm,
+        refresh=not (skm and skm["open"]),  # a reload would wipe the answers being given
         qr=qr_svg(f"{state.config.base_url}/t/{ticket_id}"),
     )
 
@@ -281,5 +283,6 @@ ROUTES = [
     Route("/api/t/{ticket_id}", ticket_json),
     Route("/live/t/{ticket_id}", ticket_live),
     Route("/t/{ticket_id}/batal", with_csrf(cancel), methods=["POST"]),
+    *survey.ROUTES,
     Route("/healthz", healthz),
 ]
