@@ -22,6 +22,7 @@ from common.wire import Topics
 from nodes.counter.flow import CounterDesk
 from nodes.counter.indicator import INDICATORS, Indicator
 from nodes.counter.keypad import KEYPADS, Keypad
+from nodes.counter.keys import SCORE_WINDOW
 from nodes.counter.view import LANGUAGES
 
 log = logging.getLogger(__name__)
@@ -33,6 +34,7 @@ class CounterConfig:
     counter: str
     language: str
     request_timeout: float
+    score_seconds: float  # the quick satisfaction score's window after a finish; 0 = off
     keypad: Choice[Keypad]
     indicator: Choice[Indicator]
 
@@ -46,13 +48,16 @@ def read_config(source: str | config.Table) -> CounterConfig:
     counter_id = counter.id("id")
     language = counter.choice("language", LANGUAGES, "id")
     request_timeout = counter.float("request_timeout", 5.0, min=MIN_REQUEST_TIMEOUT_S)
+    score_seconds = counter.float("score_seconds", SCORE_WINDOW.total_seconds(), min=0.0)
     counter.finish()
 
     # Every key of every adapter is read whatever the type, so switching is a one-word edit.
     keypad = KEYPADS.read_table(root, "keypad")
     indicator = INDICATORS.read_table(root, "indicator")
     root.finish()
-    return CounterConfig(identity, counter_id, language, request_timeout, keypad, indicator)
+    return CounterConfig(
+        identity, counter_id, language, request_timeout, score_seconds, keypad, indicator
+    )
 
 
 def subscribe(link: Link, topics: Topics, desk: CounterDesk) -> None:
@@ -101,6 +106,7 @@ def build(settings: CounterConfig, shell: Shell) -> Running:
         indicator,
         language=settings.language,
         request_timeout=settings.request_timeout,
+        score_window=settings.score_seconds,
         keypad_health=lambda health: link.set_status(keypad=health),
     )
     subscribe(link, link.topics, desk)

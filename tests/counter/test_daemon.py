@@ -46,6 +46,9 @@ def test_defaults(tmp_path: Path) -> None:
     settings = read_config(str(write(tmp_path)))
     assert (settings.keypad.type, settings.indicator.type) == ("stdin", "terminal")
     assert settings.request_timeout == 5.0
+    assert settings.score_seconds == 10.0
+    off = read_config(str(write(tmp_path, "score_seconds = 0\n")))  # lands in [counter]
+    assert off.score_seconds == 0.0
     gpio = read_config(str(write(tmp_path, '[keypad]\ntype = "gpio"\n[indicator]\ntype = "lcd"')))
     assert gpio.keypad.config.pins["GPIO5"] == "call_next"  # the 6-button box
     lcd = gpio.indicator.config
