@@ -75,7 +75,7 @@ from nodes.hub.fairness import Admission, Limit, read_limits
 from nodes.hub.guard import FloodGuard
 from nodes.hub.health import disk_health
 from nodes.hub.intake import open_intakes, unregistered_only
-from nodes.hub.office import Office, read_office
+from nodes.hub.office import PRIORITY_KEYS, Office, read_office
 from nodes.hub.queue import Queue, Rejected
 from nodes.hub.staffing import CounterDevices
 from nodes.hub.store import DiskFull, Store, Write
@@ -106,6 +106,7 @@ class HubSettings:
         self.backup_keep = hub.int("backup_keep", 7, min=1, max=365)
         self.backup_mounted = hub.bool("backup_mounted", True)
         self.disk_warn_mb = hub.int("disk_warn_mb", 500, min=0, max=1_000_000)
+        hub.ignore(*PRIORITY_KEYS)  # the office's priority policy: read_office reads them
         hub.finish()
 
 

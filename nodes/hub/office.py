@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import time
+from datetime import time, timedelta
+from typing import Literal
 from zoneinfo import ZoneInfo
 
 from common.config import Table, read_timezone
@@ -32,6 +33,23 @@ class ServiceSpec:
     online_quota: int | None = None
     #: The expected minutes per citizen, for the wait estimate until the day has its own.
     service_minutes: float = 5.0
+
+
+PriorityPolicyName = Literal["strict", "ratio"]
+
+
+@dataclass(frozen=True)
+class PriorityPolicy:
+    """Who goes first between the priority line (UU 25/2009 Pasal 29) and the ordinary one.
+
+    `strict`: every priority ticket before any ordinary one. `ratio`: a counter calls one
+    priority ticket per `ratio` ordinary ones while both wait, and an ordinary ticket that
+    has waited `ordinary_max_wait` goes before any priority ticket (docs/queue-rules.md).
+    """
+
+    name: PriorityPolicyName = "strict"
+    ratio: int = 2
+    ordinary_max_wait: timedelta = timedelta(minutes=60)
 
 
 @dataclass(frozen=True)
@@ -65,6 +83,7 @@ class Office:
     head_nip: str = ""
     #: How many recent service durations the wait estimate averages.
     recent_window: int = 10
+    priority: PriorityPolicy = PriorityPolicy()
     _services: dict[str, ServiceSpec] = field(init=False, repr=False, compare=False)
     _counters: dict[str, CounterSpec] = field(init=False, repr=False, compare=False)
     _nodes: dict[str, NodeSpec] = field(init=False, repr=False, compare=False)
@@ -190,6 +209,17 @@ def _nip(office: Table) -> str:
     return value
 
 
+#: The `[hub]` keys `read_office` reads (the daemon's `HubSettings` leaves them to it).
+PRIORITY_KEYS = ("priority_policy", "priority_ratio", "ordinary_max_wait_minutes")
+
+
+def _read_priority(hub: Table) -> PriorityPolicy:
+    name: PriorityPolicyName = hub.choice("priority_policy", ("strict", "ratio"), "strict")
+    ratio: int = hub.int("priority_ratio", 2, min=1, max=20)
+    bound: int = hub.int("ordinary_max_wait_minutes", 60, min=1, max=600)
+    return PriorityPolicy(name, ratio, timedelta(minutes=bound))
+
+
 def read_office(root: Table) -> Office:
     """The office described by the hub's file: `[office]`, `[[services]]`, `[[counters]]`,
     `[[nodes]]`. Raises `common.config.ConfigError` naming the file and key.
@@ -216,6 +246,8 @@ def read_office(root: Table) -> Office:
     counters = [_read_counter(t, by_id) for t in counter_tables]
     _unique(counter_tables, [c.id for c in counters], "counter id")
 
+    priority = _read_priority(root.table("hub"))
+
     node_tables = root.tables("nodes")
     nodes = [_read_node(t, {c.id: c for c in counters}) for t in node_tables]
     _unique(node_tables, [n.id for n in nodes], "node id")
@@ -231,4 +263,5 @@ def read_office(root: Table) -> Office:
         head_title=head_title,
         head_name=head_name,
         head_nip=head_nip,
+        priority=priority,
     )

@@ -186,6 +186,9 @@ class Queue:
             s.id: deque(maxlen=office.recent_window) for s in office.services
         }
         self._calls: deque[TicketCalled] = deque(maxlen=RECENT_CALLS)
+        #: Per counter, the ordinary tickets it called since its last priority one (the
+        #: ratio policy's count). A counter that has called nobody yet owes a priority call.
+        self._ordinary_run: dict[str, int] = {}
         #: The latest day seen in an event. When it moves on, the final tickets and
         #: counts of earlier days are forgotten: memory stays one day's worth.
         self._day: date | None = None
@@ -300,6 +303,7 @@ class Queue:
             "last_called": dict(self._last_called),
             "durations": {s: list(d) for s, d in self._durations.items()},
             "calls": list(self._calls),
+            "ordinary_run": dict(self._ordinary_run),
             "day": self._day,
         }
 
@@ -425,7 +429,7 @@ class Queue:
     # The handlers of `COUNTER_RULES` (the rule has checked the current ticket first).
 
     def _call_next(self, press: KeyPress) -> list[Event]:
-        chosen = self._next_for(press.counter)
+        chosen = self._next_for(press.counter, press.at)
         if chosen is None:
             current = press.current
             still = f" {current.number} masih di loket; tekan Selesai." if current else ""
@@ -460,15 +464,39 @@ class Queue:
         return [TicketTransferred(press.at, t.day, t.ticket_id, target.id, press.counter.id,
                                   t.service)]  # fmt: skip
 
-    def _next_for(self, spec: CounterSpec) -> Ticket | None:
-        """The oldest priority ticket waiting in any of the counter's services; else, from
-        the first of its services (in its configured order) with someone waiting, the oldest."""
+    def _next_for(self, spec: CounterSpec, at: datetime) -> Ticket | None:
+        """Who the counter calls next, by the office's priority policy (queue-rules.md)."""
         # Each line starts with its priority tickets (order[0] is False for them).
         heads = [self._lines[s][0] for s in spec.services if self._lines[s]]
         priority = [head for head in heads if not head[0]]
-        if priority:
+        if self.office.priority.name == "strict":
+            # The oldest priority ticket in any of its services; else, from the first of
+            # its services (in its configured order) with someone waiting, the oldest.
+            if priority:
+                return self._tickets[min(priority)[2]]
+            return self._tickets[heads[0][2]] if heads else None
+        ordinary = self._ordinary_heads(spec)
+        if not ordinary:
+            return self._tickets[min(priority)[2]] if priority else None
+        # Ageing: the oldest ordinary ticket past the bound goes before anyone.
+        oldest = min(ordinary, key=lambda key: (key[1], key[2]))
+        if at - oldest[1] >= self.office.priority.ordinary_max_wait:
+            return self._tickets[oldest[2]]
+        owed = self._ordinary_run.get(spec.id, self.office.priority.ratio)
+        if priority and owed >= self.office.priority.ratio:
             return self._tickets[min(priority)[2]]
-        return self._tickets[heads[0][2]] if heads else None
+        return self._tickets[ordinary[0][2]]
+
+    def _ordinary_heads(self, spec: CounterSpec) -> list[tuple[bool, datetime, str]]:
+        """The oldest ordinary ticket of each of the counter's services, in its order."""
+        heads = []
+        for service in spec.services:
+            line = self._lines[service]
+            # Ordinary keys start with True, so they sort after (True,) and every priority key.
+            first = bisect.bisect_left(line, (True,))
+            if first < len(line):
+                heads.append(line[first])
+        return heads
 
     def _callable(self, spec: CounterSpec, reference: str | None, at: datetime) -> Ticket:
         if not reference:
@@ -527,6 +555,8 @@ class Queue:
             status = self._counters[event.counter].status
             self._counters[event.counter] = CounterRecord(event.counter, status, event.ticket_id)
             self._last_called[(ticket.service, ticket.day)] = ticket.number
+            run = self._ordinary_run.get(event.counter, self.office.priority.ratio)
+            self._ordinary_run[event.counter] = 0 if ticket.priority else run + 1
         self._calls.append(event)
 
     def _started(self, event: TicketStarted) -> None:
