@@ -33,6 +33,10 @@ class ServiceSpec:
     online_quota: int | None = None
     #: The expected minutes per citizen, for the wait estimate until the day has its own.
     service_minutes: float = 5.0
+    #: The published service standard (PermenPAN-RB 15/2014): the target waiting time and
+    #: the target completion (service) time, in minutes; None when the office set none.
+    standard_wait_minutes: float | None = None
+    standard_service_minutes: float | None = None
 
 
 PriorityPolicyName = Literal["strict", "ratio"]
@@ -143,6 +147,8 @@ def _read_service(table: Table) -> ServiceSpec:
     service_minutes: float = table.float("service_minutes", 5.0, min=0.5)
     if service_minutes > 240:
         raise table.error("service_minutes", f"must be at most 240, not {service_minutes:g}")
+    standards = [_standard(table, key) for key in ("standard_wait_minutes",
+                                                     "standard_service_minutes")]  # fmt: skip
     spec = ServiceSpec(
         id=service_id,
         name=name,
@@ -152,9 +158,19 @@ def _read_service(table: Table) -> ServiceSpec:
         closes=closes,
         online_quota=table.int("online_quota", None, min=0),
         service_minutes=service_minutes,
+        standard_wait_minutes=standards[0],
+        standard_service_minutes=standards[1],
     )
     table.finish()
     return spec
+
+
+def _standard(table: Table, name: str) -> float | None:
+    """A published standard in minutes: 1-600, whole or not."""
+    value: float | None = table.float(name, None, min=1)
+    if value is not None and value > 600:
+        raise table.error(name, f"must be at most 600 minutes, not {value:g}")
+    return value
 
 
 def _read_counter(table: Table, services: dict[str, ServiceSpec]) -> CounterSpec:

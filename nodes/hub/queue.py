@@ -33,7 +33,7 @@ import bisect
 from collections import deque
 from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass, replace
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any, Final, Literal
 
 from common.wire import ERROR_MESSAGES, TICKET_ID_PATTERN
@@ -189,6 +189,10 @@ class Queue:
         #: Per counter, the ordinary tickets it called since its last priority one (the
         #: ratio policy's count). A counter that has called nobody yet owes a priority call.
         self._ordinary_run: dict[str, int] = {}
+        #: Per (service, day): (tickets, total seconds) of today's waits (issue to first call
+        #: in the service, as the reports define it) and of its service times (call to finish).
+        self._waits: dict[tuple[str, date], tuple[int, float]] = {}
+        self._served: dict[tuple[str, date], tuple[int, float]] = {}
         #: The latest day seen in an event. When it moves on, the final tickets and
         #: counts of earlier days are forgotten: memory stays one day's worth.
         self._day: date | None = None
@@ -276,6 +280,14 @@ class Queue:
         recent = [seconds for d, seconds in self._durations[service] if d == day]
         return sum(recent) / len(recent) if recent else None
 
+    def average_wait_s(self, service: str, day: date) -> float | None:
+        """Today's mean wait of the service's called tickets (the standard's "today")."""
+        return _mean(self._waits.get((service, day)))
+
+    def average_service_s(self, service: str, day: date) -> float | None:
+        """Today's mean service time of the service's finished tickets."""
+        return _mean(self._served.get((service, day)))
+
     def estimated_wait_s(
         self, service: str, ahead: int, now: datetime, staffed: Collection[str]
     ) -> int | None:
@@ -304,6 +316,8 @@ class Queue:
             "durations": {s: list(d) for s, d in self._durations.items()},
             "calls": list(self._calls),
             "ordinary_run": dict(self._ordinary_run),
+            "waits": dict(self._waits),
+            "served": dict(self._served),
             "day": self._day,
         }
 
@@ -555,6 +569,7 @@ class Queue:
             status = self._counters[event.counter].status
             self._counters[event.counter] = CounterRecord(event.counter, status, event.ticket_id)
             self._last_called[(ticket.service, ticket.day)] = ticket.number
+            _add(self._waits, (ticket.service, ticket.day), (event.at - ticket.issued_at))
             run = self._ordinary_run.get(event.counter, self.office.priority.ratio)
             self._ordinary_run[event.counter] = 0 if ticket.priority else run + 1
         self._calls.append(event)
@@ -570,6 +585,8 @@ class Queue:
         if ticket.called_at is not None and ticket.day == self._day:
             seconds = (event.at - ticket.called_at).total_seconds()
             self._durations[ticket.service].append((ticket.day, seconds))
+        if ticket.called_at is not None:
+            _add(self._served, (ticket.service, ticket.day), event.at - ticket.called_at)
         self._finalise(ticket, "done", event.at)
 
     def _transferred(self, event: TicketTransferred) -> None:
@@ -644,8 +661,21 @@ class Queue:
             del self._counts[key]
         for key in [k for k in self._last_called if k[1] < day]:
             del self._last_called[key]
+        for sums in (self._waits, self._served):
+            for key in [k for k in sums if k[1] < day]:
+                del sums[key]
         for durations in self._durations.values():
             durations.clear()
+
+
+def _add(sums: dict[tuple[str, date], tuple[int, float]], key: tuple[str, date],
+         sample: timedelta) -> None:  # fmt: skip
+    count, total = sums.get(key, (0, 0.0))
+    sums[key] = (count + 1, total + sample.total_seconds())
+
+
+def _mean(sums: tuple[int, float] | None) -> float | None:
+    return sums[1] / sums[0] if sums else None
 
 
 _STATE_TEXT: dict[str, str] = {

@@ -73,8 +73,19 @@ def queue_state(queue: Queue, now: datetime, staffed: Collection[str]) -> dict[s
         # Taking tickets now: opening hours, the dashboard's switch, and the quota.
         accepting = queue.service_open(spec.id, now) and not queue.quota_reached(spec.id, today)
         entry = payloads.ServiceQueue(spec.id, spec.name, spec.prefix, waiting, *last, estimate)
-        entries.append(replace(entry, open=accepting))
+        entries.append(
+            replace(
+                entry,
+                open=accepting,
+                average_wait_s=_whole(queue.average_wait_s(spec.id, today)),
+                average_service_s=_whole(queue.average_service_s(spec.id, today)),
+            )
+        )
     return payloads.QueueState(tuple(entries)).to_payload()
+
+
+def _whole(seconds: float | None) -> float | None:
+    return None if seconds is None else round(seconds)
 
 
 def _call(queue: Queue, event: TicketCalled) -> payloads.Call:
@@ -126,6 +137,11 @@ def ticket_event(queue: Queue, event: Event) -> dict[str, Any] | None:
 def office_config(office: Office, hub: str = "hub") -> dict[str, Any]:
     """The retained `config`. `hub` is the hub's node id: nodes believe only the status
     published on that node's topic (common/presence.py)."""
-    services = tuple(payloads.Service(s.id, s.name, s.prefix) for s in office.services)
+    services = tuple(
+        payloads.Service(
+            s.id, s.name, s.prefix, s.standard_wait_minutes, s.standard_service_minutes
+        )
+        for s in office.services
+    )
     counters = tuple(payloads.Counter(c.id, c.name, tuple(c.services)) for c in office.counters)
     return payloads.OfficeConfig(office.id, office.name, hub, services, counters).to_payload()

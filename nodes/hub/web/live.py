@@ -269,6 +269,8 @@ class LiveModel:
                     "last_called": queue.last_called,
                     "estimated_wait_s": queue.estimated_wait_s,
                     "open": queue.open,
+                    "standard_wait_minutes": service.standard_wait_minutes,
+                    "average_wait_s": queue.average_wait_s,
                 }
             )
         calls = [
