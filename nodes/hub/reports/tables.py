@@ -94,6 +94,12 @@ def report_tables(report: Report, lang: Lang = "id") -> list[Table]:
     """The tables of a report in reading order; per-day tables only for a range."""
     columns = _Columns(report, lang)
     tables = [_services(report, columns), _service_times(report, columns)]
+    if report.has_standards or any(s.service_standard_s for s in report.services):
+        tables.append(_standards(report, columns))
+    if (
+        report.total.priority_wait.count
+    ):  # a day without priority tickets has nothing to set side by side
+        tables.append(_priority(report, columns))
     tables += [_counters(report, columns), _hours(report, columns)]
     if not report.single_day:
         tables += [_days(report, columns), _heat_map(report, columns)]
@@ -106,11 +112,15 @@ class _Columns:
     def __init__(self, report: Report, lang: Lang) -> None:
         self.lang = lang
         self.target = target_text(report, lang)
+        #: With a service's own standard, "within" is within each service's standard.
+        self.within = "within_standard" if report.has_standards else "within_target"
 
     def __call__(self, *specs: Spec) -> tuple[Column, ...]:
         return tuple(Column(self.title(key), kind) for key, kind in specs)
 
     def title(self, key: str) -> str:
+        if key == "within_target":
+            key = self.within
         return text(key, self.lang, target=self.target)
 
 
@@ -147,6 +157,40 @@ def _service_times(report: Report, columns: _Columns) -> Table:
             for s in [*report.services, report.total]
         ),
     )
+
+
+def _standards(report: Report, columns: _Columns) -> Table:
+    """Each service's published standard and the share of its citizens within it."""
+    return Table(
+        "standards",
+        columns.title("per_service_standards"),
+        columns(("service", "text"), ("standard_wait", "minutes"), ("within_standard", "percent"),
+                ("standard_service", "minutes"), ("within_service_standard", "percent")),
+        tuple(
+            (_service_name(s, columns.lang), minutes(s.wait_standard_s),
+             percent(s.wait.within_target_share), minutes(s.service_standard_s),
+             percent(s.within_service_standard))
+            for s in report.services
+        ),
+    )  # fmt: skip
+
+
+def _priority(report: Report, columns: _Columns) -> Table:
+    """Priority and ordinary waits side by side, per service and in total."""
+    return Table(
+        "priority",
+        columns.title("per_priority"),
+        columns(("service", "text"), ("priority_called", "int"), ("priority_wait_avg", "minutes"),
+                ("priority_wait_max", "minutes"), ("ordinary_called", "int"),
+                ("ordinary_wait_avg", "minutes"), ("ordinary_wait_max", "minutes")),
+        tuple(
+            (_service_name(s, columns.lang), s.priority_wait.count,
+             minutes(s.priority_wait.average_s), minutes(s.priority_wait.max_s),
+             s.ordinary_wait.count, minutes(s.ordinary_wait.average_s),
+             minutes(s.ordinary_wait.max_s))
+            for s in [*report.services, report.total]
+        ),
+    )  # fmt: skip
 
 
 def _counters(report: Report, columns: _Columns) -> Table:

@@ -19,6 +19,7 @@ from starlette.routing import Route
 
 from common.bahasa import clock
 from nodes.hub.reports import FORMATS, MEDIA_TYPES
+from nodes.hub.reports.source import standards_of
 from nodes.hub.web import accounts, i18n
 from nodes.hub.web.config import User
 from nodes.hub.web.guard import new_csrf_token
@@ -254,9 +255,16 @@ async def report_file(request: Request) -> Response:
             tuple((s.id, s.name) for s in model.services.values()),
             tuple((c.id, c.name) for c in model.counters.values()),
         )
+        standards = standards_of(model.services.values())
     try:
         content = await run_in_threadpool(
-            state.reports.render, date.fromisoformat(day), fmt, lang, *names, state.now()
+            state.reports.render,
+            date.fromisoformat(day),
+            fmt,
+            lang,
+            *names,
+            state.now(),
+            standards=standards,
         )
     except FileNotFoundError:
         log.warning("report for %s asked for, but the hub database is missing", day)
