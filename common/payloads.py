@@ -268,6 +268,9 @@ class CounterState(_Payload):
     status: Annotated[CounterStatus, _check(lambda v: v in ("open", "paused", "closed"))]
     ticket: Annotated[CounterTicket | None, _or_null(CounterTicket.from_payload)] = None
     waiting: Annotated[int, _COUNT] = 0  # tickets waiting in the counter's services
+    #: The officer signed in at the counter (issue 18): code and name, or null.
+    officer: Annotated[str | None, _optional(_or_null(_ID))] = None
+    officer_name: Annotated[str | None, _optional(_or_null(_TEXT))] = None
 
     @property
     def number(self) -> str | None:
@@ -288,6 +291,7 @@ class Call(_Payload):
     counter_name: Annotated[str, _TEXT]
     recall: Annotated[int, _COUNT]  # 0 for the first call
     called_at: Annotated[datetime, _time]
+    officer: Annotated[str | None, _optional(_or_null(_ID))] = None  # who called (issue 18)
 
     @property
     def key(self) -> tuple[str, int, str]:

@@ -76,6 +76,7 @@ from nodes.hub.guard import FloodGuard
 from nodes.hub.health import disk_health
 from nodes.hub.intake import open_intakes, unregistered_only
 from nodes.hub.office import PRIORITY_KEYS, Office, read_office
+from nodes.hub.officers import PinGuard
 from nodes.hub.queue import Queue, Rejected
 from nodes.hub.staffing import CounterDevices
 from nodes.hub.store import DiskFull, Store, Write
@@ -179,6 +180,7 @@ class Hub:
         )
         self.last_progress = time.monotonic()
         self.devices = CounterDevices(office)  # counters whose device is online
+        self.pins = PinGuard(office)  # officers' wrong PINs and their lockout
         self._statuses = PayloadGate(log)
         self._check_disk()
         self._publish_disk_health()
@@ -336,6 +338,8 @@ class Hub:
                 raise DiskFull  # refused before anything is applied: nothing to undo
             self._authorise(node, request)
             now = self.clock()
+            if isinstance(request, CounterRequest) and request.action == "sign_in":
+                self.pins.check(request.counter, request.officer or "", request.pin or "", now)
             events = self.queue.handle(self._command(node, request), now)
             for event in events:
                 self.queue.apply(event)
@@ -443,7 +447,11 @@ class Hub:
             return IssueTicket(request.service, request.priority, node, online=request.online)
         if isinstance(request, CounterRequest):
             return CounterCommand(
-                request.counter, request.action, ticket=request.ticket, service=request.service
+                request.counter,
+                request.action,
+                ticket=request.ticket,
+                service=request.service,
+                officer=request.officer,
             )
         assert isinstance(request, AdminRequest)
         return SetServiceAccepting(request.service, request.accepting)
@@ -453,7 +461,7 @@ class Hub:
             ticket_id = request.ticket_id if request.action == "cancel" else events[0].ticket_id
             return views.ticket_data(self.queue, ticket_id or "", now, self.devices.staffed)
         if isinstance(request, CounterRequest):
-            return views.counter_data(self.queue, request.counter)
+            return views.counter_data(self.queue, request.counter, now)
         state = views.queue_state(self.queue, now, self.devices.staffed)
         return {"service": request.service, **state[request.service]}
 
@@ -498,7 +506,7 @@ class Hub:
             retained[self.topics.state_calls] = views.recent_calls(self.queue, self.calls_kept)
         for counter in self.office.counters if self.queue_known else ():
             retained[self.topics.state_counter(counter.id)] = views.counter_data(
-                self.queue, counter.id
+                self.queue, counter.id, now
             )
         changes = []
         for topic, payload in retained.items():

@@ -13,7 +13,9 @@ from datetime import time, timedelta
 from typing import Literal
 from zoneinfo import ZoneInfo
 
+from common.accounts import is_pin_hash
 from common.config import Table, read_timezone
+from common.wire import OFFICER_PATTERN
 
 ROLES = ("kiosk", "counter", "display", "web", "hub")
 _PREFIX = re.compile(r"^[A-Za-z0-9]{1,8}$")
@@ -66,6 +68,17 @@ class CounterSpec:
 
 
 @dataclass(frozen=True)
+class OfficerSpec:
+    """An officer who signs in at a counter with `id` (a code of digits) and a PIN."""
+
+    id: str
+    name: str
+    nip: str = ""
+    #: `antrian officer-pin` makes it (common.accounts.pin_hash); never the PIN itself.
+    pin_hash: str = field(default="", repr=False)
+
+
+@dataclass(frozen=True)
 class NodeSpec:
     id: str
     role: str  # one of ROLES
@@ -88,6 +101,7 @@ class Office:
     #: How many recent service durations the wait estimate averages.
     recent_window: int = 10
     priority: PriorityPolicy = PriorityPolicy()
+    officers: tuple[OfficerSpec, ...] = ()
     _services: dict[str, ServiceSpec] = field(init=False, repr=False, compare=False)
     _counters: dict[str, CounterSpec] = field(init=False, repr=False, compare=False)
     _nodes: dict[str, NodeSpec] = field(init=False, repr=False, compare=False)
@@ -112,6 +126,9 @@ class Office:
 
     def node(self, node_id: str) -> NodeSpec | None:
         return self._nodes.get(node_id)
+
+    def officer(self, officer_id: str) -> OfficerSpec | None:
+        return next((o for o in self.officers if o.id == officer_id), None)
 
 
 def _hhmm(table: Table, name: str) -> time | None:
@@ -207,6 +224,20 @@ def _read_node(table: Table, counters: dict[str, CounterSpec]) -> NodeSpec:
     return NodeSpec(id=node_id, role=role, counters=tuple(assigned))
 
 
+def _read_officer(table: Table) -> OfficerSpec:
+    officer_id: str = table.str("id")
+    if not OFFICER_PATTERN.match(officer_id):
+        raise table.error("id", f"must be a code of 1-8 digits (typed on the keypad), not {officer_id!r}")
+    name: str = table.str("name")
+    pin_hash: str = table.str("pin_hash")
+    if not is_pin_hash(pin_hash):
+        raise table.error("pin_hash", "must be a PIN hash from `antrian officer-pin`, not a PIN")
+    nip: str = table.str("nip", "")
+    _check_nip(table, "nip", nip)
+    table.finish()
+    return OfficerSpec(officer_id, name, nip, pin_hash)
+
+
 def _unique(tables: list[Table], ids: list[str], what: str, key: str = "id") -> None:
     seen: dict[str, str] = {}
     for table, value in zip(tables, ids, strict=True):
@@ -218,11 +249,13 @@ def _unique(tables: list[Table], ids: list[str], what: str, key: str = "id") -> 
 def _nip(office: Table) -> str:
     """A civil servant's NIP: 18 digits, often written in groups ("19800101 200501 1 001")."""
     value: str = office.str("head_nip", "")
-    if value and not (value.replace(" ", "").isdigit() and len(value.replace(" ", "")) == 18):
-        raise office.error(
-            "head_nip", f"must be an NIP of 18 digits (spaces allowed), not {value!r}"
-        )
+    _check_nip(office, "head_nip", value)
     return value
+
+
+def _check_nip(table: Table, key: str, value: str) -> None:
+    if value and not (value.replace(" ", "").isdigit() and len(value.replace(" ", "")) == 18):
+        raise table.error(key, f"must be an NIP of 18 digits (spaces allowed), not {value!r}")
 
 
 #: The `[hub]` keys `read_office` reads (the daemon's `HubSettings` leaves them to it).
@@ -264,6 +297,10 @@ def read_office(root: Table) -> Office:
 
     priority = _read_priority(root.table("hub"))
 
+    officer_tables = root.tables("officers")
+    officers = [_read_officer(t) for t in officer_tables]
+    _unique(officer_tables, [o.id for o in officers], "officer id")
+
     node_tables = root.tables("nodes")
     nodes = [_read_node(t, {c.id: c for c in counters}) for t in node_tables]
     _unique(node_tables, [n.id for n in nodes], "node id")
@@ -280,4 +317,5 @@ def read_office(root: Table) -> Office:
         head_name=head_name,
         head_nip=head_nip,
         priority=priority,
+        officers=tuple(officers),
     )

@@ -45,6 +45,8 @@ from nodes.hub.events import (
     Event,
     ExpireOpenTickets,
     IssueTicket,
+    OfficerSignedIn,
+    OfficerSignedOut,
     ServiceStatusChanged,
     SetServiceAccepting,
     TicketCalled,
@@ -114,6 +116,8 @@ class CounterRecord:
     counter: str
     status: str = "open"  # CounterStatus
     ticket: str | None = None  # the ticket now called or being served
+    officer: str | None = None  # the officer signed in at it...
+    officer_day: date | None = None  # ...on this day: a sign-in lasts until its day ends
 
 
 @dataclass(frozen=True)
@@ -345,7 +349,14 @@ class Queue:
                 (t for t in self._tickets.values() if not t.final and t.day < today),
                 key=lambda t: (t.day, t.issued_at, t.ticket_id),
             )
-            return [TicketExpired(at, t.day, t.ticket_id, t.service) for t in expiring]
+            # A sign-in lasts until sign-out or the end of its day: a new day starts unstaffed.
+            stale = [r for r in self._counters.values()
+                     if r.officer is not None and r.officer_day is not None
+                     and r.officer_day < today]  # fmt: skip
+            return [
+                *(TicketExpired(at, t.day, t.ticket_id, t.service) for t in expiring),
+                *(OfficerSignedOut(at, today, r.counter, r.officer or "") for r in stale),
+            ]
         raise Rejected("bad_request", f"Perintah tidak dikenal: {type(command).__name__}.")
 
     def _service_spec(self, service: str) -> ServiceSpec:
@@ -458,13 +469,41 @@ class Queue:
     def _call(self, press: KeyPress, chosen: Ticket) -> list[Event]:
         """Finish the counter's current ticket, if any, and call `chosen`."""
         finish = _moves(TicketFinished)(self, press) if press.current else []
+        officer = self.officer_at(press.counter.id, press.at.date())
         return [*finish, TicketCalled(press.at, chosen.day, chosen.ticket_id, chosen.service,
-                                      press.counter.id, chosen.number, 0)]  # fmt: skip
+                                      press.counter.id, chosen.number, 0, officer)]  # fmt: skip
 
     def _recall(self, press: KeyPress) -> list[Event]:
         t = press.ticket
+        officer = self.officer_at(press.counter.id, press.at.date())
         return [TicketCalled(press.at, t.day, t.ticket_id, t.service, press.counter.id, t.number,
-                             t.recalls + 1)]  # fmt: skip
+                             t.recalls + 1, officer)]  # fmt: skip
+
+    def _sign_in(self, press: KeyPress) -> list[Event]:
+        """The officer (whose PIN the hub has checked) takes the counter: whoever sat there
+        signs out, and the officer leaves any other counter first."""
+        officer = press.command.officer
+        spec = self.office.officer(officer or "")
+        if spec is None:
+            raise Rejected("wrong_pin")
+        here = self._counters[press.counter.id].officer
+        at, day, events = press.at, press.at.date(), list[Event]()
+        if here == spec.id and self.officer_at(press.counter.id, day) == spec.id:
+            return []
+        for record in self._counters.values():
+            if record.officer == spec.id:
+                events.append(OfficerSignedOut(at, day, record.counter, spec.id))
+        if here is not None and here != spec.id:
+            events.append(OfficerSignedOut(at, day, press.counter.id, here))
+        return [*events, OfficerSignedIn(at, day, press.counter.id, spec.id)]
+
+    def _sign_out(self, press: KeyPress) -> list[Event]:
+        here = self._counters[press.counter.id].officer
+        if here is None or self.officer_at(press.counter.id, press.at.date()) is None:
+            raise Rejected(
+                "invalid_state", f"Tidak ada petugas yang masuk di {press.counter.name}."
+            )
+        return [OfficerSignedOut(press.at, press.at.date(), press.counter.id, here)]
 
     def _transfer(self, press: KeyPress) -> list[Event]:
         if press.command.service is None:
@@ -566,8 +605,8 @@ class Queue:
             self._tickets[ticket.ticket_id] = _evolve(
                 ticket, state="called", counter=event.counter, called_at=event.at, recalls=0
             )
-            status = self._counters[event.counter].status
-            self._counters[event.counter] = CounterRecord(event.counter, status, event.ticket_id)
+            record = self._counters[event.counter]
+            self._counters[event.counter] = replace(record, ticket=event.ticket_id)
             self._last_called[(ticket.service, ticket.day)] = ticket.number
             _add(self._waits, (ticket.service, ticket.day), (event.at - ticket.issued_at))
             run = self._ordinary_run.get(event.counter, self.office.priority.ratio)
@@ -615,8 +654,26 @@ class Queue:
         self._finalise(ticket, "cancelled", event.at)
 
     def _counter_status(self, event: CounterStatusChanged) -> None:
-        current = self._counters[event.counter].ticket
-        self._counters[event.counter] = CounterRecord(event.counter, event.status, current)
+        record = self._counters[event.counter]
+        self._counters[event.counter] = replace(record, status=event.status)
+
+    def _signed_in(self, event: OfficerSignedIn) -> None:
+        record = self._counters[event.counter]
+        self._counters[event.counter] = replace(
+            record, officer=event.officer, officer_day=event.day
+        )
+
+    def _signed_out(self, event: OfficerSignedOut) -> None:
+        record = self._counters[event.counter]
+        if record.officer == event.officer:
+            self._counters[event.counter] = replace(record, officer=None, officer_day=None)
+
+    def officer_at(self, counter: str, day: date) -> str | None:
+        """The officer signed in at `counter` on `day` (a sign-in ends with its day)."""
+        record = self._counters.get(counter)
+        if record is None or record.officer_day != day:
+            return None
+        return record.officer
 
     def _service_status(self, event: ServiceStatusChanged) -> None:
         self._accepting[event.service] = event.accepting
@@ -650,7 +707,7 @@ class Queue:
         if ticket.counter is not None and ticket.state in ("called", "serving"):
             counter = self._counters[ticket.counter]
             if counter.ticket == ticket.ticket_id:
-                self._counters[ticket.counter] = CounterRecord(counter.counter, counter.status)
+                self._counters[ticket.counter] = replace(counter, ticket=None)
 
     def _forget_before(self, day: date) -> None:
         self._day = day
@@ -701,6 +758,8 @@ _RECORDERS: Final[dict[type, Callable[[Queue, Any], None]]] = {
     TicketExpired: lambda queue, e: queue._finalise(queue._tickets[e.ticket_id], "expired", e.at),
     CounterStatusChanged: Queue._counter_status,
     ServiceStatusChanged: Queue._service_status,
+    OfficerSignedIn: Queue._signed_in,
+    OfficerSignedOut: Queue._signed_out,
 }
 
 
@@ -779,6 +838,9 @@ _TRANSFER = Rule(Queue._transfer, "→ *waiting* in another service; the counter
 _CLOSE = Rule(_becomes("closed"), "→ closed", (),
               "{counter} sedang memanggil {number}. Selesaikan atau lewati dulu.")  # fmt: skip
 
+_SIGN_IN = Rule(Queue._sign_in, "the officer (PIN checked by the hub) takes the counter")
+_SIGN_OUT = Rule(Queue._sign_out, "the officer leaves (`invalid_state` if none)")
+
 # fmt: off
 COUNTER_RULES: Final[dict[str, tuple[Rule, Rule, Rule]]] = {
     # key: (counter open, counter paused, counter closed)
@@ -796,6 +858,8 @@ COUNTER_RULES: Final[dict[str, tuple[Rule, Rule, Rule]]] = {
                _refuse("invalid_state", "{counter} sedang tutup. Gunakan Buka Loket.")),
     "open": (_NOTHING, _OPEN, _OPEN),
     "close": (_CLOSE, _CLOSE, _NOTHING),
+    "sign_in": (_SIGN_IN, _SIGN_IN, _SIGN_IN),
+    "sign_out": (_SIGN_OUT, _SIGN_OUT, _SIGN_OUT),
 }
 # fmt: on
 

@@ -42,8 +42,9 @@ def ticket_data(
     }
 
 
-def counter_data(queue: Queue, counter_id: str) -> dict[str, Any]:
-    """The `data` of a counter response and the retained `state/counter/{id}`."""
+def counter_data(queue: Queue, counter_id: str, now: datetime | None = None) -> dict[str, Any]:
+    """The `data` of a counter response and the retained `state/counter/{id}`. With `now`,
+    an officer signed in on an earlier day is not shown (a sign-in ends with its day)."""
     spec = queue.office.counter(counter_id)
     if spec is None:
         raise Rejected("unknown_counter", f"Loket '{counter_id}' tidak dikenal.")
@@ -57,7 +58,19 @@ def counter_data(queue: Queue, counter_id: str) -> dict[str, Any]:
         )
     waiting = queue.waiting_for_counter(counter_id)
     status = cast(payloads.CounterStatus, state.status)
-    return payloads.CounterState(spec.id, spec.name, status, ticket, waiting).to_payload()
+    signed_in = state.officer
+    if now is not None and signed_in is not None:
+        signed_in = queue.officer_at(counter_id, queue.today(now))
+    officer = queue.office.officer(signed_in) if signed_in else None
+    return payloads.CounterState(
+        spec.id,
+        spec.name,
+        status,
+        ticket,
+        waiting,
+        officer.id if officer else None,
+        officer.name if officer else None,
+    ).to_payload()
 
 
 def queue_state(queue: Queue, now: datetime, staffed: Collection[str]) -> dict[str, Any]:
@@ -92,7 +105,14 @@ def _call(queue: Queue, event: TicketCalled) -> payloads.Call:
     spec = queue.office.counter(event.counter)
     name = spec.name if spec else event.counter
     return payloads.Call(
-        event.ticket_id, event.number, event.service, event.counter, name, event.recall, event.at
+        event.ticket_id,
+        event.number,
+        event.service,
+        event.counter,
+        name,
+        event.recall,
+        event.at,
+        event.officer,
     )
 
 

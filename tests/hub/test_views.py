@@ -81,6 +81,8 @@ def test_counter_data(drive: Driver) -> None:
             "called_at": "2026-11-28T08:08:00+07:00",
         },
         "waiting": 1,
+        "officer": None,
+        "officer_name": None,
     }
     drive(CounterCommand("3", "close"))
     assert views.counter_data(drive.queue, "3") == {
@@ -89,6 +91,8 @@ def test_counter_data(drive: Driver) -> None:
         "status": "closed",
         "ticket": None,
         "waiting": 0,
+        "officer": None,
+        "officer_name": None,
     }
     with pytest.raises(Rejected):
         views.counter_data(drive.queue, "9")
@@ -157,6 +161,7 @@ def test_recent_calls_newest_first_with_recalls(drive: Driver) -> None:
             "counter_name": "Loket 1",
             "recall": 1,
             "called_at": "2026-11-28T08:08:20+07:00",
+            "officer": None,
         },
         {
             "ticket_id": "20261128-A-001",
@@ -166,6 +171,7 @@ def test_recent_calls_newest_first_with_recalls(drive: Driver) -> None:
             "counter_name": "Loket 1",
             "recall": 0,
             "called_at": "2026-11-28T08:08:00+07:00",
+            "officer": None,
         },
         {
             "ticket_id": "20261128-B-001",
@@ -175,6 +181,7 @@ def test_recent_calls_newest_first_with_recalls(drive: Driver) -> None:
             "counter_name": "Loket 1",
             "recall": 0,
             "called_at": "2026-11-28T08:03:00+07:00",
+            "officer": None,
         },
     ]
     assert views.recent_calls(drive.queue, limit=1)["calls"] == calls[:1]
@@ -192,6 +199,7 @@ def test_call_and_ticket_events(drive: Driver) -> None:
         "counter_name": "Loket 1",
         "recall": 0,
         "called_at": "2026-11-28T08:08:00+07:00",
+        "officer": None,
     }
     assert views.ticket_event(drive.queue, finished) == {
         "event": "finished",
