@@ -174,6 +174,14 @@ class Counter(_Payload):
 
 
 @dataclass(frozen=True)
+class Officer(_Payload):
+    """An officer who may sign in at a counter (never the PIN or its hash)."""
+
+    id: Annotated[str, _ID]
+    name: Annotated[str, _TEXT]
+
+
+@dataclass(frozen=True)
 class OfficeConfig(_Payload):
     """The retained `config`: the office (`id`, `name` nested under "office" on the wire),
     the hub's node id, its services and counters."""
@@ -183,6 +191,7 @@ class OfficeConfig(_Payload):
     hub: Annotated[str, _ID]
     services: Annotated[tuple[Service, ...], _list_of(Service.from_payload)]
     counters: Annotated[tuple[Counter, ...], _list_of(Counter.from_payload)]
+    officers: Annotated[tuple[Officer, ...], _optional(_list_of(Officer.from_payload))] = ()
 
     def service(self, service_id: str) -> Service | None:
         return next((s for s in self.services if s.id == service_id), None)

@@ -199,8 +199,8 @@ id = "web-1"
 role = "web"
 {node_password}
 """ + "".join(
-    f'\n[[officers]]\nid = "{officer}"\nname = "{name}"\npin_hash = "{OFFICER_PIN_HASHES[officer]}"\n'
-    for officer, name in OFFICER_NAMES.items()
+    f'\n[[officers]]\nid = "{code}"\nname = "{name}"\npin_hash = "{OFFICER_PIN_HASHES[code]}"\n'
+    for code, name in OFFICER_NAMES.items()
 )
 
 

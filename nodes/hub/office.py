@@ -227,7 +227,9 @@ def _read_node(table: Table, counters: dict[str, CounterSpec]) -> NodeSpec:
 def _read_officer(table: Table) -> OfficerSpec:
     officer_id: str = table.str("id")
     if not OFFICER_PATTERN.match(officer_id):
-        raise table.error("id", f"must be a code of 1-8 digits (typed on the keypad), not {officer_id!r}")
+        raise table.error(
+            "id", f"must be a code of 1-8 digits (typed on the keypad), not {officer_id!r}"
+        )
     name: str = table.str("name")
     pin_hash: str = table.str("pin_hash")
     if not is_pin_hash(pin_hash):

@@ -164,4 +164,7 @@ def office_config(office: Office, hub: str = "hub") -> dict[str, Any]:
         for s in office.services
     )
     counters = tuple(payloads.Counter(c.id, c.name, tuple(c.services)) for c in office.counters)
-    return payloads.OfficeConfig(office.id, office.name, hub, services, counters).to_payload()
+    officers = tuple(payloads.Officer(o.id, o.name) for o in office.officers)
+    return payloads.OfficeConfig(
+        office.id, office.name, hub, services, counters, officers
+    ).to_payload()

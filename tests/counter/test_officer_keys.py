@@ -14,7 +14,9 @@ def test_sign_in_is_code_then_pin() -> None:
     assert outcomes[-1] == Command("sign_in", officer="7", pin="1234")
     assert entry == IDLE
     # What goes to the hub is a request the hub reads back whole.
-    payload = outcomes[-1].payload("1")  # type: ignore[union-attr]
+    command = outcomes[-1]
+    assert isinstance(command, Command)
+    payload = command.payload("1")
     request = decode_counter_request(encode(payload))
     assert (request.action, request.officer, request.pin) == ("sign_in", "7", "1234")
 

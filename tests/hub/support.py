@@ -9,7 +9,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from nodes.hub.events import Command, Event
-from nodes.hub.office import CounterSpec, NodeSpec, OfficerSpec, Office, ServiceSpec
+from nodes.hub.office import CounterSpec, NodeSpec, Office, OfficerSpec, ServiceSpec
 from nodes.hub.queue import Queue, Ticket
 from tests.harness import OFFICER_NAMES, OFFICER_PIN_HASHES
 

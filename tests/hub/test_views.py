@@ -260,6 +260,8 @@ def test_office_config() -> None:
             {"id": "2", "name": "Loket 2", "services": ["B", "C"]},
             {"id": "3", "name": "Loket 3", "services": ["C"]},
         ],
+        # Names only: a PIN's hash never leaves the hub.
+        "officers": [{"id": "1", "name": "Siti Aminah"}, {"id": "2", "name": "Budi Santoso"}],
     }
 
 

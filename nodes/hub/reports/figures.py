@@ -58,6 +58,8 @@ from common.bahasa import Lang, hour_range
 from nodes.hub.events import (
     CounterStatusChanged,
     Event,
+    OfficerSignedIn,
+    OfficerSignedOut,
     ServiceStatusChanged,
     TicketCalled,
     TicketCancelled,
@@ -91,6 +93,10 @@ class OfficeInfo:
     head_title: str = ""
     head_name: str = ""
     head_nip: str = ""
+    #: The officers (id, name) in config order; the officers' table is drawn only when
+    #: `show_officers` (the head of office's report).
+    officers: tuple[tuple[str, str], ...] = ()
+    show_officers: bool = False
     #: The published standards, seconds: (service id, waiting time or None, service time
     #: or None), for the services that have one.
     standards: tuple[tuple[str, float | None, float | None], ...] = ()
@@ -164,6 +170,17 @@ class CounterFigures:
 
 
 @dataclass(frozen=True)
+class OfficerFigures:
+    officer: str
+    name: str
+    served: int
+    duration: DurationStats
+    signed_in_s: float  # time signed in at a counter
+    busy_s: float  # service durations of their tickets, inside the signed-in time
+    idle_s: float  # signed in but not serving: signed_in_s - busy_s
+
+
+@dataclass(frozen=True)
 class HourFigures:
     hour: int  # 8 is 08.00-09.00 local time
     issued: int
@@ -220,6 +237,8 @@ class Report:
     days: tuple[DayFigures, ...]
     heat: HeatMap
     peak: PeakHour | None
+    #: Per officer (reports/officers.py); shown only to the head of office.
+    officers: tuple[OfficerFigures, ...] = ()
 
     @property
     def has_standards(self) -> bool:
@@ -305,12 +324,13 @@ class _Ticket:
     """What the pass remembers of one ticket."""
 
     __slots__ = ("call_at", "called", "day", "first_service", "issue_hour", "issued_at",
-                 "outcome", "priority", "service")  # fmt: skip
+                 "officer", "outcome", "priority", "service")  # fmt: skip
 
     def __init__(
         self, day: date, issued_at: float, issue_hour: int, service: str, priority: bool = False
     ) -> None:
         self.priority = priority
+        self.officer: str | None = None  # who made the call that a finish would end
         self.day = day
         self.issued_at = issued_at
         self.issue_hour = issue_hour
@@ -377,6 +397,12 @@ def _peak(issued_by_hour: Mapping[int, int]) -> PeakHour | None:
     return best
 
 
+def officer_figures(office: OfficeInfo, log: _Pass) -> tuple[OfficerFigures, ...]:
+    from nodes.hub.reports.officers import officer_figures as figures  # needs this module
+
+    return figures(office, log.officer_events, log.officer_served, log.counters)
+
+
 def _target(office: OfficeInfo, service: str, target_s: float) -> float:
     """The wait a service is held to: its own published standard, else the office's."""
     standard = office.wait_standard_s(service)
@@ -417,6 +443,7 @@ def compute(
         days=groups.days(office, target_wait_s),
         heat=groups.heat(tuple(h.hour for h in hours)),
         peak=_peak(groups.hour_issued),
+        officers=officer_figures(office, log),
     )  # fmt: skip
 
 
@@ -432,6 +459,10 @@ class _Pass:
         self.durations: list[tuple[str, str, float]] = []  # (service, counter, seconds)
         self.served_at: list[tuple[date, int]] = []  # (day, finish hour) of each finish
         self.transfers: list[tuple[date, str, str]] = []  # (day, from service, to service)
+        #: For the officers' figures (reports/officers.py): sign-ins and sign-outs, and
+        #: (officer, day, call, finish) of each ticket served by a signed-in officer.
+        self.officer_events: list[OfficerSignedIn | OfficerSignedOut] = []
+        self.officer_served: list[tuple[str, date, float, float]] = []
 
     def read(self, events: Iterable[Event], first: date, last: date) -> None:
         """Read the events of the days `first`..`last`."""
@@ -439,6 +470,9 @@ class _Pass:
         for event in events:
             day = event.day
             if not first <= day <= last or isinstance(event, _UNUSED):
+                continue
+            if isinstance(event, OfficerSignedIn | OfficerSignedOut):
+                self.officer_events.append(event)  # no counter activity: not its open time
                 continue
             at = event.at.timestamp()
             counter: str | None = getattr(event, "counter", None)
@@ -465,6 +499,8 @@ class _Pass:
             if ticket is None:  # its issue lies outside the period or the log: nothing to measure
                 continue
             if isinstance(event, TicketCalled):
+                if ticket.call_at is None:
+                    ticket.officer = event.officer
                 self._called(ticket, at, timeline)
             elif isinstance(event, TicketTransferred):
                 self._transferred(ticket, event)
@@ -493,6 +529,7 @@ class _Pass:
         ticket.service = event.service or ticket.service
         ticket.called = False
         ticket.call_at = None
+        ticket.officer = None
 
     def _ended(
         self,
@@ -506,10 +543,13 @@ class _Pass:
         ticket.outcome = (outcome, where[0])
         if outcome == "served" and ticket.call_at is not None:
             self.durations.append((*where, at - ticket.call_at))
+            if ticket.officer is not None:
+                self.officer_served.append((ticket.officer, ticket.day, ticket.call_at, at))
             self.served_at.append((ticket.day, hour))
             if timeline is not None:
                 timeline.busy.append((ticket.call_at, at))
         ticket.call_at = None
+        ticket.officer = None
 
 
 class _Groups:

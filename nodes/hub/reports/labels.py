@@ -61,6 +61,10 @@ CATALOGUE: Final[dict[str, dict[str, str]]] = {
         "id": "Selesai dalam standar (%)",
         "en": "Served within the standard (%)",
     },
+    "per_officer": {"id": "Per petugas", "en": "Per officer"},
+    "officer": {"id": "Petugas", "en": "Officer"},
+    "signed_in": {"id": "Waktu bertugas (jam)", "en": "Time signed in (h)"},
+    "idle": {"id": "Bertugas tanpa melayani (jam)", "en": "Signed in, not serving (h)"},
     "per_priority": {"id": "Prioritas dan biasa", "en": "Priority and ordinary"},
     "priority_called": {"id": "Prioritas dipanggil", "en": "Priority called"},
     "priority_wait_avg": {

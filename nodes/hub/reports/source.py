@@ -34,6 +34,7 @@ def office_info(office: Office | OfficeInfo) -> OfficeInfo:
         head_name=office.head_name,
         head_nip=office.head_nip,
         standards=standards_of(office.services),
+        officers=tuple((o.id, o.name) for o in office.officers),
     )
 
 

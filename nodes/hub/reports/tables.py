@@ -100,7 +100,10 @@ def report_tables(report: Report, lang: Lang = "id") -> list[Table]:
         report.total.priority_wait.count
     ):  # a day without priority tickets has nothing to set side by side
         tables.append(_priority(report, columns))
-    tables += [_counters(report, columns), _hours(report, columns)]
+    tables += [_counters(report, columns)]
+    if report.office.show_officers:  # the head of office's report only
+        tables.append(_officers(report, columns))
+    tables += [_hours(report, columns)]
     if not report.single_day:
         tables += [_days(report, columns), _heat_map(report, columns)]
     return tables
@@ -203,6 +206,20 @@ def _counters(report: Report, columns: _Columns) -> Table:
             (c.name, c.served, *_duration_cells(c.duration), hours(c.open_s), hours(c.paused_s),
              hours(c.busy_s), percent(c.utilisation))
             for c in report.counters
+        ),
+    )  # fmt: skip
+
+
+def _officers(report: Report, columns: _Columns) -> Table:
+    return Table(
+        "officers",
+        columns.title("per_officer"),
+        columns(("officer", "text"), ("served", "int"), *_DURATION, ("signed_in", "hours"),
+                ("busy", "hours"), ("idle", "hours")),
+        tuple(
+            (o.name, o.served, *_duration_cells(o.duration), hours(o.signed_in_s),
+             hours(o.busy_s), hours(o.idle_s))
+            for o in report.officers
         ),
     )  # fmt: skip
 
