@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import hmac
 import os
 import secrets
 
@@ -33,6 +34,44 @@ def mosquitto_hash(password: str, salt: bytes | None = None) -> str:
     key = hashlib.pbkdf2_hmac("sha512", password.encode(), salt, ITERATIONS, 64)
     encode = base64.b64encode
     return f"$7${ITERATIONS}${encode(salt).decode()}${encode(key).decode()}"
+
+
+#: Officers' PINs: PBKDF2-HMAC-SHA256. A PIN of 4-8 digits is no secret against an offline
+#: guess whatever the cost, so the hub's lockout (nodes/hub/officers.py) is what guards it;
+#: the hash keeps the PIN itself out of the config file and its backups, and is cheap
+#: enough (~20 ms on a Pi 4) to check under the hub's lock.
+PIN_ITERATIONS = 20_000
+_PIN_PREFIX = "pbkdf2-sha256"
+
+
+def pin_hash(pin: str, salt: bytes | None = None) -> str:
+    """The string to paste as `pin_hash` in `[[officers]]` (`antrian officer-pin`)."""
+    salt = os.urandom(16) if salt is None else salt
+    key = hashlib.pbkdf2_hmac("sha256", pin.encode(), salt, PIN_ITERATIONS, 32)
+    encode = base64.b64encode
+    return f"{_PIN_PREFIX}${PIN_ITERATIONS}${encode(salt).decode()}${encode(key).decode()}"
+
+
+def is_pin_hash(text: str) -> bool:
+    parts = text.split("$")
+    return len(parts) == 4 and parts[0] == _PIN_PREFIX and parts[1].isdigit()
+
+
+#: Checked when the officer code is unknown, so a wrong code costs as long as a wrong PIN.
+_DUMMY_PIN_HASH = pin_hash("0000", b"antrian-no-such")
+
+
+def pin_matches(pin: str, hashed: str | None) -> bool:
+    """True if `pin` is the one `hashed` was made from (None: an unknown officer)."""
+    text = hashed if hashed and is_pin_hash(hashed) else _DUMMY_PIN_HASH
+    _, iterations, salt, key = text.split("$")
+    try:
+        expected = base64.b64decode(key, validate=True)
+        salt_bytes = base64.b64decode(salt, validate=True)
+    except ValueError:
+        return False
+    actual = hashlib.pbkdf2_hmac("sha256", pin.encode(), salt_bytes, int(iterations), 32)
+    return hmac.compare_digest(actual, expected) and text is hashed
 
 
 def passwd_text(accounts: dict[str, str]) -> str:

@@ -285,3 +285,28 @@ def wait_phrase(seconds: float | None, ahead: int | None, lang: Lang = "id") -> 
     if ahead == 0:
         return SERVED_NEXT[lang]
     return duration_minutes_phrase(seconds, lang)
+
+
+def _minutes_number(minutes: float, lang: Lang) -> str:
+    whole = round(minutes, 1)
+    text = f"{whole:g}"
+    return text.replace(".", ",") if lang == "id" else text
+
+
+def standard_phrase(standard_minutes: float, average_s: float | None, lang: Lang = "id") -> str:
+    """A service's published waiting-time standard beside today's reality, as the TV and
+    the public board both say it: "Standar 15 mnt · hari ini rata-rata 12 mnt" (or "...
+    hari ini belum ada" before the first call). Minutes, today's rounded, never below one."""
+    lang = _lang(lang)
+    standard = _minutes_number(standard_minutes, lang)
+    if lang == "id":
+        today = (
+            "hari ini belum ada"
+            if average_s is None
+            else f"hari ini rata-rata {max(1, round(average_s / 60))} mnt"
+        )
+        return f"Standar {standard} mnt · {today}"
+    today = (
+        "none yet today" if average_s is None else f"today {max(1, round(average_s / 60))} min avg"
+    )
+    return f"Standard {standard} min · {today}"

@@ -71,6 +71,17 @@ def _or_null(read: Reader) -> Reader:
     return lambda value: None if value is None else read(value)
 
 
+def _optional(read: Reader) -> Reader:
+    """A field added to the contract later: a payload without it (from an older hub) reads
+    as the field's default. Written always."""
+
+    def optional(value: Any) -> Any:
+        return read(value)
+
+    optional.optional = True  # type: ignore[attr-defined]
+    return optional
+
+
 def _list_of(read: Reader) -> Reader:
     return lambda value: tuple(read(v) for v in _check(lambda v: isinstance(v, list))(value))
 
@@ -82,6 +93,7 @@ _TEXT = _check(lambda v: isinstance(v, str) and len(v) <= MAX_TEXT)
 _COUNT = _check(lambda v: type(v) is int and v >= 0)
 _SECONDS = _check(lambda v: type(v) in (int, float) and v >= 0)
 _FLAG = _check(lambda v: isinstance(v, bool))
+_MINUTES = _or_null(_check(lambda v: type(v) in (int, float) and 0 < v <= 600))
 
 
 def _bad(key: str) -> WireError:
@@ -106,6 +118,8 @@ class _Payload:
         values = {}
         for name, read in _readers(cls):
             if name not in _mapping(payload, cls.__name__):
+                if getattr(read, "optional", False):
+                    continue
                 raise _bad(name)
             try:
                 values[name] = read(payload[name])
@@ -147,6 +161,9 @@ class Service(_Payload):
     id: Annotated[str, _ID]
     name: Annotated[str, _TEXT]
     prefix: Annotated[str, _PREFIX]
+    #: The published service standard (PermenPAN-RB 15/2014), minutes; null: none set.
+    standard_wait_minutes: Annotated[float | None, _optional(_MINUTES)] = None
+    standard_service_minutes: Annotated[float | None, _optional(_MINUTES)] = None
 
 
 @dataclass(frozen=True)
@@ -154,6 +171,14 @@ class Counter(_Payload):
     id: Annotated[str, _ID]
     name: Annotated[str, _TEXT]
     services: Annotated[tuple[str, ...], _list_of(_ID)]
+
+
+@dataclass(frozen=True)
+class Officer(_Payload):
+    """An officer who may sign in at a counter (never the PIN or its hash)."""
+
+    id: Annotated[str, _ID]
+    name: Annotated[str, _TEXT]
 
 
 @dataclass(frozen=True)
@@ -166,6 +191,7 @@ class OfficeConfig(_Payload):
     hub: Annotated[str, _ID]
     services: Annotated[tuple[Service, ...], _list_of(Service.from_payload)]
     counters: Annotated[tuple[Counter, ...], _list_of(Counter.from_payload)]
+    officers: Annotated[tuple[Officer, ...], _optional(_list_of(Officer.from_payload))] = ()
 
     def service(self, service_id: str) -> Service | None:
         return next((s for s in self.services if s.id == service_id), None)
@@ -198,6 +224,10 @@ class ServiceQueue(_Payload):
     last_called: Annotated[str | None, _or_null(_NUMBER)] = None
     estimated_wait_s: Annotated[float | None, _or_null(_SECONDS)] = None  # a ticket taken now
     open: Annotated[bool, _FLAG] = True  # new tickets accepted now
+    #: Today so far: the mean wait (issue to first call) of the tickets called, and the
+    #: mean service time (call to finish) of those finished; null before the first one.
+    average_wait_s: Annotated[float | None, _optional(_or_null(_SECONDS))] = None
+    average_service_s: Annotated[float | None, _optional(_or_null(_SECONDS))] = None
 
     def to_payload(self) -> dict[str, Any]:
         payload = super().to_payload()
@@ -247,6 +277,9 @@ class CounterState(_Payload):
     status: Annotated[CounterStatus, _check(lambda v: v in ("open", "paused", "closed"))]
     ticket: Annotated[CounterTicket | None, _or_null(CounterTicket.from_payload)] = None
     waiting: Annotated[int, _COUNT] = 0  # tickets waiting in the counter's services
+    #: The officer signed in at the counter (issue 18): code and name, or null.
+    officer: Annotated[str | None, _optional(_or_null(_ID))] = None
+    officer_name: Annotated[str | None, _optional(_or_null(_TEXT))] = None
 
     @property
     def number(self) -> str | None:
@@ -267,6 +300,7 @@ class Call(_Payload):
     counter_name: Annotated[str, _TEXT]
     recall: Annotated[int, _COUNT]  # 0 for the first call
     called_at: Annotated[datetime, _time]
+    officer: Annotated[str | None, _optional(_or_null(_ID))] = None  # who called (issue 18)
 
     @property
     def key(self) -> tuple[str, int, str]:

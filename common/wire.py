@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Final, Literal
 
@@ -45,6 +45,8 @@ COUNTER_ACTIONS: Final = (
     "resume",
     "open",
     "close",
+    "sign_in",
+    "sign_out",
 )
 TICKET_ACTIONS: Final = ("issue", "cancel")
 CounterAction = Literal[
@@ -59,6 +61,8 @@ CounterAction = Literal[
     "resume",
     "open",
     "close",
+    "sign_in",
+    "sign_out",
 ]
 TicketAction = Literal["issue", "cancel"]
 Verb = Literal["ticket", "counter", "admin", "survey"]
@@ -82,7 +86,12 @@ ERROR_MESSAGES: Final[dict[str, str]] = {
     "disk_full": "Penyimpanan server antrian penuh. Mohon hubungi petugas.",
     "timeout": "Server antrian tidak menjawab. Silakan coba lagi.",
     "rate_limited": "Terlalu banyak permintaan saat ini. Tunggu sebentar, lalu coba lagi.",
+    "wrong_pin": "Kode petugas atau PIN salah.",
+    "pin_locked": "Terlalu banyak PIN salah. Tunggu beberapa menit, lalu coba lagi.",
 }
+#: An officer's code (typed on the counter's keypad) and PIN.
+OFFICER_PATTERN: Final = re.compile(r"^[0-9]{1,8}$")
+PIN_PATTERN: Final = re.compile(r"^[0-9]{4,8}$")
 
 
 class WireError(Exception):
@@ -251,10 +260,12 @@ class CounterRequest:
     transaction: str | None = None
     ticket: str | None = None  # a ticket number ("A-012") or id, for call_ticket
     service: str | None = None  # the target service, for transfer
+    officer: str | None = None  # sign_in: the officer's code
+    pin: str | None = field(default=None, repr=False)  # sign_in: never in a log line
 
     def to_payload(self) -> dict[str, Any]:
         payload: dict[str, Any] = {"counter": self.counter, "action": self.action}
-        for key in ("transaction", "ticket", "service"):
+        for key in ("transaction", "ticket", "service", "officer", "pin"):
             value = getattr(self, key)
             if value is not None:
                 payload[key] = value
@@ -424,12 +435,21 @@ def decode_counter_request(raw: bytes) -> CounterRequest:
     else:
         ticket = None
     service = _id(payload, "service", required=action == "transfer")
+    officer = pin = None
+    if action == "sign_in":
+        officer, pin = payload.get("officer"), payload.get("pin")
+        if not isinstance(officer, str) or not OFFICER_PATTERN.match(officer):
+            raise WireError("bad_request", "Kolom 'officer' harus kode petugas (1-8 angka).")
+        if not isinstance(pin, str) or not PIN_PATTERN.match(pin):
+            raise WireError("bad_request", "Kolom 'pin' harus 4-8 angka.")
     return CounterRequest(
         counter=counter,
         action=action,
         transaction=transaction,
         ticket=ticket,
         service=service if action == "transfer" else None,
+        officer=officer,
+        pin=pin,
     )
 
 

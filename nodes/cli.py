@@ -19,6 +19,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "report": ("nodes.hub.reports.cli", "daily/range reports: html, xlsx, pdf, csv"),
     "restore": ("nodes.hub.backup", "put a backup of the hub's database back (hub stopped)"),
     "simulate-day": ("nodes.hub.simulate", "fill a database with a realistic day"),
+    "officer-pin": ("nodes.hub.officer_pin", "print the hash of an officer's PIN for [[officers]]"),
     "acl": ("nodes.hub.acl", "write mosquitto password and ACL files from the hub config"),
     "provision": ("nodes.setup.provision", "broker accounts and a boot file for every node"),
     "firstboot": ("nodes.setup.firstboot", "at boot: make this Pi the node its boot file says"),

@@ -21,6 +21,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from common.accounts import pin_hash
 from common.config import BrokerConfig
 from common.mqtt import BrokerLink, Message
 from common.wire import Topics
@@ -100,6 +101,14 @@ class Mosquitto:
         self.stop()
         self.start()
 
+
+#: The test office's officers (tests/hub/support.py): code -> name, code -> PIN.
+OFFICER_NAMES = {"1": "Siti Aminah", "2": "Budi Santoso"}
+OFFICER_PINS = {"1": "1234", "2": "5678"}
+#: Fixed salts, so the office read from the file equals tests/hub/support.py's office.
+OFFICER_PIN_HASHES = {
+    code: pin_hash(pin, f"test-officer-{code}".encode()) for code, pin in OFFICER_PINS.items()
+}
 
 HUB_CONFIG = """\
 [office]
@@ -189,7 +198,10 @@ role = "display"
 id = "web-1"
 role = "web"
 {node_password}
-"""
+""" + "".join(
+    f'\n[[officers]]\nid = "{code}"\nname = "{name}"\npin_hash = "{OFFICER_PIN_HASHES[code]}"\n'
+    for code, name in OFFICER_NAMES.items()
+)
 
 
 #: The suite's clients stand for many kiosks and counters pressed at machine speed, far

@@ -360,6 +360,10 @@ class CounterDesk:
                     notice = self._text("transferred", service=command.service)
                 elif command.action == "recall":
                     notice = self._text("recalled")  # nothing else on the indicator changes
+                elif command.action == "sign_in":
+                    notice = self._text("signed_in")
+                elif command.action == "sign_out":
+                    notice = self._text("signed_out")
             elif response is not None:
                 code = response.error_code or "error"
                 log.warning(

@@ -22,6 +22,9 @@ The gestures, on any keypad:
 | `toggle_pause`               | `pause` when open, `resume` when paused, `open` when   |
 |                              | closed                                                 |
 | `0`, `toggle_pause`          | `close`                                                |
+| `0`, `0`, `enter`            | the officer's sign-in: then the officer code, `enter`,  |
+|                              | the PIN (shown as `*`), `enter` -> `sign_in`; or       |
+|                              | `enter` with no code -> `sign_out`                     |
 | `clear`, or `ENTRY_TIMEOUT`  | forget what was being typed                            |
 | `1`..`4` right after `finish`| the citizen's quick satisfaction score (see below)     |
 
@@ -40,7 +43,7 @@ The stdin keypad of the simulation skips the grammar: each line is a whole comma
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any, ClassVar, Final, Literal
 
@@ -67,11 +70,16 @@ ENTRY_TIMEOUT: Final = timedelta(seconds=8)
 #: Ticket numbers have 3 to 5 digits (`A-012`); more is a typing mistake.
 MAX_DIGITS: Final = 5
 
-Mode = Literal["idle", "number", "number_service", "transfer", "score"]
+Mode = Literal["idle", "number", "number_service", "transfer", "score", "officer", "pin"]
 #: The keys that are a quick score while the score window is open, and their scores.
 SCORE_KEYS: Final = {"1": 1, "2": 2, "3": 3, "4": 4}
 #: How long the score window stays open after a finish, unless configured.
 SCORE_WINDOW: Final = timedelta(seconds=10)
+#: Typed before `enter` to start signing in: no ticket is number 0, so "00" meant nothing.
+SIGN_IN_DIGITS: Final = "00"
+#: Officer codes and PINs (common.wire.OFFICER_PATTERN, PIN_PATTERN).
+MAX_OFFICER_DIGITS: Final = 8
+MIN_PIN_DIGITS: Final = 4
 
 
 @dataclass(frozen=True)
@@ -82,17 +90,19 @@ class Command:
     action: CounterAction
     service: str | None = None  # transfer target
     ticket: str | None = None  # call_ticket: a number ("A-012") or a ticket id
+    officer: str | None = None  # sign_in: the officer's code
+    pin: str | None = field(default=None, repr=False)  # sign_in; never logged
 
     def payload(self, counter: str) -> dict[str, Any]:
         payload: dict[str, Any] = {"counter": counter, "action": self.action}
-        if self.service is not None:
-            payload["service"] = self.service
-        if self.ticket is not None:
-            payload["ticket"] = self.ticket
+        for key in ("service", "ticket", "officer", "pin"):
+            value = getattr(self, key)
+            if value is not None:
+                payload[key] = value
         return payload
 
     def __str__(self) -> str:
-        return " ".join(p for p in (self.action, self.service, self.ticket) if p)
+        return " ".join(p for p in (self.action, self.service, self.ticket, self.officer) if p)
 
 
 @dataclass(frozen=True)
@@ -154,6 +164,7 @@ class Entry:
     since: datetime | None = None
     ticket: str | None = None  # "score": the ticket just finished
     timeout: timedelta = ENTRY_TIMEOUT
+    officer: str = ""  # mode "pin": the code typed before it
 
     def expired(self, now: datetime) -> bool:
         return self.since is not None and now - self.since >= self.timeout
@@ -220,6 +231,16 @@ def _toggle(status: str | None) -> Outcome:
 def _enter(entry: Entry, office: Office, now: datetime) -> tuple[Entry, Outcome]:
     if entry.mode == "idle":
         return IDLE, Command("call_next")
+    if entry.mode == "officer":
+        if not entry.digits:
+            return IDLE, Command("sign_out")
+        return Entry("pin", since=now, officer=entry.digits), None
+    if entry.mode == "pin":
+        if len(entry.digits) < MIN_PIN_DIGITS:
+            return replace(entry, digits="", since=now), Notice("short_pin")
+        return IDLE, Command("sign_in", officer=entry.officer, pin=entry.digits)
+    if entry.mode == "number" and entry.digits == SIGN_IN_DIGITS:
+        return Entry("officer", since=now), None
     if entry.mode != "number":
         return IDLE, Notice("cancelled")
     if int(entry.digits) == 0:
@@ -234,6 +255,10 @@ def _enter(entry: Entry, office: Office, now: datetime) -> tuple[Entry, Outcome]
 
 
 def _digit(entry: Entry, digit: str, office: Office, now: datetime) -> tuple[Entry, Outcome]:
+    if entry.mode in ("officer", "pin"):
+        if len(entry.digits) >= MAX_OFFICER_DIGITS:
+            return replace(entry, since=now), Notice("too_long_code")
+        return replace(entry, digits=entry.digits + digit, since=now), None
     if entry.mode in ("idle", "number"):
         digits = entry.digits + digit
         if len(digits) > MAX_DIGITS:
@@ -258,7 +283,8 @@ def ticket_number(service: Service, digits: str) -> str:
 # --- the stdin keypad of the simulation -------------------------------------------------
 
 LINE_HELP: Final = (
-    "call_next, recall, start, finish, skip, transfer B, call A-012, pause, resume, open, close"
+    "call_next, recall, start, finish, skip, transfer B, call A-012, pause, resume, open, close,"
+    " sign_in 7 1234, sign_out"
 )
 
 
@@ -275,6 +301,10 @@ def parse_line(line: str) -> Outcome:
         return Command(verb)
     if verb == "transfer" and len(args) == 1 and ID_PATTERN.match(args[0]):
         return Command("transfer", service=args[0])
+    if verb == "sign_out" and not args:
+        return Command("sign_out")
+    if verb == "sign_in" and len(args) == 2 and args[0].isdigit() and args[1].isdigit():
+        return Command("sign_in", officer=args[0], pin=args[1])
     if verb in ("call", "call_ticket") and len(args) == 1:
         ticket = args[0]
         if NUMBER_PATTERN.match(ticket) or TICKET_ID_PATTERN.match(ticket):

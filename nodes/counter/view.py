@@ -30,6 +30,12 @@ TEXT: Final[dict[str, dict[str, str]]] = {
         "prompt_number": "NOMOR",
         "prompt_service": "LAYANAN?",
         "prompt_transfer": "ALIHKAN KE",
+        "prompt_officer": "KODE PETUGAS",
+        "prompt_pin": "PIN",
+        "short_pin": "PIN min. 4 angka",
+        "too_long_code": "Maks. 8 angka",
+        "signed_in": "Petugas masuk",
+        "signed_out": "Petugas keluar",
         # Notices: short enough for a 16-column LCD.
         "queue_empty": "Antrian kosong",
         "invalid_state": "Tindakan ditolak",
@@ -72,6 +78,12 @@ TEXT: Final[dict[str, dict[str, str]]] = {
         "prompt_number": "NUMBER",
         "prompt_service": "SERVICE?",
         "prompt_transfer": "TRANSFER TO",
+        "prompt_officer": "OFFICER CODE",
+        "prompt_pin": "PIN",
+        "short_pin": "PIN 4+ digits",
+        "too_long_code": "Max. 8 digits",
+        "signed_in": "Officer in",
+        "signed_out": "Officer out",
         "queue_empty": "Queue empty",
         "invalid_state": "Not allowed now",
         "counter_closed": "Counter closed",
@@ -160,6 +172,11 @@ class CounterView:
             return self.text("prompt_transfer"), self._choices([s.id for s in self.office.services])
         if entry.mode == "score":
             return self.text("prompt_score"), "1-4"
+        if entry.mode == "officer":
+            return self.text("prompt_officer"), entry.digits + "_"
+        if entry.mode == "pin":
+            # Never the PIN itself: an indicator may face the citizen.
+            return self.text("prompt_pin"), f"{entry.officer}: " + "*" * len(entry.digits) + "_"
         if entry.mode == "number_service":
             served = list(self.office.counter_services) or [s.id for s in self.office.services]
             return f"{self.text('prompt_service')} {entry.digits}", self._choices(served)

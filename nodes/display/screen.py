@@ -486,15 +486,30 @@ class Screen:
 
     def _services(self, view: View, rect: pygame.Rect) -> None:
         """One line: "MENUNGGU", then per service its letter, name, count and estimate.
-        Secondary to the calls (the ticket carries the estimate too), so smaller."""
+        Secondary to the calls (the ticket carries the estimate too), so smaller. In turn,
+        a service with a published standard has the strip to itself ("STANDAR", its
+        letter, name, and "Standar 15 mnt · hari ini rata-rata 12 mnt") at the same size."""
         self.surface.fill(BACKGROUND, rect)
         rows = view.services
         label_box, body = _split_w(rect, 0.11)
-        self._text("services", view.labels["waiting"], label_box, color=DIM, size=rect.height // 2)
+        standard = next((row for row in rows if row.show_standard), None)
+        label = view.labels["standard" if standard else "waiting"]
+        self._text("services", label, label_box, color=DIM, size=rect.height // 2)
         if not rows:
             return
-        width = body.width // len(rows)
         size = int(rect.height * 0.62)
+        if standard is not None:
+            cell = body.inflate(-self._pad() // 2, 0)
+            pygame.draw.rect(self.surface, PANEL, cell, border_radius=self._pad() // 2)
+            prefix_box, rest = _split_w(cell.inflate(-self._pad(), -4), 0.04)
+            # The standard whole at the strip's size; the service's name gets what is left.
+            wanted = self.fonts.get(size).size(standard.standard_text)[0] + self._pad()
+            name_box, text_box = _split_w(rest, max(0.0, 1 - wanted / max(1, rest.width)))
+            self._text("services", standard.prefix, prefix_box, bold=True, color=ACCENT, size=size)
+            self._text("services", standard.name, name_box.inflate(-8, 0), size=size)
+            self._text("services", standard.standard_text, text_box, align="right", size=size)
+            return
+        width = body.width // len(rows)
         for index, row in enumerate(rows):
             cell = pygame.Rect(body.left + index * width, body.top, width, body.height)
             cell = cell.inflate(-self._pad() // 2, 0)

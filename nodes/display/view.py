@@ -23,7 +23,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Final
 
-from common.bahasa import Lang, clock, long_date, wait_phrase
+from common.bahasa import Lang, clock, long_date, standard_phrase, wait_phrase
 from common.payloads import (
     Call,
     Calls,
@@ -41,6 +41,10 @@ RECENT_SHOWN: Final = 4
 KEPT_CALLS: Final = 12
 #: How many featured tickets the board remembers (for the list of previous calls).
 REMEMBERED: Final = 64
+#: The services strip turns every this many seconds: the estimates of all services, then
+#: each service with a published standard on its own, the whole strip wide (the standard
+#: beside today's average does not fit a service's cell at the strip's size).
+STANDARD_EVERY_S: Final = 10
 
 LABELS: Final[dict[str, dict[str, str]]] = {
     "id": {
@@ -59,6 +63,7 @@ LABELS: Final[dict[str, dict[str, str]]] = {
         "offline": "Terputus dari server",
         "no_call": "Silakan menunggu nomor Anda dipanggil",
         "service_closed": "tutup",
+        "standard": "STANDAR",
     },
     "en": {
         "number": "NOW CALLING",
@@ -74,6 +79,7 @@ LABELS: Final[dict[str, dict[str, str]]] = {
         "offline": "Offline",
         "no_call": "Please wait for your number to be called",
         "service_closed": "closed",
+        "standard": "STANDARD",
     },
 }
 
@@ -108,6 +114,10 @@ class ServiceRow:
     waiting: int
     wait_text: str  # "± 15 menit", or "tutup" for a closed service
     open: bool
+    #: "Standar 15 mnt · hari ini rata-rata 12 mnt"; "" without a standard. The strip shows
+    #: it, for the one row with `show_standard`, instead of every row's estimate.
+    standard_text: str = ""
+    show_standard: bool = False
 
 
 @dataclass(frozen=True)
@@ -141,6 +151,8 @@ class Board:
 
     office_name: str = ""
     services: dict[str, ServiceQueue] = field(default_factory=dict)
+    #: Each service's published waiting-time standard in minutes (from `config`).
+    standards: dict[str, float] = field(default_factory=dict)
     counters: dict[str, CounterState] = field(default_factory=dict)
     calls: list[Call] = field(default_factory=list)  # newest first
     announcing: Call | None = None
@@ -177,6 +189,11 @@ class Board:
             )
         self.office_name = config.name or self.office_name
         self.services = services
+        self.standards = {
+            s.id: s.standard_wait_minutes
+            for s in config.services
+            if s.standard_wait_minutes is not None
+        }
         self.counters = counters
 
     def apply_queue(self, state: QueueState) -> None:
@@ -320,6 +337,9 @@ class Board:
             )
             for c in self.counters.values()
         )
+        with_standard = [key for key in self.services if key in self.standards]
+        turn = int(now.timestamp() // STANDARD_EVERY_S) % (len(with_standard) + 1)
+        shown_standard = with_standard[turn - 1] if turn else None
         services = tuple(
             ServiceRow(
                 prefix=s.prefix,
@@ -331,6 +351,12 @@ class Board:
                     else labels["service_closed"]
                 ),
                 open=s.open,
+                standard_text=(
+                    standard_phrase(self.standards[s.id], s.average_wait_s, lang)
+                    if s.id in self.standards
+                    else ""
+                ),
+                show_standard=s.id == shown_standard,
             )
             for s in self.services.values()
         )

@@ -77,7 +77,8 @@ from nodes.hub.fairness import Admission, Limit, read_limits
 from nodes.hub.guard import FloodGuard
 from nodes.hub.health import disk_health
 from nodes.hub.intake import open_intakes, unregistered_only
-from nodes.hub.office import Office, read_office
+from nodes.hub.office import PRIORITY_KEYS, Office, read_office
+from nodes.hub.officers import PinGuard
 from nodes.hub.queue import Queue, Rejected
 from nodes.hub.staffing import CounterDevices
 from nodes.hub.store import DiskFull, Store, Write
@@ -108,6 +109,7 @@ class HubSettings:
         self.backup_keep = hub.int("backup_keep", 7, min=1, max=365)
         self.backup_mounted = hub.bool("backup_mounted", True)
         self.disk_warn_mb = hub.int("disk_warn_mb", 500, min=0, max=1_000_000)
+        hub.ignore(*PRIORITY_KEYS)  # the office's priority policy: read_office reads them
         hub.finish()
 
 
@@ -180,6 +182,7 @@ class Hub:
         )
         self.last_progress = time.monotonic()
         self.devices = CounterDevices(office)  # counters whose device is online
+        self.pins = PinGuard(office)  # officers' wrong PINs and their lockout
         self._statuses = PayloadGate(log)
         self._check_disk()
         self._publish_disk_health()
@@ -337,6 +340,8 @@ class Hub:
                 raise DiskFull  # refused before anything is applied: nothing to undo
             self._authorise(node, request)
             now = self.clock()
+            if isinstance(request, CounterRequest) and request.action == "sign_in":
+                self.pins.check(request.counter, request.officer or "", request.pin or "", now)
             command = self._command(node, request)
             if isinstance(command, RateTicket):
                 events = list(survey.rate(self.queue, command, now))
@@ -465,7 +470,11 @@ class Hub:
             return IssueTicket(request.service, request.priority, node, online=request.online)
         if isinstance(request, CounterRequest):
             return CounterCommand(
-                request.counter, request.action, ticket=request.ticket, service=request.service
+                request.counter,
+                request.action,
+                ticket=request.ticket,
+                service=request.service,
+                officer=request.officer,
             )
         if isinstance(request, SurveyRequest):
             return RateTicket(
@@ -479,7 +488,7 @@ class Hub:
             ticket_id = request.ticket_id if request.action == "cancel" else events[0].ticket_id
             return views.ticket_data(self.queue, ticket_id or "", now, self.devices.staffed)
         if isinstance(request, CounterRequest):
-            return views.counter_data(self.queue, request.counter)
+            return views.counter_data(self.queue, request.counter, now)
         if isinstance(request, SurveyRequest):
             return views.survey_data(self.queue, request.ticket_id, events[0].kind)
         state = views.queue_state(self.queue, now, self.devices.staffed)
@@ -526,7 +535,7 @@ class Hub:
             retained[self.topics.state_calls] = views.recent_calls(self.queue, self.calls_kept)
         for counter in self.office.counters if self.queue_known else ():
             retained[self.topics.state_counter(counter.id)] = views.counter_data(
-                self.queue, counter.id
+                self.queue, counter.id, now
             )
         changes = []
         for topic, payload in retained.items():

@@ -39,6 +39,7 @@ class CounterCommand:
     action: str  # one of common.wire.COUNTER_ACTIONS
     ticket: str | None = None  # call_ticket: a number ("A-012") or a ticket id
     service: str | None = None  # transfer: the target service
+    officer: str | None = None  # sign_in: the officer (the hub has checked the PIN)
 
 
 @dataclass(frozen=True)
@@ -103,6 +104,7 @@ class TicketCalled:
     counter: str
     number: str
     recall: int  # 0 = first call
+    officer: str | None = None  # the officer signed in at the counter, if any
 
 
 @dataclass(frozen=True)
@@ -213,6 +215,28 @@ class QuickScored:
     score: int
 
 
+@dataclass(frozen=True)
+class OfficerSignedIn:
+    """An officer signed in at a counter (keypad code and PIN, checked by the hub)."""
+
+    kind: ClassVar[str] = "officer_signed_in"
+    at: datetime
+    day: date
+    counter: str
+    officer: str
+
+
+@dataclass(frozen=True)
+class OfficerSignedOut:
+    """An officer left a counter: signed out, or signed in at another counter."""
+
+    kind: ClassVar[str] = "officer_signed_out"
+    at: datetime
+    day: date
+    counter: str
+    officer: str
+
+
 Event = (
     TicketIssued
     | TicketCalled
@@ -226,6 +250,8 @@ Event = (
     | ServiceStatusChanged
     | SurveyAnswered
     | QuickScored
+    | OfficerSignedIn
+    | OfficerSignedOut
 )
 EVENT_TYPES: dict[str, type[Event]] = {
     cls.kind: cls
@@ -242,10 +268,17 @@ EVENT_TYPES: dict[str, type[Event]] = {
         ServiceStatusChanged,
         SurveyAnswered,
         QuickScored,
+        OfficerSignedIn,
+        OfficerSignedOut,
     )
 }
 _COLUMNS = ("ticket_id", "service", "counter")
 _FIELD_NAMES = {kind: frozenset(f.name for f in fields(cls)) for kind, cls in EVENT_TYPES.items()}
+#: Per kind, the fields that default to None: left out of the row while None.
+_OPTIONAL = {
+    kind: tuple(f.name for f in fields(cls) if f.default is None and f.name not in _COLUMNS)
+    for kind, cls in EVENT_TYPES.items()
+}
 
 
 class EventRow(NamedTuple):
@@ -277,6 +310,9 @@ def to_row(event: Event) -> EventRow:
     at: datetime = values.pop("at")
     day: date = values.pop("day")
     columns = {name: values.pop(name, None) for name in _COLUMNS}
+    for name in _OPTIONAL[event.kind]:  # added later: an old row and a new one read alike
+        if values.get(name, 0) is None:
+            del values[name]
     return EventRow(
         kind=event.kind,
         # Full precision (not common.wire.iso): the order of tickets issued in the same

@@ -9,10 +9,13 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import time
+from datetime import time, timedelta
+from typing import Literal
 from zoneinfo import ZoneInfo
 
+from common.accounts import is_pin_hash
 from common.config import Table, read_timezone
+from common.wire import OFFICER_PATTERN
 
 ROLES = ("kiosk", "counter", "display", "web", "hub")
 _PREFIX = re.compile(r"^[A-Za-z0-9]{1,8}$")
@@ -32,6 +35,27 @@ class ServiceSpec:
     online_quota: int | None = None
     #: The expected minutes per citizen, for the wait estimate until the day has its own.
     service_minutes: float = 5.0
+    #: The published service standard (PermenPAN-RB 15/2014): the target waiting time and
+    #: the target completion (service) time, in minutes; None when the office set none.
+    standard_wait_minutes: float | None = None
+    standard_service_minutes: float | None = None
+
+
+PriorityPolicyName = Literal["strict", "ratio"]
+
+
+@dataclass(frozen=True)
+class PriorityPolicy:
+    """Who goes first between the priority line (UU 25/2009 Pasal 29) and the ordinary one.
+
+    `strict`: every priority ticket before any ordinary one. `ratio`: a counter calls one
+    priority ticket per `ratio` ordinary ones while both wait, and an ordinary ticket that
+    has waited `ordinary_max_wait` goes before any priority ticket (docs/queue-rules.md).
+    """
+
+    name: PriorityPolicyName = "strict"
+    ratio: int = 2
+    ordinary_max_wait: timedelta = timedelta(minutes=60)
 
 
 @dataclass(frozen=True)
@@ -41,6 +65,17 @@ class CounterSpec:
     #: In order of preference: when no priority ticket waits, `call_next` takes the first
     #: service in this list that has someone waiting.
     services: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class OfficerSpec:
+    """An officer who signs in at a counter with `id` (a code of digits) and a PIN."""
+
+    id: str
+    name: str
+    nip: str = ""
+    #: `antrian officer-pin` makes it (common.accounts.pin_hash); never the PIN itself.
+    pin_hash: str = field(default="", repr=False)
 
 
 @dataclass(frozen=True)
@@ -65,6 +100,8 @@ class Office:
     head_nip: str = ""
     #: How many recent service durations the wait estimate averages.
     recent_window: int = 10
+    priority: PriorityPolicy = PriorityPolicy()
+    officers: tuple[OfficerSpec, ...] = ()
     _services: dict[str, ServiceSpec] = field(init=False, repr=False, compare=False)
     _counters: dict[str, CounterSpec] = field(init=False, repr=False, compare=False)
     _nodes: dict[str, NodeSpec] = field(init=False, repr=False, compare=False)
@@ -89,6 +126,9 @@ class Office:
 
     def node(self, node_id: str) -> NodeSpec | None:
         return self._nodes.get(node_id)
+
+    def officer(self, officer_id: str) -> OfficerSpec | None:
+        return next((o for o in self.officers if o.id == officer_id), None)
 
 
 def _hhmm(table: Table, name: str) -> time | None:
@@ -124,6 +164,8 @@ def _read_service(table: Table) -> ServiceSpec:
     service_minutes: float = table.float("service_minutes", 5.0, min=0.5)
     if service_minutes > 240:
         raise table.error("service_minutes", f"must be at most 240, not {service_minutes:g}")
+    standards = [_standard(table, key) for key in ("standard_wait_minutes",
+                                                     "standard_service_minutes")]  # fmt: skip
     spec = ServiceSpec(
         id=service_id,
         name=name,
@@ -133,9 +175,19 @@ def _read_service(table: Table) -> ServiceSpec:
         closes=closes,
         online_quota=table.int("online_quota", None, min=0),
         service_minutes=service_minutes,
+        standard_wait_minutes=standards[0],
+        standard_service_minutes=standards[1],
     )
     table.finish()
     return spec
+
+
+def _standard(table: Table, name: str) -> float | None:
+    """A published standard in minutes: 1-600, whole or not."""
+    value: float | None = table.float(name, None, min=1)
+    if value is not None and value > 600:
+        raise table.error(name, f"must be at most 600 minutes, not {value:g}")
+    return value
 
 
 def _read_counter(table: Table, services: dict[str, ServiceSpec]) -> CounterSpec:
@@ -172,6 +224,22 @@ def _read_node(table: Table, counters: dict[str, CounterSpec]) -> NodeSpec:
     return NodeSpec(id=node_id, role=role, counters=tuple(assigned))
 
 
+def _read_officer(table: Table) -> OfficerSpec:
+    officer_id: str = table.str("id")
+    if not OFFICER_PATTERN.match(officer_id):
+        raise table.error(
+            "id", f"must be a code of 1-8 digits (typed on the keypad), not {officer_id!r}"
+        )
+    name: str = table.str("name")
+    pin_hash: str = table.str("pin_hash")
+    if not is_pin_hash(pin_hash):
+        raise table.error("pin_hash", "must be a PIN hash from `antrian officer-pin`, not a PIN")
+    nip: str = table.str("nip", "")
+    _check_nip(table, "nip", nip)
+    table.finish()
+    return OfficerSpec(officer_id, name, nip, pin_hash)
+
+
 def _unique(tables: list[Table], ids: list[str], what: str, key: str = "id") -> None:
     seen: dict[str, str] = {}
     for table, value in zip(tables, ids, strict=True):
@@ -183,11 +251,24 @@ def _unique(tables: list[Table], ids: list[str], what: str, key: str = "id") -> 
 def _nip(office: Table) -> str:
     """A civil servant's NIP: 18 digits, often written in groups ("19800101 200501 1 001")."""
     value: str = office.str("head_nip", "")
-    if value and not (value.replace(" ", "").isdigit() and len(value.replace(" ", "")) == 18):
-        raise office.error(
-            "head_nip", f"must be an NIP of 18 digits (spaces allowed), not {value!r}"
-        )
+    _check_nip(office, "head_nip", value)
     return value
+
+
+def _check_nip(table: Table, key: str, value: str) -> None:
+    if value and not (value.replace(" ", "").isdigit() and len(value.replace(" ", "")) == 18):
+        raise table.error(key, f"must be an NIP of 18 digits (spaces allowed), not {value!r}")
+
+
+#: The `[hub]` keys `read_office` reads (the daemon's `HubSettings` leaves them to it).
+PRIORITY_KEYS = ("priority_policy", "priority_ratio", "ordinary_max_wait_minutes")
+
+
+def _read_priority(hub: Table) -> PriorityPolicy:
+    name: PriorityPolicyName = hub.choice("priority_policy", ("strict", "ratio"), "strict")
+    ratio: int = hub.int("priority_ratio", 2, min=1, max=20)
+    bound: int = hub.int("ordinary_max_wait_minutes", 60, min=1, max=600)
+    return PriorityPolicy(name, ratio, timedelta(minutes=bound))
 
 
 def read_office(root: Table) -> Office:
@@ -216,6 +297,12 @@ def read_office(root: Table) -> Office:
     counters = [_read_counter(t, by_id) for t in counter_tables]
     _unique(counter_tables, [c.id for c in counters], "counter id")
 
+    priority = _read_priority(root.table("hub"))
+
+    officer_tables = root.tables("officers")
+    officers = [_read_officer(t) for t in officer_tables]
+    _unique(officer_tables, [o.id for o in officers], "officer id")
+
     node_tables = root.tables("nodes")
     nodes = [_read_node(t, {c.id: c for c in counters}) for t in node_tables]
     _unique(node_tables, [n.id for n in nodes], "node id")
@@ -231,4 +318,6 @@ def read_office(root: Table) -> Office:
         head_title=head_title,
         head_name=head_name,
         head_nip=head_nip,
+        priority=priority,
+        officers=tuple(officers),
     )

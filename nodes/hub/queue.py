@@ -33,7 +33,7 @@ import bisect
 from collections import deque
 from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass, replace
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any, Final, Literal
 
 from common.wire import ERROR_MESSAGES, TICKET_ID_PATTERN
@@ -45,6 +45,8 @@ from nodes.hub.events import (
     Event,
     ExpireOpenTickets,
     IssueTicket,
+    OfficerSignedIn,
+    OfficerSignedOut,
     QuickScored,
     ServiceStatusChanged,
     SetServiceAccepting,
@@ -116,6 +118,8 @@ class CounterRecord:
     counter: str
     status: str = "open"  # CounterStatus
     ticket: str | None = None  # the ticket now called or being served
+    officer: str | None = None  # the officer signed in at it...
+    officer_day: date | None = None  # ...on this day: a sign-in lasts until its day ends
 
 
 @dataclass(frozen=True)
@@ -190,6 +194,13 @@ class Queue:
         self._calls: deque[TicketCalled] = deque(maxlen=RECENT_CALLS)
         #: Which ratings (event kinds, survey.py) each ticket has had.
         self._rated: dict[str, frozenset[str]] = {}
+        #: Per counter, the ordinary tickets it called since its last priority one (the
+        #: ratio policy's count). A counter that has called nobody yet owes a priority call.
+        self._ordinary_run: dict[str, int] = {}
+        #: Per (service, day): (tickets, total seconds) of today's waits (issue to first call
+        #: in the service, as the reports define it) and of its service times (call to finish).
+        self._waits: dict[tuple[str, date], tuple[int, float]] = {}
+        self._served: dict[tuple[str, date], tuple[int, float]] = {}
         #: The latest day seen in an event. When it moves on, the final tickets and
         #: counts of earlier days are forgotten: memory stays one day's worth.
         self._day: date | None = None
@@ -281,6 +292,14 @@ class Queue:
         recent = [seconds for d, seconds in self._durations[service] if d == day]
         return sum(recent) / len(recent) if recent else None
 
+    def average_wait_s(self, service: str, day: date) -> float | None:
+        """Today's mean wait of the service's called tickets (the standard's "today")."""
+        return _mean(self._waits.get((service, day)))
+
+    def average_service_s(self, service: str, day: date) -> float | None:
+        """Today's mean service time of the service's finished tickets."""
+        return _mean(self._served.get((service, day)))
+
     def estimated_wait_s(
         self, service: str, ahead: int, now: datetime, staffed: Collection[str]
     ) -> int | None:
@@ -309,6 +328,9 @@ class Queue:
             "durations": {s: list(d) for s, d in self._durations.items()},
             "calls": list(self._calls),
             "rated": dict(self._rated),
+            "ordinary_run": dict(self._ordinary_run),
+            "waits": dict(self._waits),
+            "served": dict(self._served),
             "day": self._day,
         }
 
@@ -336,7 +358,14 @@ class Queue:
                 (t for t in self._tickets.values() if not t.final and t.day < today),
                 key=lambda t: (t.day, t.issued_at, t.ticket_id),
             )
-            return [TicketExpired(at, t.day, t.ticket_id, t.service) for t in expiring]
+            # A sign-in lasts until sign-out or the end of its day: a new day starts unstaffed.
+            stale = [r for r in self._counters.values()
+                     if r.officer is not None and r.officer_day is not None
+                     and r.officer_day < today]  # fmt: skip
+            return [
+                *(TicketExpired(at, t.day, t.ticket_id, t.service) for t in expiring),
+                *(OfficerSignedOut(at, today, r.counter, r.officer or "") for r in stale),
+            ]
         raise Rejected("bad_request", f"Perintah tidak dikenal: {type(command).__name__}.")
 
     def _service_spec(self, service: str) -> ServiceSpec:
@@ -434,7 +463,7 @@ class Queue:
     # The handlers of `COUNTER_RULES` (the rule has checked the current ticket first).
 
     def _call_next(self, press: KeyPress) -> list[Event]:
-        chosen = self._next_for(press.counter)
+        chosen = self._next_for(press.counter, press.at)
         if chosen is None:
             current = press.current
             still = f" {current.number} masih di loket; tekan Selesai." if current else ""
@@ -449,13 +478,41 @@ class Queue:
     def _call(self, press: KeyPress, chosen: Ticket) -> list[Event]:
         """Finish the counter's current ticket, if any, and call `chosen`."""
         finish = _moves(TicketFinished)(self, press) if press.current else []
+        officer = self.officer_at(press.counter.id, press.at.date())
         return [*finish, TicketCalled(press.at, chosen.day, chosen.ticket_id, chosen.service,
-                                      press.counter.id, chosen.number, 0)]  # fmt: skip
+                                      press.counter.id, chosen.number, 0, officer)]  # fmt: skip
 
     def _recall(self, press: KeyPress) -> list[Event]:
         t = press.ticket
+        officer = self.officer_at(press.counter.id, press.at.date())
         return [TicketCalled(press.at, t.day, t.ticket_id, t.service, press.counter.id, t.number,
-                             t.recalls + 1)]  # fmt: skip
+                             t.recalls + 1, officer)]  # fmt: skip
+
+    def _sign_in(self, press: KeyPress) -> list[Event]:
+        """The officer (whose PIN the hub has checked) takes the counter: whoever sat there
+        signs out, and the officer leaves any other counter first."""
+        officer = press.command.officer
+        spec = self.office.officer(officer or "")
+        if spec is None:
+            raise Rejected("wrong_pin")
+        here = self._counters[press.counter.id].officer
+        at, day, events = press.at, press.at.date(), list[Event]()
+        if here == spec.id and self.officer_at(press.counter.id, day) == spec.id:
+            return []
+        for record in self._counters.values():
+            if record.officer == spec.id:
+                events.append(OfficerSignedOut(at, day, record.counter, spec.id))
+        if here is not None and here != spec.id:
+            events.append(OfficerSignedOut(at, day, press.counter.id, here))
+        return [*events, OfficerSignedIn(at, day, press.counter.id, spec.id)]
+
+    def _sign_out(self, press: KeyPress) -> list[Event]:
+        here = self._counters[press.counter.id].officer
+        if here is None or self.officer_at(press.counter.id, press.at.date()) is None:
+            raise Rejected(
+                "invalid_state", f"Tidak ada petugas yang masuk di {press.counter.name}."
+            )
+        return [OfficerSignedOut(press.at, press.at.date(), press.counter.id, here)]
 
     def _transfer(self, press: KeyPress) -> list[Event]:
         if press.command.service is None:
@@ -469,15 +526,39 @@ class Queue:
         return [TicketTransferred(press.at, t.day, t.ticket_id, target.id, press.counter.id,
                                   t.service)]  # fmt: skip
 
-    def _next_for(self, spec: CounterSpec) -> Ticket | None:
-        """The oldest priority ticket waiting in any of the counter's services; else, from
-        the first of its services (in its configured order) with someone waiting, the oldest."""
+    def _next_for(self, spec: CounterSpec, at: datetime) -> Ticket | None:
+        """Who the counter calls next, by the office's priority policy (queue-rules.md)."""
         # Each line starts with its priority tickets (order[0] is False for them).
         heads = [self._lines[s][0] for s in spec.services if self._lines[s]]
         priority = [head for head in heads if not head[0]]
-        if priority:
+        if self.office.priority.name == "strict":
+            # The oldest priority ticket in any of its services; else, from the first of
+            # its services (in its configured order) with someone waiting, the oldest.
+            if priority:
+                return self._tickets[min(priority)[2]]
+            return self._tickets[heads[0][2]] if heads else None
+        ordinary = self._ordinary_heads(spec)
+        if not ordinary:
+            return self._tickets[min(priority)[2]] if priority else None
+        # Ageing: the oldest ordinary ticket past the bound goes before anyone.
+        oldest = min(ordinary, key=lambda key: (key[1], key[2]))
+        if at - oldest[1] >= self.office.priority.ordinary_max_wait:
+            return self._tickets[oldest[2]]
+        owed = self._ordinary_run.get(spec.id, self.office.priority.ratio)
+        if priority and owed >= self.office.priority.ratio:
             return self._tickets[min(priority)[2]]
-        return self._tickets[heads[0][2]] if heads else None
+        return self._tickets[ordinary[0][2]]
+
+    def _ordinary_heads(self, spec: CounterSpec) -> list[tuple[bool, datetime, str]]:
+        """The oldest ordinary ticket of each of the counter's services, in its order."""
+        heads = []
+        for service in spec.services:
+            line = self._lines[service]
+            # Ordinary keys start with True, so they sort after (True,) and every priority key.
+            first = bisect.bisect_left(line, (True,))
+            if first < len(line):
+                heads.append(line[first])
+        return heads
 
     def _callable(self, spec: CounterSpec, reference: str | None, at: datetime) -> Ticket:
         if not reference:
@@ -533,9 +614,12 @@ class Queue:
             self._tickets[ticket.ticket_id] = _evolve(
                 ticket, state="called", counter=event.counter, called_at=event.at, recalls=0
             )
-            status = self._counters[event.counter].status
-            self._counters[event.counter] = CounterRecord(event.counter, status, event.ticket_id)
+            record = self._counters[event.counter]
+            self._counters[event.counter] = replace(record, ticket=event.ticket_id)
             self._last_called[(ticket.service, ticket.day)] = ticket.number
+            _add(self._waits, (ticket.service, ticket.day), (event.at - ticket.issued_at))
+            run = self._ordinary_run.get(event.counter, self.office.priority.ratio)
+            self._ordinary_run[event.counter] = 0 if ticket.priority else run + 1
         self._calls.append(event)
 
     def _started(self, event: TicketStarted) -> None:
@@ -549,6 +633,8 @@ class Queue:
         if ticket.called_at is not None and ticket.day == self._day:
             seconds = (event.at - ticket.called_at).total_seconds()
             self._durations[ticket.service].append((ticket.day, seconds))
+        if ticket.called_at is not None:
+            _add(self._served, (ticket.service, ticket.day), event.at - ticket.called_at)
         self._finalise(ticket, "done", event.at)
 
     def _transferred(self, event: TicketTransferred) -> None:
@@ -577,8 +663,26 @@ class Queue:
         self._finalise(ticket, "cancelled", event.at)
 
     def _counter_status(self, event: CounterStatusChanged) -> None:
-        current = self._counters[event.counter].ticket
-        self._counters[event.counter] = CounterRecord(event.counter, event.status, current)
+        record = self._counters[event.counter]
+        self._counters[event.counter] = replace(record, status=event.status)
+
+    def _signed_in(self, event: OfficerSignedIn) -> None:
+        record = self._counters[event.counter]
+        self._counters[event.counter] = replace(
+            record, officer=event.officer, officer_day=event.day
+        )
+
+    def _signed_out(self, event: OfficerSignedOut) -> None:
+        record = self._counters[event.counter]
+        if record.officer == event.officer:
+            self._counters[event.counter] = replace(record, officer=None, officer_day=None)
+
+    def officer_at(self, counter: str, day: date) -> str | None:
+        """The officer signed in at `counter` on `day` (a sign-in ends with its day)."""
+        record = self._counters.get(counter)
+        if record is None or record.officer_day != day:
+            return None
+        return record.officer
 
     def _service_status(self, event: ServiceStatusChanged) -> None:
         self._accepting[event.service] = event.accepting
@@ -616,7 +720,7 @@ class Queue:
         if ticket.counter is not None and ticket.state in ("called", "serving"):
             counter = self._counters[ticket.counter]
             if counter.ticket == ticket.ticket_id:
-                self._counters[ticket.counter] = CounterRecord(counter.counter, counter.status)
+                self._counters[ticket.counter] = replace(counter, ticket=None)
 
     def _forget_before(self, day: date) -> None:
         self._day = day
@@ -628,8 +732,21 @@ class Queue:
             del self._counts[key]
         for key in [k for k in self._last_called if k[1] < day]:
             del self._last_called[key]
+        for sums in (self._waits, self._served):
+            for key in [k for k in sums if k[1] < day]:
+                del sums[key]
         for durations in self._durations.values():
             durations.clear()
+
+
+def _add(sums: dict[tuple[str, date], tuple[int, float]], key: tuple[str, date],
+         sample: timedelta) -> None:  # fmt: skip
+    count, total = sums.get(key, (0, 0.0))
+    sums[key] = (count + 1, total + sample.total_seconds())
+
+
+def _mean(sums: tuple[int, float] | None) -> float | None:
+    return sums[1] / sums[0] if sums else None
 
 
 _STATE_TEXT: dict[str, str] = {
@@ -657,6 +774,8 @@ _RECORDERS: Final[dict[type, Callable[[Queue, Any], None]]] = {
     ServiceStatusChanged: Queue._service_status,
     SurveyAnswered: Queue._rated_by,
     QuickScored: Queue._rated_by,
+    OfficerSignedIn: Queue._signed_in,
+    OfficerSignedOut: Queue._signed_out,
 }
 
 
@@ -735,6 +854,9 @@ _TRANSFER = Rule(Queue._transfer, "→ *waiting* in another service; the counter
 _CLOSE = Rule(_becomes("closed"), "→ closed", (),
               "{counter} sedang memanggil {number}. Selesaikan atau lewati dulu.")  # fmt: skip
 
+_SIGN_IN = Rule(Queue._sign_in, "the officer (PIN checked by the hub) takes the counter")
+_SIGN_OUT = Rule(Queue._sign_out, "the officer leaves (`invalid_state` if none)")
+
 # fmt: off
 COUNTER_RULES: Final[dict[str, tuple[Rule, Rule, Rule]]] = {
     # key: (counter open, counter paused, counter closed)
@@ -752,6 +874,8 @@ COUNTER_RULES: Final[dict[str, tuple[Rule, Rule, Rule]]] = {
                _refuse("invalid_state", "{counter} sedang tutup. Gunakan Buka Loket.")),
     "open": (_NOTHING, _OPEN, _OPEN),
     "close": (_CLOSE, _CLOSE, _NOTHING),
+    "sign_in": (_SIGN_IN, _SIGN_IN, _SIGN_IN),
+    "sign_out": (_SIGN_OUT, _SIGN_OUT, _SIGN_OUT),
 }
 # fmt: on
 

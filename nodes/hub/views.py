@@ -50,8 +50,9 @@ def ticket_data(
     }
 
 
-def counter_data(queue: Queue, counter_id: str) -> dict[str, Any]:
-    """The `data` of a counter response and the retained `state/counter/{id}`."""
+def counter_data(queue: Queue, counter_id: str, now: datetime | None = None) -> dict[str, Any]:
+    """The `data` of a counter response and the retained `state/counter/{id}`. With `now`,
+    an officer signed in on an earlier day is not shown (a sign-in ends with its day)."""
     spec = queue.office.counter(counter_id)
     if spec is None:
         raise Rejected("unknown_counter", f"Loket '{counter_id}' tidak dikenal.")
@@ -65,7 +66,19 @@ def counter_data(queue: Queue, counter_id: str) -> dict[str, Any]:
         )
     waiting = queue.waiting_for_counter(counter_id)
     status = cast(payloads.CounterStatus, state.status)
-    return payloads.CounterState(spec.id, spec.name, status, ticket, waiting).to_payload()
+    signed_in = state.officer
+    if now is not None and signed_in is not None:
+        signed_in = queue.officer_at(counter_id, queue.today(now))
+    officer = queue.office.officer(signed_in) if signed_in else None
+    return payloads.CounterState(
+        spec.id,
+        spec.name,
+        status,
+        ticket,
+        waiting,
+        officer.id if officer else None,
+        officer.name if officer else None,
+    ).to_payload()
 
 
 def queue_state(queue: Queue, now: datetime, staffed: Collection[str]) -> dict[str, Any]:
@@ -81,15 +94,33 @@ def queue_state(queue: Queue, now: datetime, staffed: Collection[str]) -> dict[s
         # Taking tickets now: opening hours, the dashboard's switch, and the quota.
         accepting = queue.service_open(spec.id, now) and not queue.quota_reached(spec.id, today)
         entry = payloads.ServiceQueue(spec.id, spec.name, spec.prefix, waiting, *last, estimate)
-        entries.append(replace(entry, open=accepting))
+        entries.append(
+            replace(
+                entry,
+                open=accepting,
+                average_wait_s=_whole(queue.average_wait_s(spec.id, today)),
+                average_service_s=_whole(queue.average_service_s(spec.id, today)),
+            )
+        )
     return payloads.QueueState(tuple(entries)).to_payload()
+
+
+def _whole(seconds: float | None) -> float | None:
+    return None if seconds is None else round(seconds)
 
 
 def _call(queue: Queue, event: TicketCalled) -> payloads.Call:
     spec = queue.office.counter(event.counter)
     name = spec.name if spec else event.counter
     return payloads.Call(
-        event.ticket_id, event.number, event.service, event.counter, name, event.recall, event.at
+        event.ticket_id,
+        event.number,
+        event.service,
+        event.counter,
+        name,
+        event.recall,
+        event.at,
+        event.officer,
     )
 
 
@@ -135,9 +166,17 @@ def ticket_event(queue: Queue, event: Event) -> dict[str, Any] | None:
 def office_config(office: Office, hub: str = "hub") -> dict[str, Any]:
     """The retained `config`. `hub` is the hub's node id: nodes believe only the status
     published on that node's topic (common/presence.py)."""
-    services = tuple(payloads.Service(s.id, s.name, s.prefix) for s in office.services)
+    services = tuple(
+        payloads.Service(
+            s.id, s.name, s.prefix, s.standard_wait_minutes, s.standard_service_minutes
+        )
+        for s in office.services
+    )
     counters = tuple(payloads.Counter(c.id, c.name, tuple(c.services)) for c in office.counters)
-    return payloads.OfficeConfig(office.id, office.name, hub, services, counters).to_payload()
+    officers = tuple(payloads.Officer(o.id, o.name) for o in office.officers)
+    return payloads.OfficeConfig(
+        office.id, office.name, hub, services, counters, officers
+    ).to_payload()
 
 
 def survey_data(queue: Queue, ticket_id: str, kind: str) -> dict[str, Any]:

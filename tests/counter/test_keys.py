@@ -94,7 +94,9 @@ def test_large_numbers_keep_their_digits() -> None:
 
 
 def test_number_zero_is_refused() -> None:
-    assert run("0 0 enter")[1][-1] == Notice("bad_number", "00")
+    assert run("0 enter")[1][-1] == Notice("bad_number", "0")
+    # "0 0 enter" is the officer's sign-in (tests/counter/test_officer_keys.py).
+    assert run("0 0 0 enter")[1][-1] == Notice("bad_number", "000")
 
 
 def test_too_many_digits_are_refused_but_the_number_is_kept() -> None:

@@ -9,8 +9,9 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from nodes.hub.events import Command, Event
-from nodes.hub.office import CounterSpec, NodeSpec, Office, ServiceSpec
+from nodes.hub.office import CounterSpec, NodeSpec, Office, OfficerSpec, ServiceSpec
 from nodes.hub.queue import Queue, Ticket
+from tests.harness import OFFICER_NAMES, OFFICER_PIN_HASHES
 
 TZ = ZoneInfo("Asia/Jakarta")
 #: Saturday 28 November 2026, 08:00 in Jakarta.
@@ -44,6 +45,10 @@ def office(**service_changes: dict[str, Any]) -> Office:
             NodeSpec("loket-3", "counter", ("3",)),
             NodeSpec("display-1", "display"),
             NodeSpec("web-1", "web"),
+        ),
+        officers=tuple(
+            OfficerSpec(code, name, "", OFFICER_PIN_HASHES[code])
+            for code, name in OFFICER_NAMES.items()
         ),
     )
 

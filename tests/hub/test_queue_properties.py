@@ -72,8 +72,9 @@ def command_for(queue: Queue, kind: str, a: int, b: int, flag: bool, issued: lis
         called = issued[a % len(issued)]
         if flag:
             called = called.split("-", 1)[1]  # by number
+    officer = ("1", "2", "9")[a % 3] if action == "sign_in" else None  # 9 is unknown
     return CounterCommand(COUNTERS[a % 3] if a % 29 else "9", action, ticket=called,
-                          service=SERVICES[b % 4])  # fmt: skip
+                          service=SERVICES[b % 4], officer=officer)  # fmt: skip
 
 
 def run(steps: list[tuple[int, str, int, int, bool]]) -> tuple[Queue, list[Event], datetime]:
@@ -92,7 +93,8 @@ def run(steps: list[tuple[int, str, int, int, bool]]) -> tuple[Queue, list[Event
         except Rejected as exc:
             assert exc.code in {"unknown_service", "unknown_counter", "unknown_ticket",
                                 "quota_exhausted", "service_closed", "queue_empty",
-                                "invalid_state", "counter_closed", "bad_request"}  # fmt: skip
+                                "invalid_state", "counter_closed", "bad_request",
+                                "wrong_pin"}  # fmt: skip
             assert exc.message
             events = []
         assert queue.snapshot() == before, "handle() changed the queue"

@@ -58,7 +58,7 @@ def everything(queue: Queue, now: datetime) -> dict[str, Any]:
     """All the hub publishes about a queue."""
     return {
         "queue": views.queue_state(queue, now, STAFFED),
-        "counters": [views.counter_data(queue, c.id) for c in queue.office.counters],
+        "counters": [views.counter_data(queue, c.id, now) for c in queue.office.counters],
         "calls": views.recent_calls(queue, 50),
         "tickets": {t: views.ticket_data(queue, t, now, STAFFED) for t in queue.tickets},
     }
@@ -371,7 +371,7 @@ def shown(queue: Queue, now: datetime) -> dict[str, Any]:
     live = [t for t, ticket in queue.tickets.items() if ticket.day == today or not ticket.final]
     return {
         "queue": views.queue_state(queue, now, STAFFED),
-        "counters": [views.counter_data(queue, c.id) for c in queue.office.counters],
+        "counters": [views.counter_data(queue, c.id, now) for c in queue.office.counters],
         "calls": views.recent_calls(queue, 50),
         "tickets": {t: views.ticket_data(queue, t, now, STAFFED) for t in sorted(live)},
     }

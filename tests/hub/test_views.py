@@ -81,6 +81,8 @@ def test_counter_data(drive: Driver) -> None:
             "called_at": "2026-11-28T08:08:00+07:00",
         },
         "waiting": 1,
+        "officer": None,
+        "officer_name": None,
     }
     drive(CounterCommand("3", "close"))
     assert views.counter_data(drive.queue, "3") == {
@@ -89,6 +91,8 @@ def test_counter_data(drive: Driver) -> None:
         "status": "closed",
         "ticket": None,
         "waiting": 0,
+        "officer": None,
+        "officer_name": None,
     }
     with pytest.raises(Rejected):
         views.counter_data(drive.queue, "9")
@@ -105,6 +109,9 @@ def test_queue_state(drive: Driver) -> None:
             # the default 5 minutes × (1 waiting + 1) / Loket 1 alone
             "estimated_wait_s": 600,
             "open": True,
+            # today so far: A-001 issued 08:00, called 08:08; nobody finished yet
+            "average_wait_s": 480,
+            "average_service_s": None,
         },
         "B": {
             "name": "KTP Elektronik",
@@ -115,6 +122,9 @@ def test_queue_state(drive: Driver) -> None:
             # B-001 took 300 s; Loket 1 and 2 serve B: 300 × (0 + 1) / 2
             "estimated_wait_s": 150,
             "open": True,
+            # B-001 issued 08:01, called 08:03, finished 08:08
+            "average_wait_s": 120,
+            "average_service_s": 300,
         },
         "C": {
             "name": "Akta Kelahiran",
@@ -125,6 +135,8 @@ def test_queue_state(drive: Driver) -> None:
             # the default 5 minutes, shared by Loket 2 and 3
             "estimated_wait_s": 150,
             "open": True,
+            "average_wait_s": None,
+            "average_service_s": None,
         },
     }
     drive(SetServiceAccepting("C", False))
@@ -133,6 +145,7 @@ def test_queue_state(drive: Driver) -> None:
     assert [state[s]["open"] for s in "ABC"] == [True, False, False]
     tomorrow = views.queue_state(drive.queue, drive.clock.now + timedelta(days=1), STAFFED)
     assert tomorrow["A"]["last_issued"] is None and tomorrow["A"]["waiting"] == 1
+    assert tomorrow["A"]["average_wait_s"] is None  # a new day starts its own figures
 
 
 def test_recent_calls_newest_first_with_recalls(drive: Driver) -> None:
@@ -148,6 +161,7 @@ def test_recent_calls_newest_first_with_recalls(drive: Driver) -> None:
             "counter_name": "Loket 1",
             "recall": 1,
             "called_at": "2026-11-28T08:08:20+07:00",
+            "officer": None,
         },
         {
             "ticket_id": "20261128-A-001",
@@ -157,6 +171,7 @@ def test_recent_calls_newest_first_with_recalls(drive: Driver) -> None:
             "counter_name": "Loket 1",
             "recall": 0,
             "called_at": "2026-11-28T08:08:00+07:00",
+            "officer": None,
         },
         {
             "ticket_id": "20261128-B-001",
@@ -166,6 +181,7 @@ def test_recent_calls_newest_first_with_recalls(drive: Driver) -> None:
             "counter_name": "Loket 1",
             "recall": 0,
             "called_at": "2026-11-28T08:03:00+07:00",
+            "officer": None,
         },
     ]
     assert views.recent_calls(drive.queue, limit=1)["calls"] == calls[:1]
@@ -183,6 +199,7 @@ def test_call_and_ticket_events(drive: Driver) -> None:
         "counter_name": "Loket 1",
         "recall": 0,
         "called_at": "2026-11-28T08:08:00+07:00",
+        "officer": None,
     }
     assert views.ticket_event(drive.queue, finished) == {
         "event": "finished",
@@ -228,19 +245,23 @@ def test_call_and_ticket_events(drive: Driver) -> None:
 
 
 def test_office_config() -> None:
-    assert views.office_config(office()) == {
+    standard = {"standard_wait_minutes": 15.0, "standard_service_minutes": 7.5}
+    none = {"standard_wait_minutes": None, "standard_service_minutes": None}
+    assert views.office_config(office(A=standard)) == {
         "office": {"id": "kantor", "name": "Kantor Kecamatan Contoh"},
         "hub": "hub",
         "services": [
-            {"id": "A", "name": "Kartu Keluarga", "prefix": "A"},
-            {"id": "B", "name": "KTP Elektronik", "prefix": "B"},
-            {"id": "C", "name": "Akta Kelahiran", "prefix": "C"},
+            {"id": "A", "name": "Kartu Keluarga", "prefix": "A", **standard},
+            {"id": "B", "name": "KTP Elektronik", "prefix": "B", **none},
+            {"id": "C", "name": "Akta Kelahiran", "prefix": "C", **none},
         ],
         "counters": [
             {"id": "1", "name": "Loket 1", "services": ["A", "B"]},
             {"id": "2", "name": "Loket 2", "services": ["B", "C"]},
             {"id": "3", "name": "Loket 3", "services": ["C"]},
         ],
+        # Names only: a PIN's hash never leaves the hub.
+        "officers": [{"id": "1", "name": "Siti Aminah"}, {"id": "2", "name": "Budi Santoso"}],
     }
 
 

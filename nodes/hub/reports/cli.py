@@ -15,6 +15,7 @@ import argparse
 import logging
 import sqlite3
 import sys
+from dataclasses import replace
 from datetime import date, datetime
 from pathlib import Path
 
@@ -22,7 +23,7 @@ from common import config
 from common.files import write_atomic
 from nodes.hub.office import read_office
 from nodes.hub.reports.render import FORMATS, archive_name, render
-from nodes.hub.reports.source import build_report
+from nodes.hub.reports.source import build_report, office_info
 
 log = logging.getLogger("antrian.report")
 
@@ -54,6 +55,11 @@ def build_parser() -> argparse.ArgumentParser:
         default=None,
         help="waiting-time target in minutes; page 1 shows the share called within it "
         "(default: the hub config's [hub] target_wait_minutes, else 15)",
+    )
+    parser.add_argument(
+        "--officers",
+        action="store_true",
+        help="add the per-officer table (for the head of office only)",
     )
     return parser
 
@@ -87,7 +93,8 @@ def main(argv: list[str] | None = None) -> int:
         log.error("configuration error: %s", exc)
         return 2
     try:
-        report = build_report(database, office, first, last, target_minutes * 60)
+        info = replace(office_info(office), show_officers=args.officers)
+        report = build_report(database, info, first, last, target_minutes * 60)
     except (FileNotFoundError, sqlite3.Error) as exc:
         log.error("cannot read the hub database %s: %s (--database gives another)", database, exc)
         return 1

@@ -33,6 +33,12 @@ Definitions (docs/reports.md explains them to the head of office):
 - Percentiles (median and P90) interpolate linearly between the two nearest ranks, the
   method of Excel's PERCENTILE.INC and numpy's default: for sorted values x[0..n-1] the
   p-quantile is at position p*(n-1). So an officer can check the XLSX with a formula.
+- Service standard (PermenPAN-RB 15/2014): a service with `standard_wait_minutes` has its
+  waits held to that standard instead of the office's target, everywhere (its row, the
+  total, the days): a wait is "within" when it is at most its own service's standard or
+  else the office target. With `standard_service_minutes`, the share of its service
+  durations at most that standard is given too.
+- Priority and ordinary: the same waits, split by the ticket's priority flag at issue.
 - Per hour: tickets issued by the hour of issue, tickets served by the hour of finish,
   average wait of the tickets issued in that hour. The busiest hour is the hour with most
   tickets issued (the earliest one on a tie), summed over the days of the period.
@@ -43,7 +49,7 @@ from __future__ import annotations
 import math
 from bisect import bisect_right
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Final
@@ -52,6 +58,8 @@ from common.bahasa import Lang, hour_range
 from nodes.hub.events import (
     CounterStatusChanged,
     Event,
+    OfficerSignedIn,
+    OfficerSignedOut,
     ServiceStatusChanged,
     TicketCalled,
     TicketCancelled,
@@ -86,6 +94,19 @@ class OfficeInfo:
     head_title: str = ""
     head_name: str = ""
     head_nip: str = ""
+    #: The officers (id, name) in config order; the officers' table is drawn only when
+    #: `show_officers` (the head of office's report).
+    officers: tuple[tuple[str, str], ...] = ()
+    show_officers: bool = False
+    #: The published standards, seconds: (service id, waiting time or None, service time
+    #: or None), for the services that have one.
+    standards: tuple[tuple[str, float | None, float | None], ...] = ()
+
+    def wait_standard_s(self, service: str) -> float | None:
+        return next((wait for key, wait, _ in self.standards if key == service), None)
+
+    def service_standard_s(self, service: str) -> float | None:
+        return next((done for key, _, done in self.standards if key == service), None)
 
 
 @dataclass(frozen=True)
@@ -127,6 +148,14 @@ class ServiceFigures:
     still_open: int  # neither served, no-show, cancelled nor expired (yet)
     wait: WaitStats
     duration: DurationStats
+    #: The waits of priority tickets and of ordinary ones (UU 25/2009 Pasal 29).
+    priority_wait: WaitStats = WaitStats(0, None, None, None, None, 0, None)
+    ordinary_wait: WaitStats = WaitStats(0, None, None, None, None, 0, None)
+    #: The service's published standards (None: none set) and the share of its service
+    #: durations within the service-time standard.
+    wait_standard_s: float | None = None
+    service_standard_s: float | None = None
+    within_service_standard: float | None = None
 
 
 @dataclass(frozen=True)
@@ -139,6 +168,17 @@ class CounterFigures:
     paused_s: float
     busy_s: float
     utilisation: float | None  # busy_s / open_s; None when never open
+
+
+@dataclass(frozen=True)
+class OfficerFigures:
+    officer: str
+    name: str
+    served: int
+    duration: DurationStats
+    signed_in_s: float  # time signed in at a counter
+    busy_s: float  # service durations of their tickets, inside the signed-in time
+    idle_s: float  # signed in but not serving: signed_in_s - busy_s
 
 
 @dataclass(frozen=True)
@@ -200,6 +240,14 @@ class Report:
     peak: PeakHour | None
     #: The SKM survey's figures (reports/skm.py).
     skm: SkmReport = field(default_factory=lambda: SkmReport(SkmFigures("", "", 0, 0)))
+    #: Per officer (reports/officers.py); shown only to the head of office.
+    officers: tuple[OfficerFigures, ...] = ()
+
+    @property
+    def has_standards(self) -> bool:
+        """Whether a service publishes its own waiting-time standard: the "within" column
+        then means within each service's standard, not the office's one target."""
+        return any(wait is not None for _, wait, _ in self.office.standards)
 
     @property
     def single_day(self) -> bool:
@@ -229,10 +277,21 @@ def percentile(values: Sequence[float], p: float) -> float | None:
 
 
 def wait_stats(samples: Iterable[float], target_s: float) -> WaitStats:
-    values = sorted(samples)
+    return wait_stats_against([(list(samples), target_s)])
+
+
+def wait_stats_against(groups: Iterable[tuple[Sequence[float], float]]) -> WaitStats:
+    """The waits of several groups together, each group's samples held to its own target
+    (a service's standard): (samples, target) per group."""
+    values: list[float] = []
+    over = 0
+    for samples, target_s in groups:
+        ordered = sorted(samples)
+        over += len(ordered) - bisect_right(ordered, target_s)
+        values.extend(ordered)
+    values.sort()
     if not values:
         return WaitStats(0, None, None, None, None, 0, None)
-    over = len(values) - bisect_right(values, target_s)
     return WaitStats(
         count=len(values),
         average_s=sum(values) / len(values),
@@ -268,9 +327,13 @@ class _Ticket:
     """What the pass remembers of one ticket."""
 
     __slots__ = ("call_at", "called", "day", "first_service", "issue_hour", "issued_at",
-                 "outcome", "service")  # fmt: skip
+                 "officer", "outcome", "priority", "service")  # fmt: skip
 
-    def __init__(self, day: date, issued_at: float, issue_hour: int, service: str) -> None:
+    def __init__(
+        self, day: date, issued_at: float, issue_hour: int, service: str, priority: bool = False
+    ) -> None:
+        self.priority = priority
+        self.officer: str | None = None  # who made the call that a finish would end
         self.day = day
         self.issued_at = issued_at
         self.issue_hour = issue_hour
@@ -337,6 +400,18 @@ def _peak(issued_by_hour: Mapping[int, int]) -> PeakHour | None:
     return best
 
 
+def officer_figures(office: OfficeInfo, log: _Pass) -> tuple[OfficerFigures, ...]:
+    from nodes.hub.reports.officers import officer_figures as figures  # needs this module
+
+    return figures(office, log.officer_events, log.officer_served, log.counters)
+
+
+def _target(office: OfficeInfo, service: str, target_s: float) -> float:
+    """The wait a service is held to: its own published standard, else the office's."""
+    standard = office.wait_standard_s(service)
+    return target_s if standard is None else standard
+
+
 def _ordered(configured: Sequence[tuple[str, str]], seen: Iterable[str]) -> list[tuple[str, str]]:
     """Configured ids in config order, then ids only the log knows (sorted, named by id)."""
     known = {key for key, _ in configured}
@@ -364,14 +439,16 @@ def compute(
     hours = groups.hours()
     return Report(
         office=office, first_day=first_day, last_day=last_day, target_wait_s=target_wait_s,
-        total=groups.service("", "", everything, target_wait_s),
-        services=tuple(groups.service(key, name, {key}, target_wait_s) for key, name in services),
+        total=groups.service("", "", everything, office, target_wait_s),
+        services=tuple(groups.service(key, name, {key}, office, target_wait_s)
+                       for key, name in services),
         counters=_counter_figures(office, log, groups),
         hours=hours,
-        days=groups.days(target_wait_s),
+        days=groups.days(office, target_wait_s),
         heat=groups.heat(tuple(h.hour for h in hours)),
         peak=_peak(groups.hour_issued),
         skm=survey.report(office.services, office.counters),
+        officers=officer_figures(office, log),
     )  # fmt: skip
 
 
@@ -382,10 +459,15 @@ class _Pass:
     def __init__(self) -> None:
         self.tickets: dict[str, _Ticket] = {}
         self.counters: dict[tuple[date, str], _CounterDay] = {}
-        self.waits: list[tuple[str, date, int, float]] = []  # (service, day, issue hour, s)
+        #: (service, day, issue hour, seconds, priority)
+        self.waits: list[tuple[str, date, int, float, bool]] = []
         self.durations: list[tuple[str, str, float]] = []  # (service, counter, seconds)
         self.served_at: list[tuple[date, int]] = []  # (day, finish hour) of each finish
         self.transfers: list[tuple[date, str, str]] = []  # (day, from service, to service)
+        #: For the officers' figures (reports/officers.py): sign-ins and sign-outs, and
+        #: (officer, day, call, finish) of each ticket served by a signed-in officer.
+        self.officer_events: list[OfficerSignedIn | OfficerSignedOut] = []
+        self.officer_served: list[tuple[str, date, float, float]] = []
 
     def read(self, events: Iterable[Event], first: date, last: date) -> None:
         """Read the events of the days `first`..`last`."""
@@ -393,6 +475,9 @@ class _Pass:
         for event in events:
             day = event.day
             if not first <= day <= last or isinstance(event, _UNUSED):
+                continue
+            if isinstance(event, OfficerSignedIn | OfficerSignedOut):
+                self.officer_events.append(event)  # no counter activity: not its open time
                 continue
             at = event.at.timestamp()
             counter: str | None = getattr(event, "counter", None)
@@ -411,12 +496,16 @@ class _Pass:
                 timeline.last_ticket_event = at
             if isinstance(event, TicketIssued):
                 if event.ticket_id not in tickets:
-                    tickets[event.ticket_id] = _Ticket(day, at, event.at.hour, event.service)
+                    tickets[event.ticket_id] = _Ticket(
+                        day, at, event.at.hour, event.service, event.priority
+                    )
                 continue
             ticket = tickets.get(event.ticket_id)
             if ticket is None:  # its issue lies outside the period or the log: nothing to measure
                 continue
             if isinstance(event, TicketCalled):
+                if ticket.call_at is None:
+                    ticket.officer = event.officer
                 self._called(ticket, at, timeline)
             elif isinstance(event, TicketTransferred):
                 self._transferred(ticket, event)
@@ -432,7 +521,9 @@ class _Pass:
         if not ticket.called:
             ticket.called = True
             wait = at - ticket.issued_at
-            self.waits.append((ticket.service, ticket.day, ticket.issue_hour, wait))
+            self.waits.append(
+                (ticket.service, ticket.day, ticket.issue_hour, wait, ticket.priority)
+            )
         if ticket.outcome is not None and ticket.outcome[0] == "no_show":
             ticket.outcome = None  # a no-show called again is back in the queue
         if timeline is not None and timeline.first_call is None:
@@ -443,6 +534,7 @@ class _Pass:
         ticket.service = event.service or ticket.service
         ticket.called = False
         ticket.call_at = None
+        ticket.officer = None
 
     def _ended(
         self,
@@ -456,10 +548,13 @@ class _Pass:
         ticket.outcome = (outcome, where[0])
         if outcome == "served" and ticket.call_at is not None:
             self.durations.append((*where, at - ticket.call_at))
+            if ticket.officer is not None:
+                self.officer_served.append((ticket.officer, ticket.day, ticket.call_at, at))
             self.served_at.append((ticket.day, hour))
             if timeline is not None:
                 timeline.busy.append((ticket.call_at, at))
         ticket.call_at = None
+        ticket.officer = None
 
 
 class _Groups:
@@ -478,7 +573,10 @@ class _Groups:
         self.hour_issued: dict[int, int] = defaultdict(int)
         self.hour_served: dict[int, int] = defaultdict(int)
         self.waits_by_service: dict[str, list[float]] = defaultdict(list)
-        self.waits_by_day: dict[date, list[float]] = defaultdict(list)
+        self.waits_by_kind: dict[tuple[str, bool], list[float]] = defaultdict(list)
+        self.waits_by_day: dict[date, dict[str, list[float]]] = defaultdict(
+            lambda: defaultdict(list)
+        )
         self.waits_by_hour: dict[int, list[float]] = defaultdict(list)
         self.durations_by_service: dict[str, list[float]] = defaultdict(list)
         self.durations_by_counter: dict[str, list[float]] = defaultdict(list)
@@ -503,9 +601,10 @@ class _Groups:
             self.day_transfers[day] += 1
 
     def _group(self, log: _Pass) -> None:
-        for service, day, hour, seconds in log.waits:
+        for service, day, hour, seconds, priority in log.waits:
             self.waits_by_service[service].append(seconds)
-            self.waits_by_day[day].append(seconds)
+            self.waits_by_kind[(service, priority)].append(seconds)
+            self.waits_by_day[day][service].append(seconds)
             self.waits_by_hour[hour].append(seconds)
         for service, counter, seconds in log.durations:
             self.durations_by_service[service].append(seconds)
@@ -519,8 +618,11 @@ class _Groups:
         return (seen | set(self.moved_out) | set(self.waits_by_service)
                 | set(self.durations_by_service)) - {""}  # fmt: skip
 
-    def service(self, service: str, name: str, keys: set[str], target_s: float) -> ServiceFigures:
-        """The figures of the services `keys` together (one, or all for the total)."""
+    def service(
+        self, service: str, name: str, keys: set[str], office: OfficeInfo, target_s: float
+    ) -> ServiceFigures:
+        """The figures of the services `keys` together (one, or all for the total), each
+        service's waits held to its own standard, else the office's target."""
 
         def tally(counts: Mapping[str, int]) -> int:
             return sum(counts.get(key, 0) for key in keys)
@@ -528,14 +630,27 @@ class _Groups:
         def outcome(kind: str) -> int:
             return sum(self.outcomes.get((kind, key), 0) for key in keys)
 
-        waits = (v for key in keys for v in self.waits_by_service.get(key, ()))
-        durations = (v for key in keys for v in self.durations_by_service.get(key, ()))
+        def waits(samples: Callable[[str], Sequence[float]]) -> WaitStats:
+            return wait_stats_against(
+                (samples(key), _target(office, key, target_s)) for key in sorted(keys)
+            )
+
+        durations = [v for key in keys for v in self.durations_by_service.get(key, ())]
+        done_standard = office.service_standard_s(service) if service else None
+        within = None
+        if done_standard is not None and durations:
+            within = sum(1 for v in durations if v <= done_standard) / len(durations)
         return ServiceFigures(
             service=service, name=name, issued=tally(self.issued), served=outcome("served"),
             no_show=outcome("no_show"), cancelled=outcome("cancelled"), expired=outcome("expired"),
             transferred_out=tally(self.moved_out), transferred_in=tally(self.moved_in),
-            still_open=tally(self.still_open), wait=wait_stats(waits, target_s),
+            still_open=tally(self.still_open),
+            wait=waits(lambda key: self.waits_by_service.get(key, ())),
             duration=duration_stats(durations),
+            priority_wait=waits(lambda key: self.waits_by_kind.get((key, True), ())),
+            ordinary_wait=waits(lambda key: self.waits_by_kind.get((key, False), ())),
+            wait_standard_s=office.wait_standard_s(service) if service else None,
+            service_standard_s=done_standard, within_service_standard=within,
         )  # fmt: skip
 
     def hours(self) -> tuple[HourFigures, ...]:
@@ -552,7 +667,7 @@ class _Groups:
             for hour in span
         )  # fmt: skip
 
-    def days(self, target_s: float) -> tuple[DayFigures, ...]:
+    def days(self, office: OfficeInfo, target_s: float) -> tuple[DayFigures, ...]:
         outcomes = self.day_outcomes
         return tuple(
             DayFigures(
@@ -561,7 +676,10 @@ class _Groups:
                 cancelled=outcomes.get(("cancelled", day), 0),
                 expired=outcomes.get(("expired", day), 0),
                 transferred=self.day_transfers.get(day, 0),
-                wait=wait_stats(self.waits_by_day.get(day, ()), target_s),
+                wait=wait_stats_against(
+                    (samples, _target(office, key, target_s))
+                    for key, samples in sorted(self.waits_by_day.get(day, {}).items())
+                ),
                 peak=_peak(self.day_hour_issued.get(day, {})),
             )
             for day in self.day_list

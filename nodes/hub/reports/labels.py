@@ -47,6 +47,43 @@ CATALOGUE: Final[dict[str, dict[str, str]]] = {
         "id": "Dipanggil dalam {target} menit (%)",
         "en": "Called within {target} min (%)",
     },
+    "within_standard": {
+        "id": "Dipanggil dalam standar (%)",
+        "en": "Called within the standard (%)",
+    },
+    "per_service_standards": {"id": "Standar pelayanan", "en": "Service standards"},
+    "standard_wait": {"id": "Standar waktu tunggu (menit)", "en": "Waiting standard (min)"},
+    "standard_service": {
+        "id": "Standar waktu penyelesaian (menit)",
+        "en": "Completion standard (min)",
+    },
+    "within_service_standard": {
+        "id": "Selesai dalam standar (%)",
+        "en": "Served within the standard (%)",
+    },
+    "per_officer": {"id": "Per petugas", "en": "Per officer"},
+    "officer": {"id": "Petugas", "en": "Officer"},
+    "signed_in": {"id": "Waktu bertugas (jam)", "en": "Time signed in (h)"},
+    "idle": {"id": "Bertugas tanpa melayani (jam)", "en": "Signed in, not serving (h)"},
+    "per_priority": {"id": "Prioritas dan biasa", "en": "Priority and ordinary"},
+    "priority_called": {"id": "Prioritas dipanggil", "en": "Priority called"},
+    "priority_wait_avg": {
+        "id": "Prioritas: rata-rata tunggu (menit)",
+        "en": "Priority: average wait (min)",
+    },
+    "priority_wait_max": {
+        "id": "Prioritas: tunggu terlama (menit)",
+        "en": "Priority: longest wait (min)",
+    },
+    "ordinary_called": {"id": "Biasa dipanggil", "en": "Ordinary called"},
+    "ordinary_wait_avg": {
+        "id": "Biasa: rata-rata tunggu (menit)",
+        "en": "Ordinary: average wait (min)",
+    },
+    "ordinary_wait_max": {
+        "id": "Biasa: tunggu terlama (menit)",
+        "en": "Ordinary: longest wait (min)",
+    },
     "duration_avg": {"id": "Rata-rata lama layanan (menit)", "en": "Average service (min)"},
     "duration_median": {"id": "Lama layanan separuh warga (menit)", "en": "Median service (min)"},
     "time_open": {"id": "Jam buka (jam)", "en": "Time open (h)"},
@@ -68,6 +105,18 @@ CATALOGUE: Final[dict[str, dict[str, str]]] = {
         "(standar: sedikitnya {goal} %).",
         "en": "✔ STANDARD MET: {share} % of citizens were called within {target} min "
         "(standard: at least {goal} %).",
+    },
+    "verdict_met_standards": {
+        "id": "✔ MEMENUHI STANDAR: {share} % warga dipanggil dalam standar waktu tunggu "
+        "layanannya (standar: sedikitnya {goal} %).",
+        "en": "✔ STANDARD MET: {share} % of citizens were called within their service's "
+        "waiting standard (standard: at least {goal} %).",
+    },
+    "verdict_missed_standards": {
+        "id": "✘ BELUM MEMENUHI STANDAR: hanya {share} % warga dipanggil dalam standar "
+        "waktu tunggu layanannya (standar: sedikitnya {goal} %).",
+        "en": "✘ STANDARD NOT MET: only {share} % of citizens were called within their "
+        "service's waiting standard (standard: at least {goal} %).",
     },
     "verdict_missed": {
         "id": "✘ BELUM MEMENUHI STANDAR: hanya {share} % warga dipanggil dalam {target} menit "

@@ -3,11 +3,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date
 from pathlib import Path
 
+from common.payloads import Service
 from nodes.hub.eventlog import EventLog
-from nodes.hub.office import Office
+from nodes.hub.office import Office, ServiceSpec
 from nodes.hub.reports.figures import (
     DEFAULT_TARGET_WAIT_S,
     UNUSED_KINDS,
@@ -31,6 +33,23 @@ def office_info(office: Office | OfficeInfo) -> OfficeInfo:
         head_title=office.head_title,
         head_name=office.head_name,
         head_nip=office.head_nip,
+        standards=standards_of(office.services),
+        officers=tuple((o.id, o.name) for o in office.officers),
+    )
+
+
+def standards_of(
+    services: Iterable[ServiceSpec | Service],
+) -> tuple[tuple[str, float | None, float | None], ...]:
+    """The published standards in seconds, of the services (hub's or `config`'s) with one."""
+    return tuple(
+        (
+            s.id,
+            None if s.standard_wait_minutes is None else 60.0 * s.standard_wait_minutes,
+            None if s.standard_service_minutes is None else 60.0 * s.standard_service_minutes,
+        )
+        for s in services
+        if s.standard_wait_minutes is not None or s.standard_service_minutes is not None
     )
 
 

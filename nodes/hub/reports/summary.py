@@ -45,8 +45,10 @@ def verdict(report: Report, lang: Lang = "id") -> Verdict:
     if share is None:
         return Verdict(None, text("verdict_none", lang))
     met = share >= TARGET_GOAL
+    # Services with their own standard are each held to it (figures.py): say so.
+    standards = "_standards" if report.has_standards else ""
     sentence = text(
-        "verdict_met" if met else "verdict_missed",
+        ("verdict_met" if met else "verdict_missed") + standards,
         lang,
         share=number(share * 100, lang),
         target=target,
@@ -62,9 +64,10 @@ def key_figures(report: Report, lang: Lang = "id") -> list[KeyFigure]:
     target = target_text(report, lang)
     judged = verdict(report, lang).met
     average_ok = None if wait.average_s is None else wait.average_s <= report.target_wait_s
+    within = "within_standard" if report.has_standards else "within_target"
     figures = [
         KeyFigure(
-            text("within_target", lang, target=target),
+            text(within, lang, target=target),
             percent(wait.within_target_share),
             "percent",
             "" if judged is None else text("met" if judged else "missed", lang),

@@ -100,7 +100,16 @@ def report_tables(report: Report, lang: Lang = "id") -> list[Table]:
     """The tables of a report in reading order; per-day tables only for a range."""
     columns = _Columns(report, lang)
     tables = [_services(report, columns), _service_times(report, columns)]
-    tables += [_counters(report, columns), _hours(report, columns)]
+    if report.has_standards or any(s.service_standard_s for s in report.services):
+        tables.append(_standards(report, columns))
+    if (
+        report.total.priority_wait.count
+    ):  # a day without priority tickets has nothing to set side by side
+        tables.append(_priority(report, columns))
+    tables += [_counters(report, columns)]
+    if report.office.show_officers:  # the head of office's report only
+        tables.append(_officers(report, columns))
+    tables += [_hours(report, columns)]
     if not report.single_day:
         tables += [_days(report, columns), _heat_map(report, columns)]
     from nodes.hub.reports.skm_tables import skm_tables  # it builds on this module
@@ -114,11 +123,15 @@ class _Columns:
     def __init__(self, report: Report, lang: Lang) -> None:
         self.lang = lang
         self.target = target_text(report, lang)
+        #: With a service's own standard, "within" is within each service's standard.
+        self.within = "within_standard" if report.has_standards else "within_target"
 
     def __call__(self, *specs: Spec) -> tuple[Column, ...]:
         return tuple(Column(self.title(key), kind) for key, kind in specs)
 
     def title(self, key: str) -> str:
+        if key == "within_target":
+            key = self.within
         return text(key, self.lang, target=self.target)
 
 
@@ -157,6 +170,40 @@ def _service_times(report: Report, columns: _Columns) -> Table:
     )
 
 
+def _standards(report: Report, columns: _Columns) -> Table:
+    """Each service's published standard and the share of its citizens within it."""
+    return Table(
+        "standards",
+        columns.title("per_service_standards"),
+        columns(("service", "text"), ("standard_wait", "minutes"), ("within_standard", "percent"),
+                ("standard_service", "minutes"), ("within_service_standard", "percent")),
+        tuple(
+            (_service_name(s, columns.lang), minutes(s.wait_standard_s),
+             percent(s.wait.within_target_share), minutes(s.service_standard_s),
+             percent(s.within_service_standard))
+            for s in report.services
+        ),
+    )  # fmt: skip
+
+
+def _priority(report: Report, columns: _Columns) -> Table:
+    """Priority and ordinary waits side by side, per service and in total."""
+    return Table(
+        "priority",
+        columns.title("per_priority"),
+        columns(("service", "text"), ("priority_called", "int"), ("priority_wait_avg", "minutes"),
+                ("priority_wait_max", "minutes"), ("ordinary_called", "int"),
+                ("ordinary_wait_avg", "minutes"), ("ordinary_wait_max", "minutes")),
+        tuple(
+            (_service_name(s, columns.lang), s.priority_wait.count,
+             minutes(s.priority_wait.average_s), minutes(s.priority_wait.max_s),
+             s.ordinary_wait.count, minutes(s.ordinary_wait.average_s),
+             minutes(s.ordinary_wait.max_s))
+            for s in [*report.services, report.total]
+        ),
+    )  # fmt: skip
+
+
 def _counters(report: Report, columns: _Columns) -> Table:
     return Table(
         "counters",
@@ -167,6 +214,20 @@ def _counters(report: Report, columns: _Columns) -> Table:
             (c.name, c.served, *_duration_cells(c.duration), hours(c.open_s), hours(c.paused_s),
              hours(c.busy_s), percent(c.utilisation))
             for c in report.counters
+        ),
+    )  # fmt: skip
+
+
+def _officers(report: Report, columns: _Columns) -> Table:
+    return Table(
+        "officers",
+        columns.title("per_officer"),
+        columns(("officer", "text"), ("served", "int"), *_DURATION, ("signed_in", "hours"),
+                ("busy", "hours"), ("idle", "hours")),
+        tuple(
+            (o.name, o.served, *_duration_cells(o.duration), hours(o.signed_in_s),
+             hours(o.busy_s), hours(o.idle_s))
+            for o in report.officers
         ),
     )  # fmt: skip
 

@@ -12,7 +12,7 @@ secure_cookies = false                   # true behind HTTPS
 max_live = 2000                          # live pages at once; default from the file limit
 [[web.users]]
 name = "camat"
-role = "admin"                           # "admin" | "supervisor"
+role = "admin"                           # "head" | "admin" | "supervisor"
 password_hash = "$argon2id$..."          # antrian web --hash-password
 [hub]
 database = "/var/lib/antrian/antrian.db" # opened read-only
@@ -28,8 +28,11 @@ from common import config
 from common.config import NodeIdentity
 
 OnlineRequires = Literal["none", "phone", "nik"]
-Role = Literal["admin", "supervisor"]
-ROLES: tuple[Role, ...] = ("admin", "supervisor")
+Role = Literal["head", "admin", "supervisor"]
+#: `head` (the head of office): what `admin` may, and the per-officer report; `admin`:
+#: open and close services; `supervisor`: sees everything else.
+ROLES: tuple[Role, ...] = ("head", "admin", "supervisor")
+ADMIN_ROLES: tuple[Role, ...] = ("head", "admin")
 MIN_SECRET_LENGTH = 16
 
 

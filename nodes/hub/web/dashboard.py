@@ -19,8 +19,9 @@ from starlette.routing import Route
 
 from common.bahasa import clock
 from nodes.hub.reports import FORMATS, MEDIA_TYPES
+from nodes.hub.reports.source import standards_of
 from nodes.hub.web import accounts, i18n
-from nodes.hub.web.config import User
+from nodes.hub.web.config import ADMIN_ROLES, User
 from nodes.hub.web.guard import new_csrf_token
 from nodes.hub.web.site import (
     client_address,
@@ -115,7 +116,7 @@ async def dashboard(request: Request) -> Response:
         request,
         "dashboard.html",
         view=view,
-        admin=user.role == "admin",
+        admin=user.role in ADMIN_ROLES,
         today=state.today(),
         refresh=True,  # its forms are buttons: nothing typed is lost by a reload
     )
@@ -156,7 +157,7 @@ def admin_service(request: Request) -> tuple[str, str] | Response:
     user = signed_in_user(request)
     if user is None:
         return error_page(request, words["err_forbidden"], 403, back="/masuk")
-    if user.role != "admin":
+    if user.role not in ADMIN_ROLES:
         return error_page(request, words["err_role"], 403, back="/dasbor")
     service = request.path_params["service"]
     with state.feed.lock:
@@ -238,8 +239,10 @@ async def reports_page(request: Request) -> Response:
 
 
 async def report_file(request: Request) -> Response:
-    """A day's report: HTML shown in the dashboard's frame, other formats downloaded."""
-    if signed_in_user(request) is None:
+    """A day's report: HTML shown in the dashboard's frame, other formats downloaded. The
+    per-officer table is in the head of office's report only."""
+    user = signed_in_user(request)
+    if user is None:
         return to_sign_in(request)
     state = web(request)
     lang = lang_of(request)
@@ -254,9 +257,19 @@ async def report_file(request: Request) -> Response:
             tuple((s.id, s.name) for s in model.services.values()),
             tuple((c.id, c.name) for c in model.counters.values()),
         )
+        standards = standards_of(model.services.values())
+        officers = tuple((o.id, o.name) for o in model.officers.values())
     try:
         content = await run_in_threadpool(
-            state.reports.render, date.fromisoformat(day), fmt, lang, *names, state.now()
+            state.reports.render,
+            date.fromisoformat(day),
+            fmt,
+            lang,
+            *names,
+            state.now(),
+            standards=standards,
+            officers=officers,
+            show_officers=user.role == "head",
         )
     except FileNotFoundError:
         log.warning("report for %s asked for, but the hub database is missing", day)

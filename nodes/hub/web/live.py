@@ -31,6 +31,7 @@ from common.payloads import (
     CounterState,
     NodeStatus,
     OfficeConfig,
+    Officer,
     QueueState,
     Service,
     ServiceQueue,
@@ -102,6 +103,7 @@ class LiveModel:
         self.office_name = ""
         self.services: dict[str, Service] = {}
         self.counters: dict[str, Counter] = {}
+        self.officers: dict[str, Officer] = {}
         self.queues: dict[str, ServiceQueue] = {}
         self.counter_states: dict[str, CounterState] = {}
         self.calls: list[Call] = []
@@ -120,6 +122,7 @@ class LiveModel:
         self.office_name = config.name
         self.services = {s.id: s for s in config.services}
         self.counters = {c.id: c for c in config.counters}
+        self.officers = {o.id: o for o in config.officers}
         self._changed()
 
     def apply_queue(self, state: QueueState) -> None:
@@ -269,6 +272,8 @@ class LiveModel:
                     "last_called": queue.last_called,
                     "estimated_wait_s": queue.estimated_wait_s,
                     "open": queue.open,
+                    "standard_wait_minutes": service.standard_wait_minutes,
+                    "average_wait_s": queue.average_wait_s,
                 }
             )
         calls = [

@@ -30,6 +30,9 @@ class ReportShelf:
         services: tuple[tuple[str, str], ...],
         counters: tuple[tuple[str, str], ...],
         generated: datetime,
+        standards: tuple[tuple[str, float | None, float | None], ...] = (),
+        officers: tuple[tuple[str, str], ...] = (),
+        show_officers: bool = False,
     ) -> bytes:
         """The day's report as the bytes of a file; FileNotFoundError without a database."""
         office = OfficeInfo(
@@ -38,5 +41,8 @@ class ReportShelf:
             counters=counters,
             office_id=self.office_id,
             timezone=self.timezone,
+            standards=standards,
+            officers=officers,
+            show_officers=show_officers,
         )
         return render(build_report(self.database, office, day), fmt, lang, generated)

@@ -13,7 +13,7 @@ from typing import Any
 import qrcode
 import qrcode.image.svg
 
-from common.bahasa import Lang, clock, duration_minutes_phrase, wait_phrase
+from common.bahasa import Lang, clock, duration_minutes_phrase, standard_phrase, wait_phrase
 from common.wire import parse_iso
 from nodes.hub.web import i18n
 from nodes.hub.web.live import LiveModel
@@ -35,6 +35,11 @@ def board_view(model: LiveModel, lang: Lang) -> dict[str, Any]:
         # What a ticket taken now would say (common.bahasa.wait_phrase), with `waiting` ahead.
         estimate = wait_phrase(service["estimated_wait_s"], service["waiting"], lang)
         service["estimate_text"] = estimate or "-"
+        # The published standard beside today's average, as the TV says it.
+        standard = service["standard_wait_minutes"]
+        service["standard_text"] = (
+            standard_phrase(standard, service["average_wait_s"], lang) if standard else "-"
+        )
     for call in view["calls"]:
         call["time_text"] = call_time(call["called_at"], lang)
     return view
@@ -97,6 +102,13 @@ def dashboard_view(model: LiveModel, now: datetime, lang: Lang) -> dict[str, Any
     for service in services:
         longest = model.longest_wait_s(service["id"], now)
         service["longest_text"] = wait_text(longest, lang) if longest is not None else "-"
+        # The dashboard warns while the longest wait is past the service's standard.
+        standard = service["standard_wait_minutes"]
+        over = standard is not None and longest is not None and longest > standard * 60
+        service["over_standard"] = over
+        service["over_text"] = (
+            words["over_standard"].format(minutes=f"{standard:g}".replace(".", ",")) if over else ""
+        )
         service["open_text"] = words["open"] if service["open"] else words["closed"]
         upcoming = model.next_numbers(service["id"])
         service["next"] = " ".join(upcoming) or "-"

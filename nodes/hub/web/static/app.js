@@ -21,6 +21,7 @@
       set(row, "waiting", s.waiting);
       set(row, "last_called", s.last_called);
       set(row, "estimate_text", s.estimate_text);
+      set(row, "standard_text", s.standard_text);
       row.className = s.open ? "" : "closed";
     });
     var list = document.getElementById("calls");
