@@ -37,7 +37,7 @@ os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from nodes.display.audio import Pcm
-from nodes.display.daemon import DisplayNode, build_output, build_panel, build_voice
+from nodes.display.daemon import DisplayNode
 from nodes.display.outputs import Announcement, AudioOutput
 from nodes.display.settings import read_config
 from tests.display.soak import Office, callings, drive, judge, settle, spoken
@@ -64,8 +64,8 @@ class TimedOutput:
 
 def in_process_display(office: Office) -> tuple[DisplayNode, TimedOutput, threading.Thread]:
     config = read_config(office.config)
-    output = TimedOutput(build_output(config))
-    node = DisplayNode(config, build_panel(config), build_voice(config), output)
+    output = TimedOutput(config.voice.output.build())
+    node = DisplayNode(config, config.screen.panel.build(), config.voice.engine.build(), output)
     thread = threading.Thread(target=node.run, daemon=True)
     thread.start()
     wait_for(lambda: "Loket 3" in node.screen.text_in("counters"), timeout=30)

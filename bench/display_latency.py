@@ -38,7 +38,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import pygame
 
 from nodes.display.audio import Pcm
-from nodes.display.daemon import DisplayNode, build_panel, build_voice
+from nodes.display.daemon import DisplayNode
 from nodes.display.outputs import Announcement, AudioOutput, SpeakerOutput
 from nodes.display.panels import Panel
 from nodes.display.settings import read_config
@@ -143,9 +143,9 @@ def main() -> int:
         screen = "headless" if args.headless else "window"
         path.write_text(CONFIG_TOML.format(port=broker.port, screen=screen, work=work))
         config = read_config(path)
-        panel = WatchedPanel(build_panel(config))
+        panel = WatchedPanel(config.screen.panel.build())
         output = WatchedOutput(SpeakerOutput())
-        node = DisplayNode(config, panel, build_voice(config), output)
+        node = DisplayNode(config, panel, config.voice.engine.build(), output)
         panel.node = node
         thread = threading.Thread(target=node.run, daemon=True)
         thread.start()

@@ -42,14 +42,6 @@ log = logging.getLogger("antrian.display")
 T = TypeVar("T")
 
 
-def build_panel(config: DisplayConfig) -> Panel:
-    return config.screen.panel.build()
-
-
-def build_voice(config: DisplayConfig) -> Voice:
-    return config.voice.engine.build()
-
-
 def journal_path(config: DisplayConfig) -> Path | None:
     """The announcement journal in the state folder; None (with a warning) when the default
     folder cannot be written (a development machine without /var/lib/antrian/display)."""
@@ -66,10 +58,6 @@ def journal_path(config: DisplayConfig) -> Path | None:
         )
         return None
     return folder / JOURNAL_NAME
-
-
-def build_output(config: DisplayConfig) -> AudioOutput:
-    return config.voice.output.build()
 
 
 class DisplayNode:
@@ -315,7 +303,7 @@ class DisplayNode:
 
 def build(config: DisplayConfig, shell: Shell) -> Running:
     try:
-        panel = build_panel(config)
+        panel = config.screen.panel.build()
     except pygame.error as exc:
         raise SetupError(
             f'the screen ({exc}); use [screen] type = "headless" without one'
@@ -324,8 +312,8 @@ def build(config: DisplayConfig, shell: Shell) -> Running:
     output: AudioOutput | None = None
     if config.voice.enabled:
         try:
-            voice = build_voice(config)
-            output = build_output(config)
+            voice = config.voice.engine.build()
+            output = config.voice.output.build()
         except (VoiceError, RuntimeError, OSError) as exc:
             # The screen is the more important half: keep it running without sound.
             log.error("voice disabled: %s", exc)

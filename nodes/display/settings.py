@@ -14,7 +14,7 @@ from pathlib import Path
 
 from common.adapters import Choice
 from common.bahasa import Lang, NumberStyle
-from common.config import ConfigError, NodeIdentity, Table, read_identity, setting
+from common.config import NodeIdentity, Table, read_identity, setting
 from common.config import root as config_root
 from nodes.display.calling import EVERYWHERE, Zone
 from nodes.display.legibility import min_letter_px
@@ -152,13 +152,3 @@ def read_config(source: str | Path | Table) -> DisplayConfig:
     display = read_display(root.table("display"))
     root.finish()
     return DisplayConfig(identity, screen, voice, Path(root.file), display)
-
-
-__all__ = [
-    "ConfigError",
-    "DisplayConfig",
-    "DisplaySettings",
-    "ScreenSettings",
-    "VoiceSettings",
-    "read_config",
-]

@@ -333,17 +333,6 @@ class Store:
                     raise full from exc
                 raise
 
-    def record_response(
-        self,
-        node: str,
-        transaction: str,
-        verb: str | None,
-        response: dict[str, Any],
-        at: datetime | None = None,
-    ) -> None:
-        """Remember an answer that changed nothing (an error), so a retry gets it again."""
-        self.commit([], node=node, transaction=transaction, verb=verb, response=response, at=at)
-
     def _remember(
         self,
         node: str,

@@ -20,12 +20,7 @@ from common.mqtt import MIN_REQUEST_TIMEOUT_S
 from common.node import Running, SetupError, Shell
 from nodes.kiosk.buttons import BUTTONS, ServiceButtons
 from nodes.kiosk.flow import Kiosk, KioskSettings
-from nodes.kiosk.printer import (
-    PrinterConfig,
-    TicketPrinter,
-    open_printer,
-    read_printer,
-)
+from nodes.kiosk.printer import PrinterConfig, read_printer
 from nodes.kiosk.ticket import OfficeInfo, Paper
 
 if TYPE_CHECKING:
@@ -93,7 +88,7 @@ def read_config(source: str | Path | Table) -> KioskConfig:
 
 def build(config: KioskConfig, shell: Shell) -> Running:
     try:
-        printer: TicketPrinter = open_printer(config.printer)
+        printer = config.printer.adapter.build()
         shell.on_stop(printer.close)
         buttons = config.input.build()
         shell.on_stop(buttons.close)

@@ -189,10 +189,6 @@ def read_printer(root: Table) -> PrinterConfig:
     return PrinterConfig(paper_mm, profile, adapter)
 
 
-def open_printer(config: PrinterConfig) -> TicketPrinter:
-    return config.adapter.build()
-
-
 # --- the adapters: python-escpos' connection classes, and the simulated folder -----------
 # "Reads status": ask the printer for its paper sensor. Most USB and serial printers
 # answer; some network printers do not, and would look offline on every poll.

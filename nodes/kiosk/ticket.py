@@ -212,16 +212,3 @@ def ticket_layout(
     valid = text["valid"].format(date=day)
     items += _wrapped(valid, paper, "normal", bold=True)
     return TicketLayout(number=number, ticket_id=ticket_id, paper=paper, items=tuple(items))
-
-
-def sample_data() -> dict[str, Any]:
-    """A realistic ticket, for the docs' preview and the benchmark."""
-    return {
-        "ticket_id": "20261128-A-012",
-        "number": "A-012",
-        "service": "A",
-        "service_name": "Kartu Keluarga",
-        "issued_at": "2026-11-28T08:15:02+07:00",
-        "ahead": 5,
-        "estimated_wait_s": 900,
-    }

@@ -21,7 +21,7 @@ from typing import Any
 import pytest
 
 from common.mqtt import BrokerLink
-from nodes.display.daemon import DisplayNode, build_output, build_panel, build_voice
+from nodes.display.daemon import DisplayNode
 from nodes.display.outputs import LOG_NAME
 from nodes.display.panels import LATEST, LATEST_FRAME
 from nodes.display.settings import read_config
@@ -66,7 +66,10 @@ class RunningDisplay:
         config = read_config(write_config(directory, port))
         self.dir = directory
         self.node = DisplayNode(
-            config, build_panel(config), build_voice(config), build_output(config)
+            config,
+            config.screen.panel.build(),
+            config.voice.engine.build(),
+            config.voice.output.build(),
         )
         self.thread = threading.Thread(target=self.node.run, daemon=True)
 
@@ -242,7 +245,7 @@ def test_a_silent_display_still_shows_calls(broker: Mosquitto, tmp_path: Path) -
     path.write_text(path.read_text().replace("[voice]\n", "[voice]\nenabled = false\n"))
     config = read_config(path)
     assert not config.voice.enabled
-    node = DisplayNode(config, build_panel(config), None, None)
+    node = DisplayNode(config, config.screen.panel.build(), None, None)
     thread = threading.Thread(target=node.run, daemon=True)
     thread.start()
     link = client(broker, "hub-stand-in", "test")

@@ -164,7 +164,8 @@ def test_idempotency_record_survives_reopen_and_pruning_keeps_recent(tmp_path: P
         response=answer,
     )
     error = {"status": "error", "transaction": "t-2", "error": {"code": "x", "message": "y"}}
-    hub.store.record_response("kiosk-1", "t-2", "ticket", error, at=old)
+    # an answer that changed nothing (an error): remembered, so a retry gets it again
+    hub.store.commit([], node="kiosk-1", transaction="t-2", verb="ticket", response=error, at=old)
     assert hub.store.lookup("kiosk-1", "t-1") == answer
     assert hub.store.lookup("kiosk-2", "t-1") is None  # the key is per node
     hub.store.close()
@@ -402,7 +403,9 @@ def test_threads_share_one_store(tmp_path: Path) -> None:
 
     def answer(worker: int) -> None:
         for n in range(25):
-            store.record_response(f"node-{worker}", f"t{n}", "ticket", {"n": n})
+            store.commit(
+                [], node=f"node-{worker}", transaction=f"t{n}", verb="ticket", response={"n": n}
+            )
             assert store.lookup(f"node-{worker}", f"t{n}") == {"n": n}
 
     threads = [threading.Thread(target=answer, args=(w,)) for w in range(4)]

@@ -18,7 +18,7 @@ from paho.mqtt.properties import Properties
 
 from common.config import BrokerConfig
 from common.mqtt import BrokerLink, Link, Message
-from nodes.display.daemon import DisplayNode, build_panel
+from nodes.display.daemon import DisplayNode
 from nodes.display.settings import read_config as read_display_config
 from nodes.kiosk.buttons import ButtonPins, GpioButtons
 from nodes.kiosk.flow import Kiosk, KioskSettings
@@ -202,7 +202,7 @@ def test_a_node_saying_it_is_the_hub_is_not_believed(
     display_config = read_display_config(write_display_config(tmp_path / "display", broker.port))
     display = DisplayNode(
         display_config,
-        build_panel(display_config),
+        display_config.screen.panel.build(),
         None,
         None,
         link=BrokerLink(credentials(broker, "display-1"), T, "display-1", role="display"),

@@ -13,8 +13,9 @@ import pytest
 from PIL import Image, ImageDraw
 
 from nodes.kiosk.escpos_render import LOGO_MAX_DOTS, load_logo, render, ticket_bytes
-from nodes.kiosk.ticket import PAPERS, OfficeInfo, sample_data, ticket_layout
+from nodes.kiosk.ticket import PAPERS, OfficeInfo, ticket_layout
 from tests.kiosk.devices import CUT, QR_COMMAND, SensorDummy
+from tests.kiosk.sample import sample_data
 
 WIB = ZoneInfo("Asia/Jakarta")
 NOW = datetime(2026, 11, 28, 8, 15, tzinfo=WIB)

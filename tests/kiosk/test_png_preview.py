@@ -12,7 +12,8 @@ from PIL import Image, ImageDraw
 
 from nodes.kiosk.escpos_render import load_logo
 from nodes.kiosk.png_render import MARGIN, render_image, save_png
-from nodes.kiosk.ticket import PAPERS, OfficeInfo, sample_data, ticket_layout
+from nodes.kiosk.ticket import PAPERS, OfficeInfo, ticket_layout
+from tests.kiosk.sample import sample_data
 
 DOCS_IMG = Path(__file__).resolve().parents[2] / "docs" / "img"
 WIB = ZoneInfo("Asia/Jakarta")

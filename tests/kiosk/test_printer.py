@@ -18,8 +18,9 @@ from nodes.kiosk.printer import (
     NetworkPrinter,
     PrintFailed,
 )
-from nodes.kiosk.ticket import OfficeInfo, TicketLayout, sample_data, ticket_layout
+from nodes.kiosk.ticket import OfficeInfo, TicketLayout, ticket_layout
 from tests.kiosk.devices import PAPER_LOW, PAPER_OUT, QR_COMMAND, SensorDummy
+from tests.kiosk.sample import sample_data
 
 WIB = ZoneInfo("Asia/Jakarta")
 

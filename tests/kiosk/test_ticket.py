@@ -12,10 +12,10 @@ from nodes.kiosk.ticket import (
     Line,
     OfficeInfo,
     QrCode,
-    sample_data,
     status_url,
     ticket_layout,
 )
+from tests.kiosk.sample import sample_data
 
 WIB = ZoneInfo("Asia/Jakarta")
 NOW = datetime(2026, 11, 28, 9, 0, tzinfo=WIB)
