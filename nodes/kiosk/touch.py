@@ -583,8 +583,8 @@ class TouchInput:
 
     services: tuple[str, ...] = ()
     fifo: str | None = None
-    diagonal_in: float = setting(7.0, min=3.0, max=100.0)
-    distance_m: float = setting(0.5, min=0.2, max=3.0)
+    diagonal_in: float = setting(7.0, min=3.0)
+    distance_m: float = setting(0.5, min=0.2)
     idle_s: float = setting(60.0, min=5.0)
     issued_s: float = setting(8.0, min=1.0)
     notice_s: float = setting(6.0, min=1.0)
