@@ -26,6 +26,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
+from functools import cache
 from pathlib import Path
 from typing import Any, Final, Literal, TextIO
 
@@ -87,6 +88,23 @@ HIGH_CONTRAST: Final[Palette] = (
     (0, 0, 0), (255, 221, 0), (0, 0, 0), (40, 40, 40), (255, 255, 255),
     (255, 255, 255), (200, 0, 0),
 )  # fmt: skip
+
+
+@cache
+def _font_file() -> bytes:
+    return FONT.read_bytes()
+
+
+def open_font(size: int) -> Any:
+    """The kiosk's font at `size` px, read from memory.
+
+    Fitting text tries every size from a tile's height down, so a screen holds hundreds of
+    fonts. Opened by path, each would keep the file open: past 1024 descriptors paho's
+    select() fails and the MQTT link can no longer (re)connect, silently.
+    """
+    import pygame
+
+    return pygame.font.Font(io.BytesIO(_font_file()), size)
 
 
 @dataclass(frozen=True)
@@ -200,6 +218,7 @@ class TouchScreen:
         self._events.put(None)
         for thread in self._threads:
             thread.join(2.0)
+        self._fonts.clear()
         if not self._headless:
             self._pg.display.quit()
 
@@ -501,7 +520,7 @@ class TouchScreen:
     def _font(self, size: int) -> Any:
         font = self._fonts.get(size)
         if font is None:
-            font = self._fonts[size] = self._pg.font.Font(str(FONT), size)
+            font = self._fonts[size] = open_font(size)
         return font
 
     def _measure(self, text: str, size: int) -> tuple[int, int]:

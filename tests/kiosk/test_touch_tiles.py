@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import io
 import itertools
+import json
+import os
 from functools import cache
+from pathlib import Path
 
 import pygame
 import pytest
@@ -19,7 +23,8 @@ from nodes.kiosk.tiles import (
     priority_screen,
     services_screen,
 )
-from nodes.kiosk.touch import FONT
+from nodes.kiosk.touch import FONT, ScreenConfig, TouchInput, TouchScreen, open_font
+from tests.harness import wait_for
 
 pygame.font.init()
 
@@ -35,7 +40,7 @@ NAMES = [
 
 @cache
 def _font(size: int) -> pygame.font.Font:
-    return pygame.font.Font(str(FONT), size)
+    return open_font(size)  # not by path: hundreds of sizes would hold hundreds of files
 
 
 def measure(text: str, size: int) -> tuple[int, int]:
@@ -172,3 +177,30 @@ def test_a_finger_held_down_is_one_tap_when_lifted() -> None:
         touch.move(0, 51, 50)
     assert touch.up(0, 50, 50) is not None
     assert touch.up(0, 50, 50) is None  # a second lift without a touch is nothing
+
+
+def test_the_screen_keeps_no_font_file_open(tmp_path: Path) -> None:
+    """Fitting text opens the font at hundreds of sizes; by path, each held the file open
+    until the process ran past 1024 descriptors and paho's select() could not connect."""
+
+    def font_files() -> int:
+        fds = Path("/proc/self/fd")
+        return sum(1 for fd in fds.iterdir() if _target(fd) == str(FONT.resolve()))
+
+    before = font_files()
+    config = TouchInput(screen=ScreenConfig("headless", 800, 480, tmp_path))
+    screen = TouchScreen(config, stream=io.StringIO())
+    try:
+        screen.start(lambda press: None)
+        wait_for(lambda: (tmp_path / "latest.json").exists())
+        assert json.loads((tmp_path / "latest.json").read_text())["texts"]  # text was fitted
+        assert font_files() == before
+    finally:
+        screen.close()
+
+
+def _target(fd: Path) -> str:
+    try:
+        return os.readlink(fd)
+    except OSError:  # the listing's own descriptor, closed by now
+        return ""
