@@ -44,6 +44,9 @@ KIOSK_CONFIG = RUN / "kiosk.toml"
 NODES: list[tuple[str, list[str], bool]] = [
     ("hub", ["hub", "--config", str(EXAMPLES / "hub.toml")], False),
     ("kiosk-1", ["kiosk", "--config", str(KIOSK_CONFIG)], True),
+    # The touch screen kiosk: `echo "tap 400 240" > /tmp/antrian-kiosk-2.fifo`, and its
+    # screen in run/office/kiosk-2/latest.png (docs/kiosk.md, "The touch screen kiosk").
+    ("kiosk-2", ["kiosk", "--config", str(EXAMPLES / "kiosk-touch.toml")], False),
     ("loket-1", ["counter", "--config", str(EXAMPLES / "counter-1.toml")], True),
     ("loket-2", ["counter", "--config", str(EXAMPLES / "counter-2.toml")], True),
     ("display-1", ["display", "--config", str(EXAMPLES / "display.toml")], False),

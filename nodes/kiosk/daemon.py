@@ -22,6 +22,7 @@ from nodes.kiosk.buttons import BUTTONS, ServiceButtons
 from nodes.kiosk.flow import Kiosk, KioskSettings
 from nodes.kiosk.printer import PrinterConfig, read_printer
 from nodes.kiosk.ticket import OfficeInfo, Paper
+from nodes.kiosk.touch import TouchInput, read_screen, sdl_for
 
 if TYPE_CHECKING:
     from PIL.Image import Image
@@ -81,6 +82,13 @@ def read_config(source: str | Path | Table) -> KioskConfig:
     )
     kiosk.finish()
     inputs = BUTTONS.read_table(root, "input")
+    if inputs.type == "touch":
+        screen = read_screen(root)
+        sdl_for(screen)
+        touch = replace(inputs.config, screen=screen, office_name=office.name)
+        inputs = Choice(inputs.type, touch)
+    elif "screen" in root:
+        raise root.error("screen", 'is for a touch screen kiosk ([input] type = "touch")')
     root.ignore("office", "node", "broker", "log")
     root.finish()
     return KioskConfig(identity, office, settings, inputs, printer)
@@ -99,7 +107,15 @@ def build(config: KioskConfig, shell: Shell) -> Running:
     kiosk.start()
     shell.on_stop(kiosk.stop)
     source = config.input.type
-    if source == "stdin":
+    if (
+        isinstance(config.input.config, TouchInput)
+        and config.input.config.screen.type == "headless"
+    ):
+        fifo = config.input.config.fifo
+        where = f"named pipe {fifo}" if fifo else "stdin"
+        shots = config.input.config.screen.screenshot_dir
+        source = f"touch screen, headless: {where} (tap X Y, drag X1 Y1 X2 Y2), {shots}"
+    elif source == "stdin":
         fifo = config.input.config.fifo
         where = f"named pipe {fifo}" if fifo else "stdin"
         source = f"{where} (one line per press: A, or !A for priority)"

@@ -35,10 +35,10 @@ from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, tzinfo
-from typing import Final, Literal
+from typing import Final, Literal, Protocol, runtime_checkable
 
 from common.mqtt import Link, Message, RequestTimeout
-from common.payloads import NodeStatus, OfficeConfig, PayloadGate, QueueState
+from common.payloads import NodeStatus, OfficeConfig, PayloadGate, QueueState, ServiceQueue
 from common.presence import HubPresence
 from nodes.kiosk.buttons import LedState, Press, ServiceButtons
 from nodes.kiosk.printer import CAN_PRINT, PrinterHealth, PrintFailed, TicketPrinter
@@ -73,6 +73,10 @@ class KioskView:
     printer: PrinterHealth
     open: dict[str, bool]
     busy: frozenset[str] = frozenset()
+    #: The hub's latest word on each service (names, people waiting, estimated wait).
+    queue: tuple[ServiceQueue, ...] = ()
+    #: Services whose quota for today the hub said is used up.
+    exhausted: frozenset[str] = frozenset()
 
 
 def led_for(service: str, view: KioskView) -> LedState:
@@ -110,6 +114,16 @@ class Outcome:
     detail: str = ""
     pressed_at: float = 0.0  # monotonic
     printed_at: float | None = None  # monotonic, when the printer had the ticket
+
+
+@runtime_checkable
+class KioskFace(Protocol):
+    """An input that shows more than lamps (the touch screen): it is told the whole view
+    and what became of each press."""
+
+    def show_view(self, view: KioskView) -> None: ...
+
+    def show_outcome(self, outcome: Outcome) -> None: ...
 
 
 @dataclass
@@ -153,6 +167,7 @@ class Kiosk:
         self._gate = PayloadGate(log)  # what the hub publishes, decoded or refused
         self._hub_silent = False
         self._open: dict[str, bool] = {}
+        self._queue: tuple[ServiceQueue, ...] = ()
         #: Services whose quota the hub said is used up, with the office day it happened:
         #: dark for the rest of that day even when the next queue state still says open.
         self._exhausted: dict[str, date] = {}
@@ -227,6 +242,8 @@ class Kiosk:
                 printer=self._printer_health,
                 open=opened,
                 busy=frozenset(self._busy),
+                queue=self._queue,
+                exhausted=frozenset(s for s, day in self._exhausted.items() if day == today),
             )
 
     def services(self) -> tuple[str, ...]:
@@ -242,6 +259,8 @@ class Kiosk:
             view = self.view()
             for service in self.services():
                 self.buttons.set_led(service, led_for(service, view))
+            if isinstance(self.buttons, KioskFace):
+                self.buttons.show_view(view)
 
     # --- presses -------------------------------------------------------------------------
 
@@ -270,6 +289,8 @@ class Kiosk:
             except Exception:  # a bug must cost one ticket, not every ticket after it
                 log.exception("serving a press of %s failed", press.service)
                 outcome = Outcome(press, "print_failed", detail="internal error")
+            if isinstance(self.buttons, KioskFace):
+                self.buttons.show_outcome(outcome)
             with self._lock:
                 self.outcomes.append(outcome)
                 self._busy.remove(press.service)
@@ -427,6 +448,7 @@ class Kiosk:
             return
         with self._lock:
             self._open = {s.id: s.open for s in state.services}
+            self._queue = state.services
         if not message.retain:  # a retained copy may be from a hub that has since died
             self._heard_hub()
         self._show()
