@@ -16,8 +16,8 @@ from common.adapters import Choice
 from common.bahasa import Lang, NumberStyle
 from common.config import NodeIdentity, Table, read_identity, setting
 from common.config import root as config_root
-from nodes.display.calling import EVERYWHERE, Zone
 from common.legibility import min_letter_px
+from nodes.display.calling import EVERYWHERE, Zone
 from nodes.display.outputs import OUTPUTS, AudioOutput
 from nodes.display.panels import PANELS, FullscreenConfig, Panel
 from nodes.display.phrase import TEMPLATES, check_template

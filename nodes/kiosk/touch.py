@@ -90,6 +90,10 @@ HIGH_CONTRAST: Final[Palette] = (
 )  # fmt: skip
 
 
+#: Font sizes kept loaded by a touch screen (the least recently used are dropped).
+FONTS_KEPT = 48
+
+
 @cache
 def _font_file() -> bytes:
     return FONT.read_bytes()
@@ -518,9 +522,14 @@ class TouchScreen:
         return service
 
     def _font(self, size: int) -> Any:
-        font = self._fonts.get(size)
+        # Fitting text tries many sizes: keep only the most recent ones (each is a few
+        # hundred KB of rendered glyphs on a Pi), as the display's FontBook does.
+        font = self._fonts.pop(size, None)
         if font is None:
-            font = self._fonts[size] = open_font(size)
+            font = open_font(size)
+        self._fonts[size] = font  # dicts keep insertion order: the newest is last
+        while len(self._fonts) > FONTS_KEPT:
+            del self._fonts[next(iter(self._fonts))]
         return font
 
     def _measure(self, text: str, size: int) -> tuple[int, int]:

@@ -8,6 +8,7 @@ from pathlib import Path
 import pygame
 import pytest
 
+from common.legibility import min_letter_mm, pixel_pitch_mm
 from common.payloads import (
     Call,
     Calls,
@@ -20,7 +21,6 @@ from common.payloads import (
     ServiceQueue,
 )
 from nodes.display import screen as screen_module
-from common.legibility import min_letter_mm, pixel_pitch_mm
 from nodes.display.screen import ACCENT, BACKGROUND, OFFLINE, PANEL, DrawnText, FontBook, Screen
 from nodes.display.settings import ScreenSettings
 from nodes.display.view import Board, View
