@@ -36,9 +36,9 @@ os.environ.setdefault("SDL_AUDIODRIVER", "dummy")
 os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from nodes.display.audio import Pcm
+from common.speech.audio import Pcm
+from common.speech.outputs import Announcement, AudioOutput
 from nodes.display.daemon import DisplayNode
-from nodes.display.outputs import Announcement, AudioOutput
 from nodes.display.settings import read_config
 from tests.display.soak import Office, callings, drive, judge, settle, spoken
 from tests.harness import wait_for

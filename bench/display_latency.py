@@ -37,9 +37,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import pygame
 
-from nodes.display.audio import Pcm
+from common.speech.audio import Pcm
+from common.speech.outputs import Announcement, AudioOutput, SpeakerOutput
 from nodes.display.daemon import DisplayNode
-from nodes.display.outputs import Announcement, AudioOutput, SpeakerOutput
 from nodes.display.panels import Panel
 from nodes.display.settings import read_config
 from tests.display.office import CALLS, CONFIG, COUNTERS, QUEUE, WIB, call

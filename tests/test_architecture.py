@@ -35,7 +35,7 @@ PURE_CORES = (
     "nodes.hub.reports.labels",
     "nodes.hub.web.live",
     "nodes.kiosk.ticket",
-    "nodes.display.phrase",
+    "common.speech.phrase",
     "nodes.display.view",
     "nodes.counter.keys",
     "nodes.counter.view",

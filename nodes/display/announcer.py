@@ -31,7 +31,10 @@ from common.bahasa import Lang, NumberStyle
 from common.files import write_atomic
 from common.payloads import Call, CounterState
 from common.repeats import RepeatedWarning
-from nodes.display.audio import Pcm, chime, silence
+from common.speech.audio import Pcm, chime, silence
+from common.speech.outputs import Announcement, AudioOutput
+from common.speech.phrase import Piece, build_phrase, spoken_name
+from common.speech.voices import Voice, VoiceError
 from nodes.display.calling import (
     EVERYWHERE,
     CallBook,
@@ -41,9 +44,6 @@ from nodes.display.calling import (
     journal_payload,
     read_journal,
 )
-from nodes.display.outputs import Announcement, AudioOutput
-from nodes.display.phrase import Piece, build_phrase, spoken_name
-from nodes.display.voices import Voice, VoiceError
 
 log = logging.getLogger(__name__)
 

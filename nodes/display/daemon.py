@@ -28,15 +28,15 @@ from common import payloads
 from common.mqtt import BrokerLink, Message
 from common.node import Running, SetupError, Shell
 from common.node import run as shell_run
+from common.speech.outputs import AudioOutput
+from common.speech.phrase import required_clips
+from common.speech.voices import Voice, VoiceError, VoicePack
 from common.wire import Topics
 from nodes.display.announcer import JOURNAL_NAME, Announcer, AnnouncerSettings
-from nodes.display.outputs import AudioOutput
 from nodes.display.panels import Panel
-from nodes.display.phrase import required_clips
 from nodes.display.screen import FontBook, Screen
 from nodes.display.settings import DisplayConfig, read_config
 from nodes.display.view import Board
-from nodes.display.voices import Voice, VoiceError, VoicePack
 
 log = logging.getLogger("antrian.display")
 T = TypeVar("T")

@@ -17,12 +17,12 @@ from common.bahasa import Lang, NumberStyle
 from common.config import NodeIdentity, Table, read_identity, setting
 from common.config import root as config_root
 from common.legibility import min_letter_px
+from common.speech.outputs import OUTPUTS, AudioOutput
+from common.speech.phrase import TEMPLATES, check_template
+from common.speech.voices import VOICES, Voice
 from nodes.display.calling import EVERYWHERE, Zone
-from nodes.display.outputs import OUTPUTS, AudioOutput
 from nodes.display.panels import PANELS, FullscreenConfig, Panel
-from nodes.display.phrase import TEMPLATES, check_template
 from nodes.display.screen import BOLD_FONT, REGULAR_FONT
-from nodes.display.voices import VOICES, Voice
 
 #: Where the display keeps what must survive a restart (systemd's StateDirectory).
 STATE_DIR = Path("/var/lib/antrian/display")

@@ -13,8 +13,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from nodes.display.phrase import TEMPLATES, required_clips
-from nodes.display.voices import EspeakVoice
+from common.speech.phrase import TEMPLATES, required_clips
+from common.speech.voices import EspeakVoice
 
 
 def clip_words(name: str) -> str:

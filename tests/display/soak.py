@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from common.mqtt import BrokerLink
-from nodes.display.outputs import LOG_NAME
+from common.speech.outputs import LOG_NAME
 from nodes.hub.eventlog import EventLog
 from nodes.hub.events import Event, TicketCalled
 from tests.harness import ROOT, HubProcess, Mosquitto, client, wait_for

@@ -18,11 +18,11 @@ from pathlib import Path
 import pytest
 
 from common.payloads import Call, CounterState
+from common.speech.audio import Pcm, read_wav
+from common.speech.outputs import LOG_NAME, Announcement, FileOutput
+from common.speech.phrase import TEMPLATES
+from common.speech.voices import EspeakVoice, VoiceError
 from nodes.display.announcer import JOURNAL_NAME, Announcer, AnnouncerSettings
-from nodes.display.audio import Pcm, read_wav
-from nodes.display.outputs import LOG_NAME, Announcement, FileOutput
-from nodes.display.phrase import TEMPLATES
-from nodes.display.voices import EspeakVoice, VoiceError
 from tests.display.office import NOW, call, counter_state
 from tests.harness import wait_for
 

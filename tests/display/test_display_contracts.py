@@ -15,12 +15,12 @@ from pathlib import Path
 import pygame
 import pytest
 
+from common.speech.audio import chime
+from common.speech.outputs import Announcement, AudioOutput, FileOutput, SpeakerOutput
+from common.speech.phrase import TEMPLATES, build_phrase
+from common.speech.voices import EspeakVoice, Voice, VoicePack
 from nodes.display import voicepack
-from nodes.display.audio import chime
-from nodes.display.outputs import Announcement, AudioOutput, FileOutput, SpeakerOutput
 from nodes.display.panels import HdmiPanel, HeadlessPanel, Panel
-from nodes.display.phrase import TEMPLATES, build_phrase
-from nodes.display.voices import EspeakVoice, Voice, VoicePack
 from tests.display.office import WIB
 
 

@@ -21,8 +21,8 @@ from typing import Any
 import pytest
 
 from common.mqtt import BrokerLink
+from common.speech.outputs import LOG_NAME
 from nodes.display.daemon import DisplayNode
-from nodes.display.outputs import LOG_NAME
 from nodes.display.panels import LATEST, LATEST_FRAME
 from nodes.display.settings import read_config
 from tests.display.office import CALLS, CONFIG, COUNTERS, QUEUE, WIB, call, counter_state

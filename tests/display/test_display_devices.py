@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pygame
 
-from nodes.display.audio import chime
-from nodes.display.outputs import Announcement, SpeakerOutput
+from common.speech.audio import chime
+from common.speech.outputs import Announcement, SpeakerOutput
 from nodes.display.panels import LATEST, HdmiPanel, HeadlessPanel
 from tests.display.office import WIB
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from nodes.display.phrase import (
+from common.speech.phrase import (
     NUMBER_CLIPS,
     PAUSE_S,
     TEMPLATES,

@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
+from common.speech.audio import Pcm, chime, join, read_wav, silence, trim
+from common.speech.phrase import GAP_S, PAUSE_S, TEMPLATES, build_phrase
+from common.speech.voices import WORD_GAP_S, EspeakVoice, VoiceError, VoicePack
 from nodes.display import voicepack
-from nodes.display.audio import Pcm, chime, join, read_wav, silence, trim
-from nodes.display.phrase import GAP_S, PAUSE_S, TEMPLATES, build_phrase
-from nodes.display.voices import WORD_GAP_S, EspeakVoice, VoiceError, VoicePack
 
 RATE = 16000
 

@@ -27,8 +27,8 @@ from typing import Any, Final, Protocol
 
 from common.adapters import Registry
 from common.config import Table, setting
-from nodes.display.audio import Pcm, join, read_wav, silence, trim
-from nodes.display.phrase import GAP_S, Phrase, Piece
+from common.speech.audio import Pcm, join, read_wav, silence, trim
+from common.speech.phrase import GAP_S, Phrase, Piece
 
 log = logging.getLogger(__name__)
 
@@ -206,7 +206,7 @@ class VoicePack:
         return _assemble(parts, self.rate, self.channels)
 
 
-# --- `[voice] engine`: which voice, read from the display's config -----------------------
+# --- `[voice] engine`: which voice, read from a node's `[voice]` table -------------------
 
 
 @dataclass(frozen=True)

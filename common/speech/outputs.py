@@ -17,7 +17,7 @@ from typing import Any, Final, Protocol
 
 from common.adapters import Registry
 from common.config import Table
-from nodes.display.audio import Pcm
+from common.speech.audio import Pcm
 
 log = logging.getLogger(__name__)
 
@@ -116,7 +116,7 @@ class FileOutput:
         pass
 
 
-# --- `[voice] output`: where the sound goes, read from the display's config --------------
+# --- `[voice] output`: where the sound goes, read from a node's `[voice]` table ----------
 
 
 @dataclass(frozen=True)
