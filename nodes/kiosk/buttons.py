@@ -42,6 +42,11 @@ class Press:
 
 PressHandler = Callable[[Press], None]
 
+#: The "now serving" button's press: not a service id (those match ID_PATTERN), so no
+#: service can be mistaken for it. A line "now" or `[input.now] pin` gives it.
+NOW_SERVING: Final = "?now"
+NOW_LINE: Final = "now"
+
 
 class ServiceButtons(Protocol):
     """One button and one LED per service; presses go to the handler given to `start`."""
@@ -212,6 +217,8 @@ def parse_line(line: str) -> Press | None:
     text = line.strip()
     if not text or text.startswith("#"):
         return None
+    if text == NOW_LINE:
+        return Press(NOW_SERVING)
     priority = text.startswith("!")
     service = text[1:].strip() if priority else text
     return Press(service, priority) if service else None
@@ -256,6 +263,10 @@ class LineButtons:
     def feed(self, line: str) -> bool:
         """Handle one line as if typed; True if it became a press."""
         press = parse_line(line)
+        if press is not None and press.service == NOW_SERVING:
+            if self._handler is not None:
+                self._handler(press)
+            return True
         if press is None or not ID_PATTERN.match(press.service):
             if line.strip() and not line.strip().startswith("#"):
                 log.warning("not a press: %r (type a service id like A, or !A for priority)", line)

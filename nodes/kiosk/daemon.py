@@ -23,6 +23,7 @@ from nodes.kiosk.flow import Kiosk, KioskSettings
 from nodes.kiosk.printer import PrinterConfig, read_printer
 from nodes.kiosk.ticket import OfficeInfo, Paper
 from nodes.kiosk.touch import TouchInput, read_screen, sdl_for
+from nodes.kiosk.voice import KioskVoice, VoiceConfig, read_voice
 
 if TYPE_CHECKING:
     from PIL.Image import Image
@@ -37,6 +38,7 @@ class KioskConfig:
     settings: KioskSettings
     input: Choice[ServiceButtons]
     printer: PrinterConfig
+    voice: VoiceConfig | None = None
 
 
 def _read_logo(root: Table, paper: Paper) -> Image | None:
@@ -89,9 +91,10 @@ def read_config(source: str | Path | Table) -> KioskConfig:
         inputs = Choice(inputs.type, touch)
     elif "screen" in root:
         raise root.error("screen", 'is for a touch screen kiosk ([input] type = "touch")')
+    voice = read_voice(root, office.lang)
     root.ignore("office", "node", "broker", "log")
     root.finish()
-    return KioskConfig(identity, office, settings, inputs, printer)
+    return KioskConfig(identity, office, settings, inputs, printer, voice)
 
 
 def build(config: KioskConfig, shell: Shell) -> Running:
@@ -102,8 +105,26 @@ def build(config: KioskConfig, shell: Shell) -> Running:
         shell.on_stop(buttons.close)
     except Exception as exc:  # SetupError, or gpiozero's own types for a missing pin factory
         raise SetupError(f"the printer or the buttons: {exc}") from None
+    voice = None
+    if config.voice is not None:
+        try:
+            voice = KioskVoice(
+                config.voice.engine.build(),
+                config.voice.output.build(),
+                lang=config.voice.language,
+            )
+        except Exception as exc:  # no sound card, no espeak-ng: say which
+            raise SetupError(f"the voice: {exc}") from None
     link = shell.link()
-    kiosk = Kiosk(link, buttons, printer, config.office, config.settings, tz=shell.identity.tz)
+    kiosk = Kiosk(
+        link,
+        buttons,
+        printer,
+        config.office,
+        config.settings,
+        tz=shell.identity.tz,
+        voice=voice,
+    )
     kiosk.start()
     shell.on_stop(kiosk.stop)
     source = config.input.type

@@ -38,11 +38,20 @@ from datetime import date, datetime, tzinfo
 from typing import Final, Literal, Protocol, runtime_checkable
 
 from common.mqtt import Link, Message, RequestTimeout
-from common.payloads import NodeStatus, OfficeConfig, PayloadGate, QueueState, ServiceQueue
+from common.payloads import (
+    Call,
+    Calls,
+    NodeStatus,
+    OfficeConfig,
+    PayloadGate,
+    QueueState,
+    ServiceQueue,
+)
 from common.presence import HubPresence
-from nodes.kiosk.buttons import LedState, Press, ServiceButtons
+from nodes.kiosk.buttons import NOW_SERVING, LedState, Press, ServiceButtons
 from nodes.kiosk.printer import CAN_PRINT, PrinterHealth, PrintFailed, TicketPrinter
 from nodes.kiosk.ticket import PAPERS, OfficeInfo, Paper, ticket_layout
+from nodes.kiosk.voice import KioskVoice, issued_phrase, serving_phrase
 
 log = logging.getLogger(__name__)
 
@@ -147,8 +156,11 @@ class Kiosk:
         *,
         tz: tzinfo | None = None,
         clock: Callable[[], datetime] | None = None,
+        voice: KioskVoice | None = None,
     ) -> None:
         self.link = link
+        self.voice = voice
+        self._calls: tuple[Call, ...] = ()
         self.buttons = buttons
         self.printer = printer
         self.office = office
@@ -189,6 +201,9 @@ class Kiosk:
         self.link.subscribe(topics.state_queue, self._on_queue_state)
         self.link.subscribe(topics.config, self._on_config)
         self.link.subscribe(topics.node_statuses, self._on_node_status)
+        if self.voice is not None:
+            self.link.subscribe(topics.state_calls, self._on_calls)
+            self.voice.start()
         self.link.on_connection(self._on_connection)
         self._broker_up = self.link.connected
         for target, name in ((self._work, "kiosk-presses"), (self._watch, "kiosk-health")):
@@ -220,6 +235,8 @@ class Kiosk:
             )
         for service in self.services():
             self.buttons.set_led(service, "off")
+        if self.voice is not None:
+            self.voice.stop()
 
     def alive(self) -> bool:
         """For the systemd watchdog: both threads still running."""
@@ -267,6 +284,9 @@ class Kiosk:
     def press(self, press: Press) -> None:
         """Take a press from the button thread: queue it, or ignore it while a ticket for
         the same service is waiting or on its way. Never blocks."""
+        if press.service == NOW_SERVING:
+            self.speak_now_serving()
+            return
         now = time.monotonic()
         with self._lock:
             if press.service in self._busy:
@@ -291,6 +311,7 @@ class Kiosk:
                 outcome = Outcome(press, "print_failed", detail="internal error")
             if isinstance(self.buttons, KioskFace):
                 self.buttons.show_outcome(outcome)
+            self._speak_issued(outcome)
             with self._lock:
                 self.outcomes.append(outcome)
                 self._busy.remove(press.service)
@@ -367,6 +388,42 @@ class Kiosk:
             pressed_at=pressed_at,
             printed_at=printed_at,
         )
+
+    # --- speaking (only with `[voice] enabled`) ------------------------------------------
+
+    def _speak_issued(self, outcome: Outcome) -> None:
+        if self.voice is None or outcome.result != "printed" or outcome.number is None:
+            return
+        with self._lock:
+            names = {s.id: s.name for s in self._queue}
+        name = names.get(outcome.press.service, outcome.press.service)
+        try:
+            phrase = issued_phrase(outcome.number, name, self.voice.lang)
+        except ValueError as exc:  # a number the phrase rules cannot read
+            log.error("cannot say ticket %s: %s", outcome.number, exc)
+            return
+        self.voice.say(outcome.number, phrase)
+
+    def speak_now_serving(self) -> None:
+        """Say the latest calls (the "now serving" button or tile). Never blocks."""
+        if self.voice is None:
+            log.info("now serving pressed, but this kiosk has no [voice]")
+            return
+        with self._lock:
+            calls = self._calls
+        try:
+            phrase = serving_phrase(calls, self.voice.lang)
+        except ValueError as exc:
+            log.error("cannot say the latest calls: %s", exc)
+            return
+        self.voice.say("now-serving", phrase)
+
+    def _on_calls(self, message: Message) -> None:
+        calls = self._gate.decode(message.topic, message.payload, Calls.from_payload)
+        if calls is None:
+            return
+        with self._lock:
+            self._calls = calls.calls
 
     # --- cancelling a ticket that was not printed ------------------------------------------
 
