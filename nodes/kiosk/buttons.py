@@ -120,6 +120,7 @@ class GpioButtons:
         buttons: Sequence[ButtonPins],
         *,
         priority: tuple[int | str, int | str | None] | None = None,
+        now: int | str | None = None,
         debounce_s: float = DEBOUNCE_S,
         priority_window_s: float = PRIORITY_WINDOW_S,
         clock: Callable[[], float] = time.monotonic,
@@ -146,6 +147,10 @@ class GpioButtons:
             self._priority_button = Button(priority[0], pull_up=True, bounce_time=None)
             if priority[1] is not None:
                 self._priority_led = LED(priority[1])
+        #: The "now serving" button: its press is `Press(NOW_SERVING)`, never a ticket.
+        self._now_button: Any = None
+        if now is not None:
+            self._now_button = Button(now, pull_up=True, bounce_time=None)
 
     @property
     def services(self) -> tuple[str, ...]:
@@ -159,6 +164,9 @@ class GpioButtons:
         if self._priority_button is not None:
             self._priority_button.when_pressed = self._edge_handler(self.PRIORITY, pressed=True)
             self._priority_button.when_released = self._edge_handler(self.PRIORITY, pressed=False)
+        if self._now_button is not None:
+            self._now_button.when_pressed = self._edge_handler(NOW_SERVING, pressed=True)
+            self._now_button.when_released = self._edge_handler(NOW_SERVING, pressed=False)
 
     def _edge_handler(self, key: str, *, pressed: bool) -> Callable[[], None]:
         def edge() -> None:
@@ -172,9 +180,12 @@ class GpioButtons:
                 if key == self.PRIORITY:
                     self._latch.arm(now)
                     press = None
+                elif key == NOW_SERVING:  # a question, not a ticket: the latch stays armed
+                    press = Press(NOW_SERVING)
                 else:
                     press = Press(key, self._latch.take(now))
-            self._show_priority(press is None)
+            if press is None or press.service != NOW_SERVING:
+                self._show_priority(press is None)
             if press is not None and self._handler is not None:
                 self._handler(press)
 
@@ -206,7 +217,7 @@ class GpioButtons:
     def close(self) -> None:
         for device in [*self._buttons.values(), *self._leds.values()]:
             device.close()
-        for device in (self._priority_button, self._priority_led):
+        for device in (self._priority_button, self._priority_led, self._now_button):
             if device is not None:
                 device.close()
 
@@ -329,16 +340,27 @@ def _pins(table: Table) -> tuple[int | str, int | str | None]:
     return pins
 
 
+def _now_pin(table: Table) -> int | str:
+    """`[input.now] pin`: the "now serving" button has no lamp (it is always there)."""
+    pin = _pin(table, "pin")
+    if pin is None:
+        raise table.error("pin", "is required but missing")
+    table.finish()
+    return pin
+
+
 def _debounce_s(table: Table) -> float:
     return float(table.int("debounce_ms", int(DEBOUNCE_S * 1000), min=0, max=5000) / 1000)
 
 
 @dataclass(frozen=True)
 class GpioInput:
-    """`type = "gpio"`: `[input.buttons.<service>]` and `[input.priority]` pins."""
+    """`type = "gpio"`: `[input.buttons.<service>]`, `[input.priority]` and `[input.now]`
+    pins."""
 
     buttons: tuple[ButtonPins, ...] = ()
     priority: tuple[int | str, int | str | None] | None = None
+    now: int | str | None = None
     debounce_s: float = DEBOUNCE_S
     priority_window_s: float = PRIORITY_WINDOW_S
 
@@ -353,8 +375,9 @@ class GpioInput:
             buttons.append(ButtonPins(service, *_pins(spec)))
         buttons_table.finish()
         priority = _pins(table.table("priority")) if "priority" in table else None
+        now = _now_pin(table.table("now")) if "now" in table else None
         window = table.float("priority_window_s", PRIORITY_WINDOW_S, min=1.0)
-        return cls(tuple(buttons), priority, _debounce_s(table), window)
+        return cls(tuple(buttons), priority, now, _debounce_s(table), window)
 
     def check(self, table: Table) -> None:
         if not self.buttons:
@@ -364,6 +387,7 @@ class GpioInput:
         return GpioButtons(
             self.buttons,
             priority=self.priority,
+            now=self.now,
             debounce_s=self.debounce_s,
             priority_window_s=self.priority_window_s,
         )

@@ -9,12 +9,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from gpiozero.pins.mock import MockFactory
 
 from common.speech.audio import read_wav
 from common.speech.outputs import LOG_NAME, FileOutput
 from common.speech.voices import EspeakVoice
-from nodes.kiosk.buttons import LineButtons
-from nodes.kiosk.flow import Kiosk, KioskSettings
+from nodes.kiosk.buttons import LineButtons, ServiceButtons
+from nodes.kiosk.daemon import read_config
+from nodes.kiosk.flow import Kiosk, KioskSettings, led_for
 from nodes.kiosk.printer import EscposPrinter
 from nodes.kiosk.ticket import OfficeInfo
 from nodes.kiosk.voice import KioskVoice
@@ -28,7 +30,7 @@ from tests.local_hub import TOPICS, LocalHub
 @dataclass
 class Spoken:
     kiosk: Kiosk
-    buttons: LineButtons
+    buttons: ServiceButtons
     voice: KioskVoice
     dir: Path
     dummy: SensorDummy
@@ -43,12 +45,15 @@ class Spoken:
 
 @pytest.fixture
 def spoken(tmp_path: Path) -> Iterator[tuple[Spoken, LocalBroker]]:
+    yield from _spoken(tmp_path, LineButtons(("A", "B"), stream=io.StringIO()))
+
+
+def _spoken(tmp_path: Path, buttons: ServiceButtons) -> Iterator[tuple[Spoken, LocalBroker]]:
     broker = LocalBroker()
     hub = LocalHub(broker, tmp_path / "hub.db", Clock()).start()
     dummy = SensorDummy()
     printer = EscposPrinter(lambda: dummy, profile="TM-T20II", reads_status=True)
     link = LocalLink(broker, TOPICS, "kiosk-1", "kiosk")
-    buttons = LineButtons(("A", "B"), stream=io.StringIO())
     voice = KioskVoice(EspeakVoice("id"), FileOutput(tmp_path / "voice", pace=False))
     settings = KioskSettings(request_timeout_s=2.0, attempt_timeout_s=0.5, health_interval_s=0.1)
     office = OfficeInfo(name="Kantor Kecamatan Contoh")
@@ -57,7 +62,7 @@ def spoken(tmp_path: Path) -> Iterator[tuple[Spoken, LocalBroker]]:
     )
     kiosk.start()
     link.start()
-    wait_for(lambda: buttons.leds.get("A") == "lit")
+    wait_for(lambda: led_for("A", kiosk.view()) == "lit")
     yield Spoken(kiosk, buttons, voice, tmp_path / "voice", dummy), broker
     kiosk.stop()
     link.stop()
@@ -82,10 +87,8 @@ def test_a_printed_ticket_is_said_with_its_service(
     assert_speech(wav, 2.0)  # about twelve syllables: well over two seconds
 
 
-def test_now_serving_says_the_latest_call_of_each_counter(
-    spoken: tuple[Spoken, LocalBroker],
-) -> None:
-    rig, broker = spoken
+def publish_calls(broker: LocalBroker) -> LocalLink:
+    """Two calls in the retained `state/calls`, as the hub publishes them."""
     now = Clock().now.isoformat()
     calls = [
         {"ticket_id": f"20250106-{n}-00{i}", "number": f"{n}-00{i}", "service": n,
@@ -96,15 +99,61 @@ def test_now_serving_says_the_latest_call_of_each_counter(
     hub_side = LocalLink(broker, TOPICS, "hub-test", "hub")
     hub_side.start()
     hub_side.publish(TOPICS.state_calls, {"calls": calls}, retain=True)
+    return hub_side
+
+
+def test_now_serving_says_the_latest_call_of_each_counter(
+    spoken: tuple[Spoken, LocalBroker],
+) -> None:
+    rig, broker = spoken
+    hub_side = publish_calls(broker)
     # the kiosk has the calls once a "now" press says them; a press before is "nobody yet"
     wait_for(lambda: rig.kiosk._calls != ())
-    assert rig.buttons.feed("now")
+    assert isinstance(rig.buttons, LineButtons) and rig.buttons.feed("now")
     wait_for(lambda: len(rig.said()) == 1, timeout=30)
     text = rig.said()[0]
     assert text.endswith("Nomor A dua, di loket satu. Nomor B satu, di loket dua"), text
     (wav,) = rig.wavs()
     assert_speech(wav, 3.0)
     hub_side.stop()
+
+
+NOW_BUTTON = """\
+[office]
+id = "kantor"
+[node]
+id = "kiosk-1"
+[input]
+type = "gpio"
+[input.buttons.A]
+pin = 17
+[input.now]
+pin = 5
+"""
+
+
+def test_the_gpio_now_serving_button_says_the_latest_calls(
+    pins: MockFactory, tmp_path: Path
+) -> None:
+    """`[input.now] pin = 5`: a press of that button says the calls and prints nothing."""
+    path = tmp_path / "kiosk.toml"
+    path.write_text(NOW_BUTTON)
+    buttons = read_config(path).input.build()
+    rigs = _spoken(tmp_path, buttons)
+    rig, broker = next(rigs)
+    hub_side = publish_calls(broker)
+    try:
+        wait_for(lambda: rig.kiosk._calls != ())
+        pins.pin(5).drive_low()
+        pins.pin(5).drive_high()
+        wait_for(lambda: len(rig.said()) == 1, timeout=30)
+        assert rig.said()[0].endswith("Nomor A dua, di loket satu. Nomor B satu, di loket dua")
+        assert_speech(rig.wavs()[0], 3.0)
+        assert list(rig.kiosk.outcomes) == [] and rig.dummy.tickets() == 0
+    finally:
+        hub_side.stop()
+        next(rigs, None)
+        buttons.close()
 
 
 def test_without_a_voice_now_serving_prints_nothing(tmp_path: Path) -> None:
