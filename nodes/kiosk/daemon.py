@@ -84,14 +84,16 @@ def read_config(source: str | Path | Table) -> KioskConfig:
     )
     kiosk.finish()
     inputs = BUTTONS.read_table(root, "input")
+    voice = read_voice(root, office.lang)
     if inputs.type == "touch":
         screen = read_screen(root)
         sdl_for(screen)
-        touch = replace(inputs.config, screen=screen, office_name=office.name)
+        touch = replace(
+            inputs.config, screen=screen, office_name=office.name, now_serving=voice is not None
+        )
         inputs = Choice(inputs.type, touch)
     elif "screen" in root:
         raise root.error("screen", 'is for a touch screen kiosk ([input] type = "touch")')
-    voice = read_voice(root, office.lang)
     root.ignore("office", "node", "broker", "log")
     root.finish()
     return KioskConfig(identity, office, settings, inputs, printer, voice)

@@ -22,7 +22,9 @@ from common.bahasa import Lang, wait_phrase
 
 #: (text, font size px) -> (width px, capital height px) of that text in the kiosk's font.
 Measure = Callable[[str, int], tuple[int, int]]
-TileKind = Literal["service", "priority", "group", "language", "page", "cancel", "start", "done"]
+TileKind = Literal[
+    "service", "priority", "group", "language", "page", "cancel", "start", "done", "now"
+]
 ServiceState = Literal["open", "closed", "exhausted"]
 
 #: The legal priority groups (UU 8/2016 disabilitas, UU 13/1998 lansia, UU 25/2009
@@ -140,6 +142,7 @@ WORDS: Final[dict[str, dict[str, str]]] = {
         "priority": "Prioritas",
         "priority_title": "Layanan prioritas untuk:",
         "language": "English",
+        "now": "Sedang dilayani",
         "prev": "Sebelumnya",
         "next": "Berikutnya",
         "cancel": "Batal",
@@ -160,6 +163,7 @@ WORDS: Final[dict[str, dict[str, str]]] = {
         "priority": "Priority",
         "priority_title": "Priority service for:",
         "language": "Bahasa Indonesia",
+        "now": "Now serving",
         "prev": "Previous",
         "next": "Next",
         "cancel": "Cancel",
@@ -305,18 +309,35 @@ def service_tile(
     return Tile("service", choice.id, rect, tuple(texts), enabled=choice.state == "open")
 
 
+#: The page tiles' labels when the words do not fit the band (large text on a 7" panel).
+ARROWS: Final = {"prev": "◀", "next": "▶"}
+
+
 def _band_tiles(
     items: Sequence[tuple[TileKind, str, str, bool]], band: Rect, g: Geometry, measure: Measure
 ) -> list[Tile]:
-    """Equal tiles side by side across a band: (kind, key, label, enabled)."""
+    """Tiles side by side across a band: (kind, key, label, enabled). Each is at least as
+    wide as its longest word and the rest is shared out, so no label is cut; if even that
+    is too wide, the page tiles say only "◀" and "▶"."""
     if not items:
         return []
-    w = (band.w - g.gap * (len(items) - 1)) // len(items)
-    tiles = []
-    for i, (kind, key, label, enabled) in enumerate(items):
-        rect = Rect(band.x + i * (w + g.gap), band.y, w, band.h)
+    room = band.w - g.gap * (len(items) - 1)
+
+    def need(label: str) -> int:
+        return max(measure(word, g.min_size)[0] for word in label.split()) + 2 * g.gap + 2
+
+    if sum(need(label) for _, _, label, _ in items) > room:
+        items = [(k, key, ARROWS[key] if k == "page" else text, on) for k, key, text, on in items]
+    needs = [need(label) for _, _, label, _ in items]
+    if sum(needs) > room:  # still too narrow: equal tiles, the labels cut with "…"
+        needs = [0] * len(items)
+    extra = (room - sum(needs)) // len(items)
+    tiles, x = [], band.x
+    for (kind, key, label, enabled), width in zip(items, needs, strict=True):
+        rect = Rect(x, band.y, width + extra, band.h)
         texts = fit_text(label, _inner(rect, g.gap), g.min_size, measure, max_lines=2)
         tiles.append(Tile(kind, key, rect, texts, enabled))
+        x += rect.w + g.gap
     return tiles
 
 
@@ -340,10 +361,12 @@ def services_screen(
     headline: str | None = None,
     alert: bool = False,
     enabled: bool = True,
+    now_serving: bool = False,
 ) -> Screen:
     """One tile per service (a page of them), the headline, and the bottom band: the
-    priority choice, the language, and the page tiles. `headline` replaces the usual
-    one (a trouble message, `alert`); `enabled` False greys every tile (the lamps off)."""
+    priority choice, "now serving" (a kiosk with a voice), the language, and the page
+    tiles. `headline` replaces the usual one (a trouble message, `alert`); `enabled`
+    False greys every tile (the lamps off)."""
     words = WORDS[lang]
     head, body, foot = _bands(g)
     size = per_page(max(1, len(choices)), body, g)
@@ -376,6 +399,8 @@ def services_screen(
         band.append(("cancel", "cancel", words["cancel"], True))
     else:
         band.append(("priority", "priority", words["priority"], enabled))
+    if now_serving:  # the calls are said even when no ticket can be printed
+        band.append(("now", "now", words["now"], True))
     band.append(("language", "en" if lang == "id" else "id", words["language"], True))
     if pages > 1:
         band.append(("page", "next", words["next"], page < pages - 1))

@@ -35,7 +35,7 @@ from common.config import Table, setting
 from common.files import write_atomic
 from common.legibility import min_letter_px
 from common.namedpipe import NamedPipe
-from nodes.kiosk.buttons import BUTTONS, LedState, Press, PressHandler
+from nodes.kiosk.buttons import BUTTONS, NOW_SERVING, LedState, Press, PressHandler
 from nodes.kiosk.flow import KioskView, Outcome
 from nodes.kiosk.gestures import SLOP_PX, TouchTracker
 from nodes.kiosk.printer import CAN_PRINT
@@ -374,6 +374,11 @@ class TouchScreen:
             state.mode, state.group = "services", None
         elif tile.kind == "group":
             state.mode, state.group = "services", tile.key
+        elif tile.kind == "now":
+            log.info("tap on now serving")
+            if self._handler is not None:
+                self._handler(Press(NOW_SERVING))  # said by the flow's voice; no new screen
+            return False
         elif tile.kind == "service" and tile.enabled:
             press = Press(tile.key, priority=state.group is not None)
             state.mode = "printing"
@@ -507,6 +512,7 @@ class TouchScreen:
             headline=headline,
             alert=headline is not None,
             enabled=trouble is None,
+            now_serving=self.config.now_serving,
         )
 
     def _words(self, key: str, lang: Lang | None = None) -> str:
@@ -621,6 +627,8 @@ class TouchInput:
     large_text: bool = False
     office_name: str = ""
     screen: ScreenConfig = ScreenConfig()
+    #: The "Sedang dilayani" tile: set by the daemon when the kiosk has a `[voice]`.
+    now_serving: bool = False
 
     @classmethod
     def read(cls, table: Table) -> TouchInput:

@@ -4,9 +4,11 @@ voice (espeak-ng, Indonesian) into WAV files, through the kiosk flow and a real 
 from __future__ import annotations
 
 import io
+import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 from gpiozero.pins.mock import MockFactory
@@ -19,6 +21,7 @@ from nodes.kiosk.daemon import read_config
 from nodes.kiosk.flow import Kiosk, KioskSettings, led_for
 from nodes.kiosk.printer import EscposPrinter
 from nodes.kiosk.ticket import OfficeInfo
+from nodes.kiosk.touch import ScreenConfig, TouchInput, TouchScreen
 from nodes.kiosk.voice import KioskVoice
 from tests.harness import wait_for
 from tests.hub.support import TZ, Clock
@@ -79,7 +82,7 @@ def test_a_printed_ticket_is_said_with_its_service(
     spoken: tuple[Spoken, LocalBroker],
 ) -> None:
     rig, _ = spoken
-    assert rig.buttons.feed("A")
+    assert isinstance(rig.buttons, LineButtons) and rig.buttons.feed("A")
     wait_for(lambda: len(rig.said()) == 1, timeout=30)
     assert rig.said()[0].endswith("Nomor antrian Anda A satu, layanan Kartu Keluarga")
     (wav,) = rig.wavs()
@@ -168,3 +171,42 @@ def test_without_a_voice_now_serving_prints_nothing(tmp_path: Path) -> None:
     assert buttons.feed("now")
     assert kiosk.wait_idle(1.0) and list(kiosk.outcomes) == []
     kiosk.stop()
+
+
+def test_the_touch_screens_now_serving_tile_says_the_latest_calls(tmp_path: Path) -> None:
+    """The "Sedang dilayani" tile of a touch kiosk with a voice: said, nothing printed."""
+    directory = tmp_path / "screen"
+    config = TouchInput(
+        idle_s=600.0, now_serving=True, screen=ScreenConfig("headless", 800, 480, directory)
+    )
+    screen = TouchScreen(config, stream=io.StringIO())
+    rigs = _spoken(tmp_path, screen)
+    rig, broker = next(rigs)
+    hub_side = publish_calls(broker)
+
+    def tile(key: str) -> dict[str, Any] | None:
+        frame = json.loads((directory / "latest.json").read_text())
+        return next((t for t in frame["tiles"] if t["key"] == key), None)
+
+    def tap(key: str) -> None:
+        found = tile(key)
+        assert found is not None
+        x, y, w, h = found["rect"]
+        screen.feed(f"tap {x + w // 2} {y + h // 2}")
+
+    try:
+        wait_for(lambda: rig.kiosk._calls != () and tile("start") is not None)
+        tap("start")
+        wait_for(lambda: tile("now") is not None)
+        now = tile("now")
+        assert now is not None and now["enabled"]
+        assert " ".join(t["text"] for t in now["texts"]) == "Sedang dilayani"
+        tap("now")
+        wait_for(lambda: len(rig.said()) == 1, timeout=30)
+        assert rig.said()[0].endswith("Nomor A dua, di loket satu. Nomor B satu, di loket dua")
+        assert_speech(rig.wavs()[0], 3.0)
+        assert list(rig.kiosk.outcomes) == [] and rig.dummy.tickets() == 0
+    finally:
+        hub_side.stop()
+        next(rigs, None)
+        screen.close()

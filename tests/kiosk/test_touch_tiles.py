@@ -204,3 +204,27 @@ def _target(fd: Path) -> str:
         return os.readlink(fd)
     except OSError:  # the listing's own descriptor, closed by now
         return ""
+
+
+@pytest.mark.parametrize(("width", "height", "diagonal"), SCREENS)
+@pytest.mark.parametrize("large", [False, True])
+@pytest.mark.parametrize("lang", ["id", "en"])
+def test_the_now_serving_tile_is_readable_on_every_screen(
+    width: int, height: int, diagonal: float, large: bool, lang: str
+) -> None:
+    """With a voice, the bottom band also holds "Sedang dilayani": five tiles beside the
+    pages' on a 7" panel, every label whole (never cut with "…")."""
+    g = geometry(width, height, diagonal, large)
+    screen = services_screen(choices(24), g, measure, lang=lang, now_serving=True)  # type: ignore[arg-type]
+    assert_readable(screen, g)
+    band = [t for t in screen.tiles if t.kind != "service"]
+    now = next(t for t in band if t.kind == "now")
+    words = " ".join(t.text for t in now.texts)  # two lines on a narrow tile
+    assert words == ("Sedang dilayani" if lang == "id" else "Now serving") and now.enabled
+    for tile in band:
+        assert "…" not in tile.label, tile.label
+    arrows = {t.key: t.label for t in band if t.kind == "page"}
+    named = [{"prev": "Sebelumnya", "next": "Berikutnya"}, {"prev": "Previous", "next": "Next"}]
+    assert screen.pages == 1 or arrows in [{"prev": "◀", "next": "▶"}, *named]
+    plain = services_screen(choices(24), g, measure, lang=lang)  # type: ignore[arg-type]
+    assert not [t for t in plain.tiles if t.kind == "now"]  # without a voice: no tile
