@@ -23,7 +23,7 @@ from common.bahasa import Lang, wait_phrase
 #: (text, font size px) -> (width px, capital height px) of that text in the kiosk's font.
 Measure = Callable[[str, int], tuple[int, int]]
 TileKind = Literal[
-    "service", "priority", "group", "language", "page", "cancel", "start", "done", "now"
+    "service", "priority", "group", "language", "page", "cancel", "start", "done", "now", "large"
 ]
 ServiceState = Literal["open", "closed", "exhausted"]
 
@@ -143,6 +143,8 @@ WORDS: Final[dict[str, dict[str, str]]] = {
         "priority_title": "Layanan prioritas untuk:",
         "language": "English",
         "now": "Sedang dilayani",
+        "large": "Teks besar",
+        "normal": "Teks normal",
         "prev": "Sebelumnya",
         "next": "Berikutnya",
         "cancel": "Batal",
@@ -164,6 +166,8 @@ WORDS: Final[dict[str, dict[str, str]]] = {
         "priority_title": "Priority service for:",
         "language": "Bahasa Indonesia",
         "now": "Now serving",
+        "large": "Large text",
+        "normal": "Normal text",
         "prev": "Previous",
         "next": "Next",
         "cancel": "Cancel",
@@ -362,11 +366,13 @@ def services_screen(
     alert: bool = False,
     enabled: bool = True,
     now_serving: bool = False,
+    large_text: bool | None = None,
 ) -> Screen:
     """One tile per service (a page of them), the headline, and the bottom band: the
     priority choice, "now serving" (a kiosk with a voice), the language, and the page
     tiles. `headline` replaces the usual one (a trouble message, `alert`); `enabled`
-    False greys every tile (the lamps off)."""
+    False greys every tile (the lamps off). `large_text` not None: a tile that turns the
+    large, high-contrast text on ("Teks besar", when False) or off ("Teks normal")."""
     words = WORDS[lang]
     head, body, foot = _bands(g)
     size = per_page(max(1, len(choices)), body, g)
@@ -401,6 +407,9 @@ def services_screen(
         band.append(("priority", "priority", words["priority"], enabled))
     if now_serving:  # the calls are said even when no ticket can be printed
         band.append(("now", "now", words["now"], True))
+    if large_text is not None:
+        key = "normal" if large_text else "large"
+        band.append(("large", key, words[key], True))
     band.append(("language", "en" if lang == "id" else "id", words["language"], True))
     if pages > 1:
         band.append(("page", "next", words["next"], page < pages - 1))

@@ -84,9 +84,11 @@ NORMAL: Final[Palette] = (
     (12, 36, 74), (255, 255, 255), (12, 36, 74), (90, 98, 112), (200, 204, 210),
     (255, 255, 255), (178, 24, 24),
 )  # fmt: skip
+#: Every text at least 7:1 against what it is drawn on (WCAG 2.x 1.4.6, level AAA): black
+#: on yellow 15:1, white on dark grey 14:1, white on the dark red band 9:1.
 HIGH_CONTRAST: Final[Palette] = (
     (0, 0, 0), (255, 221, 0), (0, 0, 0), (40, 40, 40), (255, 255, 255),
-    (255, 255, 255), (200, 0, 0),
+    (255, 255, 255), (150, 0, 0),
 )  # fmt: skip
 
 
@@ -136,6 +138,8 @@ class _State:
     taps: int = 0
     ignored: int = 0
     presses: list[Press] = field(default_factory=list)
+    large: bool = False  # letters half as tall again (`large_text`, or the citizen's tap)
+    contrast: bool = False  # the high-contrast palette
 
 
 class TouchScreen:
@@ -173,25 +177,32 @@ class TouchScreen:
         width, height = self._surface.get_size()
         self._fonts: dict[int, Any] = {}
         cap_ratio = self._font(100).metrics("H")[0][3] / 100
-        self.geometry = Geometry(
-            width,
-            height,
-            min_letter_px(config.diagonal_in, config.distance_m, width, height),
-            cap_ratio,
-            large=config.large_text,
-        )
-        self._palette = HIGH_CONTRAST if config.high_contrast else NORMAL
+        letter_px = min_letter_px(config.diagonal_in, config.distance_m, width, height)
+        self._geometries = {
+            large: Geometry(width, height, letter_px, cap_ratio, large=large)
+            for large in (False, True)
+        }
         self._stream = stream
         self._pipe = NamedPipe(Path(config.fifo)) if config.fifo else None
         self._events: queue.Queue[tuple[Any, ...] | None] = queue.Queue()
         self._tracker = TouchTracker(config.slop_px)
-        self._state = _State(touched_at=clock())
+        self._state = _State(
+            touched_at=clock(), large=config.large_text, contrast=config.high_contrast
+        )
         self._handler: PressHandler | None = None
         self._threads: list[threading.Thread] = []
         self._stopped = threading.Event()
         self.screen: Screen | None = None
         self.sequence = 0
         self.leds: dict[str, LedState] = {}
+
+    @property
+    def geometry(self) -> Geometry:
+        return self._geometries[self._state.large]
+
+    @property
+    def _palette(self) -> Palette:
+        return HIGH_CONTRAST if self._state.contrast else NORMAL
 
     # --- ServiceButtons ------------------------------------------------------------------
 
@@ -374,6 +385,9 @@ class TouchScreen:
             state.mode, state.group = "services", None
         elif tile.kind == "group":
             state.mode, state.group = "services", tile.key
+        elif tile.kind == "large":  # both at once: who needs one mostly needs the other
+            on = tile.key == "large"
+            state.large, state.contrast, state.page = on, on, 0
         elif tile.kind == "now":
             log.info("tap on now serving")
             if self._handler is not None:
@@ -404,8 +418,9 @@ class TouchScreen:
         idle = (
             state.mode in ("services", "priority") and now - state.touched_at >= self.config.idle_s
         )
-        if idle:
+        if idle:  # the next citizen starts from the kiosk's own settings
             state.mode, state.group, state.page, state.lang = "idle", None, 0, "id"
+            state.large, state.contrast = self.config.large_text, self.config.high_contrast
             changed = True
         return changed
 
@@ -513,6 +528,7 @@ class TouchScreen:
             alert=headline is not None,
             enabled=trouble is None,
             now_serving=self.config.now_serving,
+            large_text=state.large and state.contrast,
         )
 
     def _words(self, key: str, lang: Lang | None = None) -> str:
@@ -588,6 +604,8 @@ class TouchScreen:
             "lang": self._state.lang,
             "size": [screen.width, screen.height],
             "min_letter_px": self.geometry.min_letter_px,
+            "large_text": self._state.large,
+            "high_contrast": self._state.contrast,
             "alert": screen.alert,
             "page": screen.page,
             "pages": screen.pages,
