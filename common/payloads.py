@@ -30,6 +30,7 @@ from common.wire import (
 
 PREFIX_PATTERN: Final = re.compile(r"^[A-Za-z0-9]{1,8}$")
 MAX_TEXT: Final = 200
+MAX_AGENCY: Final = 80
 TICKET_EVENTS: Final = tuple(
     ["issued", "called", "started", "finished", "skipped", "transferred", "cancelled", "expired"]
 )
@@ -93,6 +94,7 @@ _TEXT = _check(lambda v: isinstance(v, str) and len(v) <= MAX_TEXT)
 _COUNT = _check(lambda v: type(v) is int and v >= 0)
 _SECONDS = _check(lambda v: type(v) in (int, float) and v >= 0)
 _FLAG = _check(lambda v: isinstance(v, bool))
+_AGENCY = _check(lambda v: isinstance(v, str) and bool(v.strip()) and len(v) <= MAX_AGENCY)
 _MINUTES = _or_null(_check(lambda v: type(v) in (int, float) and 0 < v <= 600))
 
 
@@ -164,6 +166,9 @@ class Service(_Payload):
     #: The published service standard (PermenPAN-RB 15/2014), minutes; null: none set.
     standard_wait_minutes: Annotated[float | None, _optional(_MINUTES)] = None
     standard_service_minutes: Annotated[float | None, _optional(_MINUTES)] = None
+    #: The agency that gives the service, in an office of several (a Mal Pelayanan
+    #: Publik); null: the office's own. The touch kiosk groups its tiles by it.
+    agency: Annotated[str | None, _optional(_or_null(_AGENCY))] = None
 
 
 @dataclass(frozen=True)

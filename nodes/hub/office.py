@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 
 from common.accounts import is_pin_hash
 from common.config import Table, read_timezone
+from common.payloads import MAX_AGENCY
 from common.wire import OFFICER_PATTERN
 
 ROLES = ("kiosk", "counter", "display", "web", "hub")
@@ -39,6 +40,9 @@ class ServiceSpec:
     #: the target completion (service) time, in minutes; None when the office set none.
     standard_wait_minutes: float | None = None
     standard_service_minutes: float | None = None
+    #: The agency giving the service in an office of several (a Mal Pelayanan Publik):
+    #: the touch kiosk groups its tiles under it. None: the office's own.
+    agency: str | None = None
 
 
 PriorityPolicyName = Literal["strict", "ratio"]
@@ -177,9 +181,17 @@ def _read_service(table: Table) -> ServiceSpec:
         service_minutes=service_minutes,
         standard_wait_minutes=standards[0],
         standard_service_minutes=standards[1],
+        agency=_agency(table),
     )
     table.finish()
     return spec
+
+
+def _agency(table: Table) -> str | None:
+    agency: str | None = table.str("agency", None)
+    if agency is not None and len(agency) > MAX_AGENCY:
+        raise table.error("agency", f"must be at most {MAX_AGENCY} characters")
+    return agency
 
 
 def _standard(table: Table, name: str) -> float | None:

@@ -168,7 +168,7 @@ def office_config(office: Office, hub: str = "hub") -> dict[str, Any]:
     published on that node's topic (common/presence.py)."""
     services = tuple(
         payloads.Service(
-            s.id, s.name, s.prefix, s.standard_wait_minutes, s.standard_service_minutes
+            s.id, s.name, s.prefix, s.standard_wait_minutes, s.standard_service_minutes, s.agency
         )
         for s in office.services
     )

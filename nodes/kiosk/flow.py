@@ -86,6 +86,8 @@ class KioskView:
     queue: tuple[ServiceQueue, ...] = ()
     #: Services whose quota for today the hub said is used up.
     exhausted: frozenset[str] = frozenset()
+    #: The agency of each service that has one (the hub's retained `config`).
+    agencies: dict[str, str] = field(default_factory=dict)
 
 
 def led_for(service: str, view: KioskView) -> LedState:
@@ -180,6 +182,7 @@ class Kiosk:
         self._hub_silent = False
         self._open: dict[str, bool] = {}
         self._queue: tuple[ServiceQueue, ...] = ()
+        self._agencies: dict[str, str] = {}
         #: Services whose quota the hub said is used up, with the office day it happened:
         #: dark for the rest of that day even when the next queue state still says open.
         self._exhausted: dict[str, date] = {}
@@ -261,6 +264,7 @@ class Kiosk:
                 busy=frozenset(self._busy),
                 queue=self._queue,
                 exhausted=frozenset(s for s, day in self._exhausted.items() if day == today),
+                agencies=dict(self._agencies),
             )
 
     def services(self) -> tuple[str, ...]:
@@ -514,12 +518,17 @@ class Kiosk:
         config = self._gate.decode(message.topic, message.payload, OfficeConfig.from_payload)
         if config is None:
             return
+        agencies = {s.id: s.agency for s in config.services if s.agency is not None}
         with self._lock:
             hub_renamed = self._presence.on_config(config)
+            regrouped = agencies != self._agencies
+            self._agencies = agencies
         if hub_renamed:
             self._follow_hub_status()
         if not self.office.name:
             self.office = replace(self.office, name=config.name)
+        if regrouped:
+            self._show()
 
     def _on_node_status(self, message: Message) -> None:
         node = self.link.topics.parse_node_status(message.topic)

@@ -93,6 +93,7 @@ class Screen:
     alert: bool = False  # the headline is trouble (drawn in the alert colour)
     page: int = 0
     pages: int = 1
+    headings: tuple[Text, ...] = ()  # the agencies' names above their services
 
     def hit(self, x: float, y: float) -> Tile | None:
         return next((t for t in self.tiles if t.rect.contains(x, y)), None)
@@ -108,6 +109,7 @@ class ServiceChoice:
     waiting: int = 0
     estimated_wait_s: float | None = None
     state: ServiceState = "open"
+    agency: str | None = None
 
 
 @dataclass(frozen=True)
@@ -158,6 +160,7 @@ WORDS: Final[dict[str, dict[str, str]]] = {
         "take_ticket": "Silakan ambil tiket Anda",
         "done": "Selesai",
         "page": "Halaman {page} dari {pages}",
+        "other": "Layanan lainnya",
     },
     "en": {
         "choose": "Please choose a service",
@@ -181,6 +184,7 @@ WORDS: Final[dict[str, dict[str, str]]] = {
         "take_ticket": "Please take your ticket",
         "done": "Done",
         "page": "Page {page} of {pages}",
+        "other": "Other services",
     },
 }
 
@@ -375,21 +379,32 @@ def services_screen(
     large, high-contrast text on ("Teks besar", when False) or off ("Teks normal")."""
     words = WORDS[lang]
     head, body, foot = _bands(g)
-    size = per_page(max(1, len(choices)), body, g)
-    pages = max(1, math.ceil(len(choices) / size))
-    page = min(max(0, page), pages - 1)
-    shown = choices[page * size : (page + 1) * size]
+    sections = by_agency(choices)
+    placed: list[tuple[ServiceChoice, Rect]]
+    heads: list[tuple[str | None, Rect]] = []
+    if len(sections) > 1:  # several agencies: their services under their names
+        book = agency_pages(sections, body, g)
+        pages = len(book)
+        page = min(max(0, page), pages - 1)
+        if len(book[page]) > 1:
+            placed, heads = place_sections(book[page], body, g)
+        else:  # one agency on this page: its name in the headline band, unless trouble
+            ((agency, services),) = book[page]
+            placed = _place_grid(services, body, g)
+            if not alert:
+                top = Rect(head.x, head.y, head.w, head.h // 2)
+                heads = [(agency, top)]
+                head = Rect(head.x, head.y + top.h, head.w, head.h - top.h)
+    else:
+        size = per_page(max(1, len(choices)), body, g)
+        pages = max(1, math.ceil(len(choices) / size))
+        page = min(max(0, page), pages - 1)
+        placed = _place_grid(choices[page * size : (page + 1) * size], body, g)
     tiles: list[Tile] = []
-    layout = grid(len(shown), body, g) if shown else None
-    if layout is not None:
-        cols, rows = layout
-        w = (body.w - g.gap * (cols - 1)) // cols
-        h = (body.h - g.gap * (rows - 1)) // rows
-        for i, choice in enumerate(shown):
-            row, col = divmod(i, cols)
-            rect = Rect(body.x + col * (w + g.gap), body.y + row * (h + g.gap), w, h)
-            tile = service_tile(choice, rect, g, lang, measure)
-            tiles.append(tile if enabled else Tile(tile.kind, tile.key, rect, tile.texts, False))
+    for choice, rect in placed:
+        tile = service_tile(choice, rect, g, lang, measure)
+        tiles.append(tile if enabled else Tile(tile.kind, tile.key, rect, tile.texts, False))
+    headings = tuple(_heading(agency or words["other"], rect, g, measure) for agency, rect in heads)
     if headline is None:
         headline = (
             words["choose_priority"].format(group=group_name(group, lang))
@@ -414,8 +429,123 @@ def services_screen(
     if pages > 1:
         band.append(("page", "next", words["next"], page < pages - 1))
     tiles += _band_tiles(band, foot, g, measure)
-    texts = fit_text(headline, head, g.min_size, measure, max_lines=2)
-    return Screen("services", g.width, g.height, tuple(tiles), texts, alert, page, pages)
+    texts = fit_text(headline, head, g.min_size, measure, max_lines=1 if heads else 2)
+    return Screen("services", g.width, g.height, tuple(tiles), texts, alert, page, pages, headings)
+
+
+def _place_grid(shown: Sequence[ServiceChoice], body: Rect, g: Geometry) -> list[Placed]:
+    layout = grid(len(shown), body, g) if shown else None
+    if layout is None:
+        return []
+    cols, rows = layout
+    w = (body.w - g.gap * (cols - 1)) // cols
+    h = (body.h - g.gap * (rows - 1)) // rows
+    placed = []
+    for i, choice in enumerate(shown):
+        row, col = divmod(i, cols)
+        placed.append((choice, Rect(body.x + col * (w + g.gap), body.y + row * (h + g.gap), w, h)))
+    return placed
+
+
+# --- several agencies (a Mal Pelayanan Publik) -------------------------------------------
+
+Placed = tuple[ServiceChoice, Rect]
+#: An agency (None: services without one) and the services of it shown on one page.
+Section = tuple[str | None, list[ServiceChoice]]
+
+
+def by_agency(choices: Sequence[ServiceChoice]) -> list[Section]:
+    """The services by agency, the agencies in the order their first service comes;
+    services without an agency last. One section when there is only one agency."""
+    sections: dict[str | None, list[ServiceChoice]] = {}
+    for choice in sorted(choices, key=lambda c: c.agency is None):  # stable
+        sections.setdefault(choice.agency, []).append(choice)
+    return list(sections.items())
+
+
+def heading_height(g: Geometry) -> int:
+    """An agency's heading: one line, at least of the smallest readable size."""
+    return max(math.ceil(LINE * g.min_size) + 2, round(0.03 * g.height))
+
+
+def agency_pages(sections: Sequence[Section], body: Rect, g: Geometry) -> list[list[Section]]:
+    """The sections on pages, as many smallest tiles as fit on each. A section too big
+    for what is left of a page starts the next; one too big for a page with its heading
+    in the body fills pages of its own (the heading then goes in the headline band)."""
+    min_w, min_h = _min_tile(g)
+    cols = max(1, (body.w + g.gap) // (min_w + g.gap))
+    alone = cols * ((body.h + g.gap) // (min_h + g.gap))
+    head = heading_height(g)
+    pages: list[list[Section]] = [[]]
+    left = body.h
+    for agency, services in sections:
+        rest = list(services)
+        while rest:
+            if not pages[-1] and len(rest) > cols * ((left - head) // (min_h + g.gap)):
+                pages[-1].append((agency, rest[:alone]))  # a page of its own
+                rest = rest[alone:]
+                pages.append([])
+                left = body.h
+                continue
+            room = left - head - g.gap - (g.gap if pages[-1] else 0)
+            rows = (room + g.gap) // (min_h + g.gap) if room >= min_h else 0
+            if rows < 1:
+                if not pages[-1]:
+                    raise ValueError(f"a {g.width}x{g.height} screen cannot hold one tile")
+                pages.append([])
+                left = body.h
+                continue
+            taken, rest = rest[: rows * cols], rest[rows * cols :]
+            used = math.ceil(len(taken) / cols)
+            left -= head + g.gap + used * min_h + (used - 1) * g.gap
+            left -= g.gap if pages[-1] else 0
+            pages[-1].append((agency, taken))
+    return [page for page in pages if page]
+
+
+def place_sections(
+    sections: Sequence[Section], body: Rect, g: Geometry
+) -> tuple[list[Placed], list[tuple[str | None, Rect]]]:
+    """One page of sections: each heading across the body, its tiles in rows under it,
+    every tile the same size, as large and as near the usual shape as fits."""
+    min_w, min_h = _min_tile(g)
+    head, count = heading_height(g), len(sections)
+    best: tuple[float, int, int, int] | None = None
+    for cols in range(1, max(len(s) for _, s in sections) + 1):
+        rows = sum(math.ceil(len(s) / cols) for _, s in sections)
+        w = (body.w - g.gap * (cols - 1)) // cols
+        h = (body.h - count * head - g.gap * (rows + count - 1)) // rows
+        if w < min_w or h < min_h:
+            continue
+        empty = 1 - sum(len(s) for _, s in sections) / (rows * cols)  # lone tiles in rows
+        score = min(w / min_w, h / min_h) - abs(math.log(w / h / 1.4)) * 0.1 - empty / 2
+        if best is None or score > best[0]:
+            best = (score, cols, w, h)
+    if best is None:
+        raise ValueError("the sections do not fit one page")  # agency_pages prevents it
+    _, cols, w, h = best
+    placed: list[Placed] = []
+    heads: list[tuple[str | None, Rect]] = []
+    y = body.y
+    for agency, services in sections:
+        heads.append((agency, Rect(body.x, y, body.w, head)))
+        y += head + g.gap
+        for i, choice in enumerate(services):
+            row, col = divmod(i, cols)
+            placed.append((choice, Rect(body.x + col * (w + g.gap), y + row * (h + g.gap), w, h)))
+        y += math.ceil(len(services) / cols) * (h + g.gap)
+    return placed, heads
+
+
+def _heading(text: str, box: Rect, g: Geometry, measure: Measure) -> Text:
+    """An agency's name on one line, from the left edge."""
+    (fitted,) = fit_text(text, box, g.min_size, measure)
+    return Text(
+        fitted.text,
+        Rect(box.x, fitted.rect.y, fitted.rect.w, fitted.rect.h),
+        fitted.size,
+        fitted.cap_px,
+    )
 
 
 def priority_screen(g: Geometry, measure: Measure, *, lang: Lang = "id") -> Screen:

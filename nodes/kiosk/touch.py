@@ -455,6 +455,7 @@ class TouchScreen:
                     service.waiting,
                     service.estimated_wait_s,
                     status,
+                    view.agencies.get(service.id),
                 )
             )
         if wanted:
@@ -578,6 +579,8 @@ class TouchScreen:
         full = tile_bg if screen.name in ("printing", "issued", "idle") else head_fg
         for text in screen.texts:
             self._draw(text, None, full if not screen.alert else head_fg)
+        for text in screen.headings:
+            self._draw(text, None, head_fg)
         if self._headless:
             self._write(screen)
         else:
@@ -610,6 +613,7 @@ class TouchScreen:
             "page": screen.page,
             "pages": screen.pages,
             "texts": [asdict(t) for t in screen.texts],
+            "headings": [asdict(t) for t in screen.headings],
             "tiles": [
                 {
                     "kind": t.kind,

@@ -245,8 +245,8 @@ def test_call_and_ticket_events(drive: Driver) -> None:
 
 
 def test_office_config() -> None:
-    standard = {"standard_wait_minutes": 15.0, "standard_service_minutes": 7.5}
-    none = {"standard_wait_minutes": None, "standard_service_minutes": None}
+    standard = {"standard_wait_minutes": 15.0, "standard_service_minutes": 7.5, "agency": None}
+    none = {"standard_wait_minutes": None, "standard_service_minutes": None, "agency": None}
     assert views.office_config(office(A=standard)) == {
         "office": {"id": "kantor", "name": "Kantor Kecamatan Contoh"},
         "hub": "hub",

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -58,12 +59,22 @@ class TouchRig:
 
 @pytest.fixture
 def touch(hub: HubProcess, broker: Mosquitto, tmp_path: Path) -> Iterator[TouchRig]:
+    with touch_rig(broker, tmp_path) as rig:
+        yield rig
+
+
+@contextmanager
+def touch_rig(
+    broker: Mosquitto, tmp_path: Path, size: tuple[int, int] = (800, 480)
+) -> Iterator[TouchRig]:
+    """A touch kiosk on the services screen, against whatever hub is running."""
     directory = tmp_path / "screen"
     config = TouchInput(
         idle_s=600.0,
         issued_s=600.0,
         office_name="Kantor Kecamatan Contoh",
-        screen=ScreenConfig("headless", 800, 480, directory),
+        diagonal_in=7.0 if size == (800, 480) else 10.1,
+        screen=ScreenConfig("headless", *size, directory),
     )
     screen = TouchScreen(config, stream=iter(()))  # type: ignore[arg-type]
     dummy = SensorDummy()
@@ -168,3 +179,27 @@ def test_a_closed_service_is_shown_closed_and_cannot_be_taken(
     touch.tap("B")
     wait_for(lambda: trouble(touch, "KTP Elektronik sedang tutup"))
     assert touch.served() == [] and touch.dummy.tickets() == 0
+
+
+def test_services_of_two_agencies_stand_under_their_headings(
+    broker: Mosquitto, tmp_path: Path
+) -> None:
+    """`agency` on a service in the hub's file reaches the screen through the retained
+    `config`: A under its agency, B and C (none given) under "Layanan lainnya"."""
+    agency = "Dinas Kependudukan dan Pencatatan Sipil"
+    hub = HubProcess(broker, tmp_path / "hub", service_a_extra=f'agency = "{agency}"')
+    hub.start()
+    try:
+        with touch_rig(broker, tmp_path, (1280, 800)) as touch:  # both on one page
+            wait_for(lambda: touch.frame().get("headings"))
+            frame = touch.frame()
+            heads = {h["text"]: h["rect"]["y"] for h in frame["headings"]}
+            assert list(heads) == [agency, "Layanan lainnya"]
+            rows = {t["key"]: t["rect"][1] for t in frame["tiles"] if t["kind"] == "service"}
+            assert heads[agency] < rows["A"] < heads["Layanan lainnya"] < rows["B"]
+            assert rows["B"] == rows["C"]
+            touch.tap("B")  # grouped or not, a tap is one ticket
+            wait_for(lambda: touch.frame()["screen"] == "issued", timeout=10)
+            assert touch.served() == ["printed"] and touch.dummy.tickets() == 1
+    finally:
+        hub.stop()
