@@ -185,7 +185,10 @@ def test_the_touch_screens_now_serving_tile_says_the_latest_calls(tmp_path: Path
     hub_side = publish_calls(broker)
 
     def tile(key: str) -> dict[str, Any] | None:
-        frame = json.loads((directory / "latest.json").read_text())
+        try:
+            frame = json.loads((directory / "latest.json").read_text())
+        except FileNotFoundError:  # not drawn yet
+            return None
         return next((t for t in frame["tiles"] if t["key"] == key), None)
 
     def tap(key: str) -> None:

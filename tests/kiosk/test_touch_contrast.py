@@ -47,7 +47,10 @@ def view(*, paper: str = "ok") -> KioskView:
         for i, name in enumerate(NAMES)
     )
     opened = {s.id: s.open for s in queue}
-    return KioskView(True, paper, opened, queue=queue, exhausted=frozenset({"D"}))  # type: ignore[arg-type]
+    agencies = {s.id: "DISDUKCAPIL" if s.id < "C" else "BAPENDA" for s in queue}
+    return KioskView(
+        True, paper, opened, queue=queue, exhausted=frozenset({"D"}), agencies=agencies
+    )  # type: ignore[arg-type]
 
 
 class Shown:
@@ -132,6 +135,10 @@ def checked_texts(rig: Shown) -> list[tuple[float, int, str, float]]:
     for text in frame["texts"]:
         colour, height = ink(image, text["rect"], ground)
         measured.append((contrast(colour, ground), height, text["text"], frame["min_letter_px"]))
+    for heading in frame["headings"]:  # an agency's name, on the screen's background
+        ground = pixel(image, 1, heading["rect"]["y"] + heading["rect"]["h"] // 2)
+        colour, height = ink(image, heading["rect"], ground)
+        measured.append((contrast(colour, ground), height, heading["text"], rule))
     return measured
 
 
@@ -142,7 +149,7 @@ def test_the_large_text_tile_gives_aaa_contrast_and_taller_letters(shown: Shown)
     shown.tap("large")
     wait_for(lambda: shown.frame().get("large_text") is True)
     frame = shown.frame()
-    assert frame["high_contrast"] is True
+    assert frame["high_contrast"] is True and frame["headings"]  # two agencies
     assert shown.tile("normal") is not None  # the same tile now turns it off
     measured = checked_texts(shown)
     for ratio, height, text, rule in measured:
@@ -164,3 +171,33 @@ def test_trouble_in_high_contrast_is_still_aaa(shown: Shown) -> None:
     assert any("Kertas tiket habis" in text for _, _, text, _ in measured)
     for ratio, _, text, _ in measured:
         assert ratio >= AAA, f"{text!r}: contrast {ratio:.1f}:1"
+
+
+def test_the_next_citizen_starts_from_the_kiosks_own_settings(tmp_path: Path) -> None:
+    """Whoever turned on "Teks besar" walks away: back at the idle screen the kiosk is
+    in its configured look again (here: large text and high contrast from the file)."""
+    now = [1000.0]
+    config = TouchInput(
+        idle_s=60.0,
+        large_text=True,
+        high_contrast=True,
+        screen=ScreenConfig("headless", 800, 480, tmp_path),
+    )
+    screen = TouchScreen(config, stream=io.StringIO(), clock=lambda: now[0])
+    screen.start(lambda press: None)
+    rig = Shown(screen, tmp_path)
+    try:
+        screen.show_view(view())
+        wait_for(lambda: rig.tile("start") is not None)
+        rig.tap("start")
+        wait_for(lambda: rig.tile("normal") is not None)  # configured on: the tile undoes it
+        rig.tap("normal")
+        wait_for(lambda: rig.frame().get("large_text") is False)
+        assert rig.frame()["high_contrast"] is False
+        now[0] += 61.0  # nobody touches it for longer than idle_s
+        wait_for(lambda: rig.frame().get("screen") == "idle")
+        frame = rig.frame()
+        assert frame["large_text"] is True and frame["high_contrast"] is True
+        assert rig.image().getpixel((2, 2)) == (0, 0, 0)  # the high-contrast background
+    finally:
+        screen.close()
