@@ -14,6 +14,7 @@ from PIL import Image
 
 from common.payloads import ServiceQueue
 from nodes.kiosk.flow import KioskView
+from nodes.kiosk.printer import PrinterHealth
 from nodes.kiosk.touch import ScreenConfig, TouchInput, TouchScreen
 from tests.harness import wait_for
 
@@ -41,7 +42,7 @@ def contrast(a: RGB, b: RGB) -> float:
     return (light + 0.05) / (dark + 0.05)
 
 
-def view(*, paper: str = "ok") -> KioskView:
+def view(*, paper: PrinterHealth = "ok") -> KioskView:
     queue = tuple(
         ServiceQueue(chr(ord("A") + i), name, chr(ord("A") + i), waiting=i, open=i != 2)
         for i, name in enumerate(NAMES)
@@ -50,7 +51,7 @@ def view(*, paper: str = "ok") -> KioskView:
     agencies = {s.id: "DISDUKCAPIL" if s.id < "C" else "BAPENDA" for s in queue}
     return KioskView(
         True, paper, opened, queue=queue, exhausted=frozenset({"D"}), agencies=agencies
-    )  # type: ignore[arg-type]
+    )
 
 
 class Shown:
