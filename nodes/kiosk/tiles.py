@@ -8,7 +8,8 @@ common/legibility.py at arm's length). Text widths come from `measure`, the font
 metrics, passed in so this module stays pure.
 
 Many services do not fit one screen at a readable size: the tiles are paged, with
-"Sebelumnya"/"Berikutnya" tiles in the bottom band.
+"Sebelumnya"/"Berikutnya" tiles in the bottom band. Where the tiles go (grids, pages, the
+agencies' sections) is nodes/kiosk/layout.py; this module puts words in them.
 """
 
 from __future__ import annotations
@@ -19,13 +20,26 @@ from dataclasses import dataclass
 from typing import Final, Literal
 
 from common.bahasa import Lang, wait_phrase
+from nodes.kiosk.layout import (
+    LINE,
+    SLOTS,
+    Geometry,
+    Rect,
+    ServiceChoice,
+    agency_pages,
+    bands,
+    by_agency,
+    grid,
+    per_page,
+    place_grid,
+    place_sections,
+)
 
 #: (text, font size px) -> (width px, capital height px) of that text in the kiosk's font.
 Measure = Callable[[str, int], tuple[int, int]]
 TileKind = Literal[
     "service", "priority", "group", "language", "page", "cancel", "start", "done", "now", "large"
 ]
-ServiceState = Literal["open", "closed", "exhausted"]
 
 #: The legal priority groups (UU 8/2016 disabilitas, UU 13/1998 lansia, UU 25/2009
 #: pelayanan publik Pasal 29: ibu hamil, anak-anak, korban bencana).
@@ -36,30 +50,6 @@ PRIORITY_GROUPS: Final[tuple[tuple[str, str, str], ...]] = (
     ("anak", "Anak-anak", "Children"),
     ("bencana", "Korban bencana", "Disaster victims"),
 )
-#: Share of a service tile's inner height: the letter, the name (up to two lines), the
-#: people waiting, the estimated wait.
-SLOTS: Final = (0.35, 0.30, 0.175, 0.175)
-LINE: Final = 1.2  # line height / font size
-GAP_RATIO: Final = 0.012  # gap between tiles, of the shorter screen side
-
-
-@dataclass(frozen=True)
-class Rect:
-    x: int
-    y: int
-    w: int
-    h: int
-
-    def contains(self, x: float, y: float) -> bool:
-        return self.x <= x < self.x + self.w and self.y <= y < self.y + self.h
-
-    def inside(self, other: Rect) -> bool:
-        return (
-            other.x <= self.x
-            and other.y <= self.y
-            and self.x + self.w <= other.x + other.w
-            and self.y + self.h <= other.y + other.h
-        )
 
 
 @dataclass(frozen=True)
@@ -97,44 +87,6 @@ class Screen:
 
     def hit(self, x: float, y: float) -> Tile | None:
         return next((t for t in self.tiles if t.rect.contains(x, y)), None)
-
-
-@dataclass(frozen=True)
-class ServiceChoice:
-    """One service as its tile shows it (from the hub's `state/queue`)."""
-
-    id: str
-    name: str
-    prefix: str
-    waiting: int = 0
-    estimated_wait_s: float | None = None
-    state: ServiceState = "open"
-    agency: str | None = None
-
-
-@dataclass(frozen=True)
-class Geometry:
-    width: int
-    height: int
-    min_letter_px: float  # the legibility rule's capital height for this screen
-    cap_ratio: float  # capital height / font size of the font `measure` uses
-    large: bool = False  # the large-text mode: letters half as tall again
-
-    @property
-    def min_size(self) -> int:
-        """The smallest font size whose capitals meet the rule (in large mode, ×1.5)."""
-        factor = 1.5 if self.large else 1.0
-        # +1: a font's capitals are whole pixels, rounded down at some sizes
-        return math.ceil(self.min_letter_px * factor / self.cap_ratio) + 1
-
-    @property
-    def gap(self) -> int:
-        return max(4, round(GAP_RATIO * min(self.width, self.height)))
-
-    @property
-    def band(self) -> int:
-        """The height of the headline band and of the bottom band of controls."""
-        return max(round(0.13 * self.height), round(2 * LINE * self.min_size) + 2 * self.gap)
 
 
 WORDS: Final[dict[str, dict[str, str]]] = {
@@ -258,40 +210,6 @@ def _inner(rect: Rect, pad: int) -> Rect:
 # --- the screens -------------------------------------------------------------------------
 
 
-def _min_tile(g: Geometry) -> tuple[int, int]:
-    """The smallest service tile whose every slot holds a line at the minimum size (the
-    name two lines), with padding."""
-    pad = g.gap
-    inner_h = math.ceil(max(LINE / s for s in SLOTS[2:]) * g.min_size)
-    inner_h = max(inner_h, math.ceil(2 * LINE * g.min_size / SLOTS[1]))
-    return 9 * g.min_size + 2 * pad, inner_h + 2 * pad
-
-
-def grid(count: int, area: Rect, g: Geometry) -> tuple[int, int] | None:
-    """Columns and rows for `count` tiles in `area`, each at least the minimum tile, the
-    tiles as near square as they can be; None if `count` cannot fit."""
-    min_w, min_h = _min_tile(g)
-    best: tuple[float, int, int] | None = None
-    for cols in range(1, count + 1):
-        rows = math.ceil(count / cols)
-        w = (area.w - g.gap * (cols - 1)) / cols
-        h = (area.h - g.gap * (rows - 1)) / rows
-        if w < min_w or h < min_h:
-            continue
-        score = min(w / min_w, h / min_h) - abs(math.log(w / h / 1.4)) * 0.1
-        if best is None or score > best[0]:
-            best = (score, cols, rows)
-    return None if best is None else (best[1], best[2])
-
-
-def per_page(count: int, area: Rect, g: Geometry) -> int:
-    """How many service tiles one page shows (all of them if they fit)."""
-    for n in range(count, 0, -1):
-        if grid(n, area, g) is not None:
-            return n
-    raise ValueError(f"a {g.width}x{g.height} screen cannot hold one readable tile")
-
-
 def service_tile(
     choice: ServiceChoice, rect: Rect, g: Geometry, lang: Lang, measure: Measure
 ) -> Tile:
@@ -349,15 +267,6 @@ def _band_tiles(
     return tiles
 
 
-def _bands(g: Geometry) -> tuple[Rect, Rect, Rect]:
-    """Headline, body and bottom band of a screen."""
-    gap, band = g.gap, g.band
-    head = Rect(gap, gap, g.width - 2 * gap, band)
-    foot = Rect(gap, g.height - gap - band, g.width - 2 * gap, band)
-    body = Rect(gap, head.y + band + gap, g.width - 2 * gap, foot.y - gap - (head.y + band + gap))
-    return head, body, foot
-
-
 def services_screen(
     choices: Sequence[ServiceChoice],
     g: Geometry,
@@ -378,7 +287,7 @@ def services_screen(
     False greys every tile (the lamps off). `large_text` not None: a tile that turns the
     large, high-contrast text on ("Teks besar", when False) or off ("Teks normal")."""
     words = WORDS[lang]
-    head, body, foot = _bands(g)
+    head, body, foot = bands(g)
     sections = by_agency(choices)
     placed: list[tuple[ServiceChoice, Rect]]
     heads: list[tuple[str | None, Rect]] = []
@@ -390,7 +299,7 @@ def services_screen(
             placed, heads = place_sections(book[page], body, g)
         else:  # one agency on this page: its name in the headline band, unless trouble
             ((agency, services),) = book[page]
-            placed = _place_grid(services, body, g)
+            placed = place_grid(services, body, g)
             if not alert:
                 top = Rect(head.x, head.y, head.w, head.h // 2)
                 heads = [(agency, top)]
@@ -399,7 +308,7 @@ def services_screen(
         size = per_page(max(1, len(choices)), body, g)
         pages = max(1, math.ceil(len(choices) / size))
         page = min(max(0, page), pages - 1)
-        placed = _place_grid(choices[page * size : (page + 1) * size], body, g)
+        placed = place_grid(choices[page * size : (page + 1) * size], body, g)
     tiles: list[Tile] = []
     for choice, rect in placed:
         tile = service_tile(choice, rect, g, lang, measure)
@@ -433,110 +342,6 @@ def services_screen(
     return Screen("services", g.width, g.height, tuple(tiles), texts, alert, page, pages, headings)
 
 
-def _place_grid(shown: Sequence[ServiceChoice], body: Rect, g: Geometry) -> list[Placed]:
-    layout = grid(len(shown), body, g) if shown else None
-    if layout is None:
-        return []
-    cols, rows = layout
-    w = (body.w - g.gap * (cols - 1)) // cols
-    h = (body.h - g.gap * (rows - 1)) // rows
-    placed = []
-    for i, choice in enumerate(shown):
-        row, col = divmod(i, cols)
-        placed.append((choice, Rect(body.x + col * (w + g.gap), body.y + row * (h + g.gap), w, h)))
-    return placed
-
-
-# --- several agencies (a Mal Pelayanan Publik) -------------------------------------------
-
-Placed = tuple[ServiceChoice, Rect]
-#: An agency (None: services without one) and the services of it shown on one page.
-Section = tuple[str | None, list[ServiceChoice]]
-
-
-def by_agency(choices: Sequence[ServiceChoice]) -> list[Section]:
-    """The services by agency, the agencies in the order their first service comes;
-    services without an agency last. One section when there is only one agency."""
-    sections: dict[str | None, list[ServiceChoice]] = {}
-    for choice in sorted(choices, key=lambda c: c.agency is None):  # stable
-        sections.setdefault(choice.agency, []).append(choice)
-    return list(sections.items())
-
-
-def heading_height(g: Geometry) -> int:
-    """An agency's heading: one line, at least of the smallest readable size."""
-    return max(math.ceil(LINE * g.min_size) + 2, round(0.03 * g.height))
-
-
-def agency_pages(sections: Sequence[Section], body: Rect, g: Geometry) -> list[list[Section]]:
-    """The sections on pages, as many smallest tiles as fit on each. A section too big
-    for what is left of a page starts the next; one too big for a page with its heading
-    in the body fills pages of its own (the heading then goes in the headline band)."""
-    min_w, min_h = _min_tile(g)
-    cols = max(1, (body.w + g.gap) // (min_w + g.gap))
-    alone = cols * ((body.h + g.gap) // (min_h + g.gap))
-    head = heading_height(g)
-    pages: list[list[Section]] = [[]]
-    left = body.h
-    for agency, services in sections:
-        rest = list(services)
-        while rest:
-            if not pages[-1] and len(rest) > cols * ((left - head) // (min_h + g.gap)):
-                pages[-1].append((agency, rest[:alone]))  # a page of its own
-                rest = rest[alone:]
-                pages.append([])
-                left = body.h
-                continue
-            room = left - head - g.gap - (g.gap if pages[-1] else 0)
-            rows = (room + g.gap) // (min_h + g.gap) if room >= min_h else 0
-            if rows < 1:
-                if not pages[-1]:
-                    raise ValueError(f"a {g.width}x{g.height} screen cannot hold one tile")
-                pages.append([])
-                left = body.h
-                continue
-            taken, rest = rest[: rows * cols], rest[rows * cols :]
-            used = math.ceil(len(taken) / cols)
-            left -= head + g.gap + used * min_h + (used - 1) * g.gap
-            left -= g.gap if pages[-1] else 0
-            pages[-1].append((agency, taken))
-    return [page for page in pages if page]
-
-
-def place_sections(
-    sections: Sequence[Section], body: Rect, g: Geometry
-) -> tuple[list[Placed], list[tuple[str | None, Rect]]]:
-    """One page of sections: each heading across the body, its tiles in rows under it,
-    every tile the same size, as large and as near the usual shape as fits."""
-    min_w, min_h = _min_tile(g)
-    head, count = heading_height(g), len(sections)
-    best: tuple[float, int, int, int] | None = None
-    for cols in range(1, max(len(s) for _, s in sections) + 1):
-        rows = sum(math.ceil(len(s) / cols) for _, s in sections)
-        w = (body.w - g.gap * (cols - 1)) // cols
-        h = (body.h - count * head - g.gap * (rows + count - 1)) // rows
-        if w < min_w or h < min_h:
-            continue
-        empty = 1 - sum(len(s) for _, s in sections) / (rows * cols)  # lone tiles in rows
-        score = min(w / min_w, h / min_h) - abs(math.log(w / h / 1.4)) * 0.1 - empty / 2
-        if best is None or score > best[0]:
-            best = (score, cols, w, h)
-    if best is None:
-        raise ValueError("the sections do not fit one page")  # agency_pages prevents it
-    _, cols, w, h = best
-    placed: list[Placed] = []
-    heads: list[tuple[str | None, Rect]] = []
-    y = body.y
-    for agency, services in sections:
-        heads.append((agency, Rect(body.x, y, body.w, head)))
-        y += head + g.gap
-        for i, choice in enumerate(services):
-            row, col = divmod(i, cols)
-            placed.append((choice, Rect(body.x + col * (w + g.gap), y + row * (h + g.gap), w, h)))
-        y += math.ceil(len(services) / cols) * (h + g.gap)
-    return placed, heads
-
-
 def _heading(text: str, box: Rect, g: Geometry, measure: Measure) -> Text:
     """An agency's name on one line, from the left edge."""
     (fitted,) = fit_text(text, box, g.min_size, measure)
@@ -551,7 +356,7 @@ def _heading(text: str, box: Rect, g: Geometry, measure: Measure) -> Text:
 def priority_screen(g: Geometry, measure: Measure, *, lang: Lang = "id") -> Screen:
     """The legal priority groups, one tile each, and "Batal"."""
     words = WORDS[lang]
-    head, body, foot = _bands(g)
+    head, body, foot = bands(g)
     count = len(PRIORITY_GROUPS)
     layout = grid(count, body, g) or (1, count)
     cols, rows = layout
@@ -586,7 +391,7 @@ def message_screen(
 ) -> Screen:
     """Lines of text down the screen, each (text, share of the height), and optionally
     one tile in the bottom band (or, with kind "start", the whole screen to touch)."""
-    head, _body, foot = _bands(g)
+    head, _body, foot = bands(g)
     area = Rect(
         head.x, head.y, head.w, (foot.y if tile and tile[0] != "start" else g.height) - head.y
     )

@@ -38,12 +38,10 @@ from common.namedpipe import NamedPipe
 from nodes.kiosk.buttons import BUTTONS, NOW_SERVING, LedState, Press, PressHandler
 from nodes.kiosk.flow import KioskView, Outcome
 from nodes.kiosk.gestures import SLOP_PX, TouchTracker
+from nodes.kiosk.layout import Geometry, ServiceChoice, ServiceState
 from nodes.kiosk.printer import CAN_PRINT
 from nodes.kiosk.tiles import (
-    Geometry,
     Screen,
-    ServiceChoice,
-    ServiceState,
     Tile,
     message_screen,
     priority_screen,
