@@ -10,6 +10,7 @@ from functools import partial
 from gpiozero.pins.mock import MockFactory
 
 from nodes.kiosk.buttons import (
+    NOW_SERVING,
     ButtonPins,
     Debouncer,
     GpioButtons,
@@ -79,6 +80,21 @@ def test_priority_button_makes_the_next_press_priority(pins: MockFactory) -> Non
     _tap(pins, 18)
     assert presses == [Press("B", True), Press("B", False)]
     assert pins.pin(24).state == 0
+    buttons.close()
+
+
+def test_the_now_serving_button_asks_and_leaves_priority_armed(pins: MockFactory) -> None:
+    """`now`: a press of the "now serving" button is that question, never a ticket; a
+    citizen who armed priority and then asks who is served still gets a priority ticket."""
+    buttons = GpioButtons([ButtonPins("B", 18, 22)], priority=(23, 24), now=5)
+    presses: list[Press] = []
+    buttons.start(presses.append)
+    _tap(pins, 23)
+    _tap(pins, 5)
+    assert presses == [Press(NOW_SERVING)]
+    assert pins.pin(24).state == 1  # still armed
+    _tap(pins, 18)
+    assert presses == [Press(NOW_SERVING), Press("B", True)]
     buttons.close()
 
 

@@ -80,6 +80,8 @@ def test_gpio_usb_config_reads(tmp_path: Path) -> None:
         (('type = "usb"', 'type = "parallel"'), "printer.type"),
         (("paper_mm = 58", "paper_mm = 76"), "printer.paper_mm"),
         (("pin = 22", "pin = -1"), "input.priority.pin"),
+        (("[printer]\n", "[input.now]\npin = 5\nled = 6\n[printer]\n"), "input.now.led"),
+        (("[printer]\n", "[input.now]\n[printer]\n"), "input.now.pin"),
         (("[kiosk]\n", '[kiosk]\nprofile = "x"\n'), "kiosk.profile"),
         (("[printer]\n", '[printer]\nprofile = "NoSuchPrinter"\n'), "printer.profile"),
     ],
