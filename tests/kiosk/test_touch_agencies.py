@@ -26,9 +26,10 @@ AGENCIES = [
 
 
 def mpp(count: int = 24) -> list[Any]:
-    """A Mal Pelayanan Publik: `count` services, a quarter from each of four agencies."""
-    per = count // len(AGENCIES)
-    return [replace(c, agency=AGENCIES[i // per]) for i, c in enumerate(choices(count))]
+    """A Mal Pelayanan Publik: `count` services shared out in turn among (up to) four
+    agencies, the first agency's services first."""
+    share = len(AGENCIES) / count
+    return [replace(c, agency=AGENCIES[int(i * share)]) for i, c in enumerate(choices(count))]
 
 
 def overlaps(a: Rect, b: Rect) -> bool:
@@ -51,11 +52,14 @@ def agency_of_each_tile(screen: Screen) -> dict[str, str]:
 @pytest.mark.parametrize(("width", "height", "diagonal"), SCREENS)
 @pytest.mark.parametrize("large", [False, True])
 @pytest.mark.parametrize("lang", ["id", "en"])
-def test_24_services_of_4_agencies_stand_under_readable_headings(
-    width: int, height: int, diagonal: float, large: bool, lang: str
+@pytest.mark.parametrize("count", [3, 8, 24])
+def test_services_of_several_agencies_stand_under_readable_headings(
+    width: int, height: int, diagonal: float, large: bool, lang: str, count: int
 ) -> None:
+    """24 services of 4 agencies (and 3 of 3, 8 of 4) on every screen, in both sizes of
+    letters: every text in its tile, every heading whole, readable and over its own."""
     g = geometry(width, height, diagonal, large)
-    offered = mpp()
+    offered = mpp(count)
     first = services_screen(offered, g, measure, lang=lang)  # type: ignore[arg-type]
     seen: list[str] = []
     for page in range(first.pages):
