@@ -6,7 +6,9 @@ the lamps would show) and the outcome of each press, and redraws. A tap on a lit
 tile is a `Press`, handed to the flow exactly like a button press; from then until the
 flow says what became of it, the screen shows "Tiket Anda sedang dicetak" and every touch
 is ignored, as button mashing is. Trouble the lamps would show (printer out of paper or
-offline, the hub unreachable) greys every tile and says what to do.
+offline, the hub unreachable) greys every tile and says what to do. "Sedang dilayani"
+(on a kiosk with a voice) hands the flow `Press(NOW_SERVING)`, which only speaks; "Teks
+besar" gives this citizen large, high-contrast text until the idle screen.
 
 On the Pi, the panel is pygame's display on kmsdrm (or fbdev) and the fingers arrive as
 SDL's FINGERDOWN/FINGERMOTION/FINGERUP events (x, y from 0 to 1); a mouse works in a
