@@ -69,6 +69,9 @@ ROOM_NEEDED = 1 << 20
 
 #: Bytes per database page (new files; older ones are rebuilt with it once, `_repage`).
 PAGE_SIZE = 1024
+#: WAL pages (of PAGE_SIZE) after which a commit copies them into the database: 4 MiB
+#: of WAL, some 600 tickets. SQLite's default, 1000, wrote a fifth more per ticket.
+CHECKPOINT_PAGES = 4000
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS events (
@@ -237,6 +240,10 @@ class Store:
             # FULL: the WAL is fsynced at every commit, so a committed ticket survives
             # power loss.
             db.execute("PRAGMA synchronous=FULL")
+            # A checkpoint copies each page changed since the last one back into the file
+            # once: the fewer checkpoints, the fewer copies of the pages every ticket
+            # touches (the ends of the log and of the tickets table).
+            db.execute(f"PRAGMA wal_autocheckpoint={CHECKPOINT_PAGES}")
             db.execute("PRAGMA foreign_keys=ON")
             db.execute("PRAGMA busy_timeout=5000")
             # Never restamp a newer database; an older one is migrated.
