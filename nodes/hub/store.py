@@ -26,8 +26,9 @@ or 2 database is migrated in place when the hub opens it, in one transaction):
 tickets and transactions are WITHOUT ROWID tables, so a row is written in one B-tree, and
 there is no index a ticket does not need. Pages are 1 KiB (`PAGE_SIZE`): a commit writes
 every page it touches whole into the WAL (and again at the checkpoint), and a ticket
-touches a few pages in different B-trees, mostly a few hundred bytes in each; smaller
-pages halve what reaches the SD card per ticket (bench/hub_card.py).
+touches a few pages in different B-trees, a few hundred bytes in each: with small pages
+(and no index on events(ticket_id)) a ticket writes less than half of what it did before
+(bench/hub_card.py, docs/operations.md).
 """
 
 from __future__ import annotations
