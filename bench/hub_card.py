@@ -4,11 +4,12 @@
 
 Starts a private mosquitto and a real hub under strace, which delays every fdatasync of
 the hub by --fsync-ms (`-e inject=fdatasync:delay_exit=...`, as a typical SD card takes),
-then measures 1 and 8 clients asking for tickets: tickets/s, round trip p50/p99, and the
+then measures 1 and 8 clients asking for tickets: tickets/s, round trip p50/p99, the
 bytes the hub wrote per ticket (`write_bytes` of /proc/PID/io: what reached the block
-layer, WAL and checkpoints included). With --cpu N a second hub, without the fsync delay,
-is held to N% of one core in a cgroup of its own (cgroup v2 `cpu.max`, else v1
-`cpu.cfs_quota_us`; needs root) and 1 client is measured.
+layer, WAL and checkpoints included) and, under strace, the tickets per fdatasync (how
+many requests a commit carried; checkpoints add two fdatasyncs each). With --cpu N a
+second hub, without the fsync delay, is held to N% of one core in a cgroup of its own
+(cgroup v2 `cpu.max`, else v1 `cpu.cfs_quota_us`; needs root) and 1 client is measured.
 
 Targets (issue 17): 10 ms fsync, 8 clients >= 250 tickets/s; <= 20 KB written per ticket;
 at 25% of a core, 1 client p50 <= 5 ms.
@@ -70,17 +71,28 @@ class CpuCap:
         self.dir.rmdir()
 
 
-def measure(broker: Mosquitto, hub: HubProcess, clients: int, tickets: int) -> str:
+def fdatasyncs(trace: Path) -> int:
+    """The fdatasyncs strace has logged so far."""
+    with trace.open() as lines:
+        return sum("fdatasync(" in line for line in lines)
+
+
+def measure(
+    broker: Mosquitto, hub: HubProcess, clients: int, tickets: int, trace: Path | None = None
+) -> str:
     assert hub.pid is not None
     written, cpu = write_bytes(hub.pid), cpu_seconds(hub.pid)
+    synced = fdatasyncs(trace) if trace else 0
     latencies, rate = run(broker, clients, tickets // clients)
     written = write_bytes(hub.pid) - written
     cpu = cpu_seconds(hub.pid) - cpu
     n = len(latencies)
+    per_sync = f", {n / max(1, fdatasyncs(trace) - synced):.2f} tickets/fdatasync" if trace else ""
     return (
         f"{clients} client(s), {n} tickets: {rate:.0f} tickets/s, "
         f"p50 {statistics.median(latencies):.1f} ms, p99 {percentile(latencies, 0.99):.1f} ms, "
         f"{written / n / 1024:.1f} KB written/ticket, hub CPU {cpu / n * 1000:.2f} ms/ticket"
+        f"{per_sync}"
     )
 
 
@@ -95,9 +107,11 @@ def main() -> None:
     if strace is None:
         sys.exit("strace is missing: run scripts/install.sh")
     delay_us = int(args.fsync_ms * 1000)
-    wrapper = (strace, "-f", "-qq", "--seccomp-bpf", "-o", "/dev/null", "-e", "trace=fdatasync",
-               "-e", f"inject=fdatasync:delay_exit={delay_us}")  # fmt: skip
     with tempfile.TemporaryDirectory(dir=Path.home()) as tmp:  # a real disk, not tmpfs
+        trace = Path(tmp) / "fdatasyncs"
+        inject = f"inject=fdatasync:delay_exit={delay_us}"
+        wrapper = (strace, "-f", "-qq", "--seccomp-bpf", "-o", str(trace),
+                   "-e", "trace=fdatasync", "-e", inject)  # fmt: skip
         broker = Mosquitto(Path(tmp) / "mosquitto")
         broker.start()
         try:
@@ -107,7 +121,7 @@ def main() -> None:
                 run(broker, 1, 30)  # warm up
                 print(f"fsync +{args.fsync_ms:g} ms (strace inject)")
                 for clients in (1, args.clients):
-                    print("  " + measure(broker, hub, clients, args.tickets))
+                    print("  " + measure(broker, hub, clients, args.tickets, trace))
             finally:
                 hub.stop()
             if args.cpu:
