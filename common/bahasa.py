@@ -13,11 +13,21 @@ by default; each function that produces words takes `lang="id"|"en"`.
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from datetime import date, datetime
 from typing import Final, Literal
 
 Lang = Literal["id", "en"]
 LANGS: Final = ("id", "en")
+
+
+def catalogue(entries: Mapping[str, str | tuple[str, str]]) -> dict[str, dict[str, str]]:
+    """Per-language word lists from one table of key: (Indonesian, English), so that a
+    translation stands beside its original and neither language can miss a key. A plain
+    string is the same in both languages."""
+    pairs = {key: (text, text) if isinstance(text, str) else text for key, text in entries.items()}
+    return {"id": {k: v[0] for k, v in pairs.items()}, "en": {k: v[1] for k, v in pairs.items()}}
+
 
 _ONES_ID: Final = (
     "nol",
