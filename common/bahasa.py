@@ -30,17 +30,8 @@ def catalogue(entries: Mapping[str, str | tuple[str, str]]) -> dict[str, dict[st
 
 
 _ONES_ID: Final = (
-    "nol",
-    "satu",
-    "dua",
-    "tiga",
-    "empat",
-    "lima",
-    "enam",
-    "tujuh",
-    "delapan",
-    "sembilan",
-)
+    "nol", "satu", "dua", "tiga", "empat", "lima", "enam", "tujuh", "delapan", "sembilan",
+)  # fmt: skip
 #: Scales above a thousand, each 1000 times the previous. "seribu" is the only scale with
 #: the "se-" prefix for one; a million is "satu juta" in announcements and official text.
 _SCALES_ID: Final = ((10**12, "triliun"), (10**9, "miliar"), (10**6, "juta"))

@@ -94,12 +94,8 @@ class Command:
     pin: str | None = field(default=None, repr=False)  # sign_in; never logged
 
     def payload(self, counter: str) -> dict[str, Any]:
-        payload: dict[str, Any] = {"counter": counter, "action": self.action}
-        for key in ("service", "ticket", "officer", "pin"):
-            value = getattr(self, key)
-            if value is not None:
-                payload[key] = value
-        return payload
+        given = {key: value for key, value in vars(self).items() if value is not None}
+        return {"counter": counter, **given}
 
     def __str__(self) -> str:
         return " ".join(p for p in (self.action, self.service, self.ticket, self.officer) if p)

@@ -293,8 +293,7 @@ class Screen:
     ) -> int:
         """One font size for a column of texts, so a table's rows look alike."""
         return min(
-            (self._fit_size(t, box, bold, legible=legible) for t in texts if t),
-            default=MIN_FONT_PX,
+            (self._fit_size(t, box, bold, legible=legible) for t in texts if t), default=MIN_FONT_PX
         )
 
     def _fit(
@@ -520,13 +519,7 @@ class Screen:
             count_box, wait_box = _split_w(rest, 0.3)
             color = TEXT if row.open else DIM
             self._text("services", row.prefix, prefix_box, bold=True, color=ACCENT, size=size)
-            self._text(
-                "services",
-                row.name,
-                name_box.inflate(-8, 0),
-                color=color,
-                size=size,
-            )
+            self._text("services", row.name, name_box.inflate(-8, 0), color=color, size=size)
             self._text(
                 "services",
                 str(row.waiting),

@@ -142,7 +142,6 @@ class Board:
     counters: dict[str, CounterState] = field(default_factory=dict)
     calls: list[Call] = field(default_factory=list)  # newest first
     announcing: Call | None = None
-    highlight_from: datetime | None = None
     online: bool = False  # connected to the broker
     #: What the hub's retained status (its Last Will when it dies) says; None until seen.
     hub_online: bool | None = None
@@ -224,7 +223,6 @@ class Board:
 
     def start_announcing(self, call: Call, now: datetime) -> None:
         self.announcing = call
-        self.highlight_from = now
         self._lit_from[call.key] = now
 
     def stop_announcing(self) -> None:

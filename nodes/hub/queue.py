@@ -383,8 +383,7 @@ class Queue:
         if not self.service_open(spec.id, at):
             hours = f"{spec.opens or '00:00'}"[:5] + "–" + f"{spec.closes or '24:00'}"[:5]
             raise Rejected(
-                "service_closed",
-                f"Layanan {spec.name} hanya menerima antrian pukul {hours}.",
+                "service_closed", f"Layanan {spec.name} hanya menerima antrian pukul {hours}."
             )
         day = at.date()
         count = self.count(spec.id, day)
@@ -572,8 +571,7 @@ class Queue:
         if ticket.service not in spec.services:
             name = self._service_spec(ticket.service).name
             raise Rejected(
-                "invalid_state",
-                f"Antrian {ticket.number} ({name}) tidak dilayani di {spec.name}.",
+                "invalid_state", f"Antrian {ticket.number} ({name}) tidak dilayani di {spec.name}."
             )
         return ticket
 

@@ -28,10 +28,7 @@ from nodes.hub.reports.tables import Table, cell_text, report_tables
 # fontTools logs every glyph subset at INFO: dozens of lines per PDF in the hub's journal.
 logging.getLogger("fontTools").setLevel(logging.WARNING)
 
-FONT_DIRS: Final = (
-    Path("/usr/share/fonts/truetype/dejavu"),
-    Path("/usr/share/fonts/dejavu"),
-)
+FONT_DIRS: Final = (Path("/usr/share/fonts/truetype/dejavu"), Path("/usr/share/fonts/dejavu"))
 PAGE_WIDTH_MM: Final = 210.0
 MARGIN_MM: Final = 12.0
 CONTENT_MM: Final = PAGE_WIDTH_MM - 2 * MARGIN_MM

@@ -230,12 +230,7 @@ async def reports_page(request: Request) -> Response:
     if day is None:
         words = i18n.words(lang_of(request))
         return error_page(request, words["err_day"], 400, back="/dasbor/laporan")
-    return render(
-        request,
-        "reports.html",
-        day=day,
-        formats=FORMATS,
-    )
+    return render(request, "reports.html", day=day, formats=FORMATS)
 
 
 async def report_file(request: Request) -> Response:
