@@ -63,22 +63,16 @@ class OfficeFeed:
 
     def start(self) -> None:
         topics, model = self.link.topics, self.model
-        self.link.subscribe(
-            topics.config, self._state(payloads.OfficeConfig.from_payload, model.apply_config)
-        )
-        self.link.subscribe(
-            topics.state_queue, self._state(payloads.QueueState.from_payload, model.apply_queue)
-        )
-        self.link.subscribe(
-            topics.state_counters,
-            self._state(payloads.CounterState.from_payload, model.apply_counter),
-        )
-        self.link.subscribe(
-            topics.state_calls, self._state(payloads.Calls.from_payload, model.apply_calls)
-        )
-        self.link.subscribe(
-            topics.event_call, self._state(payloads.Call.from_payload, model.apply_call_event)
-        )
+        feeds: list[tuple[str, Callable[[Message], None]]] = [
+            (topics.config, self._state(payloads.OfficeConfig.from_payload, model.apply_config)),
+            (topics.state_queue, self._state(payloads.QueueState.from_payload, model.apply_queue)),
+            (topics.state_counters,
+             self._state(payloads.CounterState.from_payload, model.apply_counter)),
+            (topics.state_calls, self._state(payloads.Calls.from_payload, model.apply_calls)),
+            (topics.event_call, self._state(payloads.Call.from_payload, model.apply_call_event)),
+        ]  # fmt: skip
+        for topic, handler in feeds:
+            self.link.subscribe(topic, handler)
         self.link.subscribe(topics.node_statuses, self._node)
         self.link.on_connection(lambda _connected: self._changed())
         self._tailer = threading.Thread(target=self._tail, name="event-log-tailer", daemon=True)
