@@ -405,17 +405,8 @@ class Queue:
             )
         seq = count.issued + 1
         number = _number(spec.prefix, seq)
-        return TicketIssued(
-            at=at,
-            day=day,
-            ticket_id=ticket_id_of(day, number),
-            service=spec.id,
-            number=number,
-            seq=seq,
-            priority=command.priority,
-            node=command.node,
-            online=command.online,
-        )
+        return TicketIssued(at, day, ticket_id_of(day, number), spec.id, number, seq,
+                            command.priority, command.node, command.online)  # fmt: skip
 
     def _find_ticket(self, reference: str, at: datetime) -> Ticket:
         """A ticket by id, or by number: today's first, else the only open one."""
