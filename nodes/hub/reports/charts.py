@@ -18,6 +18,7 @@ from xml.sax.saxutils import escape, quoteattr
 from common.bahasa import DAY_NAMES, Lang
 from nodes.hub.reports.figures import HeatMap, Report
 from nodes.hub.reports.labels import number, text
+from nodes.hub.reports.tables import minutes
 
 BLUE: Final = "#1f5f8b"
 AMBER: Final = "#e39b17"
@@ -198,9 +199,6 @@ def report_charts(report: Report, lang: Lang = "id", *, font: str = "sans-serif"
 
     def series(label: str, values: Iterable[float | None], color: str) -> Series:
         return Series(text(label, lang), tuple(values), color)
-
-    def minutes(seconds: float | None) -> float | None:
-        return None if seconds is None else seconds / 60
 
     hours = [f"{h.hour:02d}" for h in report.hours]
     charts = [
