@@ -48,7 +48,6 @@ STANDARD_EVERY_S: Final = 10
 
 _LABELS: Final[dict[str, str | tuple[str, str]]] = {  # (Indonesian, English)
     "number": ("NOMOR ANTRIAN", "NOW CALLING"),
-    "go_to": ("SILAKAN MENUJU", "PLEASE GO TO"),
     "counters": ("LOKET", "COUNTERS"),
     "services": ("LAYANAN", "SERVICES"),
     "waiting": ("MENUNGGU", "WAITING"),

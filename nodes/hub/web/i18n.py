@@ -242,7 +242,6 @@ _TEXT: Final[dict[str, str | tuple[str, str]]] = {  # (Indonesian, English)
         "Pukul {time}: layanan {name} dibuka kembali untuk nomor antrian baru.",
         "At {time}: the service {name} was opened again for new numbers.",
     ),
-    "scroll_hint": ("Tabel {name} (dapat digeser ke samping)", "Table {name} (scrolls sideways)"),
 }
 TEXT: Final = catalogue(_TEXT)
 
