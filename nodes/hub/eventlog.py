@@ -32,7 +32,7 @@ from nodes.hub.queue import RECENT_CALLS
 log = logging.getLogger(__name__)
 
 #: The layout of the hub's tables (store.py's schema); the store stamps it on the file.
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 2
 
 _SELECT = "SELECT seq, at, day, kind, ticket_id, service, counter, data FROM events"
 
@@ -63,21 +63,6 @@ def check_schema(db: sqlite3.Connection, path: Path, *, older: bool = False) -> 
 _DAY_FROM = "seq >= coalesce((SELECT first_seq FROM days WHERE day = ?), 1 << 62)"
 
 
-#: The tickets still open from a day before ?1 (the partial index `tickets_open`).
-_OPEN = "FROM tickets WHERE day < ?1 AND state IN ('waiting', 'called', 'serving')"
-_OPEN_BEFORE = (
-    f"{_SELECT} WHERE seq BETWEEN (SELECT min(first_seq) FROM days WHERE day IN (SELECT day"
-    f" {_OPEN})) AND (SELECT max(last_seq) {_OPEN}) AND ticket_id IN (SELECT ticket_id {_OPEN})"
-)
-#: One ticket's events: from where its day begins to its last event (`tickets.last_seq`);
-#: nothing (and nothing read) for a ticket the log does not have.
-_TICKET = (
-    "WHERE seq BETWEEN (SELECT d.first_seq FROM tickets AS t JOIN days AS d ON d.day = t.day"
-    " WHERE t.ticket_id = ?1) AND (SELECT last_seq FROM tickets WHERE ticket_id = ?1)"
-    " AND ticket_id = ?1 ORDER BY seq"
-)
-
-
 def _decode(row: tuple[Any, ...]) -> Logged:
     seq, at, day, kind, ticket_id, service, counter, data = row
     return Logged(seq, from_row(kind, at, day, ticket_id, service, counter, data))
@@ -101,9 +86,11 @@ def replay(
     found = tuple(r[0] for sql, key in latest for r in db.execute(sql, (key,)) if r[0] is not None)
     marks = ",".join("?" * len(found))
     rows = {r[0]: r for r in db.execute(f"{_SELECT} WHERE seq IN ({marks})", found)}
-    # Their events lie between where the earliest of their days begins and the latest
-    # of their last events: a range of seq (no index on ticket_id to keep up).
-    rows.update((r[0], r) for r in db.execute(_OPEN_BEFORE, (day,)))
+    open_before = (
+        " WHERE ticket_id IN (SELECT ticket_id FROM tickets WHERE day < ?"
+        " AND state IN ('waiting', 'called', 'serving'))"
+    )
+    rows.update((r[0], r) for r in db.execute(_SELECT + open_before, (day,)))
     today_sql = f"{_SELECT} WHERE {_DAY_FROM} AND day = ?"
     rows.update((r[0], r) for r in db.execute(today_sql, (day, day)))
     # `+kind`: walk the log backwards by seq instead of using an index on kind.
@@ -167,7 +154,7 @@ class EventLog:
 
     def ticket(self, ticket_id: str) -> list[Logged]:
         """Every event of one ticket, in log order (a ticket of another day)."""
-        return self._read(_TICKET, (ticket_id,))
+        return self._read("WHERE ticket_id = ? ORDER BY seq", (ticket_id,))
 
     def days(
         self, first: date = date.min, last: date = date.max, skip: Iterable[str] = ()

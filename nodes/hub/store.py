@@ -11,23 +11,19 @@ events, the histories of tickets still open from earlier days, each counter's an
 service's latest status), found through indexes, so a year of history loads as fast as a
 day.
 
-Schema version 3 (`nodes/hub/eventlog.py` reads it, and checks its version; a version 1
-or 2 database is migrated in place when the hub opens it, in one transaction):
+Schema version 2 (`nodes/hub/eventlog.py` reads it, and checks its version; a version 1
+database is migrated in place when the hub opens it, in one transaction):
     events(seq, at, day, kind, ticket_id, service, counter, data JSON)
     days(day PK, first_seq) WITHOUT ROWID: where each day begins in the log
     tickets(ticket_id PK, day, number, service, priority, state, issued_at, first_issued_at,
-            called_at, finished_at, counter, node, online, last_seq)
+            called_at, finished_at, counter, node, online)
         issued_at = when it joined its current service's line (issue or last transfer),
         first_issued_at = its original issue time (its place in line),
-        called_at = first call in the current service, finished_at = reached a final state,
-        last_seq = the seq of its latest event: its events lie between where its day
-        begins (`days`) and there, so no index on events(ticket_id) is kept.
+        called_at = first call in the current service, finished_at = reached a final state.
     transactions(node, transaction_id, verb, response JSON, at unix seconds)
 tickets and transactions are WITHOUT ROWID tables, so a row is written in one B-tree, and
-there is no index a ticket does not need. Pages are 1 KiB (`PAGE_SIZE`): a commit writes
-every page it touches whole into the WAL (and again at the checkpoint), and a ticket
-touches a few pages in different B-trees, mostly a few hundred bytes in each; smaller
-pages halve what reaches the SD card per ticket (bench/hub_card.py).
+there is no index a ticket does not need: a commit touches few pages, which spares the SD
+card and the fsync.
 """
 
 from __future__ import annotations
@@ -67,9 +63,6 @@ log = logging.getLogger(__name__)
 #: keeps the hub from flapping between full and not at the last few kilobytes).
 ROOM_NEEDED = 1 << 20
 
-#: Bytes per database page (new files; older ones are rebuilt with it once, `_repage`).
-PAGE_SIZE = 1024
-
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS events (
     seq INTEGER PRIMARY KEY,
@@ -81,6 +74,7 @@ CREATE TABLE IF NOT EXISTS events (
     counter TEXT,
     data TEXT NOT NULL DEFAULT '{}'
 );
+CREATE INDEX IF NOT EXISTS events_ticket ON events(ticket_id);
 -- the latest status of each counter / service without scanning the log
 CREATE INDEX IF NOT EXISTS events_counter_status ON events(counter) WHERE kind = 'counter_status';
 CREATE INDEX IF NOT EXISTS events_service_status ON events(service) WHERE kind = 'service_status';
@@ -102,8 +96,7 @@ CREATE TABLE IF NOT EXISTS tickets (
     finished_at TEXT,
     counter TEXT,
     node TEXT,
-    online INTEGER NOT NULL DEFAULT 0,
-    last_seq INTEGER
+    online INTEGER NOT NULL DEFAULT 0
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS tickets_open ON tickets(day)
     WHERE state IN ('waiting', 'called', 'serving');
@@ -118,8 +111,9 @@ CREATE TABLE IF NOT EXISTS transactions (
 ) WITHOUT ROWID;
 """
 
-#: Version 1 -> 2, before the schema is created: the v1 tables are set aside (v1 kept
-#: them as rowid tables with a key index each), the indexes nothing needs dropped.
+#: Version 1 -> 2, in the transaction that stamps version 2: the same rows in tables
+#: keyed by their primary key (WITHOUT ROWID: one B-tree instead of a table and its key
+#: index), the day index replaced by `days`, and the indexes nothing needs dropped.
 _MIGRATE_FROM_1 = """
 DROP INDEX IF EXISTS events_day;
 DROP INDEX IF EXISTS tickets_day;
@@ -128,25 +122,12 @@ DROP INDEX IF EXISTS transactions_at;
 ALTER TABLE tickets RENAME TO tickets_v1;
 ALTER TABLE transactions RENAME TO transactions_v1;
 """
-#: ... and after it: the same rows in tables keyed by their primary key (WITHOUT ROWID:
-#: one B-tree instead of a table and its key index), the day index replaced by `days`.
 _COPY_FROM_1 = """
 INSERT INTO days (day, first_seq) SELECT day, min(seq) FROM events GROUP BY day;
-INSERT INTO tickets (ticket_id, day, number, service, priority, state, issued_at,
-    first_issued_at, called_at, finished_at, counter, node, online)
-    SELECT ticket_id, day, number, service, priority, state, issued_at,
-    first_issued_at, called_at, finished_at, counter, node, online FROM tickets_v1;
+INSERT INTO tickets SELECT * FROM tickets_v1;
 INSERT INTO transactions SELECT * FROM transactions_v1;
 DROP TABLE tickets_v1;
 DROP TABLE transactions_v1;
-"""
-#: Version 2 -> 3 (v2's tickets lack `last_seq`; v1's were copied above without it).
-_ADD_LAST_SEQ = "ALTER TABLE tickets ADD COLUMN last_seq INTEGER"
-#: ... each ticket's last event found through the old index, which then goes.
-_FILL_LAST_SEQ = """
-UPDATE tickets
-    SET last_seq = (SELECT max(seq) FROM events WHERE events.ticket_id = tickets.ticket_id);
-DROP INDEX IF EXISTS events_ticket;
 """
 
 _FINAL_STATE = {
@@ -230,9 +211,6 @@ class Store:
                 raise
             raise full from exc
         try:
-            # Before anything is written: a new file takes PAGE_SIZE (an older one keeps
-            # its own until `_repage`).
-            db.execute(f"PRAGMA page_size={PAGE_SIZE}")
             db.execute("PRAGMA journal_mode=WAL")
             # FULL: the WAL is fsynced at every commit, so a committed ticket survives
             # power loss.
@@ -246,19 +224,12 @@ class Store:
             if found == 1:
                 _run(db, _MIGRATE_FROM_1)
             _run(db, _SCHEMA)
-            if found == 2:
-                db.execute(_ADD_LAST_SEQ)
             if found == 1:
                 _run(db, _COPY_FROM_1)
-            if found in (1, 2):
-                _run(db, _FILL_LAST_SEQ)
             db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
             db.execute("COMMIT")
-            if found and found < SCHEMA_VERSION:
-                log.info(
-                    "%s migrated from schema version %d to %d", self.path, found, SCHEMA_VERSION
-                )
-            self._repage(db)
+            if found == 1:
+                log.info("%s migrated from schema version 1 to %d", self.path, SCHEMA_VERSION)
         except BaseException as exc:
             db.close()  # rolls back whatever the schema step began
             full = self._full(exc)
@@ -266,40 +237,6 @@ class Store:
                 raise
             raise full from exc
         return db
-
-    def _repage(self, db: sqlite3.Connection) -> None:
-        """Rebuild a database of larger pages (schema 2 and older) with PAGE_SIZE, once.
-
-        VACUUM rewrites the whole file (the rollback journal keeps it whole on a power
-        cut); WAL mode must be left for it, which needs the file to itself: at boot the web
-        node starts after the hub is ready (antrian-web.service), so it has. If that fails
-        (a reader holds the file, no room for the copy) the hub goes on with the pages it
-        has, and tries again at its next start: larger pages write more, they lose nothing.
-        """
-        size = int(db.execute("PRAGMA page_size").fetchone()[0])
-        if size == PAGE_SIZE:
-            return
-        started = time.monotonic()
-        db.execute("PRAGMA busy_timeout=200")  # a reader holding the file will not let go
-        try:
-            db.execute("PRAGMA journal_mode=DELETE")
-            db.execute(f"PRAGMA page_size={PAGE_SIZE}")
-            db.execute("VACUUM")
-        except sqlite3.Error as exc:
-            db.execute("PRAGMA journal_mode=WAL")
-            db.execute("PRAGMA busy_timeout=5000")
-            log.warning(
-                "%s keeps its %d-byte pages for now (rebuilding with %d-byte ones failed: %s);"
-                " tried again at the next start",
-                self.path, size, PAGE_SIZE, exc,
-            )  # fmt: skip
-            return
-        db.execute("PRAGMA journal_mode=WAL")
-        db.execute("PRAGMA busy_timeout=5000")
-        log.info(
-            "%s rebuilt with %d-byte pages in %.1f s",
-            self.path, PAGE_SIZE, time.monotonic() - started,
-        )  # fmt: skip
 
     def _full(self, exc: BaseException) -> DiskFull | None:
         """`DiskFull` (to raise from `exc`) if `exc` means the disk has no room."""
@@ -408,13 +345,7 @@ class Store:
         self._db.execute(
             "INSERT INTO transactions (node, transaction_id, verb, response, at)"
             " VALUES (?, ?, ?, ?, ?)",
-            (
-                node,
-                transaction,
-                verb,
-                json.dumps(response, ensure_ascii=False, separators=(",", ":")),
-                stamp,
-            ),
+            (node, transaction, verb, json.dumps(response, ensure_ascii=False), stamp),
         )
 
     def _append(self, event: Event) -> None:
@@ -432,12 +363,11 @@ class Store:
                 (row.day, cursor.lastrowid),
             )
             self._day = row.day
-        seq = cursor.lastrowid
         if isinstance(event, TicketIssued):
             self._db.execute(
                 "INSERT INTO tickets (ticket_id, day, number, service, priority, state,"
-                " issued_at, first_issued_at, node, online, last_seq)"
-                " VALUES (?, ?, ?, ?, ?, 'waiting', ?, ?, ?, ?, ?)",
+                " issued_at, first_issued_at, node, online)"
+                " VALUES (?, ?, ?, ?, ?, 'waiting', ?, ?, ?, ?)",
                 (
                     event.ticket_id,
                     row.day,
@@ -448,19 +378,15 @@ class Store:
                     row.at,
                     event.node,
                     int(event.online),
-                    seq,
                 ),
             )
-        elif isinstance(event, TicketCalled) and event.recall == 0:
-            self._update(
-                event.ticket_id,
-                state="called",
-                called_at=row.at,
-                counter=event.counter,
-                last_seq=seq,
-            )
+        elif isinstance(event, TicketCalled):
+            if event.recall == 0:
+                self._update(
+                    event.ticket_id, state="called", called_at=row.at, counter=event.counter
+                )
         elif isinstance(event, TicketStarted):
-            self._update(event.ticket_id, state="serving", counter=event.counter, last_seq=seq)
+            self._update(event.ticket_id, state="serving", counter=event.counter)
         elif isinstance(event, TicketTransferred):
             self._update(
                 event.ticket_id,
@@ -469,14 +395,9 @@ class Store:
                 issued_at=row.at,
                 called_at=None,
                 counter=None,
-                last_seq=seq,
             )
         elif isinstance(event, TicketFinished | TicketSkipped | TicketCancelled | TicketExpired):
-            self._update(
-                event.ticket_id, state=_FINAL_STATE[type(event)], finished_at=row.at, last_seq=seq
-            )
-        elif row.ticket_id is not None:  # a recall, a rating: the row's page, written anyway
-            self._update(row.ticket_id, last_seq=seq)
+            self._update(event.ticket_id, state=_FINAL_STATE[type(event)], finished_at=row.at)
 
     def _update(self, ticket_id: str, **columns: Any) -> None:
         assignments = ", ".join(f"{name} = ?" for name in columns)
