@@ -34,20 +34,9 @@ _JSON_STRING: Final = re.compile(r'"(?:[^"\\]|\\.)*"')
 _JSON_BRACKET: Final = re.compile(r"[\[\]{}]")
 
 CounterAction = Literal[
-    "call_next",
-    "recall",
-    "start",
-    "finish",
-    "skip",
-    "transfer",
-    "call_ticket",
-    "pause",
-    "resume",
-    "open",
-    "close",
-    "sign_in",
-    "sign_out",
-]
+    "call_next", "recall", "start", "finish", "skip", "transfer", "call_ticket", "pause", "resume",
+    "open", "close", "sign_in", "sign_out",
+]  # fmt: skip
 TicketAction = Literal["issue", "cancel"]
 Verb = Literal["ticket", "counter", "admin", "survey"]
 COUNTER_ACTIONS: Final[tuple[CounterAction, ...]] = get_args(CounterAction)

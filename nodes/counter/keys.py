@@ -53,16 +53,8 @@ from common.wire import ID_PATTERN, NUMBER_PATTERN, TICKET_ID_PATTERN, CounterAc
 DIGITS: Final = tuple("0123456789")
 #: Function keys that are one action each, whatever was being typed.
 ACTION_KEYS: Final[tuple[CounterAction, ...]] = (
-    "call_next",
-    "recall",
-    "start",
-    "finish",
-    "skip",
-    "pause",
-    "resume",
-    "open",
-    "close",
-)
+    "call_next", "recall", "start", "finish", "skip", "pause", "resume", "open", "close",
+)  # fmt: skip
 KEYS: Final = (*DIGITS, "enter", "clear", "transfer", "toggle_pause", *ACTION_KEYS)
 #: An entry left half-typed this long is forgotten, so the next officer's press means
 #: what its label says.

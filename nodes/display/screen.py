@@ -157,15 +157,9 @@ class Screen:
         self._painting = ""  # the region being drawn
         self._keys: dict[str, Hashable] = {}
         self._ticker_surface: tuple[str, pygame.Surface] | None = None
+        #: Each region's painter is the method named after it (`_header`, ...).
         self._painters: dict[str, Callable[[View, pygame.Rect], None]] = {
-            "header": self._header,
-            "clock": self._clock,
-            "featured": self._featured,
-            "recent": self._recent,
-            "counters": self._counters,
-            "services": self._services,
-            "ticker": self._ticker,
-            "status": self._status,
+            name: getattr(self, f"_{name}") for name in REGIONS
         }
         self.ticker_offset = 0
         surface.fill(BACKGROUND)
