@@ -13,24 +13,25 @@ by default; each function that produces words takes `lang="id"|"en"`.
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from datetime import date, datetime
 from typing import Final, Literal
 
 Lang = Literal["id", "en"]
 LANGS: Final = ("id", "en")
 
+
+def catalogue(entries: Mapping[str, str | tuple[str, str]]) -> dict[str, dict[str, str]]:
+    """Per-language word lists from one table of key: (Indonesian, English), so that a
+    translation stands beside its original and neither language can miss a key. A plain
+    string is the same in both languages."""
+    pairs = {key: (text, text) if isinstance(text, str) else text for key, text in entries.items()}
+    return {"id": {k: v[0] for k, v in pairs.items()}, "en": {k: v[1] for k, v in pairs.items()}}
+
+
 _ONES_ID: Final = (
-    "nol",
-    "satu",
-    "dua",
-    "tiga",
-    "empat",
-    "lima",
-    "enam",
-    "tujuh",
-    "delapan",
-    "sembilan",
-)
+    "nol", "satu", "dua", "tiga", "empat", "lima", "enam", "tujuh", "delapan", "sembilan",
+)  # fmt: skip
 #: Scales above a thousand, each 1000 times the previous. "seribu" is the only scale with
 #: the "se-" prefix for one; a million is "satu juta" in announcements and official text.
 _SCALES_ID: Final = ((10**12, "triliun"), (10**9, "miliar"), (10**6, "juta"))

@@ -321,11 +321,4 @@ def read_identity(root: Table, *, node_id_default: Any = _MISSING) -> NodeIdenti
     log = root.table("log")
     level = log.choice("level", ("DEBUG", "INFO", "WARNING", "ERROR"), "INFO")
     log.finish()
-    return NodeIdentity(
-        office_id=office_id,
-        node_id=node_id,
-        broker=read_broker(root),
-        log_level=level,
-        office_name=office_name,
-        timezone=timezone,
-    )
+    return NodeIdentity(office_id, node_id, read_broker(root), level, office_name, timezone)

@@ -12,7 +12,7 @@ import json
 import re
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Final, Literal
+from typing import Any, Final, Literal, get_args
 
 from common.skm import ELEMENTS, MAX_COMMENT, SCORES
 
@@ -33,40 +33,15 @@ MAX_NESTING: Final = 32
 _JSON_STRING: Final = re.compile(r'"(?:[^"\\]|\\.)*"')
 _JSON_BRACKET: Final = re.compile(r"[\[\]{}]")
 
-COUNTER_ACTIONS: Final = (
-    "call_next",
-    "recall",
-    "start",
-    "finish",
-    "skip",
-    "transfer",
-    "call_ticket",
-    "pause",
-    "resume",
-    "open",
-    "close",
-    "sign_in",
-    "sign_out",
-)
-TICKET_ACTIONS: Final = ("issue", "cancel")
 CounterAction = Literal[
-    "call_next",
-    "recall",
-    "start",
-    "finish",
-    "skip",
-    "transfer",
-    "call_ticket",
-    "pause",
-    "resume",
-    "open",
-    "close",
-    "sign_in",
-    "sign_out",
-]
+    "call_next", "recall", "start", "finish", "skip", "transfer", "call_ticket", "pause", "resume",
+    "open", "close", "sign_in", "sign_out",
+]  # fmt: skip
 TicketAction = Literal["issue", "cancel"]
 Verb = Literal["ticket", "counter", "admin", "survey"]
-VERBS: Final = ("ticket", "counter", "admin", "survey")
+COUNTER_ACTIONS: Final[tuple[CounterAction, ...]] = get_args(CounterAction)
+TICKET_ACTIONS: Final[tuple[TicketAction, ...]] = get_args(TicketAction)
+VERBS: Final = get_args(Verb)
 ADMIN_ACTIONS: Final = ("service_accepting",)
 
 #: Error codes of the contract, each with the Indonesian message a citizen or officer
@@ -264,12 +239,7 @@ class CounterRequest:
     pin: str | None = field(default=None, repr=False)  # sign_in: never in a log line
 
     def to_payload(self) -> dict[str, Any]:
-        payload: dict[str, Any] = {"counter": self.counter, "action": self.action}
-        for key in ("transaction", "ticket", "service", "officer", "pin"):
-            value = getattr(self, key)
-            if value is not None:
-                payload[key] = value
-        return payload
+        return _given(self)
 
 
 @dataclass(frozen=True)
@@ -282,14 +252,7 @@ class AdminRequest:
     transaction: str | None = None
 
     def to_payload(self) -> dict[str, Any]:
-        payload: dict[str, Any] = {
-            "action": self.action,
-            "service": self.service,
-            "accepting": self.accepting,
-        }
-        if self.transaction is not None:
-            payload["transaction"] = self.transaction
-        return payload
+        return _given(self)
 
 
 @dataclass(frozen=True)
@@ -317,6 +280,11 @@ class SurveyRequest:
 
 
 Request = TicketRequest | CounterRequest | AdminRequest | SurveyRequest
+
+
+def _given(request: CounterRequest | AdminRequest) -> dict[str, Any]:
+    """The request's fields in declaration order, those not given (None) left out."""
+    return {key: value for key, value in vars(request).items() if value is not None}
 
 
 # --- codec ------------------------------------------------------------------------------

@@ -49,6 +49,8 @@ NOTICE_TIME = timedelta(seconds=3)
 BUSY_AFTER = timedelta(milliseconds=300)
 #: Presses waiting behind a pending request; more are refused visibly ("Tunggu sebentar").
 MAX_QUEUED = 8
+#: What the indicator says after these commands succeed (a recall changes nothing else on it).
+DONE_NOTICES = {"recall": "recalled", "sign_in": "signed_in", "sign_out": "signed_out"}
 
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -358,12 +360,8 @@ class CounterDesk:
                     self._entry = keys.score_prompt(finishing, self.clock(), self.score_window)
                 if command.action == "transfer" and command.service:
                     notice = self._text("transferred", service=command.service)
-                elif command.action == "recall":
-                    notice = self._text("recalled")  # nothing else on the indicator changes
-                elif command.action == "sign_in":
-                    notice = self._text("signed_in")
-                elif command.action == "sign_out":
-                    notice = self._text("signed_out")
+                elif command.action in DONE_NOTICES:
+                    notice = self._text(DONE_NOTICES[command.action])
             elif response is not None:
                 code = response.error_code or "error"
                 log.warning(

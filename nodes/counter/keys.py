@@ -53,16 +53,8 @@ from common.wire import ID_PATTERN, NUMBER_PATTERN, TICKET_ID_PATTERN, CounterAc
 DIGITS: Final = tuple("0123456789")
 #: Function keys that are one action each, whatever was being typed.
 ACTION_KEYS: Final[tuple[CounterAction, ...]] = (
-    "call_next",
-    "recall",
-    "start",
-    "finish",
-    "skip",
-    "pause",
-    "resume",
-    "open",
-    "close",
-)
+    "call_next", "recall", "start", "finish", "skip", "pause", "resume", "open", "close",
+)  # fmt: skip
 KEYS: Final = (*DIGITS, "enter", "clear", "transfer", "toggle_pause", *ACTION_KEYS)
 #: An entry left half-typed this long is forgotten, so the next officer's press means
 #: what its label says.
@@ -94,12 +86,8 @@ class Command:
     pin: str | None = field(default=None, repr=False)  # sign_in; never logged
 
     def payload(self, counter: str) -> dict[str, Any]:
-        payload: dict[str, Any] = {"counter": counter, "action": self.action}
-        for key in ("service", "ticket", "officer", "pin"):
-            value = getattr(self, key)
-            if value is not None:
-                payload[key] = value
-        return payload
+        given = {key: value for key, value in vars(self).items() if value is not None}
+        return {"counter": counter, **given}
 
     def __str__(self) -> str:
         return " ".join(p for p in (self.action, self.service, self.ticket, self.officer) if p)

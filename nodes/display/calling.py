@@ -95,10 +95,7 @@ class CallBook:
     """See the module docstring."""
 
     def __init__(
-        self,
-        max_age_s: float,
-        zone: Zone = EVERYWHERE,
-        announced: Mapping[str, Call] | None = None,
+        self, max_age_s: float, zone: Zone = EVERYWHERE, announced: Mapping[str, Call] | None = None
     ) -> None:
         self.max_age_s = max_age_s
         self.zone = zone

@@ -160,10 +160,8 @@ class DisplayNode:
         self.changed.set()
 
     def _on_config(self, message: Message) -> None:
-        if (
-            self._update(message, payloads.OfficeConfig.from_payload, self.board.apply_config)
-            is None
-        ):
+        read = payloads.OfficeConfig.from_payload
+        if self._update(message, read, self.board.apply_config) is None:
             return
         if self.announcer is not None:
             with self.lock:

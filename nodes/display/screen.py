@@ -154,17 +154,12 @@ class Screen:
         self.logo = self._scaled_logo(logo) if logo is not None else None
         self.texts: dict[str, list[DrawnText]] = {name: [] for name in REGIONS}
         self._drawing: list[DrawnText] = []
+        self._painting = ""  # the region being drawn
         self._keys: dict[str, Hashable] = {}
         self._ticker_surface: tuple[str, pygame.Surface] | None = None
+        #: Each region's painter is the method named after it (`_header`, ...).
         self._painters: dict[str, Callable[[View, pygame.Rect], None]] = {
-            "header": self._header,
-            "clock": self._clock,
-            "featured": self._featured,
-            "recent": self._recent,
-            "counters": self._counters,
-            "services": self._services,
-            "ticker": self._ticker,
-            "status": self._status,
+            name: getattr(self, f"_{name}") for name in REGIONS
         }
         self.ticker_offset = 0
         surface.fill(BACKGROUND)
@@ -179,7 +174,7 @@ class Screen:
             if self._keys.get(name) == key:
                 continue
             rect = self.regions[name]
-            self._drawing = []
+            self._drawing, self._painting = [], name
             self.surface.set_clip(rect)
             try:
                 self._painters[name](view, rect)
@@ -293,8 +288,7 @@ class Screen:
     ) -> int:
         """One font size for a column of texts, so a table's rows look alike."""
         return min(
-            (self._fit_size(t, box, bold, legible=legible) for t in texts if t),
-            default=MIN_FONT_PX,
+            (self._fit_size(t, box, bold, legible=legible) for t in texts if t), default=MIN_FONT_PX
         )
 
     def _fit(
@@ -320,7 +314,6 @@ class Screen:
 
     def _text(
         self,
-        region: str,
         text: str,
         box: pygame.Rect,
         *,
@@ -342,7 +335,7 @@ class Screen:
         else:
             rect.centerx = box.centerx
         self.surface.blit(fitted, rect)
-        self._drawing.append(DrawnText(region, shown, rect, fitted_size, bold, color))
+        self._drawing.append(DrawnText(self._painting, shown, rect, fitted_size, bold, color))
 
     # --- regions -------------------------------------------------------------------------
 
@@ -354,15 +347,15 @@ class Screen:
             self.surface.blit(self.logo, logo_rect)
             inner.width -= logo_rect.width + self._pad()
             inner.left = logo_rect.right + self._pad()
-        self._text("header", view.office_name, inner, bold=True)
+        self._text(view.office_name, inner, bold=True)
 
     def _clock(self, view: View, rect: pygame.Rect) -> None:
         self.surface.fill(HEADER, rect)
         inner = rect.inflate(-2 * self._pad(), -int(rect.height * 0.2))
         date_box, time_box = _split_w(inner, 0.68)
         date_box = date_box.inflate(-self._pad(), -int(date_box.height * 0.35))
-        self._text("clock", view.date_text, date_box, color=DIM, align="right")
-        self._text("clock", view.clock_text, time_box, bold=True, align="right")
+        self._text(view.date_text, date_box, color=DIM, align="right")
+        self._text(view.clock_text, time_box, bold=True, align="right")
 
     def _featured(self, view: View, rect: pygame.Rect) -> None:
         featured = view.featured
@@ -377,27 +370,16 @@ class Screen:
         number_box = _band(inner, 0.14, 0.70)
         counter_box = _band(inner, 0.71, 1.0)
         label_color = ON_ACCENT if lit else DIM
-        self._text("featured", view.labels["number"], label_box, color=label_color, align="center")
+        self._text(view.labels["number"], label_box, color=label_color, align="center")
         if featured is None:  # nothing current: a calm line, not a stale number
             self._text(
-                "featured",
-                view.labels["no_call"],
-                _band(number_box, 0.4, 0.6),
-                color=DIM,
-                align="center",
+                view.labels["no_call"], _band(number_box, 0.4, 0.6), color=DIM, align="center"
             )
             return
         self._text(
-            "featured",
-            featured.number,
-            number_box,
-            color=number_color,
-            bold=True,
-            align="center",
-            legible=True,
+            featured.number, number_box, color=number_color, bold=True, align="center", legible=True
         )
         self._text(
-            "featured",
             featured.counter_name.upper(),
             counter_box,
             color=counter_color,
@@ -418,7 +400,7 @@ class Screen:
         pygame.draw.rect(self.surface, PANEL, rect, border_radius=self._pad())
         inner = rect.inflate(-2 * self._pad(), -self._pad())
         title, body = _split_h(inner, 0.09)
-        self._text("recent", view.labels["recent"], title, color=DIM)
+        self._text(view.labels["recent"], title, color=DIM)
         # As many rows as fit at the legible size, up to RECENT_SHOWN: fewer, bigger rows.
         slots = max(1, min(RECENT_SHOWN, body.height // self._line_height(0.07, 4)))
         calls = view.recent[:slots]
@@ -438,15 +420,8 @@ class Screen:
             if index:
                 y = lines[index].top
                 pygame.draw.line(self.surface, BACKGROUND, (body.left, y), (body.right, y), 2)
-            self._text("recent", call.number, number_box, bold=True, size=number_size)
-            self._text(
-                "recent",
-                call.counter_name,
-                counter_box,
-                color=ACCENT,
-                align="right",
-                size=name_size,
-            )
+            self._text(call.number, number_box, bold=True, size=number_size)
+            self._text(call.counter_name, counter_box, color=ACCENT, align="right", size=name_size)
 
     def _counters(self, view: View, rect: pygame.Rect) -> None:
         """A tile per counter, "name … number" on one line, in as few rows as the
@@ -474,15 +449,11 @@ class Screen:
         for row, tile, (name_box, number_box) in zip(rows, tiles, cells, strict=True):
             color = ACTIVE_ROW if row.active else PANEL
             pygame.draw.rect(self.surface, color, tile, border_radius=self._pad() // 2)
-            self._text("counters", row.name, name_box, size=name_size)
+            self._text(row.name, name_box, size=name_size)
             if row.note:
-                self._text(
-                    "counters", row.note, number_box, color=DIM, align="right", size=note_size
-                )
+                self._text(row.note, number_box, color=DIM, align="right", size=note_size)
             else:
-                self._text(
-                    "counters", row.number, number_box, bold=True, align="right", size=number_size
-                )
+                self._text(row.number, number_box, bold=True, align="right", size=number_size)
 
     def _services(self, view: View, rect: pygame.Rect) -> None:
         """One line: "MENUNGGU", then per service its letter, name, count and estimate.
@@ -494,7 +465,7 @@ class Screen:
         label_box, body = _split_w(rect, 0.11)
         standard = next((row for row in rows if row.show_standard), None)
         label = view.labels["standard" if standard else "waiting"]
-        self._text("services", label, label_box, color=DIM, size=rect.height // 2)
+        self._text(label, label_box, color=DIM, size=rect.height // 2)
         if not rows:
             return
         size = int(rect.height * 0.62)
@@ -505,9 +476,9 @@ class Screen:
             # The standard whole at the strip's size; the service's name gets what is left.
             wanted = self.fonts.get(size).size(standard.standard_text)[0] + self._pad()
             name_box, text_box = _split_w(rest, max(0.0, 1 - wanted / max(1, rest.width)))
-            self._text("services", standard.prefix, prefix_box, bold=True, color=ACCENT, size=size)
-            self._text("services", standard.name, name_box.inflate(-8, 0), size=size)
-            self._text("services", standard.standard_text, text_box, align="right", size=size)
+            self._text(standard.prefix, prefix_box, bold=True, color=ACCENT, size=size)
+            self._text(standard.name, name_box.inflate(-8, 0), size=size)
+            self._text(standard.standard_text, text_box, align="right", size=size)
             return
         width = body.width // len(rows)
         for index, row in enumerate(rows):
@@ -519,24 +490,12 @@ class Screen:
             name_box, rest = _split_w(rest, 0.5)
             count_box, wait_box = _split_w(rest, 0.3)
             color = TEXT if row.open else DIM
-            self._text("services", row.prefix, prefix_box, bold=True, color=ACCENT, size=size)
+            self._text(row.prefix, prefix_box, bold=True, color=ACCENT, size=size)
+            self._text(row.name, name_box.inflate(-8, 0), color=color, size=size)
             self._text(
-                "services",
-                row.name,
-                name_box.inflate(-8, 0),
-                color=color,
-                size=size,
+                str(row.waiting), count_box, bold=True, color=color, align="center", size=size
             )
-            self._text(
-                "services",
-                str(row.waiting),
-                count_box,
-                bold=True,
-                color=color,
-                align="center",
-                size=size,
-            )
-            self._text("services", row.wait_text, wait_box, color=DIM, align="right", size=size)
+            self._text(row.wait_text, wait_box, color=DIM, align="right", size=size)
 
     def _ticker_text(self, text: str) -> pygame.Surface:
         if self._ticker_surface is None or self._ticker_surface[0] != text:
@@ -551,7 +510,7 @@ class Screen:
             return
         inner = rect.inflate(-2 * self._pad(), 0)
         if not self.ticker_moves(view):
-            self._text("ticker", view.running_text, inner, size=int(rect.height * 0.55))
+            self._text(view.running_text, inner, size=int(rect.height * 0.55))
             return
         rendered = self._ticker_text(view.running_text)
         span = rendered.get_width() + rect.width // 3
@@ -561,7 +520,7 @@ class Screen:
             self.surface.blit(rendered, target)
             shown = target.clip(rect)  # the part inside the region is what is on screen
             if shown.width:
-                self._drawing.append(DrawnText("ticker", view.running_text, shown))
+                self._drawing.append(DrawnText(self._painting, view.running_text, shown))
 
     def _status(self, view: View, rect: pygame.Rect) -> None:
         self.surface.fill(HEADER, rect)
@@ -573,7 +532,7 @@ class Screen:
         pygame.draw.ellipse(self.surface, OFFLINE, dot)
         text_box = pygame.Rect(dot.right + self._pad() // 2, inner.top, 0, inner.height)
         text_box.width = inner.right - text_box.left
-        self._text("status", view.labels["offline"], text_box, color=DIM)
+        self._text(view.labels["offline"], text_box, color=DIM)
 
     def _pad(self) -> int:
         return max(4, int(self.surface.get_width() * PAD))

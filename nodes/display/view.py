@@ -23,7 +23,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Final
 
-from common.bahasa import Lang, clock, long_date, standard_phrase, wait_phrase
+from common.bahasa import Lang, catalogue, clock, long_date, standard_phrase, wait_phrase
 from common.payloads import (
     Call,
     Calls,
@@ -46,42 +46,27 @@ REMEMBERED: Final = 64
 #: beside today's average does not fit a service's cell at the strip's size).
 STANDARD_EVERY_S: Final = 10
 
-LABELS: Final[dict[str, dict[str, str]]] = {
-    "id": {
-        "number": "NOMOR ANTRIAN",
-        "go_to": "SILAKAN MENUJU",
-        "counters": "LOKET",
-        "services": "LAYANAN",
-        "waiting": "MENUNGGU",
-        "estimate": "PERKIRAAN",
-        "recent": "PANGGILAN SEBELUMNYA",
-        "closed": "TUTUP",
-        # "rehat" (KBBI: a short rest), not "ISTIRAHAT": it fits a counter's tile at the
-        # size that is legible from the back of the room (docs/display.md).
-        "paused": "REHAT",
-        "idle": "—",
-        "offline": "Terputus dari server",
-        "no_call": "Silakan menunggu nomor Anda dipanggil",
-        "service_closed": "tutup",
-        "standard": "STANDAR",
-    },
-    "en": {
-        "number": "NOW CALLING",
-        "go_to": "PLEASE GO TO",
-        "counters": "COUNTERS",
-        "services": "SERVICES",
-        "waiting": "WAITING",
-        "estimate": "EST. WAIT",
-        "recent": "PREVIOUS CALLS",
-        "closed": "CLOSED",
-        "paused": "BREAK",
-        "idle": "—",
-        "offline": "Offline",
-        "no_call": "Please wait for your number to be called",
-        "service_closed": "closed",
-        "standard": "STANDARD",
-    },
+_LABELS: Final[dict[str, str | tuple[str, str]]] = {  # (Indonesian, English)
+    "number": ("NOMOR ANTRIAN", "NOW CALLING"),
+    "counters": ("LOKET", "COUNTERS"),
+    "services": ("LAYANAN", "SERVICES"),
+    "waiting": ("MENUNGGU", "WAITING"),
+    "estimate": ("PERKIRAAN", "EST. WAIT"),
+    "recent": ("PANGGILAN SEBELUMNYA", "PREVIOUS CALLS"),
+    "closed": ("TUTUP", "CLOSED"),
+    # "rehat" (KBBI: a short rest), not "ISTIRAHAT": it fits a counter's tile at the
+    # size that is legible from the back of the room (docs/display.md).
+    "paused": ("REHAT", "BREAK"),
+    "idle": "—",
+    "offline": ("Terputus dari server", "Offline"),
+    "no_call": (
+        "Silakan menunggu nomor Anda dipanggil",
+        "Please wait for your number to be called",
+    ),
+    "service_closed": ("tutup", "closed"),
+    "standard": ("STANDAR", "STANDARD"),
 }
+LABELS: Final = catalogue(_LABELS)
 
 
 # --- what the screen draws ------------------------------------------------------------------
@@ -156,7 +141,6 @@ class Board:
     counters: dict[str, CounterState] = field(default_factory=dict)
     calls: list[Call] = field(default_factory=list)  # newest first
     announcing: Call | None = None
-    highlight_from: datetime | None = None
     online: bool = False  # connected to the broker
     #: What the hub's retained status (its Last Will when it dies) says; None until seen.
     hub_online: bool | None = None
@@ -238,7 +222,6 @@ class Board:
 
     def start_announcing(self, call: Call, now: datetime) -> None:
         self.announcing = call
-        self.highlight_from = now
         self._lit_from[call.key] = now
 
     def stop_announcing(self) -> None:

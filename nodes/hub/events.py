@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, fields
 from datetime import date, datetime
 from functools import lru_cache
-from typing import Any, ClassVar, NamedTuple
+from typing import Any, ClassVar, NamedTuple, get_args
 
 # --- commands -----------------------------------------------------------------------------
 
@@ -81,12 +81,29 @@ Command = (
 
 
 @dataclass(frozen=True)
-class TicketIssued:
-    kind: ClassVar[str] = "ticket_issued"
+class _Stamped:
+    """When an event happened, and the day it belongs to."""
+
     at: datetime
     day: date
+
+
+@dataclass(frozen=True)
+class _OfTicket(_Stamped):
     ticket_id: str
     service: str
+
+
+@dataclass(frozen=True)
+class _AtCounter(_OfTicket):
+    """The shape of the ticket events that a counter causes and nothing else describes."""
+
+    counter: str
+
+
+@dataclass(frozen=True)
+class TicketIssued(_OfTicket):
+    kind: ClassVar[str] = "ticket_issued"
     number: str
     seq: int
     priority: bool
@@ -95,27 +112,11 @@ class TicketIssued:
 
 
 @dataclass(frozen=True)
-class TicketCalled:
+class TicketCalled(_AtCounter):
     kind: ClassVar[str] = "ticket_called"
-    at: datetime
-    day: date
-    ticket_id: str
-    service: str
-    counter: str
     number: str
     recall: int  # 0 = first call
     officer: str | None = None  # the officer signed in at the counter, if any
-
-
-@dataclass(frozen=True)
-class _AtCounter:
-    """The shape of the ticket events that a counter causes and nothing else describes."""
-
-    at: datetime
-    day: date
-    ticket_id: str
-    service: str
-    counter: str
 
 
 @dataclass(frozen=True)
@@ -134,50 +135,35 @@ class TicketSkipped(_AtCounter):
 
 
 @dataclass(frozen=True)
-class TicketTransferred:
+class TicketTransferred(_AtCounter):
+    """`service` is the new service."""
+
     kind: ClassVar[str] = "ticket_transferred"
-    at: datetime
-    day: date
-    ticket_id: str
-    service: str  # the new service
-    counter: str
     from_service: str
 
 
 @dataclass(frozen=True)
-class TicketCancelled:
+class TicketCancelled(_OfTicket):
     kind: ClassVar[str] = "ticket_cancelled"
-    at: datetime
-    day: date
-    ticket_id: str
-    service: str
     reason: str
     node: str
 
 
 @dataclass(frozen=True)
-class TicketExpired:
+class TicketExpired(_OfTicket):
     kind: ClassVar[str] = "ticket_expired"
-    at: datetime
-    day: date
-    ticket_id: str
-    service: str
 
 
 @dataclass(frozen=True)
-class CounterStatusChanged:
+class CounterStatusChanged(_Stamped):
     kind: ClassVar[str] = "counter_status"
-    at: datetime
-    day: date
     counter: str
     status: str  # CounterStatus
 
 
 @dataclass(frozen=True)
-class ServiceStatusChanged:
+class ServiceStatusChanged(_Stamped):
     kind: ClassVar[str] = "service_status"
-    at: datetime
-    day: date
     service: str
     accepting: bool
 
@@ -187,54 +173,42 @@ class ServiceStatusChanged:
 
 
 @dataclass(frozen=True)
-class SurveyAnswered:
+class SurveyAnswered(_AtCounter):
     """The SKM questionnaire (nine elements, each 1..4), answered once per ticket."""
 
     kind: ClassVar[str] = "survey_answered"
-    at: datetime
-    day: date
-    ticket_id: str
-    service: str
-    counter: str
     node: str
     answers: dict[str, int]  # "U1".."U9" -> 1..4
     comment: str = ""
 
 
 @dataclass(frozen=True)
-class QuickScored:
+class QuickScored(_AtCounter):
     """The counter's one-question satisfaction score (1..4), once per ticket; not the IKM."""
 
     kind: ClassVar[str] = "quick_scored"
-    at: datetime
-    day: date
-    ticket_id: str
-    service: str
-    counter: str
     node: str
     score: int
 
 
 @dataclass(frozen=True)
-class OfficerSignedIn:
-    """An officer signed in at a counter (keypad code and PIN, checked by the hub)."""
-
-    kind: ClassVar[str] = "officer_signed_in"
-    at: datetime
-    day: date
+class _OfficerAt(_Stamped):
     counter: str
     officer: str
 
 
 @dataclass(frozen=True)
-class OfficerSignedOut:
+class OfficerSignedIn(_OfficerAt):
+    """An officer signed in at a counter (keypad code and PIN, checked by the hub)."""
+
+    kind: ClassVar[str] = "officer_signed_in"
+
+
+@dataclass(frozen=True)
+class OfficerSignedOut(_OfficerAt):
     """An officer left a counter: signed out, or signed in at another counter."""
 
     kind: ClassVar[str] = "officer_signed_out"
-    at: datetime
-    day: date
-    counter: str
-    officer: str
 
 
 Event = (
@@ -253,25 +227,7 @@ Event = (
     | OfficerSignedIn
     | OfficerSignedOut
 )
-EVENT_TYPES: dict[str, type[Event]] = {
-    cls.kind: cls
-    for cls in (
-        TicketIssued,
-        TicketCalled,
-        TicketStarted,
-        TicketFinished,
-        TicketSkipped,
-        TicketTransferred,
-        TicketCancelled,
-        TicketExpired,
-        CounterStatusChanged,
-        ServiceStatusChanged,
-        SurveyAnswered,
-        QuickScored,
-        OfficerSignedIn,
-        OfficerSignedOut,
-    )
-}
+EVENT_TYPES: dict[str, type[Event]] = {cls.kind: cls for cls in get_args(Event)}
 _COLUMNS = ("ticket_id", "service", "counter")
 _FIELD_NAMES = {kind: frozenset(f.name for f in fields(cls)) for kind, cls in EVENT_TYPES.items()}
 #: Per kind, the fields that default to None: left out of the row while None.

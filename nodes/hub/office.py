@@ -260,14 +260,8 @@ def _unique(tables: list[Table], ids: list[str], what: str, key: str = "id") -> 
         seen[value] = table.path
 
 
-def _nip(office: Table) -> str:
-    """A civil servant's NIP: 18 digits, often written in groups ("19800101 200501 1 001")."""
-    value: str = office.str("head_nip", "")
-    _check_nip(office, "head_nip", value)
-    return value
-
-
 def _check_nip(table: Table, key: str, value: str) -> None:
+    """A civil servant's NIP: 18 digits, often written in groups ("19800101 200501 1 001")."""
     if value and not (value.replace(" ", "").isdigit() and len(value.replace(" ", "")) == 18):
         raise table.error(key, f"must be an NIP of 18 digits (spaces allowed), not {value!r}")
 
@@ -297,7 +291,8 @@ def read_office(root: Table) -> Office:
     address: str = office.str("address", "", nonempty=False)
     head_title: str = office.str("head_title", "")
     head_name: str = office.str("head_name", "")
-    head_nip = _nip(office)
+    head_nip: str = office.str("head_nip", "")
+    _check_nip(office, "head_nip", head_nip)
 
     service_tables = root.tables("services", required=True)
     services = [_read_service(t) for t in service_tables]

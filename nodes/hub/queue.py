@@ -383,8 +383,7 @@ class Queue:
         if not self.service_open(spec.id, at):
             hours = f"{spec.opens or '00:00'}"[:5] + "–" + f"{spec.closes or '24:00'}"[:5]
             raise Rejected(
-                "service_closed",
-                f"Layanan {spec.name} hanya menerima antrian pukul {hours}.",
+                "service_closed", f"Layanan {spec.name} hanya menerima antrian pukul {hours}."
             )
         day = at.date()
         count = self.count(spec.id, day)
@@ -406,17 +405,8 @@ class Queue:
             )
         seq = count.issued + 1
         number = _number(spec.prefix, seq)
-        return TicketIssued(
-            at=at,
-            day=day,
-            ticket_id=ticket_id_of(day, number),
-            service=spec.id,
-            number=number,
-            seq=seq,
-            priority=command.priority,
-            node=command.node,
-            online=command.online,
-        )
+        return TicketIssued(at, day, ticket_id_of(day, number), spec.id, number, seq,
+                            command.priority, command.node, command.online)  # fmt: skip
 
     def _find_ticket(self, reference: str, at: datetime) -> Ticket:
         """A ticket by id, or by number: today's first, else the only open one."""
@@ -572,8 +562,7 @@ class Queue:
         if ticket.service not in spec.services:
             name = self._service_spec(ticket.service).name
             raise Rejected(
-                "invalid_state",
-                f"Antrian {ticket.number} ({name}) tidak dilayani di {spec.name}.",
+                "invalid_state", f"Antrian {ticket.number} ({name}) tidak dilayani di {spec.name}."
             )
         return ticket
 

@@ -144,7 +144,7 @@ class _Office:
     def run(self) -> None:
         for counter in self.office.counters:
             opening = self.at(self.plan.opens) + timedelta(seconds=self.random.uniform(0, 300))
-            self.later(opening, "open", counter.id)
+            self.later(opening, "key", counter.id, "open")
             self.later(self.pause_start, "try_call", counter.id)
             self.later(self.at(self.plan.closes), "try_call", counter.id)
         for moment, service, priority in self.arrivals():
@@ -177,13 +177,13 @@ class _Office:
     def _cancel(self, now: datetime, ticket_id: str) -> None:
         self.act(CancelTicket(ticket_id, "print_failed", self.kiosk), now)
 
-    def _open(self, now: datetime, counter: str) -> None:
-        self.counter(counter, "open", now)
-        self._try_call(now, counter)
-
-    def _resume(self, now: datetime, counter: str) -> None:
-        self.counter(counter, "resume", now)
-        self._try_call(now, counter)
+    def _key(self, now: datetime, counter: str, action: str) -> None:
+        """The officer presses `action`; after it the counter moves on by itself."""
+        self.counter(counter, action, now)
+        if action in ("open", "resume"):
+            self._try_call(now, counter)
+        elif action in ("skip", "finish"):
+            self._done(now, counter)
 
     def _try_call(self, now: datetime, counter: str) -> None:
         if counter in self.busy or self.queue.counters[counter].status != "open":
@@ -191,9 +191,8 @@ class _Office:
         if self.pause_start <= now < self.pause_end:
             self.counter(counter, "pause", now)
             self.idle.discard(counter)
-            self.later(
-                self.pause_end + timedelta(seconds=self.random.uniform(0, 240)), "resume", counter
-            )
+            resume = self.pause_end + timedelta(seconds=self.random.uniform(0, 240))
+            self.later(resume, "key", counter, "resume")
             return
         closing = now >= self.at(self.plan.closes)
         if closing and not self.queue.waiting_for_counter(counter):
@@ -209,14 +208,14 @@ class _Office:
         called = events[-1]
         draw = self.random.random()
         if draw < self.plan.no_show:
-            self.later(now + timedelta(seconds=45), "recall", counter)
-            self.later(now + timedelta(seconds=100), "skip", counter)
+            self.later(now + timedelta(seconds=45), "key", counter, "recall")
+            self.later(now + timedelta(seconds=100), "key", counter, "skip")
             return
         walk = self.random.uniform(20, 90)
         if draw < self.plan.no_show + self.plan.recall:
-            self.later(now + timedelta(seconds=40), "recall", counter)
+            self.later(now + timedelta(seconds=40), "key", counter, "recall")
             walk += 40
-        self.later(now + timedelta(seconds=walk), "start", counter)
+        self.later(now + timedelta(seconds=walk), "key", counter, "start")
         service = called.service  # type: ignore[union-attr]
         minutes = self._service_minutes(service)
         others = [s.id for s in self.office.services if s.id != service]
@@ -224,30 +223,16 @@ class _Office:
             target = self.random.choice(others)
             self.later(now + timedelta(seconds=walk + minutes * 30), "transfer", counter, target)
         else:
-            self.later(now + timedelta(seconds=walk + minutes * 60), "finish", counter)
+            self.later(now + timedelta(seconds=walk + minutes * 60), "key", counter, "finish")
 
     def _service_minutes(self, service: str) -> float:
         index = [s.id for s in self.office.services].index(service)
         mean = MEAN_SERVICE_MIN[index % len(MEAN_SERVICE_MIN)]
         return max(1.0, self.random.gammavariate(4.0, mean / 4.0))
 
-    def _recall(self, now: datetime, counter: str) -> None:
-        self.counter(counter, "recall", now)
-
-    def _start(self, now: datetime, counter: str) -> None:
-        self.counter(counter, "start", now)
-
     def _done(self, now: datetime, counter: str) -> None:
         self.busy.discard(counter)
         self.later(now + timedelta(seconds=self.random.uniform(5, 30)), "try_call", counter)
-
-    def _skip(self, now: datetime, counter: str) -> None:
-        self.counter(counter, "skip", now)
-        self._done(now, counter)
-
-    def _finish(self, now: datetime, counter: str) -> None:
-        self.counter(counter, "finish", now)
-        self._done(now, counter)
 
     def _transfer(self, now: datetime, counter: str, service: str) -> None:
         self.counter(counter, "transfer", now, service=service)

@@ -70,15 +70,9 @@ def counter_data(queue: Queue, counter_id: str, now: datetime | None = None) -> 
     if now is not None and signed_in is not None:
         signed_in = queue.officer_at(counter_id, queue.today(now))
     officer = queue.office.officer(signed_in) if signed_in else None
-    return payloads.CounterState(
-        spec.id,
-        spec.name,
-        status,
-        ticket,
-        waiting,
-        officer.id if officer else None,
-        officer.name if officer else None,
-    ).to_payload()
+    return payloads.CounterState(spec.id, spec.name, status, ticket, waiting,
+                                 officer.id if officer else None,
+                                 officer.name if officer else None).to_payload()  # fmt: skip
 
 
 def queue_state(queue: Queue, now: datetime, staffed: Collection[str]) -> dict[str, Any]:
@@ -112,16 +106,8 @@ def _whole(seconds: float | None) -> float | None:
 def _call(queue: Queue, event: TicketCalled) -> payloads.Call:
     spec = queue.office.counter(event.counter)
     name = spec.name if spec else event.counter
-    return payloads.Call(
-        event.ticket_id,
-        event.number,
-        event.service,
-        event.counter,
-        name,
-        event.recall,
-        event.at,
-        event.officer,
-    )
+    return payloads.Call(event.ticket_id, event.number, event.service, event.counter, name,
+                         event.recall, event.at, event.officer)  # fmt: skip
 
 
 def recent_calls(queue: Queue, limit: int = 10) -> dict[str, Any]:
@@ -152,15 +138,11 @@ def ticket_event(queue: Queue, event: Event) -> dict[str, Any] | None:
         extra["from_service"] = event.from_service
     elif isinstance(event, TicketCancelled):
         extra.update(reason=event.reason, node=event.node)
-    return payloads.TicketEvent(
-        event.kind.removeprefix("ticket_"),
-        ticket_id,
-        number_of(ticket_id),
-        getattr(event, "service", None),
-        getattr(event, "counter", None),
-        event.at,
-        extra,
-    ).to_payload()
+    kind = event.kind.removeprefix("ticket_")
+    service, counter = getattr(event, "service", None), getattr(event, "counter", None)
+    ticket = payloads.TicketEvent(kind, ticket_id, number_of(ticket_id), service, counter,
+                                  event.at, extra)  # fmt: skip
+    return ticket.to_payload()
 
 
 def office_config(office: Office, hub: str = "hub") -> dict[str, Any]:

@@ -179,11 +179,8 @@ def _wifi(value: Any) -> Wifi | None:
     unknown = sorted(set(value) - {"ssid", "password", "country"})
     if unknown:
         raise BootFileError(f"wifi.{unknown[0]}", "unknown key (misspelled?)")
-    ssid, password, country = (
-        value.get("ssid"),
-        value.get("password", ""),
-        value.get("country", "ID"),
-    )
+    ssid = value.get("ssid")
+    password, country = value.get("password", ""), value.get("country", "ID")
     if not isinstance(ssid, str) or not 1 <= len(ssid.encode()) <= 32:
         raise BootFileError("wifi.ssid", "must be the network's name (1-32 bytes)")
     if not isinstance(password, str) or not (password == "" or 8 <= len(password) <= 63):
@@ -269,12 +266,7 @@ def role_configs(boot: BootFile) -> dict[str, dict[str, Any]]:
     overrides = {k: v for k, v in boot.overrides.items() if not (boot.role == "hub" and k == "web")}
     config = merge(defaults(boot.role), overrides)
     config["node"] = {"id": boot.node}
-    config["broker"] = {
-        "host": boot.hub_host,
-        "port": boot.hub_port,
-        "username": boot.node,
-        "password": boot.password,
-    }
+    config["broker"] = _broker(boot.hub_host, boot.hub_port, boot.node, boot.password)
     if boot.counter is not None:
         config.setdefault("counter", {})["id"] = boot.counter
     configs = {boot.role: config}
@@ -303,11 +295,10 @@ def _web_config(boot: BootFile, hub: dict[str, Any], node: str) -> dict[str, Any
     config = merge(defaults("web"), {"web": boot.overrides["web"]})
     config["office"] = {k: office[k] for k in ("id", "name", "timezone") if k in office}
     config["node"] = {"id": node}
-    config["broker"] = {
-        "host": "127.0.0.1",
-        "port": BROKER_PORT,
-        "username": node,
-        "password": boot.web_password,
-    }
+    config["broker"] = _broker("127.0.0.1", BROKER_PORT, node, boot.web_password)
     config["hub"] = {"database": hub["hub"]["database"]}
     return config
+
+
+def _broker(host: str, port: int, user: str, password: str) -> dict[str, Any]:
+    return {"host": host, "port": port, "username": user, "password": password}

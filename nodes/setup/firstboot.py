@@ -401,18 +401,15 @@ def main(argv: list[str] | None = None) -> int:
     paths = Paths.under(args.root, args.boot_file)
     try:
         log.info("%s", setup(paths))
+        return 0
     except SetupError as exc:
-        log.error("%s", exc)
-        unconfigure(paths)
-        show_fault(paths, str(exc))
-        return 1
+        problem = str(exc)
     except OSError as exc:
         # A disk problem, not the technician's file: still say so on the screen.
         problem = f"cannot write {exc.filename or 'a file'}: {exc.strerror or exc}"
         if str(exc.filename or "").startswith(str(paths.root / "var/lib/antrian")):
             problem += " (is the data partition, label antrian-data, mounted?)"
-        log.error("%s", problem)
-        unconfigure(paths)
-        show_fault(paths, problem)
-        return 1
-    return 0
+    log.error("%s", problem)
+    unconfigure(paths)
+    show_fault(paths, problem)
+    return 1

@@ -203,9 +203,9 @@ def test_unknown_format_is_refused(day_report: Report) -> None:
 def test_every_label_exists_in_both_languages() -> None:
     from nodes.hub.reports.labels import CATALOGUE, number
 
-    for key, entry in CATALOGUE.items():
-        assert set(entry) == {"id", "en"}, key
-        assert entry["id"] and entry["en"], key
+    assert set(CATALOGUE) == {"id", "en"} and set(CATALOGUE["en"]) == set(CATALOGUE["id"])
+    for lang, words in CATALOGUE.items():
+        assert all(words.values()), lang
     assert (number(1234.5), number(1234.5, "en"), number(None), number(7)) == (
         "1.234,5", "1,234.5", "-", "7",
     )  # fmt: skip

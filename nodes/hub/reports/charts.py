@@ -9,7 +9,7 @@ Every chart is an `<svg class="chart" id="chart-...">` with a `<title>` for scre
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Final
@@ -18,6 +18,7 @@ from xml.sax.saxutils import escape, quoteattr
 from common.bahasa import DAY_NAMES, Lang
 from nodes.hub.reports.figures import HeatMap, Report
 from nodes.hub.reports.labels import number, text
+from nodes.hub.reports.tables import minutes
 
 BLUE: Final = "#1f5f8b"
 AMBER: Final = "#e39b17"
@@ -191,70 +192,42 @@ def report_charts(report: Report, lang: Lang = "id", *, font: str = "sans-serif"
     """The charts of a report, as SVG strings, in reading order (none for an empty period)."""
     if report.total.issued == 0:
         return []
+
+    def bars(key: str, categories: Sequence[str], *series: Series, decimals: int = 0) -> str:
+        title = text(f"chart_{key.replace('-', '_')}", lang)
+        return bar_chart(key, title, categories, series, lang=lang, decimals=decimals, font=font)
+
+    def series(label: str, values: Iterable[float | None], color: str) -> Series:
+        return Series(text(label, lang), tuple(values), color)
+
     hours = [f"{h.hour:02d}" for h in report.hours]
     charts = [
-        bar_chart(
+        bars(
             "hour-tickets",
-            text("chart_hour_tickets", lang),
             hours,
-            [
-                Series(text("issued", lang), tuple(float(h.issued) for h in report.hours), BLUE),
-                Series(text("served", lang), tuple(float(h.served) for h in report.hours), AMBER),
-            ],
-            lang=lang,
-            font=font,
+            series("issued", (float(h.issued) for h in report.hours), BLUE),
+            series("served", (float(h.served) for h in report.hours), AMBER),
         ),
-        bar_chart(
+        bars(
             "hour-wait",
-            text("chart_hour_wait", lang),
             hours,
-            [
-                Series(
-                    text("wait_avg", lang),
-                    tuple(
-                        None if h.average_wait_s is None else h.average_wait_s / 60
-                        for h in report.hours
-                    ),
-                    RED,
-                )
-            ],
-            lang=lang,
+            series("wait_avg", (minutes(h.average_wait_s) for h in report.hours), RED),
             decimals=1,
-            font=font,
         ),
-        bar_chart(
+        bars(
             "counter-duration",
-            text("chart_counter_duration", lang),
             [c.name for c in report.counters],
-            [
-                Series(
-                    text("duration_avg", lang),
-                    tuple(
-                        None if c.duration.average_s is None else c.duration.average_s / 60
-                        for c in report.counters
-                    ),
-                    GREEN,
-                )
-            ],
-            lang=lang,
+            series("duration_avg", (minutes(c.duration.average_s) for c in report.counters), GREEN),
             decimals=1,
-            font=font,
         ),
     ]
     if not report.single_day:
         charts.append(
-            bar_chart(
+            bars(
                 "day-tickets",
-                text("chart_day_tickets", lang),
                 [f"{d.day.day:02d}" for d in report.days],
-                [
-                    Series(text("issued", lang), tuple(float(d.issued) for d in report.days), BLUE),
-                    Series(
-                        text("served", lang), tuple(float(d.served) for d in report.days), AMBER
-                    ),
-                ],
-                lang=lang,
-                font=font,
+                series("issued", (float(d.issued) for d in report.days), BLUE),
+                series("served", (float(d.served) for d in report.days), AMBER),
             )
         )
         charts.append(

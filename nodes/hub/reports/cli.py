@@ -73,9 +73,7 @@ def _period(parser: argparse.ArgumentParser, args: argparse.Namespace) -> tuple[
         parser.error("give --date, or both --from and --to")
     if args.last < args.first:
         parser.error("--to is before --from")
-    first: date = args.first
-    last: date = args.last
-    return first, last
+    return args.first, args.last
 
 
 def main(argv: list[str] | None = None) -> int:

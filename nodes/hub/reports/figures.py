@@ -276,10 +276,6 @@ def percentile(values: Sequence[float], p: float) -> float | None:
     return values[low] + (values[high] - values[low]) * (position - low)
 
 
-def wait_stats(samples: Iterable[float], target_s: float) -> WaitStats:
-    return wait_stats_against([(list(samples), target_s)])
-
-
 def wait_stats_against(groups: Iterable[tuple[Sequence[float], float]]) -> WaitStats:
     """The waits of several groups together, each group's samples held to its own target
     (a service's standard): (samples, target) per group."""

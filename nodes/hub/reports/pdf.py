@@ -13,7 +13,7 @@ import logging
 import re
 from datetime import datetime
 from pathlib import Path
-from typing import Final
+from typing import Any, Final
 
 from fpdf import FPDF
 
@@ -28,10 +28,7 @@ from nodes.hub.reports.tables import Table, cell_text, report_tables
 # fontTools logs every glyph subset at INFO: dozens of lines per PDF in the hub's journal.
 logging.getLogger("fontTools").setLevel(logging.WARNING)
 
-FONT_DIRS: Final = (
-    Path("/usr/share/fonts/truetype/dejavu"),
-    Path("/usr/share/fonts/dejavu"),
-)
+FONT_DIRS: Final = (Path("/usr/share/fonts/truetype/dejavu"), Path("/usr/share/fonts/dejavu"))
 PAGE_WIDTH_MM: Final = 210.0
 MARGIN_MM: Final = 12.0
 CONTENT_MM: Final = PAGE_WIDTH_MM - 2 * MARGIN_MM
@@ -75,6 +72,20 @@ class ReportPDF(FPDF):
         value = value.replace("–", "-").replace("—", "-").replace("·", "-")
         value = value.replace("✔", "[OK]").replace("✘", "[X]")
         return value.encode("latin-1", "replace").decode("latin-1")
+
+    def text_line(
+        self, words: str, size: float, height: float, style: str = "", **options: Any
+    ) -> None:
+        """One line of `words` in this PDF's font, then on to the next line."""
+        self.set_font(self.family_name, style, size)
+        self.cell(0, height, self.say(words), new_x="LMARGIN", new_y="NEXT", **options)
+
+    def paragraph(
+        self, words: str, size: float, height: float, style: str = "", **options: Any
+    ) -> None:
+        """`words` wrapped to the page in this PDF's font, then on to the next line."""
+        self.set_font(self.family_name, style, size)
+        self.multi_cell(0, height, self.say(words), new_x="LMARGIN", new_y="NEXT", **options)
 
     def footer(self) -> None:
         self.set_y(-12)
@@ -143,8 +154,7 @@ def _table(pdf: ReportPDF, table: Table, lang: Lang) -> None:
     every cell as a paragraph, several times slower, which a month's report would feel."""
     if pdf.get_y() + 30 > pdf.page_break_trigger:  # keep a title with its first rows
         pdf.add_page()
-    pdf.set_font(pdf.family_name, "B", 11)
-    pdf.cell(0, 7, pdf.say(table.title), new_x="LMARGIN", new_y="NEXT")
+    pdf.text_line(table.title, 11, 7, "B")
     size = 8 if len(table.columns) <= 9 else 7
     widths = _widths(pdf, table, lang, size)
     right = [c.kind not in ("text", "date") for c in table.columns]
@@ -174,11 +184,9 @@ BAD: Final = ((251, 228, 228), (127, 29, 29))
 
 def _letterhead(pdf: ReportPDF, report: Report, lang: Lang, generated: datetime | None) -> None:
     """Kop surat: the office centred over a double rule, then the report's title and period."""
-    pdf.set_font(pdf.family_name, "B", 16)
-    pdf.cell(0, 8, pdf.say(report.office.name), align="C", new_x="LMARGIN", new_y="NEXT")
+    pdf.text_line(report.office.name, 16, 8, "B", align="C")
     if report.office.address:
-        pdf.set_font(pdf.family_name, "", 9)
-        pdf.cell(0, 5, pdf.say(report.office.address), align="C", new_x="LMARGIN", new_y="NEXT")
+        pdf.text_line(report.office.address, 9, 5, align="C")
     pdf.set_draw_color(31, 95, 139)
     y = pdf.get_y() + 1.5
     pdf.set_line_width(0.9)
@@ -188,17 +196,12 @@ def _letterhead(pdf: ReportPDF, report: Report, lang: Lang, generated: datetime 
     pdf.set_line_width(0.2)
     pdf.set_draw_color(0)
     pdf.set_y(y + 4)
-    pdf.set_font(pdf.family_name, "B", 12)
-    title = text("report_title", lang).upper()
-    pdf.cell(0, 6, pdf.say(title), align="C", new_x="LMARGIN", new_y="NEXT")
-    pdf.set_font(pdf.family_name, "", 10)
+    pdf.text_line(text("report_title", lang).upper(), 12, 6, "B", align="C")
     kind = text("daily" if report.single_day else "range", lang)
-    line = f"{kind} · {period_text(report, lang)}"
-    pdf.cell(0, 5, pdf.say(line), align="C", new_x="LMARGIN", new_y="NEXT")
+    pdf.text_line(f"{kind} · {period_text(report, lang)}", 10, 5, align="C")
     if generated:
         stamp = f"{text('generated', lang)}: {long_datetime(generated, lang)}"
-        pdf.set_font(pdf.family_name, "", 8)
-        pdf.cell(0, 4, pdf.say(stamp), align="C", new_x="LMARGIN", new_y="NEXT")
+        pdf.text_line(stamp, 8, 4, align="C")
     pdf.ln(3)
 
 
@@ -208,15 +211,10 @@ def _standard(pdf: ReportPDF, report: Report, lang: Lang) -> None:
     colours = {True: GOOD, False: BAD, None: ((240, 240, 240), (0, 0, 0))}[judged.met]
     pdf.set_fill_color(*colours[0])
     pdf.set_text_color(*colours[1])
-    pdf.set_font(pdf.family_name, "B", 12)
-    pdf.multi_cell(
-        0, 7, pdf.say(judged.sentence), border=1, fill=True, padding=2,
-        new_x="LMARGIN", new_y="NEXT",
-    )  # fmt: skip
+    pdf.paragraph(judged.sentence, 12, 7, "B", border=1, fill=True, padding=2)
     pdf.set_text_color(0)
     pdf.ln(3)
-    pdf.set_font(pdf.family_name, "B", 11)
-    pdf.cell(0, 7, pdf.say(text("standard_heading", lang)), new_x="LMARGIN", new_y="NEXT")
+    pdf.text_line(text("standard_heading", lang), 11, 7, "B")
     widths = (CONTENT_MM * 0.5, CONTENT_MM * 0.16, CONTENT_MM * 0.34)
     row_h = 5.6
     pdf.set_fill_color(238, 243, 247)
@@ -246,11 +244,8 @@ def _skm_section(pdf: ReportPDF, report: Report, tables: list[Table], lang: Lang
 
     total = report.skm.total
     pdf.add_page()
-    pdf.set_font(pdf.family_name, "B", 12)
-    pdf.cell(0, 7, pdf.say(word("heading", lang).upper()), align="C", new_x="LMARGIN",
-             new_y="NEXT")  # fmt: skip
-    pdf.set_font(pdf.family_name, "", 9)
-    pdf.cell(0, 5, pdf.say(word("basis", lang)), align="C", new_x="LMARGIN", new_y="NEXT")
+    pdf.text_line(word("heading", lang).upper(), 12, 7, "B", align="C")
+    pdf.text_line(word("basis", lang), 9, 5, align="C")
     pdf.ln(2)
     if total.respondents:
         ikm = cell_text(total.ikm, "score", lang)
@@ -262,29 +257,22 @@ def _skm_section(pdf: ReportPDF, report: Report, tables: list[Table], lang: Lang
     else:
         line = word("none", lang)
     pdf.set_fill_color(238, 243, 247)
-    pdf.set_font(pdf.family_name, "B", 12)
-    pdf.multi_cell(0, 7, pdf.say(line), border=1, fill=True, padding=2, new_x="LMARGIN",
-                   new_y="NEXT")  # fmt: skip
+    pdf.paragraph(line, 12, 7, "B", border=1, fill=True, padding=2)
     pdf.ln(3)
     for table in tables:
         if table.key == "skm_comments":
             _comments(pdf, table)
         else:
             _table(pdf, table, lang)
-    pdf.set_font(pdf.family_name, "", 8)
-    pdf.multi_cell(0, 4, pdf.say(word("method", lang)), new_x="LMARGIN", new_y="NEXT")
+    pdf.paragraph(word("method", lang), 8, 4)
 
 
 def _comments(pdf: ReportPDF, table: Table) -> None:
     """The citizens' comments as paragraphs: a comment may run to several lines."""
-    pdf.set_font(pdf.family_name, "B", 11)
-    pdf.cell(0, 7, pdf.say(table.title), new_x="LMARGIN", new_y="NEXT")
+    pdf.text_line(table.title, 11, 7, "B")
     for at, number, service, counter, comment in table.rows:
-        pdf.set_font(pdf.family_name, "B", 8)
-        pdf.cell(0, 4.5, pdf.say(f"{at} · {number} · {service} · {counter}"), new_x="LMARGIN",
-                 new_y="NEXT")  # fmt: skip
-        pdf.set_font(pdf.family_name, "", 9)
-        pdf.multi_cell(0, 4.5, pdf.say(str(comment)), new_x="LMARGIN", new_y="NEXT")
+        pdf.text_line(f"{at} · {number} · {service} · {counter}", 8, 4.5, "B")
+        pdf.paragraph(str(comment), 9, 4.5)
         pdf.ln(1)
     pdf.ln(3)
 
@@ -318,13 +306,10 @@ def render_pdf(report: Report, lang: Lang = "id", generated: datetime | None = N
     pdf.add_page()
     _letterhead(pdf, report, lang, generated)
     _standard(pdf, report, lang)
-    pdf.set_font(pdf.family_name, "", 11)
-    pdf.multi_cell(0, 6, pdf.say(headline(report, lang)), new_x="LMARGIN", new_y="NEXT")
-    pdf.set_font(pdf.family_name, "B", 11)
-    pdf.multi_cell(0, 6, pdf.say(report.peak_phrase(lang)), new_x="LMARGIN", new_y="NEXT")
+    pdf.paragraph(headline(report, lang), 11, 6)
+    pdf.paragraph(report.peak_phrase(lang), 11, 6, "B")
     if report.total.issued == 0:
-        pdf.set_font(pdf.family_name, "", 11)
-        pdf.multi_cell(0, 6, pdf.say(text("no_tickets", lang)), new_x="LMARGIN", new_y="NEXT")
+        pdf.paragraph(text("no_tickets", lang), 11, 6)
     pdf.ln(2)
     for svg in report_charts(report, lang, font=pdf.family_name):
         _chart(pdf, svg)
@@ -336,7 +321,6 @@ def render_pdf(report: Report, lang: Lang = "id", generated: datetime | None = N
     skm_tables = [t for t in tables if t.key.startswith("skm_")]
     if skm_tables:
         _skm_section(pdf, report, skm_tables, lang)
-    pdf.set_font(pdf.family_name, "", 8)
-    pdf.multi_cell(0, 4, pdf.say(text("notes", lang)), new_x="LMARGIN", new_y="NEXT")
+    pdf.paragraph(text("notes", lang), 8, 4)
     _signature(pdf, report, lang)
     return bytes(pdf.output())

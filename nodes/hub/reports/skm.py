@@ -41,7 +41,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, Final, TypeVar
 
 from common.bahasa import Lang
-from common.skm import ELEMENTS, NAMES, SCORES
+from common.skm import ELEMENTS, SCORES
 from nodes.hub.events import Event, QuickScored, SurveyAnswered, TicketFinished
 
 WEIGHT: Final = 1 / len(ELEMENTS)
@@ -350,7 +350,3 @@ def _figures(key: str, name: str, answers: Sequence[SurveyAnswered], population:
 def _quick(key: str, name: str, scores: Sequence[QuickScored]) -> QuickFigures:
     counts = tuple(sum(1 for s in scores if s.score == score) for score in SCORES)
     return QuickFigures(key, name, counts)  # type: ignore[arg-type]
-
-
-def element_names(lang: Lang) -> tuple[str, ...]:
-    return NAMES[lang]

@@ -32,9 +32,7 @@ WORDS: Final[dict[str, dict[Lang, str]]] = {
     "weighted_reg": {"id": "NRR × 0,111", "en": "NRR × 0.111"},
     "total_weighted": {"id": "Jumlah NRR tertimbang", "en": "Sum of weighted NRR"},
     "ikm": {"id": "IKM (× 25)", "en": "IKM (× 25)"},
-    "ikm_reg": {"id": "IKM (bobot 0,111)", "en": "IKM (weight 0.111)"},
     "grade": {"id": "Mutu pelayanan", "en": "Grade"},
-    "performance": {"id": "Kinerja unit pelayanan", "en": "Performance"},
     "group": {"id": "Kelompok", "en": "Group"},
     "name": {"id": "Nama", "en": "Name"},
     "respondents": {"id": "Responden", "en": "Respondents"},
@@ -114,22 +112,14 @@ def elements_table(total: SkmFigures, lang: Lang) -> Table:
     return Table(
         "skm_elements",
         word("elements", lang),
-        _columns(
-            lang,
-            ("no", "text"),
-            ("element", "text"),
-            ("sum", "int"),
-            ("nrr", "score"),
-            ("weighted", "weight"),
-            ("weighted_reg", "weight"),
-        ),
+        _columns(lang, ("no", "text"), ("element", "text"), ("sum", "int"), ("nrr", "score"),
+                 ("weighted", "weight"), ("weighted_reg", "weight")),
         tuple(rows),
-    )
+    )  # fmt: skip
 
 
 def _group_row(kind: str, group: SkmFigures, lang: Lang) -> tuple[Cell, ...]:
-    name = group.name if group.name == group.key or not group.key else f"{group.key} – {group.name}"
-    return (word(kind, lang), name or word("all", lang), group.respondents, group.population,
+    return (word(kind, lang), _name(group, lang), group.respondents, group.population,
             group.sample_size, group.ikm, group.ikm_regulation, group.grade,
             group.grade_words(lang))  # fmt: skip
 
@@ -143,50 +133,36 @@ def groups_table(skm: SkmReport, lang: Lang) -> Table:
     return Table(
         "skm_groups",
         word("groups", lang),
-        _columns(
-            lang,
-            ("group", "text"),
-            ("name", "text"),
-            ("respondents", "int"),
-            ("population", "int"),
-            ("sample_col", "int"),
-            ("ikm_col", "score"),
-            ("ikm_reg_col", "score"),
-            ("grade_col", "text"),
-            ("performance_col", "text"),
-        ),
+        _columns(lang, ("group", "text"), ("name", "text"), ("respondents", "int"),
+                 ("population", "int"), ("sample_col", "int"), ("ikm_col", "score"),
+                 ("ikm_reg_col", "score"), ("grade_col", "text"), ("performance_col", "text")),
         tuple(rows),
-    )
+    )  # fmt: skip
 
 
 def comments_table(skm: SkmReport, lang: Lang) -> Table:
     return Table(
         "skm_comments",
         word("comments", lang),
-        _columns(
-            lang,
-            ("time", "text"),
-            ("ticket", "text"),
-            ("service", "text"),
-            ("counter", "text"),
-            ("comment", "text"),
-        ),
+        _columns(lang, *((key, "text") for key in ("time", "ticket", "service", "counter",
+                                                    "comment"))),
         tuple(
-            (
-                c.at.strftime("%d-%m-%Y %H.%M" if lang == "id" else "%Y-%m-%d %H:%M"),
-                c.ticket_id.split("-", 1)[1],
-                c.service,
-                c.counter,
-                c.text,
-            )
+            (c.at.strftime("%d-%m-%Y %H.%M" if lang == "id" else "%Y-%m-%d %H:%M"),
+             c.ticket_id.split("-", 1)[1], c.service, c.counter, c.text)
             for c in skm.comments
         ),
-    )
+    )  # fmt: skip
 
 
 def _quick_row(kind: str, q: QuickFigures, lang: Lang) -> tuple[Cell, ...]:
-    name = q.name if q.name == q.key or not q.key else f"{q.key} – {q.name}"
-    return (word(kind, lang), name or word("all", lang), q.respondents, q.mean, *q.counts)
+    return (word(kind, lang), _name(q, lang), q.respondents, q.mean, *q.counts)
+
+
+def _name(group: SkmFigures | QuickFigures, lang: Lang) -> str:
+    """ "A – Layanan KTP" for a group with a name of its own, "Seluruh layanan" for all."""
+    if not group.key:
+        return group.name or word("all", lang)
+    return group.name if group.name == group.key else f"{group.key} – {group.name}"
 
 
 def quick_table(skm: SkmReport, lang: Lang) -> Table:

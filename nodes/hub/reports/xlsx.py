@@ -42,6 +42,7 @@ def sheet_name(title: str) -> str:
     return _BAD_SHEET_CHARS.sub("-", title)[:31]
 
 
+HEAD_FILL: Final = PatternFill("solid", fgColor="EEF3F7")
 GOOD_FILL: Final = PatternFill("solid", fgColor="E3F4E6")
 BAD_FILL: Final = PatternFill("solid", fgColor="FBE4E4")
 
@@ -69,11 +70,10 @@ def _summary(sheet: Worksheet, report: Report, lang: Lang, generated: datetime |
     if judged.met is not None:
         cell.fill = GOOD_FILL if judged.met else BAD_FILL
     row += 3
-    header_fill = PatternFill("solid", fgColor="EEF3F7")
     for j, key in enumerate(("measure", "value", "remark"), start=1):
         head = sheet.cell(row=row, column=j, value=text(key, lang))
         head.font = Font(bold=True)
-        head.fill = header_fill
+        head.fill = HEAD_FILL
     for figure in key_figures(report, lang):
         row += 1
         sheet.cell(row=row, column=1, value=figure.label)
@@ -107,13 +107,12 @@ def render_xlsx(report: Report, lang: Lang = "id", generated: datetime | None = 
     summary.title = sheet_name(text("summary", lang))
     _summary(summary, report, lang, generated)
 
-    header_fill = PatternFill("solid", fgColor="EEF3F7")
     for table in report_tables(report, lang):
         sheet = workbook.create_sheet(sheet_name(table.title))
         for j, column in enumerate(table.columns, start=1):
             cell = sheet.cell(row=1, column=j, value=column.label)
             cell.font = Font(bold=True)
-            cell.fill = header_fill
+            cell.fill = HEAD_FILL
             width = max(10, min(40, len(column.label) + 2))
             if column.kind == "text":
                 width = max(width, *(len(str(row[j - 1] or "")) + 2 for row in table.rows), 12)

@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Literal
 
 from common import config
-from common.config import NodeIdentity
+from common.config import NodeIdentity, setting
 
 OnlineRequires = Literal["none", "phone", "nik"]
 Role = Literal["head", "admin", "supervisor"]
@@ -48,18 +48,18 @@ class WebConfig:
     identity: NodeIdentity
     database: Path
     host: str = "127.0.0.1"
-    port: int = 8080
+    port: int = setting(8080, min=1, max=65535)
     secret_key: str = "x" * MIN_SECRET_LENGTH
     base_url: str = "http://127.0.0.1:8080"
-    online_requires: OnlineRequires = "none"
-    rate_limit_per_minute: int = 6
-    near_alert_ahead: int = 3
+    online_requires: OnlineRequires = setting("none", choices=("none", "phone", "nik"))
+    rate_limit_per_minute: int = setting(6, min=1, max=10_000)
+    near_alert_ahead: int = setting(3, min=0, max=100)
     secure_cookies: bool = False
     #: Failed sign-ins before a name or address is locked, and for how long.
-    sign_in_attempts: int = 10
-    sign_in_lock_s: int = 900
+    sign_in_attempts: int = setting(10, min=1, max=1000)
+    sign_in_lock_s: int = setting(900, min=1)
     #: Live pages (server-sent events) open at once; None: planned from the file limit.
-    max_live: int | None = None
+    max_live: int | None = setting(None, min=1, max=100_000)
     users: tuple[User, ...] = field(default_factory=tuple)
 
     def user(self, name: str) -> User | None:
@@ -76,6 +76,7 @@ def load(source: str | Path | config.Table) -> WebConfig:
         raise web.error("secret_key", f"must be at least {MIN_SECRET_LENGTH} characters")
     port = web.int("port", 8080, min=1, max=65535)
     host = web.str("host", "127.0.0.1")
+    base_url = web.str("base_url", f"http://{host}:{port}").rstrip("/")
     hub = root.table("hub", required=True)
     users: list[User] = []
     for table in web.tables("users"):
@@ -90,21 +91,10 @@ def load(source: str | Path | config.Table) -> WebConfig:
         if any(u.name == name for u in users):
             raise table.error("name", f"user {name!r} appears twice")
         users.append(User(name, role, password_hash))
-    result = WebConfig(
-        identity=identity,
-        host=host,
-        port=port,
-        secret_key=secret,
-        base_url=web.str("base_url", f"http://{host}:{port}").rstrip("/"),
-        online_requires=web.choice("online_requires", ("none", "phone", "nik"), "none"),
-        rate_limit_per_minute=web.int("rate_limit_per_minute", 6, min=1, max=10_000),
-        near_alert_ahead=web.int("near_alert_ahead", 3, min=0, max=100),
-        secure_cookies=web.bool("secure_cookies", False),
-        sign_in_attempts=web.int("sign_in_attempts", 10, min=1, max=1000),
-        sign_in_lock_s=web.int("sign_in_lock_s", 900, min=1),
-        max_live=web.int("max_live", None, min=1, max=100_000),
-        users=tuple(users),
-        database=hub.filepath("database"),
+    given = {"host": host, "port": port, "secret_key": secret, "base_url": base_url}
+    database = hub.filepath("database")
+    result: WebConfig = web.fields(
+        WebConfig, identity=identity, database=database, users=tuple(users), **given
     )
     web.finish()
     hub.finish()

@@ -18,7 +18,7 @@ from starlette.responses import JSONResponse, PlainTextResponse, RedirectRespons
 from starlette.routing import Route
 
 from common.bahasa import clock
-from nodes.hub.reports import FORMATS, MEDIA_TYPES
+from nodes.hub.reports import FORMATS, MEDIA_TYPES, OfficeInfo
 from nodes.hub.reports.source import standards_of
 from nodes.hub.web import accounts, i18n
 from nodes.hub.web.config import ADMIN_ROLES, User
@@ -230,12 +230,7 @@ async def reports_page(request: Request) -> Response:
     if day is None:
         words = i18n.words(lang_of(request))
         return error_page(request, words["err_day"], 400, back="/dasbor/laporan")
-    return render(
-        request,
-        "reports.html",
-        day=day,
-        formats=FORMATS,
-    )
+    return render(request, "reports.html", day=day, formats=FORMATS)
 
 
 async def report_file(request: Request) -> Response:
@@ -252,24 +247,17 @@ async def report_file(request: Request) -> Response:
         return PlainTextResponse("not found", status_code=404)
     with state.feed.lock:
         model = state.model
-        names = (
-            model.office_name or state.config.identity.office_name,
-            tuple((s.id, s.name) for s in model.services.values()),
-            tuple((c.id, c.name) for c in model.counters.values()),
+        office = OfficeInfo(
+            name=model.office_name or state.config.identity.office_name,
+            services=tuple((s.id, s.name) for s in model.services.values()),
+            counters=tuple((c.id, c.name) for c in model.counters.values()),
+            officers=tuple((o.id, o.name) for o in model.officers.values()),
+            show_officers=user.role == "head",
+            standards=standards_of(model.services.values()),
         )
-        standards = standards_of(model.services.values())
-        officers = tuple((o.id, o.name) for o in model.officers.values())
     try:
         content = await run_in_threadpool(
-            state.reports.render,
-            date.fromisoformat(day),
-            fmt,
-            lang,
-            *names,
-            state.now(),
-            standards=standards,
-            officers=officers,
-            show_officers=user.role == "head",
+            state.reports.render, date.fromisoformat(day), fmt, lang, office, state.now()
         )
     except FileNotFoundError:
         log.warning("report for %s asked for, but the hub database is missing", day)

@@ -91,10 +91,6 @@ class TicketRecord:
     history: list[tuple[datetime, str]] = field(default_factory=list)
 
 
-def _str(value: Any) -> str | None:
-    return value if isinstance(value, str) else None
-
-
 class LiveModel:
     """Everything the public board, the ticket pages and the dashboard show."""
 

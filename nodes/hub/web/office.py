@@ -63,22 +63,16 @@ class OfficeFeed:
 
     def start(self) -> None:
         topics, model = self.link.topics, self.model
-        self.link.subscribe(
-            topics.config, self._state(payloads.OfficeConfig.from_payload, model.apply_config)
-        )
-        self.link.subscribe(
-            topics.state_queue, self._state(payloads.QueueState.from_payload, model.apply_queue)
-        )
-        self.link.subscribe(
-            topics.state_counters,
-            self._state(payloads.CounterState.from_payload, model.apply_counter),
-        )
-        self.link.subscribe(
-            topics.state_calls, self._state(payloads.Calls.from_payload, model.apply_calls)
-        )
-        self.link.subscribe(
-            topics.event_call, self._state(payloads.Call.from_payload, model.apply_call_event)
-        )
+        feeds: list[tuple[str, Callable[[Message], None]]] = [
+            (topics.config, self._state(payloads.OfficeConfig.from_payload, model.apply_config)),
+            (topics.state_queue, self._state(payloads.QueueState.from_payload, model.apply_queue)),
+            (topics.state_counters,
+             self._state(payloads.CounterState.from_payload, model.apply_counter)),
+            (topics.state_calls, self._state(payloads.Calls.from_payload, model.apply_calls)),
+            (topics.event_call, self._state(payloads.Call.from_payload, model.apply_call_event)),
+        ]  # fmt: skip
+        for topic, handler in feeds:
+            self.link.subscribe(topic, handler)
         self.link.subscribe(topics.node_statuses, self._node)
         self.link.on_connection(lambda _connected: self._changed())
         self._tailer = threading.Thread(target=self._tail, name="event-log-tailer", daemon=True)
@@ -173,36 +167,34 @@ class OfficeFeed:
 
 
 class TicketDesk:
-    """Takes and cancels tickets through the hub (blocking calls)."""
+    """Asks the hub for what the pages do: tickets, a service opened or closed, a survey
+    (blocking calls; a hub that does not answer in time is a `timeout` answer)."""
 
     def __init__(self, link: BrokerLink, *, timeout: float = 5.0) -> None:
         self.link = link
         self.timeout = timeout
 
-    def _ask(self, payload: dict[str, Any]) -> Response:
+    def _ask(self, verb: str, payload: dict[str, Any]) -> Response:
         try:
-            return self.link.request("ticket", payload, timeout=self.timeout)
+            return self.link.request(verb, payload, timeout=self.timeout)
         except RequestTimeout:
-            log.warning("hub did not answer a ticket request within %.1f s", self.timeout)
+            log.warning("hub did not answer a %s request within %.1f s", verb, self.timeout)
             return Response("error", None, {}, error_code="timeout")
 
     def take(self, service: str) -> Response:
         """An online ticket; the hub counts it against the service's online quota."""
-        return self._ask({"service": service, "priority": False, "online": True})
+        return self._ask("ticket", {"service": service, "priority": False, "online": True})
 
     def cancel(self, ticket_id: str, service: str, reason: str) -> Response:
-        return self._ask(
-            {"action": "cancel", "ticket_id": ticket_id, "service": service, "reason": reason}
-        )
+        payload = {"action": "cancel", "ticket_id": ticket_id, "service": service}
+        return self._ask("ticket", {**payload, "reason": reason})
 
     def set_accepting(self, service: str, accepting: bool) -> Response:
         """Open or close a service for new tickets (`request/admin`, dashboard admins only)."""
-        try:
-            return self.link.request(
-                "admin",
-                {"action": "service_accepting", "service": service, "accepting": accepting},
-                timeout=self.timeout,
-            )
-        except RequestTimeout:
-            log.warning("hub did not answer an admin request within %.1f s", self.timeout)
-            return Response("error", None, {}, error_code="timeout")
+        payload = {"action": "service_accepting", "service": service, "accepting": accepting}
+        return self._ask("admin", payload)
+
+    def answer_survey(self, ticket_id: str, answers: dict[str, int], comment: str) -> Response:
+        """The SKM questionnaire of a finished ticket (`request/survey`)."""
+        payload: dict[str, Any] = {"ticket_id": ticket_id, "answers": answers}
+        return self._ask("survey", {**payload, "comment": comment} if comment else payload)

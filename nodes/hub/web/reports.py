@@ -6,6 +6,7 @@ This module computes no figure of its own: it asks `build_report` for the day's 
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date, datetime
 from pathlib import Path
 
@@ -22,27 +23,10 @@ class ReportShelf:
         self.timezone = timezone
 
     def render(
-        self,
-        day: date,
-        fmt: str,
-        lang: Lang,
-        office_name: str,
-        services: tuple[tuple[str, str], ...],
-        counters: tuple[tuple[str, str], ...],
-        generated: datetime,
-        standards: tuple[tuple[str, float | None, float | None], ...] = (),
-        officers: tuple[tuple[str, str], ...] = (),
-        show_officers: bool = False,
+        self, day: date, fmt: str, lang: Lang, office: OfficeInfo, generated: datetime
     ) -> bytes:
-        """The day's report as the bytes of a file; FileNotFoundError without a database."""
-        office = OfficeInfo(
-            name=office_name or self.office_id,
-            services=services,
-            counters=counters,
-            office_id=self.office_id,
-            timezone=self.timezone,
-            standards=standards,
-            officers=officers,
-            show_officers=show_officers,
-        )
+        """The day's report as the bytes of a file; FileNotFoundError without a database.
+        `office`: the names the web knows (from `config`); the id and time zone are ours."""
+        office = replace(office, name=office.name or self.office_id, office_id=self.office_id,
+                         timezone=self.timezone)  # fmt: skip
         return render(build_report(self.database, office, day), fmt, lang, generated)

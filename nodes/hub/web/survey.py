@@ -19,10 +19,8 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
 from common.bahasa import Lang
-from common.mqtt import RequestTimeout
 from common.skm import ELEMENTS, MAX_COMMENT, QUESTIONS
 from common.wire import TICKET_ID_PATTERN
-from common.wire import Response as HubAnswer
 from nodes.hub.events import SurveyAnswered
 from nodes.hub.web import i18n
 from nodes.hub.web.site import WebState, client_address, error_page, lang_of, web, with_csrf
@@ -90,17 +88,6 @@ async def survey_context(
     }
 
 
-def _ask(state: WebState, ticket_id: str, answers: dict[str, int], comment: str) -> HubAnswer:
-    payload: dict[str, Any] = {"ticket_id": ticket_id, "answers": answers}
-    if comment:
-        payload["comment"] = comment
-    try:
-        return state.desk.link.request("survey", payload, timeout=state.desk.timeout)
-    except RequestTimeout:
-        log.warning("hub did not answer a survey within %.1f s", state.desk.timeout)
-        return HubAnswer("error", None, {}, error_code="timeout")
-
-
 async def submit(request: Request) -> Response:
     state = web(request)
     lang = lang_of(request)
@@ -127,7 +114,7 @@ async def submit(request: Request) -> Response:
         return error_page(request, words["too_long"].format(n=MAX_COMMENT), 400, back=back)
     if await run_in_threadpool(answered, state, ticket_id):
         return error_page(request, words["already"], 409, back=back, heading=words["title"])
-    answer = await run_in_threadpool(_ask, state, ticket_id, answers, comment)
+    answer = await run_in_threadpool(state.desk.answer_survey, ticket_id, answers, comment)
     if not answer.ok:
         log.info("hub refused a survey for %s: %s", ticket_id, answer.error_code)
         if answer.error_code == "invalid_state":  # not served yet, or answered meanwhile
