@@ -448,8 +448,11 @@ class Uplink:
             self._bad_acks.warn("ack", f"ignored a malformed ack on {msg.topic}: {exc}")
             return
         with self._lock:
+            first = self.window.acked is None
             if self.window.ack(seq, self.clock()):
                 self._acked_known = self.window.acked or 0
+        if first:  # once a connection: where the region stands
+            log.info("the region has this office's log up to seq %d; sending from there", seq)
         self._wake.set()
 
 

@@ -106,7 +106,7 @@ def paho_client(
     """A client of the regional broker, subscribed to `filters` on every (re)connect."""
     mqtt = paho.Client(callback_api_version=paho.CallbackAPIVersion.VERSION2, protocol=paho.MQTTv5)
     mqtt.username_pw_set(user, password)
-    mqtt.reconnect_delay_set(0.1, 1)  # the broker restarts in the tests
+    mqtt.reconnect_delay_set(1, 1)  # the broker restarts in the tests
     subscribed = threading.Event()
 
     def connected(client: paho.Client, *args: Any) -> None:
