@@ -32,7 +32,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
 
 def usage() -> str:
     lines = ["usage: antrian <command> --config FILE [options]", "", "commands:"]
-    lines += [f"  {name:<13} {text}" for name, (_, text) in COMMANDS.items()]
+    width = max(map(len, COMMANDS))
+    lines += [f"  {name:<{width}} {text}" for name, (_, text) in COMMANDS.items()]
     return "\n".join(lines)
 
 

@@ -5,6 +5,7 @@ accounts are proven by a real mosquitto in test_uplink.py)."""
 from __future__ import annotations
 
 import json
+import sqlite3
 import tomllib
 from pathlib import Path
 from typing import Any
@@ -13,6 +14,7 @@ import pytest
 
 from common.config import ConfigError, Table
 from nodes.hub import daemon
+from nodes.hub.eventlog import EventLog
 from nodes.hub.uplink import (
     BATCH_BYTES,
     BATCH_EVENTS,
@@ -253,3 +255,27 @@ def test_the_dashboard_shows_the_uplink_in_the_hubs_row() -> None:
     assert "Kirim ke wilayah: terputus" in text and "menunggu dikirim ke wilayah: 35" in text
     assert needs_attention(down)
     assert not needs_attention({**down, "uplink": "connected"})
+
+
+def test_the_log_read_since_a_seq_as_stored_past_undecodable_rows(tmp_path: Path) -> None:
+    from tests.hub.test_eventlog import DAY, store_with_hand_day
+
+    path = tmp_path / "antrian.db"
+    store_with_hand_day(path, 3).close()
+    with sqlite3.connect(path) as db:
+        stored = db.execute("SELECT * FROM events WHERE seq = 1").fetchone()
+        db.executemany(
+            "INSERT INTO events (at, day, kind, ticket_id, service, counter, data)"
+            " VALUES ('2026-11-28T09:00:00+07:00', ?, 'counter_status', NULL, NULL, '1', ?)",
+            [(DAY, "{"), (DAY, "[1]"), (DAY, '{"status": "open"}')],
+        )
+    log = EventLog(path)
+    rows, cursor = log.since(0, 100)
+    assert [r["seq"] for r in rows] == [1, 2, 3, 6] and cursor == 6
+    names = ("seq", "at", "day", "kind", "ticket_id", "service", "counter")
+    assert rows[0] == {**dict(zip(names, stored, strict=False)), "data": json.loads(stored[7])}
+    assert log.since(3, 2) == ([], 5)  # two rows left out, but read past
+    assert [r["seq"] for r in log.since(5, 10)[0]] == [6]
+    assert log.since(6, 10) == ([], 6)
+    assert log.last_seq() == 6
+    log.close()
