@@ -22,6 +22,7 @@ import contextlib
 import json
 import logging
 import socket
+import ssl
 import threading
 import time
 from collections import deque
@@ -103,6 +104,7 @@ def read_region(root: config.Table) -> RegionSettings | None:
         raise table.error("key_file", "cert_file and key_file must be given together")
     if files["cert_file"] is not None and files["ca_file"] is None:
         raise table.error("ca_file", "is required with cert_file (TLS)")
+    _check_tls(table, **files)
     port = table.int("port", 8883 if files["ca_file"] else 1883, min=1, max=65535)
     base = table.str("base", DEFAULT_BASE)
     if any(c in base for c in "+#") or base.startswith("/") or base.endswith("/"):
@@ -111,6 +113,26 @@ def read_region(root: config.Table) -> RegionSettings | None:
     table.finish()
     return RegionSettings(host, port, office, username, password, base, keepalive=keepalive,
                           **files)  # fmt: skip
+
+
+def _check_tls(
+    table: config.Table, ca_file: Path | None, cert_file: Path | None, key_file: Path | None
+) -> None:
+    """Load the TLS files as the connection will, so a wrong file stops the start naming
+    its key rather than failing at every reconnect."""
+    if ca_file is None:
+        return
+    context = ssl.create_default_context()
+    try:
+        context.load_verify_locations(cafile=str(ca_file))
+    except (ssl.SSLError, OSError) as exc:
+        raise table.error("ca_file", f"{ca_file} is not a CA certificate (PEM): {exc}") from None
+    if cert_file is not None:
+        try:
+            context.load_cert_chain(str(cert_file), str(key_file))
+        except (ssl.SSLError, OSError) as exc:
+            problem = f"{cert_file} and {key_file} are not a certificate and its key: {exc}"
+            raise table.error("cert_file", problem) from None
 
 
 def _password(table: config.Table) -> str:

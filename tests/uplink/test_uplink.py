@@ -7,12 +7,14 @@ seq and publishes the retained ack (an outside client of the contract, like mosq
 from __future__ import annotations
 
 import json
+import shutil
 import sqlite3
 import subprocess
 import sys
 import threading
 import tomllib
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -21,6 +23,7 @@ import paho.mqtt.client as paho
 import pytest
 
 from common.mqtt import BrokerLink
+from nodes.hub.uplink import BATCH_EVENTS, WINDOW
 from nodes.setup.provision_region import main as provision_region
 from tests.harness import (
     MACHINE_SPEED_LIMITS,
@@ -30,7 +33,9 @@ from tests.harness import (
     Mosquitto,
     client,
     wait_for,
+    write_hub_config,
 )
+from tests.uplink.certs import Certs, make_certs
 
 BASE = "antrian-region"
 REGION_TOML = """\
@@ -98,14 +103,16 @@ class Setup:
     dir: Path
     broker: Mosquitto
     passwords: dict[str, str]
+    ca: Path | None = None  # TLS: the CA that signed the regional broker's certificate
 
 
-def paho_client(
-    broker: Mosquitto, user: str, password: str, *filters: str, on_message: Any = None
-) -> paho.Client:
+def paho_client(regional: Setup, user: str, *filters: str, on_message: Any = None) -> paho.Client:
     """A client of the regional broker, subscribed to `filters` on every (re)connect."""
     mqtt = paho.Client(callback_api_version=paho.CallbackAPIVersion.VERSION2, protocol=paho.MQTTv5)
-    mqtt.username_pw_set(user, password)
+    mqtt.username_pw_set(user, regional.passwords[user])
+    if regional.ca is not None:
+        mqtt.tls_set(ca_certs=str(regional.ca))
+    broker = regional.broker
     mqtt.reconnect_delay_set(1, 1)  # the broker restarts in the tests
     subscribed = threading.Event()
 
@@ -127,8 +134,8 @@ def paho_client(
     return mqtt
 
 
-@pytest.fixture
-def regional(tmp_path: Path) -> Iterator[Setup]:
+@contextmanager
+def start_regional(tmp_path: Path, certs: Certs | None = None) -> Iterator[Setup]:
     """The regional broker, provisioned: password file and ACL from provision-region."""
     (tmp_path / "region.toml").write_text(REGION_TOML)
     out = tmp_path / "provisioned"
@@ -144,27 +151,41 @@ def regional(tmp_path: Path) -> Iterator[Setup]:
         # A regional broker keeps its retained acks across a restart.
         f"persistence true\npersistence_location {broker.dir}/\n"
     )
+    if certs is not None:  # the listener above, over TLS
+        with broker.conf.open("a") as conf:
+            conf.write(f"cafile {certs.ca}\ncertfile {certs.server_cert}\n"
+                       f"keyfile {certs.server_key}\n")  # fmt: skip
     broker.start()
     accounts = tomllib.loads((out / "credentials.toml").read_text())["accounts"]
     try:
-        yield Setup(tmp_path, broker, accounts)
+        yield Setup(tmp_path, broker, accounts, certs.ca if certs else None)
     finally:
         broker.stop()
 
 
 @pytest.fixture
-def region(regional: Setup) -> Iterator[Region]:
+def regional(tmp_path: Path) -> Iterator[Setup]:
+    with start_regional(tmp_path) as setup:
+        yield setup
+
+
+@contextmanager
+def play_region(regional: Setup) -> Iterator[Region]:
     player = Region()
     player.client = paho_client(
-        regional.broker, "region", regional.passwords["region"], f"{BASE}/office/+/events",
-        on_message=lambda *a: player.on_message(*a),
-    )  # fmt: skip
-    mqtt = player.client
+        regional, "region", f"{BASE}/office/+/events", on_message=lambda *a: player.on_message(*a)
+    )
     try:
         yield player
     finally:
-        mqtt.disconnect()
-        mqtt.loop_stop()
+        player.client.disconnect()
+        player.client.loop_stop()
+
+
+@pytest.fixture
+def region(regional: Setup) -> Iterator[Region]:
+    with play_region(regional) as player:
+        yield player
 
 
 def office_hub(
@@ -174,6 +195,8 @@ def office_hub(
     local = Mosquitto(regional.dir / f"{office}-broker")
     local.start()
     region_table = (regional.dir / "provisioned/offices" / f"{office}.toml").read_text()
+    if regional.ca is not None:
+        region_table += f'ca_file = "{regional.ca}"\n'
     hub = HubProcess(local, regional.dir / f"{office}-hub",
                      limits=MACHINE_SPEED_LIMITS + "\n" + region_table, **extra)  # fmt: skip
     return local, hub
@@ -207,7 +230,7 @@ def test_the_hub_sends_its_log_in_order(
     local, hub = office
     seen: dict[str, Any] = {}
     watcher = paho_client(
-        regional.broker, "region", regional.passwords["region"],
+        regional, "region",
         f"{BASE}/office/+/state", f"{BASE}/office/+/status",
         on_message=lambda _c, _u, m: seen.__setitem__(m.topic, json.loads(m.payload)),
     )  # fmt: skip
@@ -233,7 +256,7 @@ def test_the_hub_sends_its_log_in_order(
     hub.stop()  # a clean stop says offline, retained
     statuses: list[Any] = []
     last = paho_client(
-        regional.broker, "region", regional.passwords["region"], topic("kec-a", "status"),
+        regional, "region", topic("kec-a", "status"),
         on_message=lambda _c, _u, m: statuses.append(json.loads(m.payload)),
     )  # fmt: skip
     wait_for(lambda: statuses == [{"v": 1, "online": False}])
@@ -267,30 +290,40 @@ def test_regional_broker_down_the_office_works_and_every_event_arrives_once(
         kiosk.stop()
 
 
-def test_a_hub_killed_mid_upload_resumes_from_the_retained_ack(
-    regional: Setup, region: Region
-) -> None:
-    local, hub = office_hub(regional)
-    # A day already in the log (about 1,500 events: several batches) before the hub starts.
+@pytest.fixture(scope="module")
+def simulated_day(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A busy day's log (about 5,000 events: more batches than the window), made once."""
+    folder = tmp_path_factory.mktemp("simulated")
+    config = write_hub_config(folder / "hub.toml", 1883, folder / "antrian.db")
     subprocess.run(
-        [sys.executable, "-m", "nodes.cli", "simulate-day", "--config", str(hub.config_path),
-         "--date", "2026-11-27", "--tickets", "400"],
+        [sys.executable, "-m", "nodes.cli", "simulate-day", "--config", str(config),
+         "--date", "2026-11-27", "--tickets", "1200"],
         check=True, cwd=ROOT, capture_output=True,
     )  # fmt: skip
-    total = len(logged(hub))
-    assert total > 1500
+    return folder / "antrian.db"
 
-    region.hold_after = 1  # the region stores the first batch, then slows down
+
+def test_a_hub_killed_mid_upload_resumes_from_the_retained_ack(
+    regional: Setup, region: Region, simulated_day: Path
+) -> None:
+    local, hub = office_hub(regional)
+    shutil.copy(simulated_day, hub.db_path)  # the day is in the log before the hub starts
+    total = len(logged(hub))
+    assert total > (WINDOW + 2) * BATCH_EVENTS
+    region.hold_after = 1  # the region stores the first batch, then stops acknowledging
     try:
         hub.start()
-        wait_for(lambda: len(region.received) >= 1000, 20)  # more in flight than acked
+        # The first batch acked frees one place: 9 batches out, 8 of them unacknowledged,
+        # and the hub may send no more: it is killed in the middle of the upload.
+        first_life = (WINDOW + 1) * BATCH_EVENTS
+        wait_for(lambda: len(region.received) == first_life, 20)
         acked = region.acked("kec-a")
-        assert 0 < acked < total
+        assert acked == BATCH_EVENTS
         hub.kill()
-        first_life = len(region.received)
         region.hold, region.hold_after = False, None
         hub.start()
-        wait_for(lambda: region.seqs("kec-a") == list(range(1, total + 1)), 30)
+        wait_for(lambda: region.seqs("kec-a") == logged(hub), 60)
+        assert region.seqs("kec-a") == list(range(1, len(logged(hub)) + 1))
         second = region.received[first_life:]
         # Resumed from the retained ack: nothing at or below it was sent again.
         assert second[0][1] == acked
@@ -299,13 +332,14 @@ def test_a_hub_killed_mid_upload_resumes_from_the_retained_ack(
         for life in (region.received[:first_life], second):
             seqs = [seq for _, _, seq in life]
             assert len(seqs) == len(set(seqs))
+            assert seqs == sorted(seqs)
     finally:
         hub.stop()
         local.stop()
 
 
 def test_an_office_cannot_write_as_another(regional: Setup, region: Region) -> None:
-    mallory = paho_client(regional.broker, "kec-a", regional.passwords["kec-a"])
+    mallory = paho_client(regional, "kec-a")
     try:
         forged = {"v": 1, "after": 0, "events": [{"seq": 1, "kind": "forged"}]}
         for leaf in ("events", "state", "status"):
@@ -340,3 +374,19 @@ def test_a_malformed_ack_is_ignored_with_one_log_line(
         assert len(lines) == 1, lines
     finally:
         kiosk.stop()
+
+
+def test_the_uplink_over_tls(tmp_path: Path) -> None:
+    certs = make_certs(tmp_path / "certs")
+    with start_regional(tmp_path, certs) as regional, play_region(regional) as region:
+        local, hub = office_hub(regional)
+        hub.start()
+        kiosk = client(local, "kiosk-1", "kiosk")
+        try:
+            take_tickets(kiosk, 3)
+            wait_for(lambda: region.seqs("kec-a") and region.seqs("kec-a") == logged(hub), 15)
+            assert "(TLS)" in hub.log()
+        finally:
+            kiosk.stop()
+            hub.stop()
+            local.stop()

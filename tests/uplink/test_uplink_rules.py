@@ -29,6 +29,7 @@ from nodes.hub.uplink import (
 from nodes.setup import bootfile
 from nodes.setup.provision_region import main as provision_region
 from tests.harness import write_hub_config
+from tests.uplink.certs import make_certs
 
 
 def region(**values: Any) -> RegionSettings:
@@ -51,14 +52,33 @@ def test_region_defaults() -> None:
 
 
 def test_region_with_tls_files_defaults_to_8883(tmp_path: Path) -> None:
-    ca = tmp_path / "ca.crt"
-    ca.write_text("-----BEGIN CERTIFICATE-----\n")
+    certs = make_certs(tmp_path / "certs")
     table = Table(
-        {"region": {"host": "r", "username": "kec-a", "password": "p", "ca_file": "ca.crt"}},
+        {"region": {"host": "r", "username": "kec-a", "password": "p",
+                    "ca_file": "certs/ca.crt"}},
         tmp_path / "hub.toml",  # the file is found next to the config
-    )
+    )  # fmt: skip
     with_tls = read_region(table)
     assert with_tls is not None and (with_tls.port, with_tls.tls) == (8883, True)
+    assert with_tls.ca_file == certs.ca
+
+
+@pytest.mark.parametrize(
+    ("files", "key"),
+    [
+        ({"ca_file": "certs/server.csr"}, "region.ca_file"),
+        ({"ca_file": "certs/ca.crt", "cert_file": "certs/server.crt",
+          "key_file": "certs/ca.key"}, "region.cert_file"),
+    ],
+)  # fmt: skip
+def test_tls_files_that_do_not_load_name_their_key(
+    tmp_path: Path, files: dict[str, str], key: str
+) -> None:
+    make_certs(tmp_path / "certs")
+    values = {"host": "r", "username": "kec-a", "password": "p", **files}
+    with pytest.raises(ConfigError) as caught:
+        read_region(Table({"region": values}, tmp_path / "hub.toml"))
+    assert caught.value.key == key
 
 
 def test_region_password_from_a_file(tmp_path: Path) -> None:
