@@ -22,6 +22,7 @@ import contextlib
 import json
 import logging
 import socket
+import sqlite3
 import ssl
 import threading
 import time
@@ -68,14 +69,11 @@ class RegionSettings:
     username: str
     password: str
     base: str = DEFAULT_BASE
-    ca_file: Path | None = None
+    tls: bool = False
+    ca_file: Path | None = None  # None with tls: the system's CAs (a public certificate)
     cert_file: Path | None = None
     key_file: Path | None = None
     keepalive: int = 30
-
-    @property
-    def tls(self) -> bool:
-        return self.ca_file is not None
 
     def topic(self, leaf: str) -> str:
         return f"{self.base}/office/{self.office}/{leaf}"
@@ -102,17 +100,19 @@ def read_region(root: config.Table) -> RegionSettings | None:
             raise table.error(name, f"{path} is not a file")
     if (files["cert_file"] is None) != (files["key_file"] is None):
         raise table.error("key_file", "cert_file and key_file must be given together")
-    if files["cert_file"] is not None and files["ca_file"] is None:
-        raise table.error("ca_file", "is required with cert_file (TLS)")
-    _check_tls(table, **files)
-    port = table.int("port", 8883 if files["ca_file"] else 1883, min=1, max=65535)
+    tls = table.bool("tls", files["ca_file"] is not None or files["cert_file"] is not None)
+    if not tls and any(files.values()):
+        raise table.error("tls", "must be true with ca_file, cert_file or key_file")
+    if tls:
+        _check_tls(table, **files)
+    port = table.int("port", 8883 if tls else 1883, min=1, max=65535)
     base = table.str("base", DEFAULT_BASE)
     if any(c in base for c in "+#") or base.startswith("/") or base.endswith("/"):
         raise table.error("base", f"must be a topic prefix without + # or outer '/', not {base!r}")
     keepalive = table.int("keepalive", 30, min=5, max=600)
     table.finish()
-    return RegionSettings(host, port, office, username, password, base, keepalive=keepalive,
-                          **files)  # fmt: skip
+    return RegionSettings(host, port, office, username, password, base, tls,
+                          keepalive=keepalive, **files)  # fmt: skip
 
 
 def _check_tls(
@@ -120,11 +120,10 @@ def _check_tls(
 ) -> None:
     """Load the TLS files as the connection will, so a wrong file stops the start naming
     its key rather than failing at every reconnect."""
-    if ca_file is None:
-        return
     context = ssl.create_default_context()
     try:
-        context.load_verify_locations(cafile=str(ca_file))
+        if ca_file is not None:
+            context.load_verify_locations(cafile=str(ca_file))
     except (ssl.SSLError, OSError) as exc:
         raise table.error("ca_file", f"{ca_file} is not a CA certificate (PEM): {exc}") from None
     if cert_file is not None:
@@ -299,7 +298,7 @@ class Uplink:
         self._client.username_pw_set(settings.username, settings.password)
         if settings.tls:
             self._client.tls_set(
-                ca_certs=str(settings.ca_file),
+                ca_certs=str(settings.ca_file) if settings.ca_file else None,
                 certfile=str(settings.cert_file) if settings.cert_file else None,
                 keyfile=str(settings.key_file) if settings.key_file else None,
             )
@@ -475,7 +474,23 @@ class Uplink:
                 self._acked_known = self.window.acked or 0
         if first:  # once a connection: where the region stands
             log.info("the region has this office's log up to seq %d; sending from there", seq)
+            self._check_beyond(seq)
         self._wake.set()
+
+    def _check_beyond(self, seq: int) -> None:
+        """An ack past the end of this log: the database was replaced (a restore from an
+        older backup, a new card) and its new events would reuse seqs the region has."""
+        try:
+            last = self.events.last_seq()
+        except (OSError, sqlite3.Error):
+            return  # the uplink's thread reports an unreadable log
+        if seq > last:
+            log.warning(
+                "the region has acknowledged seq %d, beyond this log's last event (%d): was"
+                " the database restored from an older backup or replaced? Events up to seq"
+                " %d will not be sent; ask the region to reset this office's acknowledgement",
+                seq, last, seq,
+            )  # fmt: skip
 
 
 def _no_delay(client: paho.Client, userdata: Any, sock: Any) -> None:

@@ -63,6 +63,20 @@ def test_region_with_tls_files_defaults_to_8883(tmp_path: Path) -> None:
     assert with_tls.ca_file == certs.ca
 
 
+def test_tls_with_the_systems_cas_and_no_files() -> None:
+    settings = region(host="mqtt.kab.go.id", username="kec-a", password="p", tls=True)
+    assert (settings.tls, settings.port, settings.ca_file) == (True, 8883, None)
+
+
+def test_tls_files_without_tls_are_refused(tmp_path: Path) -> None:
+    make_certs(tmp_path / "certs")
+    values = {"host": "r", "username": "kec-a", "password": "p", "tls": False,
+              "ca_file": "certs/ca.crt"}  # fmt: skip
+    with pytest.raises(ConfigError) as caught:
+        read_region(Table({"region": values}, tmp_path / "hub.toml"))
+    assert caught.value.key == "region.tls" and "must be true" in caught.value.problem
+
+
 @pytest.mark.parametrize(
     ("files", "key"),
     [
