@@ -111,8 +111,8 @@ def provision(config: Path, out: Path, broker_address: str) -> list[tuple[str, P
         text = (
             f"# The uplink of {office['name'] or office['id']} to the region, from"
             " `antrian provision-region`.\n# Paste it into this office's hub.toml, then run"
-            " `antrian provision` for the office again.\n# With TLS add ca_file (and"
-            " cert_file/key_file); the port is then usually 8883. See docs/config.md.\n\n"
+            " `antrian provision` for the office again.\n# For TLS add tls = true or"
+            " ca_file (and the broker's TLS port). See docs/config.md.\n\n"
             + tomli_w.dumps({"region": table})
         )
         path = out / "offices" / f"{account}.toml"
