@@ -37,6 +37,7 @@ class Region:
         self.first: float | None = None
         self.last: float | None = None
         self.batches = 0
+        self.bytes = 0
         self.client = paho.Client(paho.CallbackAPIVersion.VERSION2, protocol=paho.MQTTv5)
         self.client.on_message = self.on_message
         self.client.on_connect = lambda c, *a: c.subscribe(f"{BASE}/office/+/events", qos=1)
@@ -47,6 +48,7 @@ class Region:
         self.first = self.first or time.perf_counter()
         batch = json.loads(msg.payload)
         self.batches += 1
+        self.bytes += len(msg.payload)
         if batch["after"] <= self.acked:
             self.acked = max(self.acked, batch["events"][-1]["seq"])
         ack = json.dumps({"v": 1, "seq": self.acked})
@@ -85,8 +87,10 @@ def main() -> int:
             wait_for(lambda: region.acked >= total, timeout=600, interval=0.05)
             assert region.first is not None and region.last is not None
             seconds = region.last - region.first
-            print(f"{args.days} days, {total} events in {region.batches} batches: sent and"
-                  f" acknowledged in {seconds:.2f} s, {total / seconds:,.0f} events/s")  # fmt: skip
+            size = f"{region.bytes / 1e6:.1f} MB, {region.bytes / total:.0f} B/event"
+            rate = f"{seconds:.2f} s, {total / seconds:,.0f} events/s"
+            print(f"{args.days} days, {total} events in {region.batches} batches ({size}):"
+                  f" sent and acknowledged in {rate}")  # fmt: skip
         finally:
             hub.stop()
             region.client.loop_stop()
