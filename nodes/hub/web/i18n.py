@@ -185,6 +185,19 @@ _TEXT: Final[dict[str, str | tuple[str, str]]] = {  # (Indonesian, English)
         "Data ditulis ke kartu sejak menyala (MB)",
         "Written to the card since power-on (MB)",
     ),
+    "uplink_connected": ("Kirim ke wilayah: terhubung", "Regional uplink: connected"),
+    "uplink_down": (
+        "Kirim ke wilayah: terputus (kantor tetap berjalan)",
+        "Regional uplink: down (the office works on)",
+    ),
+    "detail_uplink_acked": (
+        "Data terakhir diterima wilayah (nomor urut)",
+        "Last event stored by the region (seq)",
+    ),
+    "detail_uplink_waiting": (
+        "Data menunggu dikirim ke wilayah",
+        "Events waiting to go to the region",
+    ),
     "value_ok": ("baik", "OK"),
     "value_off": ("mati", "off"),
     "value_file": ("berkas (uji coba)", "file (testing)"),
