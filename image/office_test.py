@@ -196,12 +196,15 @@ class Vm:
         mount it and run firstboot and the role again, so the rest can still be tested."""
         if self.console.run("findmnt -n /var/lib/antrian >/dev/null")[0] == 0:
             return True
-        self.run(
+        status, text = self.console.run(
             "systemctl start var-lib-antrian.mount && systemctl restart antrian-firstboot "
             # avahi started under the image's hostname: it must announce firstboot's
             "&& systemctl restart avahi-daemon && systemctl start --no-block multi-user.target",
             timeout=600,
         )
+        if status != 0:
+            journal = self.journal("antrian-firstboot", 30)
+            raise RuntimeError(f"{self.name}: firstboot failed again: {text}\n{journal}")
         return False
 
     def run(self, command: str, timeout: float = 120) -> str:
@@ -445,6 +448,14 @@ class Office:
         self.watcher.start()
         online = self.watcher.online("kiosk-1", back, 300)
         self.figures["kiosk-1: hub back to kiosk online"] = f"{online.at - back:.0f} s"
+        # A press counts only once lamp A is lit: the kiosk hears the hub's own retained
+        # status after its connection, and a press before that is refused (lamp off).
+        deadline = time.monotonic() + 120
+        while lamps(vm)["A"] != "hi":
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"lamp A never lit after the hub came back: {lamps(vm)}")
+            time.sleep(1)
+        self.figures["kiosk-1: hub back to lamp A lit"] = f"{time.monotonic() - back:.0f} s"
         self.press_kiosk(vm, printer, "after the hub came back")
 
     # --- counter --------------------------------------------------------------------------
@@ -461,8 +472,8 @@ class Office:
             encoded = script.read_bytes().hex()
             vm.run(f"python3 -c \"open('/run/numpad.py','wb').write(bytes.fromhex('{encoded}'))\"")
             vm.run(
-                "nohup /opt/antrian/venv/bin/python /run/numpad.py /run/numpad "
-                ">/run/numpad.log 2>&1 &"
+                "(nohup /opt/antrian/venv/bin/python /run/numpad.py /run/numpad "
+                ">/run/numpad.log 2>&1 &)"
             )
             self.wait_online(vm, "loket-1", "antrian-counter")
             deadline = time.monotonic() + 60
@@ -518,8 +529,8 @@ class Office:
             self.figures["display-1: RSS"] = f"{vm.rss_mb('antrian-display'):.0f} MB"
             idle = self.screen(vm, "idle")
             vm.run(
-                "nohup arecord -q -D hw:Loopback,1 -f S16_LE -r 22050 -c 1 -d 25 "
-                "/run/voice.wav >/run/arecord.log 2>&1 &"
+                "(nohup arecord -q -D hw:Loopback,1 -f S16_LE -r 22050 -c 1 -d 25 "
+                "/run/voice.wav >/run/arecord.log 2>&1 &)"
             )
             called_at = time.monotonic()
             self.call_next()
