@@ -110,8 +110,10 @@ class ButtonPins:
 
 class GpioButtons:
     """Buttons wired between a GPIO pin and ground (internal pull-up), LEDs on GPIO pins
-    through a resistor. Callbacks run in gpiozero's pin thread (the test thread under
-    MockFactory), so the handler must return quickly."""
+    through a resistor. `pull_up=False`: buttons that drive their pin high when pressed
+    (pull-down). `pin_factory` None is gpiozero's default (the Pi's BCM numbers).
+    Callbacks run in gpiozero's pin thread (the test thread under MockFactory), so the
+    handler must return quickly."""
 
     PRIORITY: Final = "!priority"
 
@@ -124,9 +126,18 @@ class GpioButtons:
         debounce_s: float = DEBOUNCE_S,
         priority_window_s: float = PRIORITY_WINDOW_S,
         clock: Callable[[], float] = time.monotonic,
+        pull_up: bool = True,
+        pin_factory: Any = None,
     ) -> None:
         from gpiozero import LED, Button
 
+        def button(pin: int | str) -> Any:
+            return Button(pin, pull_up=pull_up, bounce_time=None, pin_factory=pin_factory)
+
+        def lamp(pin: int | str) -> Any:
+            return LED(pin, pin_factory=pin_factory)
+
+        self._factory = pin_factory
         self._clock = clock
         self._debouncer = Debouncer(debounce_s)
         self._latch = PriorityLatch(priority_window_s)
@@ -138,19 +149,19 @@ class GpioButtons:
         self._leds: dict[str, Any] = {}
         self._states: dict[str, LedState] = {}
         for spec in buttons:
-            self._buttons[spec.service] = Button(spec.pin, pull_up=True, bounce_time=None)
+            self._buttons[spec.service] = button(spec.pin)
             if spec.led is not None:
-                self._leds[spec.service] = LED(spec.led)
+                self._leds[spec.service] = lamp(spec.led)
         self._priority_button: Any = None
         self._priority_led: Any = None
         if priority is not None:
-            self._priority_button = Button(priority[0], pull_up=True, bounce_time=None)
+            self._priority_button = button(priority[0])
             if priority[1] is not None:
-                self._priority_led = LED(priority[1])
+                self._priority_led = lamp(priority[1])
         #: The "now serving" button: its press is `Press(NOW_SERVING)`, never a ticket.
         self._now_button: Any = None
         if now is not None:
-            self._now_button = Button(now, pull_up=True, bounce_time=None)
+            self._now_button = button(now)
 
     @property
     def services(self) -> tuple[str, ...]:
@@ -220,6 +231,8 @@ class GpioButtons:
         for device in (self._priority_button, self._priority_led, self._now_button):
             if device is not None:
                 device.close()
+        if self._factory is not None:
+            self._factory.close()  # its own chip handle; gpiozero's default one is shared
 
 
 def parse_line(line: str) -> Press | None:
@@ -356,13 +369,16 @@ def _debounce_s(table: Table) -> float:
 @dataclass(frozen=True)
 class GpioInput:
     """`type = "gpio"`: `[input.buttons.<service>]`, `[input.priority]` and `[input.now]`
-    pins."""
+    pins; `pull` "up" (buttons to ground) or "down" (buttons to 3.3 V); `chip` N: the pins
+    are line offsets of /dev/gpiochipN on a board that is not a Pi (nodes/kiosk/gpiochip.py)."""
 
     buttons: tuple[ButtonPins, ...] = ()
     priority: tuple[int | str, int | str | None] | None = None
     now: int | str | None = None
     debounce_s: float = DEBOUNCE_S
     priority_window_s: float = PRIORITY_WINDOW_S
+    pull: Literal["up", "down"] = "up"
+    chip: int | None = None
 
     @classmethod
     def read(cls, table: Table) -> GpioInput:
@@ -377,19 +393,28 @@ class GpioInput:
         priority = _pins(table.table("priority")) if "priority" in table else None
         now = _now_pin(table.table("now")) if "now" in table else None
         window = table.float("priority_window_s", PRIORITY_WINDOW_S, min=1.0)
-        return cls(tuple(buttons), priority, now, _debounce_s(table), window)
+        pull = table.choice("pull", ("up", "down"), "up")
+        chip = table.int("chip", None, min=0)
+        return cls(tuple(buttons), priority, now, _debounce_s(table), window, pull, chip)
 
     def check(self, table: Table) -> None:
         if not self.buttons:
             raise table.error("buttons", "gpio input needs [input.buttons.<service>] pin = ...")
 
     def open(self) -> ServiceButtons:
+        factory = None
+        if self.chip is not None:
+            from nodes.kiosk.gpiochip import chip_factory
+
+            factory = chip_factory(self.chip)
         return GpioButtons(
             self.buttons,
             priority=self.priority,
             now=self.now,
             debounce_s=self.debounce_s,
             priority_window_s=self.priority_window_s,
+            pull_up=self.pull == "up",
+            pin_factory=factory,
         )
 
 

@@ -19,6 +19,7 @@ from nodes.kiosk.buttons import (
     PriorityLatch,
     parse_line,
 )
+from nodes.kiosk.gpiochip import chip_board
 from tests.harness import wait_for
 
 
@@ -41,6 +42,29 @@ def test_one_press_is_one_press(pins: MockFactory) -> None:
     _tap(pins, 17)
     assert presses == [Press("A", False)]
     buttons.close()
+
+
+def test_a_button_to_3v3_presses_on_the_rising_edge(pins: MockFactory) -> None:
+    buttons = GpioButtons([ButtonPins("A", 5, 6)], pull_up=False)
+    presses: list[Press] = []
+    buttons.start(presses.append)
+    assert presses == []  # pulled down: idle low is not a press
+    pins.pin(5).drive_high()
+    pins.pin(5).drive_low()
+    assert presses == [Press("A", False)]
+    buttons.set_led("A", "lit")
+    assert pins.pin(6).state is True
+    buttons.close()
+
+
+def test_a_gpiochip_board_names_its_lines_by_offset() -> None:
+    board = chip_board(2, 8)
+    for name in (3, "3", "GPIO3"):
+        found = [(header.name, pin.name) for header, pin in board.find_pin(name)]
+        assert found == [("gpiochip2", "GPIO3")]
+    assert list(board.find_pin(8)) == [] and list(board.find_pin("GPIO17")) == []
+    # no fixed pull on any line (a Pi's GPIO3 has one): pull="down" is allowed everywhere
+    assert {pin.pull for pin in board.headers["gpiochip2"].pins.values()} == {""}
 
 
 def test_mashed_ten_times_in_50ms_is_one_press(pins: MockFactory) -> None:

@@ -71,6 +71,19 @@ def test_gpio_usb_config_reads(tmp_path: Path) -> None:
     assert config.printer.profile == "RP-F10-58mm"  # the 58 mm default
     assert printer == UsbPrinter(0x0416, 0x5011, profile="RP-F10-58mm", read_status=True)
     assert config.office.lang == "en" and config.settings.request_timeout_s == 3.0
+    assert buttons.pull == "up" and buttons.chip is None  # a Pi: buttons to ground
+
+
+def test_gpio_on_a_named_chip_with_buttons_to_3v3_reads(tmp_path: Path) -> None:
+    path = tmp_path / "kiosk.toml"
+    path.write_text(GPIO_CONFIG.replace("[input]\n", '[input]\nchip = 0\npull = "down"\n'))
+    buttons = read_config(path).input.config
+    assert buttons.chip == 0 and buttons.pull == "down"
+    for wrong, problem in (('pull = "sideways"', "one of up, down"), ("chip = -1", "at least 0")):
+        path.write_text(GPIO_CONFIG.replace("[input]\n", f"[input]\n{wrong}\n"))
+        with pytest.raises(ConfigError, match=problem) as caught:
+            read_config(path)
+        assert caught.value.key == f"input.{wrong.split()[0]}"
 
 
 @pytest.mark.parametrize(
