@@ -14,7 +14,7 @@ case $part in
         {
             echo "PARTUUID=$sig-02 / ext4 defaults,noatime 0 1"
             echo "PARTUUID=$sig-01 /boot/firmware vfat defaults,noatime 0 2"
-            echo "${data:-LABEL=antrian-data /var/lib/antrian ext4 defaults,noatime,nofail,x-systemd.device-timeout=20s 0 2}"
+            echo "${data:-LABEL=antrian-data /var/lib/antrian ext4 defaults,noatime,nofail,x-systemd.device-timeout=90s 0 2}"
         } > "$IMAGEMOUNTPATH/etc/fstab"
         ;;
     BOOT)
