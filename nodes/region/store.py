@@ -1,0 +1,325 @@
+"""The region's PostgreSQL database: schema, ingest, live state, and what the pages read.
+
+Ingest is the contract's one transaction per message: the office's row locked
+(`SELECT ... FOR UPDATE`, so region instances sharing the subscription take turns per office),
+the batch's new events copied into a temporary table and inserted with
+`ON CONFLICT (office, seq) DO NOTHING`, the acked seq moved, then commit; the caller publishes
+the ack only after that. A day that got events is marked dirty for `summary.py`, with a
+counter, so a summary computed while more events arrived is done again.
+
+The schema is created and versioned here (`meta.schema_version`): a database of another
+version is refused, never misread.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import queue
+import threading
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+import psycopg
+from psycopg.types.json import Jsonb
+
+from nodes.region.wire import Batch
+
+log = logging.getLogger(__name__)
+
+SCHEMA_VERSION = 1
+#: Any constant: serialises schema creation between instances starting together.
+_SCHEMA_LOCK = 0x616E7472
+
+SCHEMA = """
+CREATE TABLE meta (key text PRIMARY KEY, value text NOT NULL);
+CREATE TABLE offices (
+    id text PRIMARY KEY,
+    acked bigint NOT NULL DEFAULT 0,          -- S: every event with seq <= S is stored
+    state jsonb,                              -- the latest `state` snapshot
+    state_at timestamptz,
+    online boolean,                           -- the latest `status`
+    last_heard timestamptz,                   -- any message from the office
+    refused bigint NOT NULL DEFAULT 0         -- malformed batches refused
+);
+CREATE TABLE events (
+    office text NOT NULL,
+    seq bigint NOT NULL,
+    at text NOT NULL,                         -- as the hub stored it: local offset, full precision
+    day date NOT NULL,
+    kind text NOT NULL,
+    ticket_id text,
+    service text,
+    counter text,
+    data jsonb NOT NULL,
+    PRIMARY KEY (office, seq)
+);
+CREATE INDEX events_office_day ON events (office, day, seq);
+CREATE TABLE dirty_days (
+    office text NOT NULL, day date NOT NULL, mark bigint NOT NULL DEFAULT 0,
+    PRIMARY KEY (office, day)
+);
+CREATE TABLE office_days (
+    office text NOT NULL,
+    day date NOT NULL,
+    issued integer NOT NULL,
+    served integer NOT NULL,
+    no_show integer NOT NULL,
+    waits integer NOT NULL,                   -- wait samples (called tickets)
+    wait_sum_s double precision NOT NULL,
+    wait_max_s double precision,
+    within integer NOT NULL,                  -- waits within their service's standard
+    skm_respondents integer NOT NULL,
+    skm_totals integer[] NOT NULL,            -- sum of the scores per element U1..U9
+    PRIMARY KEY (office, day)
+);
+"""
+
+_COLUMNS = ("office", "seq", "at", "day", "kind", "ticket_id", "service", "counter", "data")
+
+
+class SchemaMismatch(Exception):
+    def __init__(self, found: str) -> None:
+        super().__init__(
+            f"the region database has schema version {found}, but this antrian uses"
+            f" version {SCHEMA_VERSION}: install the antrian release that wrote it"
+        )
+
+
+def connect(url: str) -> psycopg.Connection[Any]:
+    return psycopg.connect(url, autocommit=False)
+
+
+def create_schema(url: str) -> None:
+    """Create the tables on an empty database; refuse one of another version."""
+    with connect(url) as db:
+        db.execute("SELECT pg_advisory_xact_lock(%s)", (_SCHEMA_LOCK,))
+        exists = db.execute("SELECT to_regclass('meta') IS NOT NULL").fetchone()
+        if exists and exists[0]:
+            row = db.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+            found = row[0] if row else "none"
+            if found != str(SCHEMA_VERSION):
+                raise SchemaMismatch(found)
+            return
+        db.execute(SCHEMA)  # type: ignore[arg-type]  # our own constant text
+        db.execute("INSERT INTO meta VALUES ('schema_version', %s)", (str(SCHEMA_VERSION),))
+        log.info("created the region schema (version %d)", SCHEMA_VERSION)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What an ingest did: the acked seq to publish, and how many events were new."""
+
+    acked: int
+    stored: int
+    gap: bool = False
+
+
+class Ingest:
+    """The writer of one intake thread: one connection, one transaction per message."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self._db: psycopg.Connection[Any] | None = None
+
+    def _connection(self) -> psycopg.Connection[Any]:
+        if self._db is None or self._db.closed:
+            db = connect(self.url)
+            db.execute(
+                "CREATE TEMP TABLE incoming (LIKE events INCLUDING DEFAULTS) ON COMMIT DELETE ROWS"
+            )
+            db.commit()
+            self._db = db
+        return self._db
+
+    def store(self, office: str, batch: Batch) -> Outcome:
+        """The contract's transaction for one `events` message (see the module docstring)."""
+        db = self._connection()
+        try:
+            with db.transaction():
+                acked = self._lock_office(db, office)
+                if batch.after > acked:
+                    return Outcome(acked, 0, gap=True)  # a batch before it was lost
+                new = [e for e in batch.events if e.seq > acked]
+                if new:
+                    with db.cursor() as cur:
+                        with cur.copy(f"COPY incoming ({', '.join(_COLUMNS)}) FROM STDIN") as copy:
+                            for e in new:
+                                copy.write_row((office, e.seq, e.at, e.day, e.kind, e.ticket_id,
+                                                e.service, e.counter, json.dumps(e.data)))  # fmt: skip
+                        cur.execute(
+                            "INSERT INTO events SELECT * FROM incoming"
+                            " ON CONFLICT (office, seq) DO NOTHING"
+                        )
+                        stored = cur.rowcount
+                        cur.execute(
+                            "INSERT INTO dirty_days (office, day) SELECT DISTINCT office, day"
+                            " FROM incoming ORDER BY 1, 2"  # one order: no deadlock between us
+                            " ON CONFLICT (office, day) DO UPDATE SET mark = dirty_days.mark + 1"
+                        )
+                else:
+                    stored = 0
+                acked = max(acked, batch.last)
+                db.execute(
+                    "UPDATE offices SET acked = %s, last_heard = now() WHERE id = %s",
+                    (acked, office),
+                )
+                return Outcome(acked, stored)
+        except psycopg.OperationalError:
+            self.close()  # the next message connects afresh
+            raise
+
+    def acked(self, office: str) -> int:
+        """S for an office without changing anything (what a refused message re-acks)."""
+        db = self._connection()
+        with db.transaction():
+            row = db.execute("SELECT acked FROM offices WHERE id = %s", (office,)).fetchone()
+        return int(row[0]) if row else 0
+
+    def refused(self, office: str) -> int:
+        """Count a refused message against the office; its S, to re-publish."""
+        db = self._connection()
+        with db.transaction():
+            self._lock_office(db, office)
+            row = db.execute(
+                "UPDATE offices SET refused = refused + 1 WHERE id = %s RETURNING acked", (office,)
+            ).fetchone()
+        return int(row[0]) if row else 0
+
+    @staticmethod
+    def _lock_office(db: psycopg.Connection[Any], office: str) -> int:
+        row = db.execute("SELECT acked FROM offices WHERE id = %s FOR UPDATE", (office,)).fetchone()
+        if row is None:
+            # First message of this office: create its row (another instance may race us).
+            db.execute("INSERT INTO offices (id) VALUES (%s) ON CONFLICT DO NOTHING", (office,))
+            row = db.execute(
+                "SELECT acked FROM offices WHERE id = %s FOR UPDATE", (office,)
+            ).fetchone()
+        assert row is not None
+        return int(row[0])
+
+    def save_state(self, office: str, state: dict[str, Any]) -> None:
+        db = self._connection()
+        with db.transaction():
+            db.execute(
+                "INSERT INTO offices (id, state, state_at, last_heard) VALUES (%s, %s, now(), now())"
+                " ON CONFLICT (id) DO UPDATE SET state = excluded.state, state_at = now(),"
+                " last_heard = now()",
+                (office, Jsonb(state)),
+            )
+
+    def save_status(self, office: str, online: bool) -> None:
+        db = self._connection()
+        with db.transaction():
+            db.execute(
+                "INSERT INTO offices (id, online, last_heard) VALUES (%s, %s, now())"
+                " ON CONFLICT (id) DO UPDATE SET online = excluded.online, last_heard = now()",
+                (office, online),
+            )
+
+    def close(self) -> None:
+        if self._db is not None:
+            try:
+                self._db.close()
+            finally:
+                self._db = None
+
+
+# --- reading -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class OfficeRow:
+    id: str
+    acked: int
+    state: dict[str, Any] | None
+    state_at: datetime | None
+    online: bool | None
+    last_heard: datetime | None
+    refused: int
+
+
+@dataclass(frozen=True)
+class DayTotals:
+    """One office's summed `office_days` over a period."""
+
+    office: str
+    days: int
+    issued: int
+    served: int
+    no_show: int
+    waits: int
+    wait_sum_s: float
+    wait_max_s: float | None
+    within: int
+    skm_respondents: int
+    skm_totals: tuple[int, ...]
+
+
+EventRow = tuple[int, str, date, str, str | None, str | None, str | None, dict[str, Any]]
+
+
+class Reader:
+    """The pages' reads: a few pooled connections, each read in its own short transaction."""
+
+    def __init__(self, url: str, size: int = 4) -> None:
+        self.url = url
+        self._idle: queue.LifoQueue[psycopg.Connection[Any]] = queue.LifoQueue()
+        self._slots = threading.BoundedSemaphore(size)
+
+    @contextmanager
+    def _db(self) -> Iterator[psycopg.Connection[Any]]:
+        with self._slots:
+            try:
+                db = self._idle.get_nowait()
+            except queue.Empty:
+                db = psycopg.connect(self.url, autocommit=True)
+            try:
+                yield db
+            except psycopg.OperationalError:
+                db.close()
+                raise
+            if not db.closed:
+                self._idle.put(db)
+
+    def offices(self) -> list[OfficeRow]:
+        with self._db() as db:
+            rows = db.execute(
+                "SELECT id, acked, state, state_at, online, last_heard, refused FROM offices"
+                " ORDER BY id"
+            ).fetchall()
+        return [OfficeRow(*r) for r in rows]
+
+    def totals(self, first: date, last: date) -> dict[str, DayTotals]:
+        with self._db() as db:
+            rows = db.execute(
+                "SELECT office, count(*), sum(issued), sum(served), sum(no_show), sum(waits),"
+                " sum(wait_sum_s), max(wait_max_s), sum(within), sum(skm_respondents),"
+                " array_agg(skm_totals) FROM office_days WHERE day BETWEEN %s AND %s"
+                " GROUP BY office",
+                (first, last),
+            ).fetchall()
+        result = {}
+        for row in rows:
+            skm = [sum(column) for column in zip(*row[10], strict=True)] if row[10] else []
+            result[row[0]] = DayTotals(*row[:10], skm_totals=tuple(skm))
+        return result
+
+    def events(self, office: str, first: date, last: date, skip: Sequence[str] = ()) -> list[EventRow]:
+        with self._db() as db:
+            rows = db.execute(
+                "SELECT seq, at, day, kind, ticket_id, service, counter, data FROM events"
+                " WHERE office = %s AND day BETWEEN %s AND %s AND kind <> ALL(%s) ORDER BY seq",
+                (office, first, last, list(skip)),
+            ).fetchall()
+        return rows  # type: ignore[return-value]
+
+    def close(self) -> None:
+        while True:
+            try:
+                self._idle.get_nowait().close()
+            except queue.Empty:
+                return
