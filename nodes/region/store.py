@@ -17,6 +17,7 @@ import json
 import logging
 import queue
 import threading
+import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -31,6 +32,9 @@ from nodes.region.wire import Batch
 log = logging.getLogger(__name__)
 
 SCHEMA_VERSION = 1
+#: How long a batch whose predecessor is not stored yet waits for it (see `Ingest.store`).
+GAP_WAIT_S = 0.5
+GAP_POLL_S = 0.01
 #: Any constant: serialises schema creation between instances starting together.
 _SCHEMA_LOCK = 0x616E7472
 
@@ -135,8 +139,22 @@ class Ingest:
             self._db = db
         return self._db
 
-    def store(self, office: str, batch: Batch) -> Outcome:
-        """The contract's transaction for one `events` message (see the module docstring)."""
+    def store(self, office: str, batch: Batch, gap_wait_s: float = GAP_WAIT_S) -> Outcome:
+        """The contract's transaction for one `events` message (see the module docstring).
+
+        A batch that comes before its predecessor is stored is most often not a loss: with
+        a shared subscription the broker hands a hub's consecutive batches to different
+        instances, and the other one may be storing the predecessor right now. So a gap is
+        looked at again for `gap_wait_s` before it is answered with the re-ack.
+        """
+        deadline = time.monotonic() + gap_wait_s
+        while True:
+            outcome = self._store(office, batch)
+            if not outcome.gap or time.monotonic() >= deadline:
+                return outcome
+            time.sleep(GAP_POLL_S)
+
+    def _store(self, office: str, batch: Batch) -> Outcome:
         db = self._connection()
         try:
             with db.transaction():

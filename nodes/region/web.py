@@ -51,7 +51,7 @@ HUB_STATIC = HERE.parent / "hub" / "web" / "static"
 SESSION_COOKIE = "antrian_wilayah"
 MAX_SESSIONS = 1000
 MAX_REPORT_DAYS = 366
-REPORT_FORMATS = tuple(f for f in FORMATS if f != "json")
+REPORT_FORMATS = FORMATS
 
 
 @dataclass
