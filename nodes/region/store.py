@@ -13,6 +13,7 @@ version is refused, never misread.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 import queue
@@ -151,8 +152,13 @@ class Ingest:
         while True:
             outcome = self._store(office, batch)
             if not outcome.gap or time.monotonic() >= deadline:
-                return outcome
+                break
             time.sleep(GAP_POLL_S)
+        # Another instance may have committed a higher S since: acking ours after its ack
+        # would move the retained ack back (harmless, the hub resends what we have, but
+        # slow). Read S afresh just before the caller publishes, which narrows that window
+        # to the time between this read and the publish.
+        return dataclasses.replace(outcome, acked=max(outcome.acked, self.acked(office)))
 
     def _store(self, office: str, batch: Batch) -> Outcome:
         db = self._connection()

@@ -85,6 +85,11 @@ def live_row(office: OfficeRow, name: str, now: datetime, lang: Lang) -> LiveRow
     )  # fmt: skip
 
 
+def unheard(office_id: str, name: str) -> LiveRow:
+    """An office of region.toml that has sent nothing yet."""
+    return LiveRow(office_id, name, None, None, DASH, DASH, DASH, False, DASH, DASH, 0)
+
+
 def compare_row(office_id: str, name: str, totals: DayTotals | None, lang: Lang) -> CompareRow:
     if totals is None or not totals.days:
         return CompareRow(office_id, name, DASH, DASH, DASH, None, DASH, DASH, 0)

@@ -85,7 +85,7 @@ def region(request: Request) -> RegionState:
     return state
 
 
-def page(request: Request, name: str, status_code: int = 200, **context: Any) -> HTMLResponse:
+def page(request: Request, template: str, status_code: int = 200, **context: Any) -> HTMLResponse:
     lang = pick(request.query_params.get("lang"), request.cookies.get(LANG_COOKIE))
     state = region(request)
     csrf = request.session.get("csrf")
@@ -94,7 +94,7 @@ def page(request: Request, name: str, status_code: int = 200, **context: Any) ->
     templates: Jinja2Templates = request.app.state.templates
     response = templates.TemplateResponse(
         request,
-        name,
+        template,
         {"t": words(lang), "lang": lang, "other_lang": "en" if lang == "id" else "id",
          "region": state.config.name, "csrf": csrf, "user": request.session.get("user"),
          **context},  # fmt: skip
@@ -215,7 +215,7 @@ async def overview(request: Request) -> Response:
         if row is not None:
             live.append(views.live_row(row, name, now, lang))
         else:
-            live.append(views.LiveRow(office_id, name, None, None, *(views.DASH,) * 4, False, views.DASH, views.DASH, 0))
+            live.append(views.unheard(office_id, name))
         compare.append(views.compare_row(office_id, name, totals.get(office_id), lang))
     return page(request, "region.html", refresh=True, live=live, compare=compare, first=first, last=last,
                 today=now.date())  # fmt: skip

@@ -23,7 +23,7 @@ from common.accounts import mosquitto_hash, passwd_text
 from nodes.hub.simulate import DayPlan, simulate_into
 from nodes.hub.web.accounts import hash_password
 from tests.harness import ROOT, Mosquitto, free_port, wait_for
-from tests.hub.support import office as test_office
+from tests.hub.support import office as hub_office
 
 BASE = "antrian-region"
 OFFICES = ("kec-a", "kec-b", "kec-c")
@@ -72,8 +72,27 @@ def simulated_events(day: date = DAY, seed: int = 1, tickets: int = 90) -> tuple
     folder.mkdir(exist_ok=True)
     path = folder / f"{day}-{seed}-{tickets}.db"
     if not path.exists():
-        simulate_into(path, test_office(), day, DayPlan(tickets=tickets, seed=seed))
+        simulate_into(path, hub_office(), day, DayPlan(tickets=tickets, seed=seed))
     return tuple(hub_rows(path))
+
+
+@lru_cache(maxsize=4)
+def simulated_days(first: date = DAY, days: int = 5, tickets: int = 90) -> tuple[dict[str, Any], ...]:
+    """The event rows of `days` consecutive office days in one hub log."""
+    folder = Path(os.environ.get("TMPDIR", "/tmp")) / f"antrian-region-sim-{os.getpid()}"
+    folder.mkdir(exist_ok=True)
+    path = folder / f"days-{first}-{days}-{tickets}.db"
+    if not path.exists():
+        for n in range(days):
+            day = date.fromordinal(first.toordinal() + n)
+            simulate_into(path, hub_office(), day, DayPlan(tickets=tickets, seed=n))
+    return tuple(hub_rows(path))
+
+
+def simulated_db(day: date = DAY, seed: int = 1, tickets: int = 90) -> Path:
+    """The hub database `simulated_events` read (made if needed)."""
+    simulated_events(day, seed, tickets)
+    return Path(os.environ.get("TMPDIR", "/tmp")) / f"antrian-region-sim-{os.getpid()}" / f"{day}-{seed}-{tickets}.db"
 
 
 def hub_rows(path: Path) -> list[dict[str, Any]]:
