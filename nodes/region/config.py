@@ -91,9 +91,13 @@ class RegionConfig:
         # What the house's node shell needs (log level, the name in its lines).
         broker = BrokerConfig(self.broker.host, self.broker.port)
         identity = NodeIdentity(
-            office_id="region", node_id=self.instance, broker=broker, log_level=self.log_level,
-            office_name=self.name, timezone=self.timezone,
-        )  # fmt: skip
+            office_id="region",
+            node_id=self.instance,
+            broker=broker,
+            log_level=self.log_level,
+            office_name=self.name,
+            timezone=self.timezone,
+        )
         object.__setattr__(self, "identity", identity)
 
     def office(self, office_id: str) -> OfficeEntry | None:
@@ -142,7 +146,9 @@ def _web(root: Table) -> RegionWeb:
         name = entry.id("name")
         password_hash = entry.str("password_hash")
         if not password_hash.startswith("$argon2"):
-            raise entry.error("password_hash", "must be an argon2 hash (antrian web --hash-password)")
+            raise entry.error(
+                "password_hash", "must be an argon2 hash (antrian web --hash-password)"
+            )
         entry.ignore("role")  # every regional user sees every office; no actions to guard
         entry.finish()
         if any(u.name == name for u in users):

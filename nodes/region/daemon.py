@@ -42,8 +42,11 @@ def build(config: RegionConfig, shell: Shell) -> Running:
     shell.on_stop(ingest.close)
     shell.on_stop(intake.stop)
     if not intake.start(wait=node.CONNECT_WAIT_S):
-        log.warning("regional broker %s:%s not reachable yet; retrying",
-                    config.broker.host, config.broker.port)  # fmt: skip
+        log.warning(
+            "regional broker %s:%s not reachable yet; retrying",
+            config.broker.host,
+            config.broker.port,
+        )
     if not config.web.users:
         log.warning("no [[web.users]] in %s: nobody can sign in to the dashboard", shell.file)
     server = uvicorn.Server(
@@ -66,7 +69,9 @@ def build(config: RegionConfig, shell: Shell) -> Running:
     )
 
 
-async def _serve(server: uvicorn.Server, config: RegionConfig, heartbeat: list[float], shell: Shell) -> None:
+async def _serve(
+    server: uvicorn.Server, config: RegionConfig, heartbeat: list[float], shell: Shell
+) -> None:
     async def beat() -> None:
         while True:
             heartbeat[0] = time.monotonic()
@@ -77,7 +82,9 @@ async def _serve(server: uvicorn.Server, config: RegionConfig, heartbeat: list[f
     while not server.started and not task.done():
         await asyncio.sleep(0.05)
     if server.started:
-        log.info("region %s: dashboard on http://%s:%d", config.name, config.web.host, config.web.port)
+        log.info(
+            "region %s: dashboard on http://%s:%d", config.name, config.web.host, config.web.port
+        )
         shell.ready("serving")
     await task
     beating.cancel()

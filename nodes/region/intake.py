@@ -25,7 +25,14 @@ import psycopg
 from common.repeats import RepeatedWarning
 from nodes.region.config import RegionBroker
 from nodes.region.store import Ingest
-from nodes.region.wire import BatchError, RegionTopics, decode_batch, decode_state, decode_status, encode_ack
+from nodes.region.wire import (
+    BatchError,
+    RegionTopics,
+    decode_batch,
+    decode_state,
+    decode_status,
+    encode_ack,
+)
 
 log = logging.getLogger(__name__)
 
@@ -87,8 +94,12 @@ class Intake:
 
     def _on_connect(self, client: paho.Client, _u: Any, _f: Any, reason: Any, _p: Any) -> None:
         if reason.is_failure:
-            log.warning("regional broker %s:%s refused the connection: %s",
-                        self.broker.host, self.broker.port, reason)  # fmt: skip
+            log.warning(
+                "regional broker %s:%s refused the connection: %s",
+                self.broker.host,
+                self.broker.port,
+                reason,
+            )
             return
         log.info("connected to the regional broker %s:%s", self.broker.host, self.broker.port)
         base = f"{self.topics.base}/office/+"
@@ -134,14 +145,22 @@ class Intake:
         started = time.monotonic()
         outcome = self.ingest.store(office, batch)
         if outcome.gap:
-            log.debug("office %s: batch after %d but acked %d; re-acking",
-                      office, batch.after, outcome.acked)  # fmt: skip
+            log.debug(
+                "office %s: batch after %d but acked %d; re-acking",
+                office,
+                batch.after,
+                outcome.acked,
+            )
         self.stored += outcome.stored
         self._ack(office, outcome.acked)
         if outcome.stored:
             self.on_stored()
-        log.debug("office %s: %d new events in %.1f ms", office, outcome.stored,
-                  1000 * (time.monotonic() - started))  # fmt: skip
+        log.debug(
+            "office %s: %d new events in %.1f ms",
+            office,
+            outcome.stored,
+            1000 * (time.monotonic() - started),
+        )
 
     def _ack(self, office: str, seq: int) -> None:
         self._client.publish(self.topics.ack(office), encode_ack(seq), qos=1, retain=True)

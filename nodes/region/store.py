@@ -22,12 +22,13 @@ import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 from typing import Any
 
 import psycopg
 from psycopg.types.json import Jsonb
 
+from nodes.region.rows import DayTotals, OfficeRow
 from nodes.region.wire import Batch
 
 log = logging.getLogger(__name__)
@@ -109,7 +110,7 @@ def create_schema(url: str) -> None:
             if found != str(SCHEMA_VERSION):
                 raise SchemaMismatch(found)
             return
-        db.execute(SCHEMA)  # type: ignore[arg-type]  # our own constant text
+        db.execute(SCHEMA)
         db.execute("INSERT INTO meta VALUES ('schema_version', %s)", (str(SCHEMA_VERSION),))
         log.info("created the region schema (version %d)", SCHEMA_VERSION)
 
@@ -172,8 +173,19 @@ class Ingest:
                     with db.cursor() as cur:
                         with cur.copy(f"COPY incoming ({', '.join(_COLUMNS)}) FROM STDIN") as copy:
                             for e in new:
-                                copy.write_row((office, e.seq, e.at, e.day, e.kind, e.ticket_id,
-                                                e.service, e.counter, json.dumps(e.data)))  # fmt: skip
+                                copy.write_row(
+                                    (
+                                        office,
+                                        e.seq,
+                                        e.at,
+                                        e.day,
+                                        e.kind,
+                                        e.ticket_id,
+                                        e.service,
+                                        e.counter,
+                                        json.dumps(e.data),
+                                    )
+                                )
                         cur.execute(
                             "INSERT INTO events SELECT * FROM incoming"
                             " ON CONFLICT (office, seq) DO NOTHING"
@@ -229,9 +241,9 @@ class Ingest:
         db = self._connection()
         with db.transaction():
             db.execute(
-                "INSERT INTO offices (id, state, state_at, last_heard) VALUES (%s, %s, now(), now())"
-                " ON CONFLICT (id) DO UPDATE SET state = excluded.state, state_at = now(),"
-                " last_heard = now()",
+                "INSERT INTO offices (id, state, state_at, last_heard)"
+                " VALUES (%s, %s, now(), now()) ON CONFLICT (id) DO UPDATE"
+                " SET state = excluded.state, state_at = now(), last_heard = now()",
                 (office, Jsonb(state)),
             )
 
@@ -253,34 +265,6 @@ class Ingest:
 
 
 # --- reading -------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class OfficeRow:
-    id: str
-    acked: int
-    state: dict[str, Any] | None
-    state_at: datetime | None
-    online: bool | None
-    last_heard: datetime | None
-    refused: int
-
-
-@dataclass(frozen=True)
-class DayTotals:
-    """One office's summed `office_days` over a period."""
-
-    office: str
-    days: int
-    issued: int
-    served: int
-    no_show: int
-    waits: int
-    wait_sum_s: float
-    wait_max_s: float | None
-    within: int
-    skm_respondents: int
-    skm_totals: tuple[int, ...]
 
 
 EventRow = tuple[int, str, date, str, str | None, str | None, str | None, dict[str, Any]]
@@ -329,17 +313,34 @@ class Reader:
         result = {}
         for row in rows:
             skm = [sum(column) for column in zip(*row[10], strict=True)] if row[10] else []
-            result[row[0]] = DayTotals(*row[:10], skm_totals=tuple(skm))
+            office, days, issued, served, no_show, waits, wait_sum, wait_max, within, skm_n = row[
+                :10
+            ]
+            result[office] = DayTotals(
+                office,
+                days,
+                issued,
+                served,
+                no_show,
+                waits,
+                wait_sum,
+                wait_max,
+                within,
+                skm_n,
+                skm_totals=tuple(skm),
+            )
         return result
 
-    def events(self, office: str, first: date, last: date, skip: Sequence[str] = ()) -> list[EventRow]:
+    def events(
+        self, office: str, first: date, last: date, skip: Sequence[str] = ()
+    ) -> list[EventRow]:
         with self._db() as db:
             rows = db.execute(
                 "SELECT seq, at, day, kind, ticket_id, service, counter, data FROM events"
                 " WHERE office = %s AND day BETWEEN %s AND %s AND kind <> ALL(%s) ORDER BY seq",
                 (office, first, last, list(skip)),
             ).fetchall()
-        return rows  # type: ignore[return-value]
+        return rows
 
     def close(self) -> None:
         while True:

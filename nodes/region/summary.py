@@ -30,7 +30,9 @@ log = logging.getLogger(__name__)
 POLL_S = 2.0
 
 
-def office_info(office_id: str, name: str, state: dict[str, Any] | None, timezone: str) -> OfficeInfo:
+def office_info(
+    office_id: str, name: str, state: dict[str, Any] | None, timezone: str
+) -> OfficeInfo:
     """The names and standards a report needs, from the office's latest `state` snapshot."""
     services: list[tuple[str, str]] = []
     counters: list[tuple[str, str]] = []
@@ -45,9 +47,13 @@ def office_info(office_id: str, name: str, state: dict[str, Any] | None, timezon
         if isinstance(counter, dict) and isinstance(counter.get("id"), str):
             counters.append((counter["id"], str(counter.get("name") or counter["id"])))
     return OfficeInfo(
-        name=name, services=tuple(services), counters=tuple(counters), office_id=office_id,
-        timezone=timezone, standards=tuple(standards),
-    )  # fmt: skip
+        name=name,
+        services=tuple(services),
+        counters=tuple(counters),
+        office_id=office_id,
+        timezone=timezone,
+        standards=tuple(standards),
+    )
 
 
 def decoded(rows: list[EventRow]) -> Iterator[Event]:

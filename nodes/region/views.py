@@ -13,7 +13,7 @@ from typing import Any
 
 from common.bahasa import Lang, duration_minutes_phrase
 from nodes.hub.reports.skm import SkmFigures
-from nodes.region.store import DayTotals, OfficeRow
+from nodes.region.rows import DayTotals, OfficeRow
 
 DASH = "—"
 #: A hub publishes its state at least on change; its uplink's keepalive says when it is gone.
@@ -75,14 +75,18 @@ def live_row(office: OfficeRow, name: str, now: datetime, lang: Lang) -> LiveRow
         open=state.get("open") if isinstance(state.get("open"), bool) else None,
         counters_open=f"{opened}/{len(counters)}" if counters else DASH,
         waiting=DASH if waiting is None else str(waiting),
-        longest_wait=DASH if longest is None else "0" if longest == 0
+        longest_wait=DASH
+        if longest is None
+        else "0"
+        if longest == 0
         else duration_minutes_phrase(longest, lang),
         over_standard=over,
-        devices_offline=", ".join(map(str, offline)) if isinstance(offline, list) and offline
+        devices_offline=", ".join(map(str, offline))
+        if isinstance(offline, list) and offline
         else ("0" if isinstance(offline, list) else DASH),
         last_heard=DASH if heard is None else heard.astimezone(now.tzinfo).strftime("%d-%m %H:%M"),
         acked=office.acked,
-    )  # fmt: skip
+    )
 
 
 def unheard(office_id: str, name: str) -> LiveRow:
@@ -100,15 +104,18 @@ def compare_row(office_id: str, name: str, totals: DayTotals | None, lang: Lang)
     return CompareRow(
         id=office_id,
         name=name,
-        served_per_day=f"{totals.served / totals.days:.1f}".replace(".", "," if lang == "id" else "."),
+        served_per_day=f"{totals.served / totals.days:.1f}".replace(
+            ".", "," if lang == "id" else "."
+        ),
         average_wait=DASH if average is None else duration_minutes_phrase(average, lang),
         within_standard=DASH if share is None else f"{100 * share:.0f} %",
         within_share=share,
-        longest_wait=DASH if totals.wait_max_s is None
+        longest_wait=DASH
+        if totals.wait_max_s is None
         else duration_minutes_phrase(totals.wait_max_s, lang),
         skm=DASH if ikm is None else f"{ikm:.2f}".replace(".", "," if lang == "id" else "."),
         skm_respondents=totals.skm_respondents,
-    )  # fmt: skip
+    )
 
 
 def period(today: date, first: date | None, last: date | None, days: int = 30) -> tuple[date, date]:

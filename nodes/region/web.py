@@ -95,9 +95,15 @@ def page(request: Request, template: str, status_code: int = 200, **context: Any
     response = templates.TemplateResponse(
         request,
         template,
-        {"t": words(lang), "lang": lang, "other_lang": "en" if lang == "id" else "id",
-         "region": state.config.name, "csrf": csrf, "user": request.session.get("user"),
-         **context},  # fmt: skip
+        {
+            "t": words(lang),
+            "lang": lang,
+            "other_lang": "en" if lang == "id" else "id",
+            "region": state.config.name,
+            "csrf": csrf,
+            "user": request.session.get("user"),
+            **context,
+        },
         status_code=status_code,
     )
     if request.query_params.get("lang") == lang:
@@ -125,7 +131,7 @@ def problem(request: Request, key: str, status: int) -> HTMLResponse:
     return page(request, "region_error.html", status, message=t.get(key, key))
 
 
-def day_param(request: Request, name: str) -> date | None | bool:
+def day_param(request: Request, name: str) -> date | bool | None:
     """A YYYY-MM-DD query value, None when absent, False when malformed."""
     text = request.query_params.get(name)
     if not text:
@@ -158,7 +164,9 @@ async def sign_in(request: Request) -> Response:
     keys = (f"user:{name.lower()}", f"addr:{address}")
     now = state.monotonic()
     if not name or not password:
-        return page(request, "region_signin.html", 400, message=t["err_sign_in_missing"], next=target)
+        return page(
+            request, "region_signin.html", 400, message=t["err_sign_in_missing"], next=target
+        )
     if state.guard.locked(keys, now):
         log.warning("sign-in refused for %r from %s: locked", name, address)
         return page(request, "region_signin.html", 429, message=t["locked"], next=target)
@@ -207,7 +215,9 @@ async def overview(request: Request) -> Response:
 
     rows, totals = await run_in_threadpool(read)
     known = {r.id: r for r in rows}
-    ids = [o.id for o in state.config.offices] + sorted(set(known) - {o.id for o in state.config.offices})
+    ids = [o.id for o in state.config.offices] + sorted(
+        set(known) - {o.id for o in state.config.offices}
+    )
     live, compare = [], []
     for office_id in ids:
         row = known.get(office_id)
@@ -217,8 +227,16 @@ async def overview(request: Request) -> Response:
         else:
             live.append(views.unheard(office_id, name))
         compare.append(views.compare_row(office_id, name, totals.get(office_id), lang))
-    return page(request, "region.html", refresh=True, live=live, compare=compare, first=first, last=last,
-                today=now.date())  # fmt: skip
+    return page(
+        request,
+        "region.html",
+        refresh=True,
+        live=live,
+        compare=compare,
+        first=first,
+        last=last,
+        today=now.date(),
+    )
 
 
 async def office_page(request: Request) -> Response:
@@ -234,11 +252,19 @@ async def office_page(request: Request) -> Response:
     now = state.now()
     live = views.live_row(row, name, now, lang) if row else None
     snapshot = (row.state if row else None) or {}
-    return page(request, "region_office.html", refresh=True, office_id=office_id, name=name, live=live,
-                services=[s for s in snapshot.get("services") or [] if isinstance(s, dict)],
-                counters=[c for c in snapshot.get("counters") or [] if isinstance(c, dict)],
-                today=now.date(), month_start=now.date().replace(day=1),
-                formats=REPORT_FORMATS)  # fmt: skip
+    return page(
+        request,
+        "region_office.html",
+        refresh=True,
+        office_id=office_id,
+        name=name,
+        live=live,
+        services=[s for s in snapshot.get("services") or [] if isinstance(s, dict)],
+        counters=[c for c in snapshot.get("counters") or [] if isinstance(c, dict)],
+        today=now.date(),
+        month_start=now.date().replace(day=1),
+        formats=REPORT_FORMATS,
+    )
 
 
 async def report_file(request: Request) -> Response:
@@ -262,7 +288,9 @@ async def report_file(request: Request) -> Response:
         row = rows.get(office_id)
         if row is None:
             return None
-        info = office_info(office_id, state.name(office_id, row.state), row.state, state.config.timezone)
+        info = office_info(
+            office_id, state.name(office_id, row.state), row.state, state.config.timezone
+        )
         return render(build_report(state.reader, info, first, last), fmt, lang, now)
 
     body = await run_in_threadpool(make)
@@ -279,7 +307,13 @@ async def report_file(request: Request) -> Response:
 async def http_error(request: Request, exc: Exception) -> Response:
     status = exc.status_code if isinstance(exc, HTTPException) else 500
     t = words(lang_of(request))
-    message = t["page_missing"] if status == 404 else t["method_not_allowed"] if status == 405 else t["err_title"]
+    message = (
+        t["page_missing"]
+        if status == 404
+        else t["method_not_allowed"]
+        if status == 405
+        else t["err_title"]
+    )
     return page(request, "region_error.html", status, message=message)
 
 

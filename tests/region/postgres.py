@@ -19,7 +19,9 @@ from tests.harness import free_port
 
 
 def pg_bin() -> Path:
-    found = sorted(glob.glob("/usr/lib/postgresql/*/bin/pg_ctl"), key=lambda p: int(p.split("/")[4]))
+    found = sorted(
+        glob.glob("/usr/lib/postgresql/*/bin/pg_ctl"), key=lambda p: int(p.split("/")[4])
+    )
     if not found:
         raise RuntimeError("PostgreSQL is not installed (scripts/install.sh --tests: postgresql)")
     return Path(found[-1]).parent
@@ -43,21 +45,42 @@ class PostgreSQL:
             entry = pwd.getpwnam(self.user or "nobody")
             os.chown(self.dir, entry.pw_uid, entry.pw_gid)
 
-    def _run(self, *args: str) -> None:
+    def _run(self, *args: str | Path) -> None:
         command = [str(a) for a in args]
         if self.user is not None:
             command = ["runuser", "-u", self.user, "--", *command]
         subprocess.run(command, check=True, capture_output=True, cwd=self.dir)
 
     def start(self) -> None:
-        self._run(self.bin / "initdb", "-D", str(self.data), "-U", "postgres", "-A", "trust",
-                  "-E", "UTF8", "--no-sync")  # fmt: skip
+        self._run(
+            self.bin / "initdb",
+            "-D",
+            str(self.data),
+            "-U",
+            "postgres",
+            "-A",
+            "trust",
+            "-E",
+            "UTF8",
+            "--no-sync",
+        )
         options = (
             f"-p {self.port} -k {self.dir} -c listen_addresses=127.0.0.1 -c fsync=off"
             " -c synchronous_commit=off -c full_page_writes=off -c max_connections=200"
         )
-        self._run(self.bin / "pg_ctl", "-D", str(self.data), "-l", str(self.dir / "log"),
-                  "-o", options, "-w", "-t", "60", "start")  # fmt: skip
+        self._run(
+            self.bin / "pg_ctl",
+            "-D",
+            str(self.data),
+            "-l",
+            str(self.dir / "log"),
+            "-o",
+            options,
+            "-w",
+            "-t",
+            "60",
+            "start",
+        )
 
     def stop(self) -> None:
         try:
@@ -72,5 +95,5 @@ class PostgreSQL:
         """A fresh empty database; its URL."""
         name = f"t_{uuid.uuid4().hex[:12]}"
         with psycopg.connect(self.url(), autocommit=True) as db:
-            db.execute(f"CREATE DATABASE {name}")  # type: ignore[arg-type]
+            db.execute(f"CREATE DATABASE {name}")
         return self.url(name)

@@ -66,7 +66,9 @@ def central_broker(directory: Path, offices: tuple[str, ...] = OFFICES) -> Mosqu
 
 
 @lru_cache(maxsize=8)
-def simulated_events(day: date = DAY, seed: int = 1, tickets: int = 90) -> tuple[dict[str, Any], ...]:
+def simulated_events(
+    day: date = DAY, seed: int = 1, tickets: int = 90
+) -> tuple[dict[str, Any], ...]:
     """The event rows of one office day, as the hub stored them (seq from 1)."""
     folder = Path(os.environ.get("TMPDIR", "/tmp")) / f"antrian-region-sim-{os.getpid()}"
     folder.mkdir(exist_ok=True)
@@ -77,7 +79,9 @@ def simulated_events(day: date = DAY, seed: int = 1, tickets: int = 90) -> tuple
 
 
 @lru_cache(maxsize=4)
-def simulated_days(first: date = DAY, days: int = 5, tickets: int = 90) -> tuple[dict[str, Any], ...]:
+def simulated_days(
+    first: date = DAY, days: int = 5, tickets: int = 90
+) -> tuple[dict[str, Any], ...]:
     """The event rows of `days` consecutive office days in one hub log."""
     folder = Path(os.environ.get("TMPDIR", "/tmp")) / f"antrian-region-sim-{os.getpid()}"
     folder.mkdir(exist_ok=True)
@@ -92,7 +96,11 @@ def simulated_days(first: date = DAY, days: int = 5, tickets: int = 90) -> tuple
 def simulated_db(day: date = DAY, seed: int = 1, tickets: int = 90) -> Path:
     """The hub database `simulated_events` read (made if needed)."""
     simulated_events(day, seed, tickets)
-    return Path(os.environ.get("TMPDIR", "/tmp")) / f"antrian-region-sim-{os.getpid()}" / f"{day}-{seed}-{tickets}.db"
+    return (
+        Path(os.environ.get("TMPDIR", "/tmp"))
+        / f"antrian-region-sim-{os.getpid()}"
+        / f"{day}-{seed}-{tickets}.db"
+    )
 
 
 def hub_rows(path: Path) -> list[dict[str, Any]]:
@@ -149,7 +157,9 @@ class Office:
         with self._lock:
             return len(self.acks)
 
-    def publish(self, leaf: str, payload: bytes, *, office: str | None = None, retain: bool = False) -> None:
+    def publish(
+        self, leaf: str, payload: bytes, *, office: str | None = None, retain: bool = False
+    ) -> None:
         topic = f"{BASE}/office/{office or self.office}/{leaf}"
         self.client.publish(topic, payload, qos=1, retain=retain).wait_for_publish(10)
 
@@ -159,8 +169,15 @@ class Office:
     def wait_acked(self, seq: int, timeout: float = 20.0) -> None:
         wait_for(lambda: self.acked >= seq, timeout=timeout)
 
-    def sync(self, events: tuple[dict[str, Any], ...], *, size: int = 500, window: int = 8,
-             stall_s: float = 3.0, timeout: float = 60.0) -> None:  # fmt: skip
+    def sync(
+        self,
+        events: tuple[dict[str, Any], ...],
+        *,
+        size: int = 500,
+        window: int = 8,
+        stall_s: float = 3.0,
+        timeout: float = 60.0,
+    ) -> None:
         """Upload as the contract's hub does: from the acked S, up to `window` batches in
         flight, each the next `after`; when S stops moving for `stall_s`, from S again."""
         last = events[-1]["seq"]
@@ -229,17 +246,26 @@ def web_hash() -> str:
 
 
 def write_region_config(path: Path, broker: Mosquitto, url: str, instance: str = "region") -> Path:
-    path.write_text(REGION_TOML.format(
-        instance=instance, broker_port=broker.port, password=REGION_PASSWORD, url=url,
-        web_port=free_port(), user=WEB_USER, hash=web_hash(),
-    ))  # fmt: skip
+    path.write_text(
+        REGION_TOML.format(
+            instance=instance,
+            broker_port=broker.port,
+            password=REGION_PASSWORD,
+            url=url,
+            web_port=free_port(),
+            user=WEB_USER,
+            hash=web_hash(),
+        )
+    )
     return path
 
 
 class RegionProcess:
     """`antrian region` as a subprocess."""
 
-    def __init__(self, directory: Path, broker: Mosquitto, url: str, instance: str = "region") -> None:
+    def __init__(
+        self, directory: Path, broker: Mosquitto, url: str, instance: str = "region"
+    ) -> None:
         directory.mkdir(parents=True, exist_ok=True)
         self.config = write_region_config(directory / "region.toml", broker, url, instance)
         self.log_path = directory / f"{instance}.log"
@@ -250,8 +276,11 @@ class RegionProcess:
         with self.log_path.open("ab") as log_file:
             self.process = subprocess.Popen(
                 [sys.executable, "-m", "nodes.cli", "region", "--config", str(self.config)],
-                stdout=log_file, stderr=subprocess.STDOUT, env=env, cwd=ROOT,
-            )  # fmt: skip
+                stdout=log_file,
+                stderr=subprocess.STDOUT,
+                env=env,
+                cwd=ROOT,
+            )
         wait_for(lambda: "connected to the regional broker" in self.log() or self._dead(), 30)
         assert not self._dead(), self.log()
 

@@ -51,8 +51,19 @@ def stored(url: str, office: str = "kec-a") -> list[tuple[Any, ...]]:
 
 
 def as_rows(events: Any) -> list[tuple[Any, ...]]:
-    return [(e["seq"], e["at"], e["day"], e["kind"], e["ticket_id"], e["service"], e["counter"],
-             e["data"]) for e in events]  # fmt: skip
+    return [
+        (
+            e["seq"],
+            e["at"],
+            e["day"],
+            e["kind"],
+            e["ticket_id"],
+            e["service"],
+            e["counter"],
+            e["data"],
+        )
+        for e in events
+    ]
 
 
 def test_duplicate_replayed_and_overlapping_batches_store_each_event_once(
@@ -100,8 +111,16 @@ def test_malformed_batches_are_refused_counted_and_logged_once(
         json.dumps({"v": 1, "after": 5, "events": [wrong]}).encode(),  # seq of the wrong type
         json.dumps({"v": 1, "after": 5, "events": [later[1], later[0]]}).encode(),  # not increasing
         json.dumps({"v": 1, "after": 5, "events": [dict(later[0], at="yesterday")]}).encode(),
-        json.dumps({"v": 1, "after": 5, "events": [dict(later[0], seq=6 + i) for i in range(MAX_EVENTS + 1)]}).encode(),
-        json.dumps({"v": 1, "after": 5, "events": [dict(later[0], data={"x": "y" * (1 << 20)})]}).encode(),
+        json.dumps(
+            {
+                "v": 1,
+                "after": 5,
+                "events": [dict(later[0], seq=6 + i) for i in range(MAX_EVENTS + 1)],
+            }
+        ).encode(),
+        json.dumps(
+            {"v": 1, "after": 5, "events": [dict(later[0], data={"x": "y" * (1 << 20)})]}
+        ).encode(),
         json.dumps({"v": 2, "after": 5, "events": later}).encode(),
     ]
     acks = office.ack_count()
@@ -113,26 +132,35 @@ def test_malformed_batches_are_refused_counted_and_logged_once(
     assert [r[0] for r in stored(database)] == [1, 2, 3, 4, 5]
     assert region.refused == len(bad)
     with psycopg.connect(database) as db:
-        assert db.execute("SELECT refused FROM offices WHERE id = 'kec-a'").fetchone() == (len(bad),)
+        assert db.execute("SELECT refused FROM offices WHERE id = 'kec-a'").fetchone() == (
+            len(bad),
+        )
     refusals = [r for r in caplog.records if "refused a batch" in r.getMessage()]
     assert len(refusals) == 1  # rate-limited: one line, not one per message
     office.send(5, later)  # the office carries on
     office.wait_acked(10)
 
 
-def test_an_office_cannot_publish_as_another(central: Mosquitto, region: Intake, database: str) -> None:
+def test_an_office_cannot_publish_as_another(
+    central: Mosquitto, region: Intake, database: str
+) -> None:
     a, b = Office(central, "kec-a"), Office(central, "kec-b")
     try:
         events = simulated_events()[:10]
         forged = [dict(e, kind="ticket_cancelled") for e in events]
-        a.publish("events", json.dumps({"v": 1, "after": 0, "events": forged}).encode(), office="kec-b")
+        a.publish(
+            "events", json.dumps({"v": 1, "after": 0, "events": forged}).encode(), office="kec-b"
+        )
         a.publish("state", b'{"v": 1, "waiting": 999}', office="kec-b", retain=True)
         b.send(0, events[:5])  # a marker on the same path: delivered after the forgery
         b.wait_acked(5)
         assert stored(database, "kec-b") == as_rows(events[:5])
         assert stored(database, "kec-a") == []
         with psycopg.connect(database) as db:
-            assert db.execute("SELECT state FROM offices WHERE id = 'kec-b'").fetchone() in (None, (None,))
+            assert db.execute("SELECT state FROM offices WHERE id = 'kec-b'").fetchone() in (
+                None,
+                (None,),
+            )
         assert a.acked == 0  # nor may it read another office's ack
     finally:
         a.close()
@@ -161,9 +189,18 @@ def test_two_instances_sharing_the_subscription_store_each_event_once(
 
 
 def test_state_and_status_are_kept_per_office(office: Office, database: str) -> None:
-    state = {"v": 1, "at": "2026-11-23T09:00:00+07:00", "office": {"name": "Kecamatan A"},
-             "open": True, "counters": [], "services": [], "waiting": 4, "longest_wait_s": 300,
-             "devices_offline": ["kiosk-2"], "skm": None}  # fmt: skip
+    state = {
+        "v": 1,
+        "at": "2026-11-23T09:00:00+07:00",
+        "office": {"name": "Kecamatan A"},
+        "open": True,
+        "counters": [],
+        "services": [],
+        "waiting": 4,
+        "longest_wait_s": 300,
+        "devices_offline": ["kiosk-2"],
+        "skm": None,
+    }
     office.publish("state", json.dumps(state).encode(), retain=True)
     office.publish("status", b'{"v": 1, "online": false}', retain=True)
 

@@ -26,9 +26,18 @@ from nodes.region.web import RegionState, create_app
 from tests.harness import Mosquitto, wait_for
 from tests.hub.support import office as hub_office
 from tests.region.support import (
-    BASE, DAY, REGION_PASSWORD, WEB_PASSWORD, WEB_USER, Office, RegionProcess, simulated_db,
-    simulated_days, simulated_events, write_region_config,
-)  # fmt: skip
+    BASE,
+    DAY,
+    REGION_PASSWORD,
+    WEB_PASSWORD,
+    WEB_USER,
+    Office,
+    RegionProcess,
+    simulated_days,
+    simulated_db,
+    simulated_events,
+    write_region_config,
+)
 
 
 def count(url: str, office: str = "kec-a") -> int:
@@ -113,20 +122,49 @@ def test_two_region_processes_share_the_subscription(
 # --- the dashboard ----------------------------------------------------------------------------
 
 STATE = {
-    "v": 1, "at": "2026-11-23T10:00:00+07:00", "office": {"name": "Kecamatan A"}, "open": True,
-    "counters": [{"id": "1", "name": "Loket 1", "state": "open"},
-                 {"id": "2", "name": "Loket 2", "state": "paused"},
-                 {"id": "3", "name": "Loket 3", "state": "closed"}],
-    "services": [
-        {"id": "A", "name": "Kartu Keluarga", "letter": "A", "waiting": 3, "longest_wait_s": 1500,
-         "standard_minutes": 10, "open": True},
-        {"id": "B", "name": "KTP Elektronik", "letter": "B", "waiting": 1, "longest_wait_s": 60,
-         "standard_minutes": None, "open": True},
-        {"id": "C", "name": "Akta Kelahiran", "letter": "C", "waiting": 0, "longest_wait_s": 0,
-         "standard_minutes": None, "open": False},
+    "v": 1,
+    "at": "2026-11-23T10:00:00+07:00",
+    "office": {"name": "Kecamatan A"},
+    "open": True,
+    "counters": [
+        {"id": "1", "name": "Loket 1", "state": "open"},
+        {"id": "2", "name": "Loket 2", "state": "paused"},
+        {"id": "3", "name": "Loket 3", "state": "closed"},
     ],
-    "waiting": 4, "longest_wait_s": 1500, "devices_offline": ["kiosk-2"], "skm": None,
-}  # fmt: skip
+    "services": [
+        {
+            "id": "A",
+            "name": "Kartu Keluarga",
+            "letter": "A",
+            "waiting": 3,
+            "longest_wait_s": 1500,
+            "standard_minutes": 10,
+            "open": True,
+        },
+        {
+            "id": "B",
+            "name": "KTP Elektronik",
+            "letter": "B",
+            "waiting": 1,
+            "longest_wait_s": 60,
+            "standard_minutes": None,
+            "open": True,
+        },
+        {
+            "id": "C",
+            "name": "Akta Kelahiran",
+            "letter": "C",
+            "waiting": 0,
+            "longest_wait_s": 0,
+            "standard_minutes": None,
+            "open": False,
+        },
+    ],
+    "waiting": 4,
+    "longest_wait_s": 1500,
+    "devices_offline": ["kiosk-2"],
+    "skm": None,
+}
 
 
 @pytest.fixture
@@ -160,8 +198,11 @@ def signed_in(state: RegionState) -> TestClient:
     client = TestClient(create_app(state))
     page = client.get("/masuk")
     csrf = page.text.split('name="csrf" value="')[1].split('"')[0]
-    answer = client.post("/masuk", data={"csrf": csrf, "user": WEB_USER, "password": WEB_PASSWORD,
-                                         "next": "/"}, follow_redirects=False)  # fmt: skip
+    answer = client.post(
+        "/masuk",
+        data={"csrf": csrf, "user": WEB_USER, "password": WEB_PASSWORD, "next": "/"},
+        follow_redirects=False,
+    )
     assert answer.status_code == 303
     return client
 
@@ -201,7 +242,9 @@ def test_the_overview_shows_live_state_and_the_office_reports_figures(loaded: Re
     own = hub_report_json()
     total = own["total"]
     assert isinstance(total, dict)
-    assert cell(html, "kec-a", "served_per_day", "compare") == f"{total['served']:.1f}".replace(".", ",")
+    assert cell(html, "kec-a", "served_per_day", "compare") == f"{total['served']:.1f}".replace(
+        ".", ","
+    )
     within = 1 - total["wait"]["over_target_share"]
     assert cell(html, "kec-a", "within_standard", "compare") == f"{100 * within:.0f} %"
     english = client.get(f"/?dari={DAY}&sampai={DAY}&lang=en").text
@@ -223,7 +266,9 @@ def test_the_office_report_over_the_region_is_the_offices_own(loaded: RegionStat
     assert client.get("/kantor/kec-zz").status_code == 404
 
 
-def test_the_real_server_serves_the_dashboard(central: Mosquitto, database: str, tmp_path: Path) -> None:
+def test_the_real_server_serves_the_dashboard(
+    central: Mosquitto, database: str, tmp_path: Path
+) -> None:
     region = RegionProcess(tmp_path / "region", central, database)
     region.start()
     try:
@@ -231,7 +276,10 @@ def test_the_real_server_serves_the_dashboard(central: Mosquitto, database: str,
         with httpx.Client(base_url=f"http://127.0.0.1:{port}") as client:
             page = wait_for(lambda: _get(client, "/masuk"), timeout=20)
             csrf = page.text.split('name="csrf" value="')[1].split('"')[0]
-            client.post("/masuk", data={"csrf": csrf, "user": WEB_USER, "password": WEB_PASSWORD, "next": "/"})
+            client.post(
+                "/masuk",
+                data={"csrf": csrf, "user": WEB_USER, "password": WEB_PASSWORD, "next": "/"},
+            )
             overview = client.get("/")
             assert overview.status_code == 200 and 'data-office="kec-c"' in overview.text
     finally:
