@@ -143,7 +143,13 @@ class Intake:
             self._ack(office, self.ingest.refused(office))
             return
         started = time.monotonic()
-        outcome = self.ingest.store(office, batch)
+        try:
+            outcome = self.ingest.store(office, batch)
+        except psycopg.DataError as exc:  # e.g. a \u0000 in a text: PostgreSQL cannot keep it
+            self.refused += 1
+            self.warnings.warn(office, f"office {office}: refused a batch: {exc}".strip())
+            self._ack(office, self.ingest.refused(office))
+            return
         if outcome.gap:
             log.debug(
                 "office %s: batch after %d but acked %d; re-acking",

@@ -1,11 +1,12 @@
 """The region's PostgreSQL database: schema, ingest, live state, and what the pages read.
 
-Ingest is the contract's one transaction per message: the office's row locked
-(`SELECT ... FOR UPDATE`, so region instances sharing the subscription take turns per office),
-the batch's new events copied into a temporary table and inserted with
-`ON CONFLICT (office, seq) DO NOTHING`, the acked seq moved, then commit; the caller publishes
-the ack only after that. A day that got events is marked dirty for `summary.py`, with a
-counter, so a summary computed while more events arrived is done again.
+Ingest is the contract's one transaction per message, one call of the schema's
+`region_ingest` function (one round trip): the office's row locked (`SELECT ... FOR UPDATE`,
+so region instances sharing the subscription take turns per office), the batch's events with
+seq above the acked S inserted straight from its JSON (`jsonb_to_recordset`) with
+`ON CONFLICT (office, seq) DO NOTHING`, S moved to the batch's last seq, commit; the caller
+publishes the ack only after that. A day that got events is marked dirty for `summary.py`,
+with a counter, so a summary computed while more events arrived is done again.
 
 The schema is created and versioned here (`meta.schema_version`): a database of another
 version is refused, never misread.
@@ -14,7 +15,6 @@ version is refused, never misread.
 from __future__ import annotations
 
 import dataclasses
-import json
 import logging
 import queue
 import threading
@@ -82,10 +82,43 @@ CREATE TABLE office_days (
     skm_totals integer[] NOT NULL,            -- sum of the scores per element U1..U9
     PRIMARY KEY (office, day)
 );
+-- The contract's transaction for one `events` message, in one round trip (see `Ingest`).
+CREATE FUNCTION region_ingest(p_office text, p_after bigint, p_last bigint, p_payload jsonb,
+                              OUT o_acked bigint, OUT o_stored bigint, OUT o_gap boolean)
+LANGUAGE plpgsql AS $$
+BEGIN
+    o_stored := 0;
+    o_gap := false;
+    SELECT acked INTO o_acked FROM offices WHERE id = p_office FOR UPDATE;
+    IF NOT FOUND THEN  -- the office's first message (another instance may race us)
+        INSERT INTO offices (id) VALUES (p_office) ON CONFLICT DO NOTHING;
+        SELECT acked INTO o_acked FROM offices WHERE id = p_office FOR UPDATE;
+    END IF;
+    IF p_after > o_acked THEN  -- a batch before this one was lost: store nothing
+        o_gap := true;
+        RETURN;
+    END IF;
+    IF p_last > o_acked THEN
+        WITH new AS (
+            INSERT INTO events (office, seq, at, day, kind, ticket_id, service, counter, data)
+            SELECT p_office, e.seq, e.at, e.day, e.kind, e.ticket_id, e.service, e.counter,
+                   coalesce(e.data, '{}')
+            FROM jsonb_to_recordset(p_payload -> 'events') AS e(seq bigint, at text, day date,
+                kind text, ticket_id text, service text, counter text, data jsonb)
+            WHERE e.seq > o_acked
+            ON CONFLICT (office, seq) DO NOTHING
+            RETURNING day
+        ), marked AS (  -- always run to completion, read or not
+            INSERT INTO dirty_days (office, day) SELECT DISTINCT p_office, day FROM new
+            ON CONFLICT (office, day) DO UPDATE SET mark = dirty_days.mark + 1
+        )
+        SELECT count(*) INTO o_stored FROM new;
+        o_acked := p_last;
+    END IF;
+    UPDATE offices SET acked = o_acked, last_heard = now() WHERE id = p_office;
+END
+$$;
 """
-
-_COLUMNS = ("office", "seq", "at", "day", "kind", "ticket_id", "service", "counter", "data")
-
 
 class SchemaMismatch(Exception):
     def __init__(self, found: str) -> None:
@@ -133,16 +166,12 @@ class Ingest:
 
     def _connection(self) -> psycopg.Connection[Any]:
         if self._db is None or self._db.closed:
-            db = connect(self.url)
-            db.execute(
-                "CREATE TEMP TABLE incoming (LIKE events INCLUDING DEFAULTS) ON COMMIT DELETE ROWS"
-            )
-            db.commit()
-            self._db = db
+            self._db = psycopg.connect(self.url, autocommit=True)
         return self._db
 
     def store(self, office: str, batch: Batch, gap_wait_s: float = GAP_WAIT_S) -> Outcome:
-        """The contract's transaction for one `events` message (see the module docstring).
+        """The contract's transaction for one `events` message (see the module docstring);
+        psycopg.DataError when PostgreSQL refuses a value the contract's check let pass.
 
         A batch that comes before its predecessor is stored is most often not a loss: with
         a shared subscription the broker hands a hub's consecutive batches to different
@@ -164,78 +193,33 @@ class Ingest:
     def _store(self, office: str, batch: Batch) -> Outcome:
         db = self._connection()
         try:
-            with db.transaction():
-                acked = self._lock_office(db, office)
-                if batch.after > acked:
-                    return Outcome(acked, 0, gap=True)  # a batch before it was lost
-                new = [e for e in batch.events if e.seq > acked]
-                if new:
-                    with db.cursor() as cur:
-                        with cur.copy(f"COPY incoming ({', '.join(_COLUMNS)}) FROM STDIN") as copy:
-                            for e in new:
-                                copy.write_row(
-                                    (
-                                        office,
-                                        e.seq,
-                                        e.at,
-                                        e.day,
-                                        e.kind,
-                                        e.ticket_id,
-                                        e.service,
-                                        e.counter,
-                                        json.dumps(e.data),
-                                    )
-                                )
-                        cur.execute(
-                            "INSERT INTO events SELECT * FROM incoming"
-                            " ON CONFLICT (office, seq) DO NOTHING"
-                        )
-                        stored = cur.rowcount
-                        cur.execute(
-                            "INSERT INTO dirty_days (office, day) SELECT DISTINCT office, day"
-                            " FROM incoming ORDER BY 1, 2"  # one order: no deadlock between us
-                            " ON CONFLICT (office, day) DO UPDATE SET mark = dirty_days.mark + 1"
-                        )
-                else:
-                    stored = 0
-                acked = max(acked, batch.last)
-                db.execute(
-                    "UPDATE offices SET acked = %s, last_heard = now() WHERE id = %s",
-                    (acked, office),
-                )
-                return Outcome(acked, stored)
+            # One statement in autocommit: one transaction, one round trip. The rows go in
+            # as the hub's JSON, which PostgreSQL takes apart (`jsonb_to_recordset`).
+            row = db.execute(
+                "SELECT o_acked, o_stored, o_gap FROM region_ingest(%s, %s, %s, %s::jsonb)",
+                (office, batch.after, batch.last, batch.payload.decode("utf-8")),
+            ).fetchone()
         except psycopg.OperationalError:
             self.close()  # the next message connects afresh
             raise
+        assert row is not None
+        return Outcome(int(row[0]), int(row[1]), bool(row[2]))
 
     def acked(self, office: str) -> int:
-        """S for an office without changing anything (what a refused message re-acks)."""
-        db = self._connection()
-        with db.transaction():
-            row = db.execute("SELECT acked FROM offices WHERE id = %s", (office,)).fetchone()
+        """S for an office without changing anything."""
+        row = self._connection().execute(
+            "SELECT acked FROM offices WHERE id = %s", (office,)
+        ).fetchone()
         return int(row[0]) if row else 0
 
     def refused(self, office: str) -> int:
         """Count a refused message against the office; its S, to re-publish."""
-        db = self._connection()
-        with db.transaction():
-            self._lock_office(db, office)
-            row = db.execute(
-                "UPDATE offices SET refused = refused + 1 WHERE id = %s RETURNING acked", (office,)
-            ).fetchone()
+        row = self._connection().execute(
+            "INSERT INTO offices (id, refused) VALUES (%s, 1) ON CONFLICT (id)"
+            " DO UPDATE SET refused = offices.refused + 1 RETURNING acked",
+            (office,),
+        ).fetchone()
         return int(row[0]) if row else 0
-
-    @staticmethod
-    def _lock_office(db: psycopg.Connection[Any], office: str) -> int:
-        row = db.execute("SELECT acked FROM offices WHERE id = %s FOR UPDATE", (office,)).fetchone()
-        if row is None:
-            # First message of this office: create its row (another instance may race us).
-            db.execute("INSERT INTO offices (id) VALUES (%s) ON CONFLICT DO NOTHING", (office,))
-            row = db.execute(
-                "SELECT acked FROM offices WHERE id = %s FOR UPDATE", (office,)
-            ).fetchone()
-        assert row is not None
-        return int(row[0])
 
     def save_state(self, office: str, state: dict[str, Any]) -> None:
         db = self._connection()

@@ -51,7 +51,9 @@ class PostgreSQL:
             command = ["runuser", "-u", self.user, "--", *command]
         subprocess.run(command, check=True, capture_output=True, cwd=self.dir)
 
-    def start(self) -> None:
+    def start(self, *, durable: bool = False) -> None:
+        """`durable`: PostgreSQL's own defaults (fsync, synchronous commit), as a benchmark
+        wants; otherwise the tests' fast settings (a crash of the test machine loses them)."""
         self._run(
             self.bin / "initdb",
             "-D",
@@ -64,10 +66,9 @@ class PostgreSQL:
             "UTF8",
             "--no-sync",
         )
-        options = (
-            f"-p {self.port} -k {self.dir} -c listen_addresses=127.0.0.1 -c fsync=off"
-            " -c synchronous_commit=off -c full_page_writes=off -c max_connections=200"
-        )
+        options = f"-p {self.port} -k {self.dir} -c listen_addresses=127.0.0.1 -c max_connections=200"
+        if not durable:
+            options += " -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
         self._run(
             self.bin / "pg_ctl",
             "-D",

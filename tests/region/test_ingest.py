@@ -122,6 +122,8 @@ def test_malformed_batches_are_refused_counted_and_logged_once(
             {"v": 1, "after": 5, "events": [dict(later[0], data={"x": "y" * (1 << 20)})]}
         ).encode(),
         json.dumps({"v": 2, "after": 5, "events": later}).encode(),
+        # Good JSON that PostgreSQL cannot keep (a NUL character in a text).
+        json.dumps({"v": 1, "after": 5, "events": [dict(later[0], data={"x": "\u0000"})]}).encode(),
     ]
     acks = office.ack_count()
     with caplog.at_level(logging.WARNING, logger="nodes.region.intake"):
