@@ -3,15 +3,18 @@
 One paho client per instance. `events` come through the shared subscription
 `$share/antrian-region/B/office/+/events`, so several instances split the offices' batches
 (the office's row lock in the database keeps them correct); `state` and `status` come to
-every instance plainly. Each `events` message is stored in its own transaction in paho's
-network thread; its retained ack is published after the commit, and paho's PUBACK after
-that (when the handler returns). A failed write publishes nothing: the hub resends from the
-last ack when its acked seq stops moving (the contract's 30 s).
+every instance plainly. paho's network thread checks each message (JSON, the contract's
+types) and hands it to one writer thread, in order, so that checking the next batch and
+writing this one overlap. Each `events` message is stored in its own transaction; its
+retained ack is published after the commit. A failed write, or a message still waiting in
+the writer's queue when the process dies, publishes nothing: the hub resends from the last
+ack when its acked seq stops moving (the contract's 30 s).
 """
 
 from __future__ import annotations
 
 import logging
+import queue
 import ssl
 import threading
 import time
@@ -26,6 +29,7 @@ from common.repeats import RepeatedWarning
 from nodes.region.config import RegionBroker
 from nodes.region.store import Ingest
 from nodes.region.wire import (
+    Batch,
     BatchError,
     RegionTopics,
     decode_batch,
@@ -35,6 +39,10 @@ from nodes.region.wire import (
 )
 
 log = logging.getLogger(__name__)
+
+#: Messages checked and waiting for the writer at most.
+WORK_DEPTH = 32
+Work = tuple[str, str, Batch | BatchError | dict[str, Any] | bool]
 
 
 class Intake:
@@ -56,6 +64,8 @@ class Intake:
         self.stored = 0
         self.warnings = RepeatedWarning(log)
         self._connected = threading.Event()
+        self._work: queue.Queue[Work | None] = queue.Queue(maxsize=WORK_DEPTH)
+        self._writer = threading.Thread(target=self._write, name="region-writer", daemon=True)
         client = paho.Client(
             callback_api_version=paho.CallbackAPIVersion.VERSION2,
             client_id=f"antrian-{instance}-{uuid.uuid4().hex[:8]}",
@@ -80,6 +90,7 @@ class Intake:
     # --- lifecycle -----------------------------------------------------------------------
 
     def start(self, wait: float = 5.0) -> bool:
+        self._writer.start()
         self._client.connect_async(self.broker.host, self.broker.port, self.broker.keepalive)
         self._client.loop_start()
         return self._connected.wait(wait)
@@ -87,6 +98,9 @@ class Intake:
     def stop(self) -> None:
         self._client.disconnect()
         self._client.loop_stop()
+        if self._writer.is_alive():
+            self._work.put(None)
+            self._writer.join(timeout=10)
 
     @property
     def connected(self) -> bool:
@@ -113,42 +127,62 @@ class Intake:
             log.warning("lost the regional broker (%s); reconnecting", reason)
         self._connected.clear()
 
-    # --- messages (paho's network thread) ------------------------------------------------
+    # --- messages: checked in paho's network thread, written in the writer's ------------
 
     def _on_message(self, _c: Any, _u: Any, msg: paho.MQTTMessage) -> None:
         where = self.topics.split(msg.topic)
         if where is None:
             return
         office, leaf = where
+        payload = bytes(msg.payload)
         try:
             if leaf == "events":
-                self._events(office, bytes(msg.payload))
+                try:
+                    item: Work = ("events", office, decode_batch(payload))
+                except BatchError as exc:
+                    item = ("refused", office, exc)
             elif leaf == "state":
-                self.ingest.save_state(office, decode_state(bytes(msg.payload)))
+                item = ("state", office, decode_state(payload))
             elif leaf == "status":
-                self.ingest.save_status(office, decode_status(bytes(msg.payload)))
+                item = ("status", office, decode_status(payload))
+            else:
+                return
         except BatchError as exc:
             self.warnings.warn(f"{office}/{leaf}", f"office {office}: ignored its {leaf}: {exc}")
-        except psycopg.Error as exc:
-            self.warnings.warn("database", f"cannot write to the region database: {exc}")
-        except Exception:  # a bug must not stop the network loop
-            log.exception("handling a message of office %s on %s failed", office, leaf)
-
-    def _events(self, office: str, payload: bytes) -> None:
-        try:
-            batch = decode_batch(payload)
-        except BatchError as exc:
-            self.refused += 1
-            self.warnings.warn(office, f"office {office}: refused a batch: {exc}")
-            self._ack(office, self.ingest.refused(office))
             return
+        # Blocks while the writer is WORK_DEPTH behind: paho stops reading, the broker
+        # holds the rest (its queue for us: docs/region.md).
+        self._work.put(item)
+
+    def _write(self) -> None:
+        while (item := self._work.get()) is not None:
+            kind, office, value = item
+            try:
+                if kind == "events":
+                    assert isinstance(value, Batch)
+                    self._events(office, value)
+                elif kind == "refused":
+                    self._refuse(office, str(value))
+                elif kind == "state":
+                    self.ingest.save_state(office, value)  # type: ignore[arg-type]
+                elif kind == "status":
+                    self.ingest.save_status(office, bool(value))
+            except psycopg.Error as exc:
+                self.warnings.warn("database", f"cannot write to the region database: {exc}")
+            except Exception:  # a bug must not stop the writer
+                log.exception("handling a message of office %s (%s) failed", office, kind)
+
+    def _refuse(self, office: str, why: str) -> None:
+        self.refused += 1
+        self.warnings.warn(office, f"office {office}: refused a batch: {why}".strip())
+        self._ack(office, self.ingest.refused(office))
+
+    def _events(self, office: str, batch: Batch) -> None:
         started = time.monotonic()
         try:
             outcome = self.ingest.store(office, batch)
         except psycopg.DataError as exc:  # e.g. a \u0000 in a text: PostgreSQL cannot keep it
-            self.refused += 1
-            self.warnings.warn(office, f"office {office}: refused a batch: {exc}".strip())
-            self._ack(office, self.ingest.refused(office))
+            self._refuse(office, str(exc))
             return
         if outcome.gap:
             log.debug(

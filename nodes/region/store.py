@@ -120,6 +120,7 @@ END
 $$;
 """
 
+
 class SchemaMismatch(Exception):
     def __init__(self, found: str) -> None:
         super().__init__(
@@ -207,18 +208,24 @@ class Ingest:
 
     def acked(self, office: str) -> int:
         """S for an office without changing anything."""
-        row = self._connection().execute(
-            "SELECT acked FROM offices WHERE id = %s", (office,)
-        ).fetchone()
+        row = (
+            self._connection()
+            .execute("SELECT acked FROM offices WHERE id = %s", (office,))
+            .fetchone()
+        )
         return int(row[0]) if row else 0
 
     def refused(self, office: str) -> int:
         """Count a refused message against the office; its S, to re-publish."""
-        row = self._connection().execute(
-            "INSERT INTO offices (id, refused) VALUES (%s, 1) ON CONFLICT (id)"
-            " DO UPDATE SET refused = offices.refused + 1 RETURNING acked",
-            (office,),
-        ).fetchone()
+        row = (
+            self._connection()
+            .execute(
+                "INSERT INTO offices (id, refused) VALUES (%s, 1) ON CONFLICT (id)"
+                " DO UPDATE SET refused = offices.refused + 1 RETURNING acked",
+                (office,),
+            )
+            .fetchone()
+        )
         return int(row[0]) if row else 0
 
     def save_state(self, office: str, state: dict[str, Any]) -> None:

@@ -100,6 +100,8 @@ class Summarizer:
         self._wake = threading.Event()
         self._thread = threading.Thread(target=self._run, name="region-summaries", daemon=True)
         self._failing = False
+        #: (office, day) -> the dirty mark at which its summary failed (see `run_once`).
+        self._broken: dict[tuple[str, date], int] = {}
 
     def start(self) -> None:
         self._thread.start()
@@ -137,15 +139,36 @@ class Summarizer:
             db.close()
 
     def run_once(self, db: psycopg.Connection[Any], limit: int = 50) -> int:
-        """Summarise up to `limit` dirty days; how many were done."""
+        """Summarise up to `limit` dirty days; how many were done.
+
+        A day whose summary fails for another reason than the database (a bug meeting odd
+        data) is logged and left dirty, and skipped until it gets new events, so that it
+        neither stops the other days nor is tried again in a loop.
+        """
         dirty = db.execute(
             "SELECT d.office, d.day, d.mark, o.state FROM dirty_days d"
-            " LEFT JOIN offices o ON o.id = d.office ORDER BY d.office, d.day LIMIT %s",
-            (limit,),
+            " LEFT JOIN offices o ON o.id = d.office ORDER BY d.office, d.day"
         ).fetchall()
+        done = 0
         for office, day, mark, state in dirty:
+            if done >= limit:
+                break
+            if self._broken.get((office, day)) == mark:
+                continue
             info = office_info(office, self.names.get(office, office), state, self.timezone)
-            row = day_row(build_report(self.reader, info, day, day))
+            try:
+                row = day_row(build_report(self.reader, info, day, day))
+            except psycopg.Error:
+                raise
+            except Exception:
+                log.exception(
+                    "cannot summarise office %s on %s; left out of the comparison "
+                    "until it gets new events",
+                    office,
+                    day,
+                )
+                self._broken[(office, day)] = mark
+                continue
             with db.transaction():
                 db.execute(
                     "INSERT INTO office_days VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"
@@ -162,4 +185,5 @@ class Summarizer:
                     "DELETE FROM dirty_days WHERE office = %s AND day = %s AND mark = %s",
                     (office, day, mark),
                 )
-        return len(dirty)
+            done += 1
+        return done

@@ -31,6 +31,12 @@ PASSWORD = "rahasia-kantor"
 REGION_PASSWORD = "rahasia-wilayah"
 WEB_USER, WEB_PASSWORD = "bupati", "rahasia-dasbor"
 DAY = date(2026, 11, 23)  # a Monday
+#: Simulated office days, kept between runs (the hub's queue takes seconds per busy day).
+SIM_CACHE = Path(os.environ.get("TMPDIR", "/tmp")) / "antrian-region-sim-v1"
+
+
+#: docs/region.md's queue limits for the regional mosquitto (they override the test template's).
+REGION_QUEUE = "max_queued_messages 100000\nmax_queued_bytes 1073741824\n"
 
 
 def region_acl(base: str = BASE) -> str:
@@ -60,7 +66,11 @@ def central_broker(directory: Path, offices: tuple[str, ...] = OFFICES) -> Mosqu
         directory / "broker",
         auth=(
             "allow_anonymous false\n"
-            f"password_file {directory / 'passwd'}\nacl_file {directory / 'acl'}"
+            f"password_file {directory / 'passwd'}\nacl_file {directory / 'acl'}\n"
+            # What the region's subscription may have waiting at the broker (docs/region.md):
+            # every office's window of batches at once; past it mosquitto drops QoS 1
+            # messages and the hubs resend only after their 30 s.
+            f"{REGION_QUEUE}"
         ),
     )
 
@@ -70,12 +80,7 @@ def simulated_events(
     day: date = DAY, seed: int = 1, tickets: int = 90
 ) -> tuple[dict[str, Any], ...]:
     """The event rows of one office day, as the hub stored them (seq from 1)."""
-    folder = Path(os.environ.get("TMPDIR", "/tmp")) / f"antrian-region-sim-{os.getpid()}"
-    folder.mkdir(exist_ok=True)
-    path = folder / f"{day}-{seed}-{tickets}.db"
-    if not path.exists():
-        simulate_into(path, hub_office(), day, DayPlan(tickets=tickets, seed=seed))
-    return tuple(hub_rows(path))
+    return tuple(hub_rows(simulated_db(day, seed, tickets)))
 
 
 @lru_cache(maxsize=4)
@@ -83,24 +88,33 @@ def simulated_days(
     first: date = DAY, days: int = 5, tickets: int = 90
 ) -> tuple[dict[str, Any], ...]:
     """The event rows of `days` consecutive office days in one hub log."""
-    folder = Path(os.environ.get("TMPDIR", "/tmp")) / f"antrian-region-sim-{os.getpid()}"
-    folder.mkdir(exist_ok=True)
-    path = folder / f"days-{first}-{days}-{tickets}.db"
+    path = SIM_CACHE / f"days-{first}-{days}-{tickets}.db"
     if not path.exists():
+        draft = _draft(path)
         for n in range(days):
             day = date.fromordinal(first.toordinal() + n)
-            simulate_into(path, hub_office(), day, DayPlan(tickets=tickets, seed=n))
+            simulate_into(draft, hub_office(), day, DayPlan(tickets=tickets, seed=n))
+        draft.replace(path)
     return tuple(hub_rows(path))
 
 
 def simulated_db(day: date = DAY, seed: int = 1, tickets: int = 90) -> Path:
-    """The hub database `simulated_events` read (made if needed)."""
-    simulated_events(day, seed, tickets)
-    return (
-        Path(os.environ.get("TMPDIR", "/tmp"))
-        / f"antrian-region-sim-{os.getpid()}"
-        / f"{day}-{seed}-{tickets}.db"
-    )
+    """The hub database of one simulated office day, made once and kept for later runs."""
+    path = SIM_CACHE / f"{day}-{seed}-{tickets}.db"
+    if not path.exists():
+        draft = _draft(path)
+        simulate_into(draft, hub_office(), day, DayPlan(tickets=tickets, seed=seed))
+        draft.replace(path)
+    return path
+
+
+def _draft(path: Path) -> Path:
+    """Where a cached database is made before it is renamed into place, so that a run
+    stopped half-way leaves nothing half-made."""
+    SIM_CACHE.mkdir(exist_ok=True)
+    draft = path.with_name(f"{path.name}.{os.getpid()}.draft")
+    draft.unlink(missing_ok=True)
+    return draft
 
 
 def hub_rows(path: Path) -> list[dict[str, Any]]:
