@@ -34,12 +34,11 @@ def build(config: RegionConfig, shell: Shell) -> Running:
     reader = store.Reader(config.database_url)
     shell.on_stop(reader.close)
     names = {o.id: o.name for o in config.offices}
-    summaries = Summarizer(config.database_url, reader, names, config.timezone)
+    intake = Intake(config.broker, config.database_url, instance=config.instance)
+    summaries = Summarizer(config.database_url, reader, names, config.timezone, intake.busy)
+    intake.on_stored = summaries.wake
     summaries.start()
     shell.on_stop(summaries.stop)
-    ingest = store.Ingest(config.database_url)
-    intake = Intake(config.broker, ingest, instance=config.instance, on_stored=summaries.wake)
-    shell.on_stop(ingest.close)
     shell.on_stop(intake.stop)
     if not intake.start(wait=node.CONNECT_WAIT_S):
         log.warning(

@@ -4,8 +4,9 @@ One paho client per instance. `events` come through the shared subscription
 `$share/antrian-region/B/office/+/events`, so several instances split the offices' batches
 (the office's row lock in the database keeps them correct); `state` and `status` come to
 every instance plainly. paho's network thread checks each message (JSON, the contract's
-types) and hands it to one writer thread, in order, so that checking the next batch and
-writing this one overlap. Each `events` message is stored in its own transaction; its
+types) and hands it to one of WRITERS writer threads, always the same one for an office (its
+batches stay in order), so that checking the next batch and writing others overlap, and
+PostgreSQL commits several at once. Each `events` message is stored in its own transaction; its
 retained ack is published after the commit. A failed write, or a message still waiting in
 the writer's queue when the process dies, publishes nothing: the hub resends from the last
 ack when its acked seq stops moving (the contract's 30 s).
@@ -14,11 +15,13 @@ ack when its acked seq stops moving (the contract's 30 s).
 from __future__ import annotations
 
 import logging
+import math
 import queue
 import ssl
 import threading
 import time
 import uuid
+import zlib
 from collections.abc import Callable
 from typing import Any
 
@@ -40,32 +43,43 @@ from nodes.region.wire import (
 
 log = logging.getLogger(__name__)
 
-#: Messages checked and waiting for the writer at most.
-WORK_DEPTH = 32
+#: Writer threads, each with its own database connection; an office always goes to the
+#: same one (its batches stay in order), and PostgreSQL overlaps their commits.
+WRITERS = 4
+#: Messages checked and waiting for each writer at most.
+WORK_DEPTH = 16
 Work = tuple[str, str, Batch | BatchError | dict[str, Any] | bool]
 
 
 class Intake:
-    """See the module docstring. `on_stored(office, day_count)` hears of every commit."""
+    """See the module docstring. `on_stored()` hears of every commit that stored events."""
 
     def __init__(
         self,
         broker: RegionBroker,
-        ingest: Ingest,
+        database_url: str,
         *,
         instance: str = "region",
         on_stored: Callable[[], object] = lambda: None,
+        writers: int = WRITERS,
     ) -> None:
         self.broker = broker
-        self.ingest = ingest
+        self.ingests = [Ingest(database_url) for _ in range(writers)]
         self.topics = RegionTopics(broker.base)
         self.on_stored = on_stored
         self.refused = 0
         self.stored = 0
+        self.last_batch = -math.inf  # time.monotonic() of the last events message
         self.warnings = RepeatedWarning(log)
         self._connected = threading.Event()
-        self._work: queue.Queue[Work | None] = queue.Queue(maxsize=WORK_DEPTH)
-        self._writer = threading.Thread(target=self._write, name="region-writer", daemon=True)
+        self._count_lock = threading.Lock()
+        self._queues: list[queue.Queue[Work | None]] = [
+            queue.Queue(maxsize=WORK_DEPTH) for _ in range(writers)
+        ]
+        self._writers = [
+            threading.Thread(target=self._write, args=(i,), name=f"region-writer-{i}", daemon=True)
+            for i in range(writers)
+        ]
         client = paho.Client(
             callback_api_version=paho.CallbackAPIVersion.VERSION2,
             client_id=f"antrian-{instance}-{uuid.uuid4().hex[:8]}",
@@ -90,7 +104,8 @@ class Intake:
     # --- lifecycle -----------------------------------------------------------------------
 
     def start(self, wait: float = 5.0) -> bool:
-        self._writer.start()
+        for writer in self._writers:
+            writer.start()
         self._client.connect_async(self.broker.host, self.broker.port, self.broker.keepalive)
         self._client.loop_start()
         return self._connected.wait(wait)
@@ -98,9 +113,16 @@ class Intake:
     def stop(self) -> None:
         self._client.disconnect()
         self._client.loop_stop()
-        if self._writer.is_alive():
-            self._work.put(None)
-            self._writer.join(timeout=10)
+        for work, writer in zip(self._queues, self._writers, strict=True):
+            if writer.is_alive():
+                work.put(None)
+                writer.join(timeout=10)
+        for ingest in self.ingests:
+            ingest.close()
+
+    def busy(self, quiet_s: float = 1.0) -> bool:
+        """True while batches keep coming (one within `quiet_s`)."""
+        return time.monotonic() - self.last_batch < quiet_s
 
     @property
     def connected(self) -> bool:
@@ -137,6 +159,7 @@ class Intake:
         payload = bytes(msg.payload)
         try:
             if leaf == "events":
+                self.last_batch = time.monotonic()
                 try:
                     item: Work = ("events", office, decode_batch(payload))
                 except BatchError as exc:
@@ -152,37 +175,40 @@ class Intake:
             return
         # Blocks while the writer is WORK_DEPTH behind: paho stops reading, the broker
         # holds the rest (its queue for us: docs/region.md).
-        self._work.put(item)
+        self._queues[zlib.crc32(office.encode()) % len(self._queues)].put(item)
 
-    def _write(self) -> None:
-        while (item := self._work.get()) is not None:
+    def _write(self, index: int) -> None:
+        ingest, work = self.ingests[index], self._queues[index]
+        while (item := work.get()) is not None:
             kind, office, value = item
             try:
                 if kind == "events":
                     assert isinstance(value, Batch)
-                    self._events(office, value)
+                    self._events(ingest, office, value)
                 elif kind == "refused":
-                    self._refuse(office, str(value))
+                    self._refuse(ingest, office, str(value))
                 elif kind == "state":
-                    self.ingest.save_state(office, value)  # type: ignore[arg-type]
+                    ingest.save_state(office, value)  # type: ignore[arg-type]
                 elif kind == "status":
-                    self.ingest.save_status(office, bool(value))
+                    ingest.save_status(office, bool(value))
             except psycopg.Error as exc:
-                self.warnings.warn("database", f"cannot write to the region database: {exc}")
+                with self._count_lock:
+                    self.warnings.warn("database", f"cannot write to the region database: {exc}")
             except Exception:  # a bug must not stop the writer
                 log.exception("handling a message of office %s (%s) failed", office, kind)
 
-    def _refuse(self, office: str, why: str) -> None:
-        self.refused += 1
-        self.warnings.warn(office, f"office {office}: refused a batch: {why}".strip())
-        self._ack(office, self.ingest.refused(office))
+    def _refuse(self, ingest: Ingest, office: str, why: str) -> None:
+        with self._count_lock:
+            self.refused += 1
+            self.warnings.warn(office, f"office {office}: refused a batch: {why}".strip())
+        self._ack(office, ingest.refused(office))
 
-    def _events(self, office: str, batch: Batch) -> None:
+    def _events(self, ingest: Ingest, office: str, batch: Batch) -> None:
         started = time.monotonic()
         try:
-            outcome = self.ingest.store(office, batch)
+            outcome = ingest.store(office, batch)
         except psycopg.DataError as exc:  # e.g. a \u0000 in a text: PostgreSQL cannot keep it
-            self._refuse(office, str(exc))
+            self._refuse(ingest, office, str(exc))
             return
         if outcome.gap:
             log.debug(
@@ -191,7 +217,8 @@ class Intake:
                 batch.after,
                 outcome.acked,
             )
-        self.stored += outcome.stored
+        with self._count_lock:
+            self.stored += outcome.stored
         self._ack(office, outcome.acked)
         if outcome.stored:
             self.on_stored()

@@ -13,7 +13,8 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from datetime import date
 from typing import Any
 
@@ -28,6 +29,8 @@ log = logging.getLogger(__name__)
 
 #: How often a summarizer looks for days that got new events.
 POLL_S = 2.0
+#: How long summaries wait for the intake to be quiet, at most.
+DEFER_S = 30.0
 
 
 def office_info(
@@ -91,7 +94,17 @@ def day_row(report: Report) -> tuple[Any, ...]:
 class Summarizer:
     """A thread that keeps `office_days` up to date with the events (see the module doc)."""
 
-    def __init__(self, url: str, reader: Reader, names: dict[str, str], timezone: str) -> None:
+    def __init__(
+        self,
+        url: str,
+        reader: Reader,
+        names: dict[str, str],
+        timezone: str,
+        busy: Callable[[], bool] = lambda: False,
+    ) -> None:
+        """`busy()`: the intake is taking a burst of batches; summaries wait for a quiet
+        moment then (for at most DEFER_S), so that they do not slow the ingest down."""
+        self.busy = busy
         self.url = url
         self.reader = reader
         self.names = names
@@ -121,6 +134,10 @@ class Summarizer:
                 if db is None or db.closed:
                     db = connect(self.url)
                     db.autocommit = True
+                deferred = time.monotonic()
+                while self.busy() and time.monotonic() - deferred < DEFER_S:
+                    if self._stop.wait(POLL_S):
+                        break
                 while self.run_once(db) and not self._stop.is_set():
                     pass
                 if self._failing:

@@ -13,7 +13,6 @@ import pytest
 
 from nodes.region.config import RegionBroker
 from nodes.region.intake import Intake
-from nodes.region.store import Ingest
 from nodes.region.wire import MAX_EVENTS
 from tests.harness import Mosquitto, wait_for
 from tests.region.support import BASE, REGION_PASSWORD, Office, simulated_events
@@ -21,7 +20,7 @@ from tests.region.support import BASE, REGION_PASSWORD, Office, simulated_events
 
 def start_region(broker: Mosquitto, url: str) -> Intake:
     config = RegionBroker(port=broker.port, username="region", password=REGION_PASSWORD, base=BASE)
-    intake = Intake(config, Ingest(url))
+    intake = Intake(config, url)
     assert intake.start(wait=10)
     return intake
 
@@ -31,7 +30,6 @@ def region(central: Mosquitto, database: str) -> Iterator[Intake]:
     intake = start_region(central, database)
     yield intake
     intake.stop()
-    intake.ingest.close()
 
 
 @pytest.fixture
@@ -187,7 +185,6 @@ def test_two_instances_sharing_the_subscription_store_each_event_once(
             office.close()
         for intake in (first, second):
             intake.stop()
-            intake.ingest.close()
 
 
 def test_state_and_status_are_kept_per_office(office: Office, database: str) -> None:

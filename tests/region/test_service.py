@@ -20,7 +20,7 @@ from nodes.hub.reports.source import office_info as hub_office_info
 from nodes.region import config as region_config
 from nodes.region.config import RegionBroker
 from nodes.region.intake import Intake
-from nodes.region.store import Ingest, Reader
+from nodes.region.store import Reader
 from nodes.region.summary import Summarizer
 from nodes.region.web import RegionState, create_app
 from tests.harness import Mosquitto, wait_for
@@ -171,7 +171,7 @@ STATE = {
 def loaded(central: Mosquitto, database: str, tmp_path: Path) -> Iterator[RegionState]:
     """A region with one simulated day of kec-a, its state, and the summaries done."""
     broker = RegionBroker(port=central.port, username="region", password=REGION_PASSWORD, base=BASE)
-    intake = Intake(broker, Ingest(database))
+    intake = Intake(broker, database)
     assert intake.start(wait=10)
     office = Office(central, "kec-a")
     try:
@@ -191,7 +191,6 @@ def loaded(central: Mosquitto, database: str, tmp_path: Path) -> Iterator[Region
     finally:
         office.close()
         intake.stop()
-        intake.ingest.close()
 
 
 def signed_in(state: RegionState) -> TestClient:
