@@ -23,13 +23,18 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "officer-pin": ("nodes.hub.officer_pin", "print the hash of an officer's PIN for [[officers]]"),
     "acl": ("nodes.hub.acl", "write mosquitto password and ACL files from the hub config"),
     "provision": ("nodes.setup.provision", "broker accounts and a boot file for every node"),
+    "provision-region": (
+        "nodes.setup.provision_region",
+        "the regional broker's accounts and ACL, each office's [region]",
+    ),
     "firstboot": ("nodes.setup.firstboot", "at boot: make this Pi the node its boot file says"),
 }
 
 
 def usage() -> str:
     lines = ["usage: antrian <command> --config FILE [options]", "", "commands:"]
-    lines += [f"  {name:<13} {text}" for name, (_, text) in COMMANDS.items()]
+    width = max(map(len, COMMANDS))
+    lines += [f"  {name:<{width}} {text}" for name, (_, text) in COMMANDS.items()]
     return "\n".join(lines)
 
 

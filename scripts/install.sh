@@ -25,6 +25,7 @@ APT_PACKAGES=(
 )
 TEST_PACKAGES=(
     mosquitto-clients                                  # mosquitto_rr/_sub/_pub
+    openssl                                            # test certificates: the regional uplink over TLS
     sox                                                # measuring WAVs
     poppler-utils                                      # pdftoppm, pdftotext: reading report PDFs back
     chromium chromium-driver                           # browser tests of the web front end

@@ -82,6 +82,7 @@ from nodes.hub.officers import PinGuard
 from nodes.hub.queue import Queue, Rejected
 from nodes.hub.staffing import CounterDevices
 from nodes.hub.store import DiskFull, Store, Write
+from nodes.hub.uplink import RegionSettings, Uplink, read_region
 
 log = logging.getLogger("antrian.hub")
 
@@ -111,6 +112,7 @@ class HubSettings:
         self.disk_warn_mb = hub.int("disk_warn_mb", 500, min=0, max=1_000_000)
         hub.ignore(*PRIORITY_KEYS)  # the office's priority policy: read_office reads them
         hub.finish()
+        self.region: RegionSettings | None = read_region(root)
 
 
 #: Retained state is republished at most this often (seconds). A burst of requests then
@@ -120,6 +122,8 @@ STATE_INTERVAL = 0.05
 DISK_INTERVAL = 60.0
 #: Idempotency records are kept this long (the contract promises at least the day).
 KEEP_TRANSACTIONS = timedelta(days=2)
+#: The uplink's health goes into the hub's retained status at most this often (seconds).
+UPLINK_HEALTH_INTERVAL = 5.0
 
 
 class Hub:
@@ -183,6 +187,9 @@ class Hub:
         self.last_progress = time.monotonic()
         self.devices = CounterDevices(office)  # counters whose device is online
         self.pins = PinGuard(office)  # officers' wrong PINs and their lockout
+        self.online_nodes: set[str] = set()  # registered nodes whose status says online
+        self.uplink: Uplink | None = None  # to the region ([region]), set by `build`
+        self._uplink_health_at = 0.0
         self._statuses = PayloadGate(log)
         self._check_disk()
         self._publish_disk_health()
@@ -223,7 +230,12 @@ class Hub:
         if status is None and message.payload:
             return  # not a status: keep what was known
         with self.lock:
-            if self.devices.update(node, status is not None and status.online):
+            online = status is not None and status.online
+            if online:
+                self.online_nodes.add(node)
+            else:
+                self.online_nodes.discard(node)
+            if self.devices.update(node, online):
                 self._state_due = self._state_due or time.monotonic() + STATE_INTERVAL
                 self._wake.set()
 
@@ -296,6 +308,8 @@ class Hub:
 
     def _committed(self, group: list[Decided]) -> None:
         self._commits.succeeded()
+        if self.uplink is not None:
+            self.uplink.nudge()  # sets an event: the uplink reads the log in its own thread
         if any(d.publications for d in group) and self._state_due is None:
             self._state_due = time.monotonic() + STATE_INTERVAL
 
@@ -556,6 +570,7 @@ class Hub:
         self.guard.report()
         if self.committer.busy:
             return  # the queue runs ahead of the database until the commit lands: next second
+        self._tell_uplink()
         now = self.clock()
         if self.store.disk_full and not self._check_disk():
             self.publish_state()  # what is known stays current (opening hours)
@@ -593,6 +608,20 @@ class Hub:
             self._back_up(now)
         if time.monotonic() - self._disk_checked >= DISK_INTERVAL:
             self._publish_disk_health()
+
+    def _tell_uplink(self) -> None:
+        """The region's snapshot when the uplink would send one (at most every 5 s), and
+        the uplink's health in the hub's retained status (the dashboard shows it)."""
+        uplink = self.uplink
+        if uplink is None:
+            return
+        if self.queue_known and uplink.wants_state():
+            registered = {n.id for n in self.office.nodes}
+            offline = registered - self.online_nodes
+            uplink.offer_state(views.region_state(self.queue, self.clock(), offline))
+        if time.monotonic() - self._uplink_health_at >= UPLINK_HEALTH_INTERVAL:
+            self._uplink_health_at = time.monotonic()
+            self.link.set_status(**uplink.health())
 
     def _publish_disk_health(self) -> None:
         self._disk_checked = time.monotonic()
@@ -768,6 +797,11 @@ def build(hub_config: HubConfig, shell: Shell) -> Running:
     link.subscribe(link.topics.requests, unregistered_only(office, hub.submit))
     link.subscribe(link.topics.node_statuses, hub.on_status)
     link.on_connection(lambda up: hub.republish() if up else None)
+    if settings.region is not None:
+        uplink = Uplink(settings.region, settings.database)
+        hub.uplink = uplink
+        uplink.start()
+        shell.on_stop(uplink.stop)  # before the store closes and the office link says goodbye
     return Running(
         hub.serve, healthy=lambda: time.monotonic() - hub.last_progress < 30, status="serving"
     )

@@ -184,3 +184,46 @@ def survey_data(queue: Queue, ticket_id: str, kind: str) -> dict[str, Any]:
     ticket = queue.ticket(ticket_id)
     number = ticket.number if ticket else number_of(ticket_id)
     return {"ticket_id": ticket_id, "number": number, "survey": kind}
+
+
+def region_state(queue: Queue, now: datetime, offline: Collection[str]) -> dict[str, Any]:
+    """The live snapshot the uplink sends the region (`state`, nodes/hub/uplink.py): the
+    office open or not, its counters, each service's line and longest wait against its
+    standard, and the registered devices that are offline. The SKM index is left to the
+    region, which has the surveys (null here)."""
+    office = queue.office
+    services: list[dict[str, Any]] = []
+    for spec in office.services:
+        line = queue.waiting(spec.id)
+        oldest = min((t.issued_at for t in line), default=None)
+        standard = spec.standard_wait_minutes
+        services.append(
+            {
+                "id": spec.id,
+                "name": spec.name,
+                "letter": spec.prefix,
+                "waiting": len(line),
+                "longest_wait_s": _waited(now, oldest),
+                "standard_minutes": round(standard) if standard is not None else None,
+                "open": queue.service_open(spec.id, now),
+            }
+        )
+    counters = [
+        {"id": c.id, "name": c.name, "state": queue.counters[c.id].status} for c in office.counters
+    ]
+    return {
+        "v": 1,
+        "at": iso(now),
+        "office": {"name": office.name},
+        "open": any(s["open"] for s in services),
+        "counters": counters,
+        "services": services,
+        "waiting": sum(int(s["waiting"]) for s in services),
+        "longest_wait_s": max((int(s["longest_wait_s"]) for s in services), default=0),
+        "devices_offline": sorted(offline),
+        "skm": None,
+    }
+
+
+def _waited(now: datetime, since: datetime | None) -> int:
+    return max(0, int((now - since).total_seconds())) if since is not None else 0

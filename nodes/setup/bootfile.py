@@ -45,7 +45,13 @@ DERIVED_TABLES = ("node", "broker")
 HOST_PATTERN = re.compile(r"^[A-Za-z0-9.-]{1,253}$")
 MIN_PASSWORD = 12
 # (table or "" for top level, key): values moved off the FAT partition at boot.
-SECRETS = (("", "password"), ("", "web_password"), ("wifi", "password"), ("web", "secret_key"))
+SECRETS = (
+    ("", "password"),
+    ("", "web_password"),
+    ("wifi", "password"),
+    ("web", "secret_key"),
+    ("region", "password"),  # the office's account on the regional broker
+)
 
 
 class BootFileError(Exception):

@@ -137,6 +137,7 @@ FINE = {
     "store": ("ok",),
     "disk": ("ok",),
     "backup": ("ok",),
+    "uplink": ("connected",),  # the region's uplink ([region]): down for long needs a look
     "keypad": ("ok", "searching"),
     "voice_ok": (True,),
 }
