@@ -293,34 +293,32 @@ class Reader:
         return [OfficeRow(*r) for r in rows]
 
     def totals(self, first: date, last: date) -> dict[str, DayTotals]:
+        """Each office's `office_days` summed over first..last (sums in SQL: a month of a
+        few hundred offices is some ten thousand rows)."""
+        elements = ", ".join(f"sum(skm_totals[{n}])::bigint" for n in range(1, 10))
         with self._db() as db:
             rows = db.execute(
                 "SELECT office, count(*), sum(issued), sum(served), sum(no_show), sum(waits),"
                 " sum(wait_sum_s), max(wait_max_s), sum(within), sum(skm_respondents),"
-                " array_agg(skm_totals) FROM office_days WHERE day BETWEEN %s AND %s"
-                " GROUP BY office",
+                f" {elements} FROM office_days WHERE day BETWEEN %s AND %s GROUP BY office",
                 (first, last),
             ).fetchall()
-        result = {}
-        for row in rows:
-            skm = [sum(column) for column in zip(*row[10], strict=True)] if row[10] else []
-            office, days, issued, served, no_show, waits, wait_sum, wait_max, within, skm_n = row[
-                :10
-            ]
-            result[office] = DayTotals(
-                office,
-                days,
-                issued,
-                served,
-                no_show,
-                waits,
-                wait_sum,
-                wait_max,
-                within,
-                skm_n,
-                skm_totals=tuple(skm),
+        return {
+            row[0]: DayTotals(
+                row[0],
+                row[1],
+                row[2],
+                row[3],
+                row[4],
+                row[5],
+                row[6],
+                row[7],
+                row[8],
+                row[9],
+                skm_totals=tuple(row[10:]),
             )
-        return result
+            for row in rows
+        }
 
     def events(
         self, office: str, first: date, last: date, skip: Sequence[str] = ()

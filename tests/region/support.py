@@ -259,12 +259,18 @@ def web_hash() -> str:
     return hash_password(WEB_PASSWORD)
 
 
-def write_region_config(path: Path, broker: Mosquitto, url: str, instance: str = "region") -> Path:
+def write_region_config(
+    path: Path,
+    broker: Mosquitto,
+    url: str,
+    instance: str = "region",
+    password: str = REGION_PASSWORD,
+) -> Path:
     path.write_text(
         REGION_TOML.format(
             instance=instance,
             broker_port=broker.port,
-            password=REGION_PASSWORD,
+            password=password,
             url=url,
             web_port=free_port(),
             user=WEB_USER,
@@ -278,10 +284,16 @@ class RegionProcess:
     """`antrian region` as a subprocess."""
 
     def __init__(
-        self, directory: Path, broker: Mosquitto, url: str, instance: str = "region"
+        self,
+        directory: Path,
+        broker: Mosquitto,
+        url: str,
+        instance: str = "region",
+        password: str = REGION_PASSWORD,
     ) -> None:
         directory.mkdir(parents=True, exist_ok=True)
-        self.config = write_region_config(directory / "region.toml", broker, url, instance)
+        config = directory / "region.toml"
+        self.config = write_region_config(config, broker, url, instance, password)
         self.log_path = directory / f"{instance}.log"
         self.process: subprocess.Popen[bytes] | None = None
 
@@ -303,6 +315,15 @@ class RegionProcess:
 
     def log(self) -> str:
         return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
+
+    def pause(self) -> None:
+        """SIGSTOP: the region hangs (messages pile up at the broker and its socket)."""
+        assert self.process is not None
+        self.process.send_signal(signal.SIGSTOP)
+
+    def resume(self) -> None:
+        assert self.process is not None
+        self.process.send_signal(signal.SIGCONT)
 
     def kill(self) -> None:
         if self.process is not None:
