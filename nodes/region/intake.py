@@ -69,6 +69,7 @@ class Intake:
         self.on_stored = on_stored
         self.refused = 0
         self.stored = 0
+        self.batches = 0  # events messages taken (for tests and figures)
         self.last_batch = -math.inf  # time.monotonic() of the last events message
         self.warnings = RepeatedWarning(log)
         self._connected = threading.Event()
@@ -160,6 +161,7 @@ class Intake:
         try:
             if leaf == "events":
                 self.last_batch = time.monotonic()
+                self.batches += 1  # paho's thread only
                 try:
                     item: Work = ("events", office, decode_batch(payload))
                 except BatchError as exc:

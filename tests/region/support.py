@@ -139,6 +139,7 @@ class Office:
     def __init__(self, broker: Mosquitto, office: str, *, password: str = PASSWORD) -> None:
         self.office = office
         self.acks: list[int] = []
+        self.sent = 0  # events messages published
         self._lock = threading.Lock()
         self._connected = threading.Event()
         self.client = paho.Client(
@@ -175,6 +176,7 @@ class Office:
         self, leaf: str, payload: bytes, *, office: str | None = None, retain: bool = False
     ) -> None:
         topic = f"{BASE}/office/{office or self.office}/{leaf}"
+        self.sent += leaf == "events"
         self.client.publish(topic, payload, qos=1, retain=retain).wait_for_publish(10)
 
     def send(self, after: int, events: list[dict[str, Any]] | tuple[dict[str, Any], ...]) -> None:

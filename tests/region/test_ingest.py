@@ -180,6 +180,8 @@ def test_two_instances_sharing_the_subscription_store_each_event_once(
             assert stored(database, office.office) == as_rows(day)
         assert first.stored and second.stored  # the broker shared the work out
         assert first.stored + second.stored == 3 * len(day)
+        # Each batch went to one instance only (a shared subscription, not two plain ones).
+        assert first.batches + second.batches == sum(office.sent for office in offices)
     finally:
         for office in offices:
             office.close()
