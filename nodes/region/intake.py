@@ -98,6 +98,8 @@ class Intake:
         client.reconnect_delay_set(min_delay=1, max_delay=30)
         client.max_inflight_messages_set(100)
         client.on_connect = self._on_connect
+        client.on_subscribe = self._on_subscribe
+        self._subscription: int | None = None
         client.on_disconnect = self._on_disconnect
         client.on_message = self._on_message
         self._client = client
@@ -138,11 +140,25 @@ class Intake:
                 reason,
             )
             return
-        log.info("connected to the regional broker %s:%s", self.broker.host, self.broker.port)
         base = f"{self.topics.base}/office/+"
-        client.subscribe(
+        _, self._subscription = client.subscribe(
             [(self.topics.shared_events(), 1), (f"{base}/state", 1), (f"{base}/status", 1)]
         )
+
+    def _on_subscribe(self, _c: Any, _u: Any, mid: int, reasons: Any, _p: Any) -> None:
+        """Connected once the broker took the subscriptions: a batch published before that
+        would reach nobody (its hub would resend it, but only after 30 s)."""
+        if mid != self._subscription:
+            return
+        refused = [r for r in reasons if r.is_failure]
+        if refused:
+            log.error(
+                "the regional broker refused our subscriptions (%s): check the ACL of %r",
+                refused[0],
+                self.broker.username,
+            )
+            return
+        log.info("connected to the regional broker %s:%s", self.broker.host, self.broker.port)
         self._connected.set()
 
     def _on_disconnect(self, _c: Any, _u: Any, _f: Any, reason: Any, _p: Any) -> None:

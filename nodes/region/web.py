@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import logging
 import secrets
+import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable
@@ -54,6 +55,32 @@ MAX_REPORT_DAYS = 366
 REPORT_FORMATS = FORMATS
 
 
+#: How long the overview's rows are shown again to other viewers: an office's state comes
+#: at most every 5 s, so a page this much older says nothing older than the office's own.
+OVERVIEW_TTL_S = 3.0
+
+
+class ShortCache:
+    """Values built at most once per `ttl_s` per key, however many pages ask at once (a
+    regency's leaders all opening the dashboard at nine). Thread-safe; a few keys."""
+
+    def __init__(self, ttl_s: float, size: int = 32) -> None:
+        self.ttl_s, self.size = ttl_s, size
+        self._lock = threading.Lock()
+        self._values: dict[Any, tuple[float, Any]] = {}
+
+    def get(self, key: Any, now: float, build: Callable[[], Any]) -> Any:
+        with self._lock:  # one build at a time: the others wait and take its result
+            hit = self._values.get(key)
+            if hit is not None and 0 <= now - hit[0] < self.ttl_s:
+                return hit[1]
+            value = build()
+            if len(self._values) >= self.size:
+                self._values.clear()
+            self._values[key] = (now, value)
+            return value
+
+
 @dataclass
 class RegionState:
     config: RegionConfig
@@ -62,6 +89,7 @@ class RegionState:
     monotonic: Callable[[], float] = time.monotonic
     sessions: OrderedDict[str, str] = field(default_factory=OrderedDict)
     guard: SignInGuard = field(init=False)
+    overviews: ShortCache = field(default_factory=lambda: ShortCache(OVERVIEW_TTL_S))
 
     def __post_init__(self) -> None:
         self.guard = SignInGuard(self.config.web.sign_in_attempts, self.config.web.sign_in_lock_s)
@@ -210,23 +238,23 @@ async def overview(request: Request) -> Response:
     now = state.now()
     first, last = views.period(now.date(), first or None, last or None)  # type: ignore[arg-type]
 
-    def read() -> tuple[list[Any], dict[str, Any]]:
-        return state.reader.offices(), state.reader.totals(first, last)
+    def build() -> tuple[list[views.LiveRow], list[views.CompareRow]]:
+        rows, totals = state.reader.offices(), state.reader.totals(first, last)
+        known = {r.id: r for r in rows}
+        listed = [o.id for o in state.config.offices]
+        live, compare = [], []
+        for office_id in listed + sorted(set(known) - set(listed)):
+            row = known.get(office_id)
+            name = state.name(office_id, row.state if row else None)
+            live.append(
+                views.live_row(row, name, now, lang) if row else views.unheard(office_id, name)
+            )
+            compare.append(views.compare_row(office_id, name, totals.get(office_id), lang))
+        return live, compare
 
-    rows, totals = await run_in_threadpool(read)
-    known = {r.id: r for r in rows}
-    ids = [o.id for o in state.config.offices] + sorted(
-        set(known) - {o.id for o in state.config.offices}
+    live, compare = await run_in_threadpool(
+        state.overviews.get, (first, last, lang), now.timestamp(), build
     )
-    live, compare = [], []
-    for office_id in ids:
-        row = known.get(office_id)
-        name = state.name(office_id, row.state if row else None)
-        if row is not None:
-            live.append(views.live_row(row, name, now, lang))
-        else:
-            live.append(views.unheard(office_id, name))
-        compare.append(views.compare_row(office_id, name, totals.get(office_id), lang))
     return page(
         request,
         "region.html",
