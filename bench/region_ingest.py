@@ -36,7 +36,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import httpx2 as httpx
 import psycopg
 
-from nodes.region import config as region_config
 from tests.harness import wait_for
 from tests.region.postgres import PostgreSQL
 from tests.region.support import (
@@ -270,7 +269,7 @@ def main() -> int:
                 f" ({backlog / took:.1f} office days/s)",
                 flush=True,
             )
-            port = region_config.load(region.config).web.port
+            port = region.web_port()
             warm, cold = page_times(port, args.requests, today)
             offices = args.month_offices + args.offices + 1
             print(

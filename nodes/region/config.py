@@ -156,7 +156,7 @@ def _web(root: Table) -> RegionWeb:
         users.append(User(name, "supervisor", password_hash))
     web = RegionWeb(
         host=table.str("host", "127.0.0.1"),
-        port=table.int("port", 8090, min=1, max=65535),
+        port=table.int("port", 8090, min=0, max=65535),  # 0: any free port (tests)
         secret_key=secret,
         secure_cookies=table.bool("secure_cookies", False),
         sign_in_attempts=table.int("sign_in_attempts", 10, min=1, max=1000),

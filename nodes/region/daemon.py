@@ -7,6 +7,7 @@ Wiring only: config -> schema -> intake (regional broker -> PostgreSQL, ack) + s
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
 
@@ -80,11 +81,18 @@ async def _serve(
     task = asyncio.create_task(server.serve())
     while not server.started and not task.done():
         await asyncio.sleep(0.05)
-    if server.started:
-        log.info(
-            "region %s: dashboard on http://%s:%d", config.name, config.web.host, config.web.port
+    if not server.started:
+        beating.cancel()
+        with contextlib.suppress(BaseException):  # uvicorn said why (SystemExit after it)
+            await task
+        raise SetupError(
+            f"cannot serve the dashboard on {config.web.host}:{config.web.port}"
+            " (the port is taken, or the address is not this machine's)"
         )
-        shell.ready("serving")
+    sockets = [sock for listener in server.servers for sock in listener.sockets]
+    port = sockets[0].getsockname()[1] if sockets else config.web.port  # [web] port 0: any
+    log.info("region %s: dashboard on http://%s:%d", config.name, config.web.host, port)
+    shell.ready("serving")
     await task
     beating.cancel()
 

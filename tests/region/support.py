@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import sqlite3
 import subprocess
@@ -274,7 +275,7 @@ def write_region_config(
             broker_port=broker.port,
             password=password,
             url=url,
-            web_port=free_port(),
+            web_port=0,  # any free port: the region logs which
             user=WEB_USER,
             hash=web_hash(),
         )
@@ -298,9 +299,11 @@ class RegionProcess:
         self.config = write_region_config(config, broker, url, instance, password)
         self.log_path = directory / f"{instance}.log"
         self.process: subprocess.Popen[bytes] | None = None
+        self._offset = 0
 
     def start(self) -> None:
         env = dict(os.environ, PYTHONPATH=str(ROOT), PYTHONUNBUFFERED="1")
+        self._offset = len(self.log())
         with self.log_path.open("ab") as log_file:
             self.process = subprocess.Popen(
                 [sys.executable, "-m", "nodes.cli", "region", "--config", str(self.config)],
@@ -309,8 +312,19 @@ class RegionProcess:
                 env=env,
                 cwd=ROOT,
             )
-        wait_for(lambda: "connected to the regional broker" in self.log() or self._dead(), 30)
+        wait_for(lambda: self._ready() or self._dead(), 30)
         assert not self._dead(), self.log()
+
+    def web_port(self) -> int:
+        """The port the dashboard took (`[web] port = 0`), from the region's log."""
+        found = re.findall(r"dashboard on http://[^:]+:(\d+)", self.log())
+        assert found, self.log()
+        return int(found[-1])
+
+    def _ready(self) -> bool:
+        """Subscribed on the broker and serving the dashboard, in this life."""
+        life = self.log()[self._offset :]
+        return "connected to the regional broker" in life and "dashboard on" in life
 
     def _dead(self) -> bool:
         return self.process is not None and self.process.poll() is not None
@@ -335,6 +349,7 @@ class RegionProcess:
 
     def stop(self) -> None:
         if self.process is not None:
+            self.process.send_signal(signal.SIGCONT)  # a paused one cannot take SIGTERM
             self.process.terminate()
             try:
                 self.process.wait(15)

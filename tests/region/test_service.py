@@ -271,7 +271,7 @@ def test_the_real_server_serves_the_dashboard(
     region = RegionProcess(tmp_path / "region", central, database)
     region.start()
     try:
-        port = region_config.load(region.config).web.port
+        port = region.web_port()
         with httpx.Client(base_url=f"http://127.0.0.1:{port}") as client:
             page = wait_for(lambda: _get(client, "/masuk"), timeout=20)
             csrf = page.text.split('name="csrf" value="')[1].split('"')[0]
