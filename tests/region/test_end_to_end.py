@@ -226,10 +226,19 @@ def test_the_region_killed_mid_batch_loses_and_doubles_nothing(regency: Regency)
     regency.region.start()
     hub = regency.hub("kec-a")
     shutil.copy(simulated_db(*BUSY), hub.db_path)
-    hub.start()
-    wait_for(lambda: count(regency.url, "kec-a") > 0, 30)
-    regency.region.kill()  # in the middle of the upload, likely in a transaction
-    assert count(regency.url, "kec-a") < len(logged(hub))
+    # Watched on one open connection, so the kill follows the first commit within a few
+    # milliseconds: the region is then in the middle of the upload (nine batches, and the
+    # ninth only after an ack went to the hub and back), likely in a transaction.
+    with psycopg.connect(regency.url, autocommit=True) as db:
+
+        def stored_now() -> int:
+            row = db.execute("SELECT count(*) FROM events WHERE office = 'kec-a'").fetchone()
+            return int(row[0]) if row else 0
+
+        hub.start()
+        wait_for(lambda: stored_now() > 0, 30, interval=0.001)
+        regency.region.kill()
+        assert stored_now() < len(logged(hub))
     regency.region.start()
     # The hub resends from the retained ack once it stops moving (the contract's 30 s).
     wait_for(lambda: stored(regency.url, "kec-a") == logged(hub), 90)
