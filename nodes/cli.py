@@ -16,6 +16,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "counter": ("nodes.counter.daemon", "a counter: officer keypad and indicator"),
     "display": ("nodes.display.daemon", "the waiting-room screen and voice"),
     "web": ("nodes.hub.web.daemon", "online queue, status pages, office dashboard"),
+    "region": ("nodes.region.daemon", "the regional service: offices' logs, PostgreSQL, dashboard"),
     "report": ("nodes.hub.reports.cli", "daily/range reports: html, xlsx, pdf, csv"),
     "restore": ("nodes.hub.backup", "put a backup of the hub's database back (hub stopped)"),
     "simulate-day": ("nodes.hub.simulate", "fill a database with a realistic day"),

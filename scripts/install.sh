@@ -34,6 +34,7 @@ TEST_PACKAGES=(
     stress-ng                                          # not used by tests: run them under `stress-ng --cpu 2` to catch flakes
     strace                                             # tests and bench/hub_card.py: fsync delays injected as on an SD card
     systemd                                            # systemd-analyze: verify and score the units
+    postgresql                                         # tests/region: a private server per session (initdb, pg_ctl)
 )
 if $tests; then
     APT_PACKAGES+=("${TEST_PACKAGES[@]}")
