@@ -14,11 +14,13 @@ call at Loket 1. Officer 2 (Budi) is at Loket 2 from 08.15 to 10.00 and makes it
 
 from __future__ import annotations
 
+import json
 from dataclasses import replace
 from datetime import date
 
 from nodes.hub.events import Event, TicketCalled
 from nodes.hub.reports.figures import Report, compute
+from nodes.hub.reports.model_json import render_json
 from nodes.hub.reports.tables import report_tables
 from tests.reports.handbuilt import DAY, OFFICE, hand_day, row
 
@@ -77,3 +79,13 @@ def test_the_officers_table_is_for_the_head_of_office_only() -> None:
     ]
     assert officers.rows[0] == ("Siti Aminah", 4, 25.0, 10.0, 6.0, 2400 / 3600, 19200 / 3600)
     assert officers.rows[1] == ("Budi Santoso", 1, 10.0, 10.0, 2.25, 600 / 3600, 7500 / 3600)
+
+
+def test_the_json_report_carries_the_officers() -> None:
+    # It raised "not JSON: OfficerFigures" once officers were shown (found by the region's tests).
+    model = json.loads(render_json(report(True)))
+    assert [(o["name"], o["served"], o["idle_s"]) for o in model["officers"]] == [
+        ("Siti Aminah", 4, 19200),
+        ("Budi Santoso", 1, 7500),
+    ]
+    assert json.loads(render_json(report(False)))["officers"] == []

@@ -29,8 +29,10 @@ def report_model(report: Report) -> dict[str, Any]:
         key: asdict(value) if hasattr(value, "__dataclass_fields__") else value
         for key, value in model.items()
     }
-    for key in ("services", "counters", "hours", "days"):
+    for key in ("services", "counters", "hours", "days", "officers"):
         data[key] = [asdict(item) for item in model[key]]
+    if not report.office.show_officers:  # per-officer figures: the head of office's report only
+        data["officers"] = []
     data["skm"] = report.skm.to_json()
     return data
 
