@@ -23,6 +23,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "acl": ("nodes.hub.acl", "write mosquitto password and ACL files from the hub config"),
     "provision": ("nodes.setup.provision", "broker accounts and a boot file for every node"),
     "firstboot": ("nodes.setup.firstboot", "at boot: make this Pi the node its boot file says"),
+    "update-check": ("nodes.update.health", "at boot: keep a new A/B root only if the node is up"),
 }
 
 
