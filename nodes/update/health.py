@@ -180,7 +180,10 @@ def wait_healthy(
                     return False, f"{' '.join(units)} not active after {timeout:.0f} s"
                 offline = ", ".join(sorted(watch.pending))
                 return False, f"node {offline} not online after {timeout:.0f} s"
-            time.sleep(min(1.0, left))  # systemd has no event to wait on: ask each second
+            if watch.all_online.is_set():
+                time.sleep(min(1.0, left))  # systemd has no event to wait on: ask each second
+            else:
+                watch.all_online.wait(min(1.0, left))
     finally:
         watch.stop()
 
