@@ -47,13 +47,18 @@ def booted_slot(console: Console) -> str:
 
 
 def wait_check_done(console: Console, timeout: float) -> str:
-    """antrian-update-check's result once it has run (a oneshot: inactive again)."""
+    """antrian-update-check's result once it has run on this boot (a oneshot: inactive
+    again, with a start time)."""
     deadline = time.monotonic() + timeout
     while True:
-        state = value(
-            console, "systemctl show -p ActiveState -p Result --value antrian-update-check | xargs"
+        unit = "antrian-update-check"
+        started = value(
+            console, f"systemctl show -p ExecMainStartTimestampMonotonic --value {unit}"
         )
-        if state.startswith(("inactive", "failed")):
+        active = value(console, f"systemctl is-active {unit} || true")
+        result = value(console, f"systemctl show -p Result --value {unit}")
+        state = f"{active} {result}"
+        if started not in ("", "0") and active in ("inactive", "failed"):
             return state
         if time.monotonic() > deadline:
             raise TimeoutError(f"antrian-update-check still {state} after {timeout:.0f} s")
