@@ -9,14 +9,18 @@ import os
 import subprocess
 import sys
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
 from common.config import BrokerConfig
 from common.mqtt import BrokerLink
-from common.wire import Topics
+from common.payloads import UpdateState
+from common.wire import Topics, WireError
 from nodes.hub.acl import main as acl_main
+from nodes.hub.web.live import LiveModel
+from nodes.hub.web.views import dashboard_view
 from nodes.update.rollout import Command, Rollout, Seen
 from nodes.update.rollout import main as update_office
 from tests.harness import ROOT, Collector, HubProcess, Mosquitto, write_hub_config
@@ -256,3 +260,37 @@ def test_only_the_hubs_account_can_command_an_update(
         assert reports[-1]["detail"].startswith("not an http(s) URL")
     kiosk.stop()
     view.stop()
+
+
+# --- on the dashboard -------------------------------------------------------------------------
+
+
+def test_the_dashboard_shows_a_stopped_rollout_and_why() -> None:
+    rollout, _ = plan("kiosk-1", "kiosk-2").step({}, now=0.0)
+    seen = {"kiosk-1": Seen(True, "rolled_back", "0.1.0", "r1", "antrian-kiosk not active")}
+    stopped, _ = rollout.step(seen, now=90.0)
+    model = LiveModel()
+    model.apply_update(UpdateState.from_payload(json.loads(json.dumps(stopped.payload()))))
+    update = dashboard_view(model, datetime(2026, 12, 2, 9, 0, tzinfo=UTC), "id")["update"]
+    assert update["state"] == "stopped"
+    assert update["summary"] == (
+        "Pembaruan ke versi 0.2.0 berhenti! kiosk-1: rolled_back (antrian-kiosk not active)"
+        " Hubungi teknisi."
+    )
+    assert [(n["id"], n["state"]) for n in update["nodes"]] == [
+        ("kiosk-1", "Gagal"),
+        ("kiosk-2", "Menunggu"),
+    ]
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [
+        {"rollout": "r", "version": "1", "state": "exploded", "nodes": []},
+        {"rollout": "r", "version": "1", "state": "done", "nodes": [{"node": "k", "state": "?"}]},
+        {"rollout": 5, "version": "1", "state": "done", "nodes": []},
+    ],
+)
+def test_a_malformed_update_state_is_refused(payload: dict[str, object]) -> None:
+    with pytest.raises(WireError):
+        UpdateState.from_payload(payload)

@@ -80,6 +80,10 @@ class OfficeFeed:
             topics.event_call, self._state(payloads.Call.from_payload, model.apply_call_event)
         )
         self.link.subscribe(topics.node_statuses, self._node)
+        self.link.subscribe(
+            topics.state_update,
+            self._state(payloads.UpdateState.from_payload, model.apply_update),
+        )
         self.link.on_connection(lambda _connected: self._changed())
         self._tailer = threading.Thread(target=self._tail, name="event-log-tailer", daemon=True)
         self._tailer.start()
