@@ -148,6 +148,9 @@ class Agent:
                                client_id=f"antrian-{self.node}-update-agent",
                                announce=False)  # fmt: skip
         self.link.subscribe(self.topics.command(self.node, "update"), self._on_command)
+        # Its own report back from the broker: "rebooting" has left before the reboot does.
+        self.echoed: dict[str, threading.Event] = {}
+        self.link.subscribe(self.topics.node_update(self.node), self._on_echo)
 
     @property
     def rollout_file(self) -> Path:
@@ -179,6 +182,15 @@ class Agent:
 
     def stop(self) -> None:
         self.link.stop()
+
+    def _on_echo(self, message: Message) -> None:
+        try:
+            report = decode_object(message.payload)
+        except WireError:
+            return
+        event = self.echoed.get(f"{report.get('state')}/{report.get('rollout')}")
+        if event is not None:
+            event.set()
 
     def _on_command(self, message: Message) -> None:
         if message.retain:
@@ -212,7 +224,10 @@ class Agent:
                 log.error("update from %s refused: %s", url, exc)
                 self.report("failed", str(exc), rollout)
                 return
+            echoed = self.echoed.setdefault(f"rebooting/{rollout}", threading.Event())
             self.report("rebooting", "", rollout)
+            if not echoed.wait(10.0):
+                log.warning("the broker did not confirm the 'rebooting' report; rebooting")
             log.info("installed; rebooting into the new slot")
             self.installer.reboot()
         finally:
