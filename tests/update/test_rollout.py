@@ -120,7 +120,8 @@ def office(tmp_path: Path) -> Iterator[tuple[Mosquitto, Path]]:
     hub = HubProcess(broker, tmp_path / "hub", broker_extra=HUB_AUTH,
                      node_password=f'password = "{NODE_PASSWORD}"')  # fmt: skip
     hub._probe = login(broker, "display-1")
-    hub.start()
+    hub.start(wait=False)
+    hub.wait_online(timeout=60)  # the hub only shares the broker here: no hurry
     yield broker, hub.config_path
     hub.stop()
     broker.stop()
