@@ -39,9 +39,10 @@ firmware=/usr/share/qemu-efi-aarch64/QEMU_EFI.fd
 t1=$SECONDS
 
 # --- the bundles --------------------------------------------------------------------------
+# A bundle is made again only when the image's root is newer than it (each takes minutes).
 work=$out/update-test
-rm -rf "$work"
 mkdir -p "$work/stick" "$work/mnt"
+fresh() { [[ -s $work/stick/$1 && $work/stick/$1 -nt $out/rootfs.ext4 ]]; }
 cleanup() { mountpoint -q "$work/mnt" && umount "$work/mnt"; true; }
 trap cleanup EXIT
 # edit ROOTFS_COPY COMMANDS: run COMMANDS (a shell snippet) in the mounted copy ($1).
@@ -54,30 +55,37 @@ edit() {
 }
 # The new release: the version the node reports in its status.
 new_version="0.1.0+update-test"
-edit "$work/good.ext4" "sed -i 's/^__version__ = .*/__version__ = \"$new_version\"/' \
-    \"\$1\"/opt/antrian/venv/lib/python3*/site-packages/common/__init__.py"
-bash "$here/bundle.sh" "$work/good.ext4" "$work/stick/good.raucb" "$new_version" "$out/keys"
+if ! fresh good.raucb; then
+    edit "$work/good.ext4" "sed -i 's/^__version__ = .*/__version__ = \"$new_version\"/' \
+        \"\$1\"/opt/antrian/venv/lib/python3*/site-packages/common/__init__.py"
+    bash "$here/bundle.sh" "$work/good.ext4" "$work/stick/good.raucb" "$new_version" "$out/keys"
+fi
 # A release whose hub cannot start: the unit fails (and systemd keeps restarting it).
-# shellcheck disable=SC2016 # $1 is expanded by edit's bash -c
-edit "$work/broken.ext4" 'mkdir -p "$1/etc/systemd/system/antrian-hub.service.d" &&
-    printf "[Service]\nExecStart=\nExecStart=/bin/false\n" \
-    > "$1/etc/systemd/system/antrian-hub.service.d/broken.conf"'
-bash "$here/bundle.sh" "$work/broken.ext4" "$work/stick/broken.raucb" 0.1.0+broken "$out/keys"
+if ! fresh broken.raucb; then
+    # shellcheck disable=SC2016 # $1 is expanded by edit's bash -c
+    edit "$work/broken.ext4" 'mkdir -p "$1/etc/systemd/system/antrian-hub.service.d" &&
+        printf "[Service]\nExecStart=\nExecStart=/bin/false\n" \
+        > "$1/etc/systemd/system/antrian-hub.service.d/broken.conf"'
+    bash "$here/bundle.sh" "$work/broken.ext4" "$work/stick/broken.raucb" 0.1.0+broken "$out/keys"
+fi
 rm -f "$work/good.ext4" "$work/broken.ext4"
 # Signed, but by a key the image does not trust (its own self-signed CA).
 mkdir -p "$work/forger"
 openssl req -x509 -newkey rsa:2048 -nodes -days 30 -subj "/CN=Not the office's vendor" \
     -keyout "$work/forger/signing.key.pem" -out "$work/forger/signing.cert.pem" 2>/dev/null
 cp "$work/forger/signing.cert.pem" "$work/forger/ca.cert.pem"
+# (random content: RAUC wants more than one squashfs block)
+rm -rf "$work/forged" && mkdir -p "$work/forged"
+head -c 4M /dev/urandom > "$work/forged/noise"
 truncate -s 16M "$work/forged.ext4"
-mkfs.ext4 -q -L rootfs "$work/forged.ext4"
+mkfs.ext4 -q -F -L rootfs -d "$work/forged" "$work/forged.ext4"
 bash "$here/bundle.sh" "$work/forged.ext4" "$work/stick/forged.raucb" 0.1.0+forged "$work/forger"
-rm -f "$work/forged.ext4"
+rm -rf "$work/forged.ext4" "$work/forged"
 # The stick: an ext4 disk image holding the three bundles.
 size=$(du -sm "$work/stick" | cut -f1)
+rm -f "$work/stick.img"
 truncate -s "$((size + 64))M" "$work/stick.img"
 mkfs.ext4 -q -L bundles -d "$work/stick" "$work/stick.img"
-rm -rf "$work/stick"
 t2=$SECONDS
 log "image ready in $((t1 - t0)) s, bundles and stick in $((t2 - t1)) s"
 
