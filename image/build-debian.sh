@@ -93,6 +93,12 @@ FSTAB
     umount "$root/var/cache/antrian-pip"
     rmdir "$root/var/cache/antrian-pip"
     ((rc == 0)) || return "$rc"
+    # A/B under qemu (UEFI, TCG): udev names the data partition well after install.sh's
+    # 20 s device timeout when the host is busy; the CI image waits longer for it.
+    if [[ ${LAYOUT:-} == ab ]]; then
+        sed -i '/ \/var\/lib\/antrian /s/x-systemd.device-timeout=20s/x-systemd.device-timeout=180s/' \
+            "$root/etc/fstab"
+    fi
 
     # The serial console logs root in (CI image only: boot-test.sh drives it).
     mkdir -p "$root/etc/systemd/system/serial-getty@ttyAMA0.service.d"

@@ -42,6 +42,8 @@ t1=$SECONDS
 # A bundle is made again only when the image's root is newer than it (each takes minutes).
 work=$out/update-test
 mkdir -p "$work/stick" "$work/mnt"
+# lz4: the test's bundles are made in a fraction of gzip's time (and are larger).
+export MKSQUASHFS_ARGS=${MKSQUASHFS_ARGS:--comp lz4}
 fresh() { [[ -s $work/stick/$1 && $work/stick/$1 -nt $out/rootfs.ext4 ]]; }
 cleanup() { mountpoint -q "$work/mnt" && umount "$work/mnt"; true; }
 trap cleanup EXIT
