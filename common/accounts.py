@@ -94,6 +94,8 @@ def acl_text(office_id: str, hub_user: str) -> str:
             f"pattern read {topics.states}",
             f"pattern read {topics.events}",
             f"pattern read {topics.node_statuses}",
+            "# Commands from the hub (an update): each node reads only its own, writes none.",
+            f"pattern read {topics.commands('%u')}",
             "",
             "# The hub publishes state and events, reads every request, answers every node.",
             f"user {hub_user}",

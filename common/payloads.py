@@ -382,6 +382,56 @@ class NodeStatus(_Payload):
         return replace(status, version=payload.get("version"), details=details)
 
 
+@dataclass(frozen=True)
+class UpdateNode:
+    node: str
+    state: str
+    detail: str | None = None
+
+
+UPDATE_STATES: Final = ("running", "done", "stopped")
+UPDATE_NODE_STATES: Final = ("waiting", "updating", "updated", "skipped", "failed")
+
+
+@dataclass(frozen=True)
+class UpdateState:
+    """`state/update`: the office rollout's progress (nodes/update/rollout.py builds it)."""
+
+    rollout: str
+    version: str
+    state: str
+    current: str | None
+    reason: str | None
+    nodes: tuple[UpdateNode, ...]
+
+    @classmethod
+    def from_payload(cls, payload: Mapping[str, Any]) -> Self:
+        def text(value: Any, key: str, optional: bool = False) -> Any:
+            if (value is None and optional) or (isinstance(value, str) and len(value) <= 400):
+                return value
+            raise _bad(key)
+
+        if payload.get("state") not in UPDATE_STATES:
+            raise _bad("state")
+        rows = payload.get("nodes")
+        if not isinstance(rows, list) or len(rows) > 500:
+            raise _bad("nodes")
+        nodes = []
+        for row in rows:
+            if not isinstance(row, Mapping) or row.get("state") not in UPDATE_NODE_STATES:
+                raise _bad("nodes")
+            nodes.append(UpdateNode(text(row.get("node"), "node"), row["state"],
+                                    text(row.get("detail"), "detail", True)))  # fmt: skip
+        return cls(
+            rollout=text(payload.get("rollout"), "rollout"),
+            version=text(payload.get("version"), "version"),
+            state=payload["state"],
+            current=text(payload.get("current"), "current", True),
+            reason=text(payload.get("reason"), "reason", True),
+            nodes=tuple(nodes),
+        )
+
+
 # --- a node's intake --------------------------------------------------------------------------
 
 T = TypeVar("T")

@@ -143,6 +143,27 @@ class Topics:
     def node_statuses(self) -> str:
         return f"{self.base}/node/+/status"
 
+    def node_update(self, node: str) -> str:
+        """A node's update agent's retained report (nodes/update/agent.py)."""
+        return f"{self.base}/node/{node}/update"
+
+    @property
+    def node_updates(self) -> str:
+        return f"{self.base}/node/+/update"
+
+    def command(self, node: str, verb: str) -> str:
+        """A command from the hub to one node: only the hub's account may publish it, the
+        node may only read its own (the ACL). Today only `update`."""
+        return f"{self.base}/command/{node}/{verb}"
+
+    def commands(self, node: str) -> str:
+        return f"{self.base}/command/{node}/#"
+
+    @property
+    def state_update(self) -> str:
+        """The office rollout's progress (nodes/update/rollout.py), retained."""
+        return f"{self.base}/state/update"
+
     def request(self, node: str, verb: str) -> str:
         return f"{self.base}/node/{node}/request/{verb}"
 

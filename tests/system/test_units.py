@@ -42,6 +42,8 @@ EXPOSURE_LIMITS = {
     "antrian-counter.service": 4.5,
     "antrian-display.service": 4.5,
     "antrian-firstboot.service": 4.5,
+    "antrian-update-check.service": 3.0,
+    "antrian-update-agent.service": 3.0,
 }
 
 #: The device groups each role's unit may grant, and no more.

@@ -35,6 +35,7 @@ from common.payloads import (
     QueueState,
     Service,
     ServiceQueue,
+    UpdateState,
 )
 from common.wire import iso, parse_iso
 from nodes.hub.events import (
@@ -104,6 +105,7 @@ class LiveModel:
         self.counter_states: dict[str, CounterState] = {}
         self.calls: list[Call] = []
         self.nodes: dict[str, NodeHealth] = {}
+        self.update: UpdateState | None = None  # the last office rollout (state/update)
         self.day: str | None = None  # the local day (YYYY-MM-DD) the tickets belong to
         self.tickets: dict[str, TicketRecord] = {}
         self.last_seq = 0
@@ -119,6 +121,10 @@ class LiveModel:
         self.services = {s.id: s for s in config.services}
         self.counters = {c.id: c for c in config.counters}
         self.officers = {o.id: o for o in config.officers}
+        self._changed()
+
+    def apply_update(self, state: UpdateState) -> None:
+        self.update = state
         self._changed()
 
     def apply_queue(self, state: QueueState) -> None:

@@ -74,6 +74,10 @@ class OfficeFeed:
         for topic, handler in feeds:
             self.link.subscribe(topic, handler)
         self.link.subscribe(topics.node_statuses, self._node)
+        self.link.subscribe(
+            topics.state_update,
+            self._state(payloads.UpdateState.from_payload, model.apply_update),
+        )
         self.link.on_connection(lambda _connected: self._changed())
         self._tailer = threading.Thread(target=self._tail, name="event-log-tailer", daemon=True)
         self._tailer.start()

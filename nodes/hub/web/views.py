@@ -86,6 +86,20 @@ def dashboard_view(model: LiveModel, now: datetime, lang: Lang) -> dict[str, Any
                 "warn": needs_attention(health.details),
             }
         )
+    update = None
+    if model.update is not None:
+        rollout = model.update
+        summary = words[f"update_{rollout.state}"].format(
+            version=rollout.version, reason=rollout.reason or ""
+        )
+        update = {
+            "state": rollout.state,
+            "summary": summary,
+            "nodes": [
+                {"id": n.node, "state": words[f"upd_{n.state}"], "detail": n.detail or ""}
+                for n in rollout.nodes
+            ],
+        }
     counters = []
     for counter in model.counters.values():
         current = model.counter_states.get(counter.id)
@@ -113,7 +127,13 @@ def dashboard_view(model: LiveModel, now: datetime, lang: Lang) -> dict[str, Any
         upcoming = model.next_numbers(service["id"])
         service["next"] = " ".join(upcoming) or "-"
         service["next_list"] = upcoming  # the page keeps each number on one line
-    return {"version": model.version, "nodes": nodes, "counters": counters, "services": services}
+    return {
+        "version": model.version,
+        "nodes": nodes,
+        "counters": counters,
+        "services": services,
+        "update": update,
+    }
 
 
 def last_seen_text(online: bool, seen: datetime, now: datetime, lang: Lang) -> str:
