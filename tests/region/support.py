@@ -4,6 +4,7 @@ days simulated by the hub's own queue (`antrian simulate-day`)."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import re
@@ -32,8 +33,19 @@ PASSWORD = "rahasia-kantor"
 REGION_PASSWORD = "rahasia-wilayah"
 WEB_USER, WEB_PASSWORD = "bupati", "rahasia-dasbor"
 DAY = date(2026, 11, 23)  # a Monday
-#: Simulated office days, kept between runs (the hub's queue takes seconds per busy day).
-SIM_CACHE = Path(os.environ.get("TMPDIR", "/tmp")) / "antrian-region-sim-v1"
+
+
+def _sim_cache() -> Path:
+    """Simulated office days, kept between runs (the hub's queue takes seconds per busy
+    day), in a folder named by the hub code that makes them: a cache from another schema
+    or simulator (a v2 file once met a v3 reader) is never read."""
+    digest = hashlib.sha256()
+    for name in ("simulate.py", "store.py", "queue.py", "events.py", "office.py"):
+        digest.update((ROOT / "nodes" / "hub" / name).read_bytes())
+    return Path(os.environ.get("TMPDIR", "/tmp")) / f"antrian-region-sim-{digest.hexdigest()[:12]}"
+
+
+SIM_CACHE = _sim_cache()
 
 
 #: docs/region.md's queue limits for the regional mosquitto (they override the test template's).
