@@ -6,16 +6,14 @@ Wiring only: config -> schema -> intake (regional broker -> PostgreSQL, ack) + s
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import logging
-import time
 
 import psycopg
 import uvicorn
 
 from common import node
 from common.node import Running, SetupError, Shell
+from nodes.hub.web.serving import running
 from nodes.region import store
 from nodes.region.config import RegionConfig, load
 from nodes.region.intake import Intake
@@ -61,40 +59,18 @@ def build(config: RegionConfig, shell: Shell) -> Running:
         )
     )
     shell.on_signal(lambda: setattr(server, "should_exit", True))
-    heartbeat = [time.monotonic()]
-    return Running(
-        lambda _stopping: asyncio.run(_serve(server, config, heartbeat, shell)),
-        healthy=lambda: time.monotonic() - heartbeat[0] < 30,
-        status=None,
-    )
 
+    def listening(port: int) -> None:
+        log.info("region %s: dashboard on http://%s:%d", config.name, config.web.host, port)
+        shell.ready("serving")
 
-async def _serve(
-    server: uvicorn.Server, config: RegionConfig, heartbeat: list[float], shell: Shell
-) -> None:
-    async def beat() -> None:
-        while True:
-            heartbeat[0] = time.monotonic()
-            await asyncio.sleep(1.0)
-
-    beating = asyncio.create_task(beat())
-    task = asyncio.create_task(server.serve())
-    while not server.started and not task.done():
-        await asyncio.sleep(0.05)
-    if not server.started:
-        beating.cancel()
-        with contextlib.suppress(BaseException):  # uvicorn said why (SystemExit after it)
-            await task
+    def failed() -> None:
         raise SetupError(
             f"cannot serve the dashboard on {config.web.host}:{config.web.port}"
             " (the port is taken, or the address is not this machine's)"
         )
-    sockets = [sock for listener in server.servers for sock in listener.sockets]
-    port = sockets[0].getsockname()[1] if sockets else config.web.port  # [web] port 0: any
-    log.info("region %s: dashboard on http://%s:%d", config.name, config.web.host, port)
-    shell.ready("serving")
-    await task
-    beating.cancel()
+
+    return running(server, listening, failed)
 
 
 def main(argv: list[str] | None = None) -> int:

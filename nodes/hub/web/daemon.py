@@ -7,11 +7,9 @@ Wiring only: config -> broker link -> live feed + ticket desk -> Starlette app -
 from __future__ import annotations
 
 import argparse
-import asyncio
 import getpass
 import logging
 import sys
-import time
 
 import uvicorn
 
@@ -27,6 +25,7 @@ from nodes.hub.web.config import WebConfig, load
 from nodes.hub.web.live import LiveModel
 from nodes.hub.web.office import OfficeFeed, TicketDesk
 from nodes.hub.web.reports import ReportShelf
+from nodes.hub.web.serving import running
 from nodes.hub.web.site import WebState
 
 log = logging.getLogger(__name__)
@@ -130,31 +129,11 @@ def serve_web(config: WebConfig, shell: Shell) -> Running:
     # stopped; the shell's handlers make that re-raise harmless, and the link still says
     # goodbye on the broker (retained `online: false` with our role and version).
     shell.on_signal(lambda: setattr(server, "should_exit", True))
-    heartbeat = [time.monotonic()]
-    return Running(
-        lambda _stopping: asyncio.run(_serve(server, config, heartbeat, shell)),
-        # Healthy while the event loop keeps beating: a wedged loop serves nobody.
-        healthy=lambda: time.monotonic() - heartbeat[0] < 30,
-        status=None,  # _serve says READY once uvicorn listens
-    )
 
-
-async def _serve(
-    server: uvicorn.Server, config: WebConfig, heartbeat: list[float], shell: Shell
-) -> None:
-    async def beat() -> None:
-        while True:
-            heartbeat[0] = time.monotonic()
-            await asyncio.sleep(1.0)
-
-    beating = asyncio.create_task(beat())
-    task = asyncio.create_task(server.serve())
-    while not server.started and not task.done():
-        await asyncio.sleep(0.05)
-    if server.started:
+    def listening(_port: int) -> None:
         log.info(
             "serving on http://%s:%d (node %s)", config.host, config.port, config.identity.node_id
         )
         shell.ready("serving")
-    await task
-    beating.cancel()
+
+    return running(server, listening)
