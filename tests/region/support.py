@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 import paho.mqtt.client as paho
+import psycopg
 
 from common.accounts import mosquitto_hash, passwd_text
 from nodes.hub.simulate import DayPlan, simulate_into
@@ -140,6 +141,33 @@ def hub_rows(path: Path) -> list[dict[str, Any]]:
         db.close()
     keys = ("seq", "at", "day", "kind", "ticket_id", "service", "counter")
     return [{**dict(zip(keys, r[:7], strict=True)), "data": json.loads(r[7])} for r in rows]
+
+
+def stored(url: str, office: str = "kec-a") -> list[tuple[Any, ...]]:
+    """An office's events as the region's PostgreSQL holds them, in seq order."""
+    with psycopg.connect(url) as db:
+        return db.execute(
+            "SELECT seq, at, day::text, kind, ticket_id, service, counter, data FROM events"
+            " WHERE office = %s ORDER BY seq",
+            (office,),
+        ).fetchall()
+
+
+def as_rows(events: Any) -> list[tuple[Any, ...]]:
+    """Event dicts (the contract's, or the hub's rows) as `stored` returns them."""
+    return [
+        (
+            e["seq"],
+            e["at"],
+            e["day"],
+            e["kind"],
+            e["ticket_id"],
+            e["service"],
+            e["counter"],
+            e["data"],
+        )
+        for e in events
+    ]
 
 
 def batch(after: int, events: list[dict[str, Any]] | tuple[dict[str, Any], ...]) -> bytes:

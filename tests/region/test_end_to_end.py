@@ -29,8 +29,10 @@ from tests.region.support import (
     REGION_QUEUE,
     Office,
     RegionProcess,
+    as_rows,
     hub_rows,
     simulated_db,
+    stored,
     write_region_config,
 )
 
@@ -102,30 +104,9 @@ def regency(tmp_path: Path, database: str) -> Iterator[Regency]:
         central.stop()
 
 
-def stored(url: str, office: str) -> list[tuple[Any, ...]]:
-    with psycopg.connect(url) as db:
-        return db.execute(
-            "SELECT seq, at, day::text, kind, ticket_id, service, counter, data FROM events"
-            " WHERE office = %s ORDER BY seq",
-            (office,),
-        ).fetchall()
-
-
 def logged(hub: HubProcess) -> list[tuple[Any, ...]]:
     """The hub's own log, as the region should hold it."""
-    return [
-        (
-            e["seq"],
-            e["at"],
-            e["day"],
-            e["kind"],
-            e["ticket_id"],
-            e["service"],
-            e["counter"],
-            e["data"],
-        )
-        for e in hub_rows(hub.db_path)
-    ]
+    return as_rows(hub_rows(hub.db_path))
 
 
 def count(url: str, office: str) -> int:

@@ -15,7 +15,14 @@ from nodes.region.config import RegionBroker
 from nodes.region.intake import Intake
 from nodes.region.wire import MAX_EVENTS
 from tests.harness import Mosquitto, wait_for
-from tests.region.support import BASE, REGION_PASSWORD, Office, simulated_events
+from tests.region.support import (
+    BASE,
+    REGION_PASSWORD,
+    Office,
+    as_rows,
+    simulated_events,
+    stored,
+)
 
 
 def start_region(broker: Mosquitto, url: str) -> Intake:
@@ -37,31 +44,6 @@ def office(central: Mosquitto, region: Intake) -> Iterator[Office]:
     client = Office(central, "kec-a")
     yield client
     client.close()
-
-
-def stored(url: str, office: str = "kec-a") -> list[tuple[Any, ...]]:
-    with psycopg.connect(url) as db:
-        return db.execute(
-            "SELECT seq, at, day::text, kind, ticket_id, service, counter, data FROM events"
-            " WHERE office = %s ORDER BY seq",
-            (office,),
-        ).fetchall()
-
-
-def as_rows(events: Any) -> list[tuple[Any, ...]]:
-    return [
-        (
-            e["seq"],
-            e["at"],
-            e["day"],
-            e["kind"],
-            e["ticket_id"],
-            e["service"],
-            e["counter"],
-            e["data"],
-        )
-        for e in events
-    ]
 
 
 def test_duplicate_replayed_and_overlapping_batches_store_each_event_once(
