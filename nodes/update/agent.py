@@ -7,11 +7,17 @@ publish there) and reports on `node/{node}/update`, retained:
 the health check (nodes/update/health.py) keeps or rejects the new slot; the agent then
 reports `idle` on the new version, or `rolled_back` on the old one, for the same rollout.
 
-The installer is the hardware edge, chosen by `--installer`: `rauc` (`rauc install URL`,
-RAUC checks the signature, then `systemctl reboot`) or `simulated` (for tests and demos:
-the "bundle" is a JSON file `{"version", "boots"}` fetched from the URL; the "reboot"
-reconnects the agent on the version the bundle gave, or on the old one if it does not
-boot).
+Both installers first download the bundle onto the data partition (nodes/update/download.py:
+free space checked, size verified, the file deleted afterwards). The installer is the
+hardware edge, chosen by `--installer`: `rauc` (`rauc install FILE`, RAUC checks the
+signature, then `systemctl reboot`) or `simulated` (for tests and demos: the "bundle" is
+a JSON file `{"version", "boots"}`; the "reboot" reconnects the agent on the version the
+bundle gave, or on the old one if it does not boot).
+
+The hub's own agent (the Pi whose run dir has `hub.toml`) also finishes a rollout that
+was handed over to it: `antrian update-office` runs on the hub and does not survive its
+reboot, so after it the agent completes the retained `state/update` (rollout.py
+`finish_on_hub`).
 """
 
 from __future__ import annotations
@@ -21,7 +27,6 @@ import json
 import logging
 import subprocess
 import threading
-import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
@@ -31,7 +36,9 @@ from common.config import ConfigError, NodeIdentity
 from common.log import setup_logging
 from common.mqtt import BrokerLink, Message
 from common.wire import Topics, WireError, decode_object
+from nodes.update import download
 from nodes.update.health import RUN_DIR, STATE_DIR, booted_slot, nodes_of
+from nodes.update.rollout import Seen, finish_on_hub
 
 log = logging.getLogger("antrian.update")
 
@@ -76,7 +83,12 @@ class RaucInstaller:
         return Running(version, slot, last_result(self.state_dir))
 
     def install(self, url: str) -> None:
-        result = subprocess.run(["rauc", "install", url], capture_output=True, text=True)
+        bundle = fetch(url, self.state_dir)
+        try:
+            result = subprocess.run(["rauc", "install", str(bundle)], capture_output=True,
+                                    text=True)  # fmt: skip
+        finally:
+            bundle.unlink(missing_ok=True)
         if result.returncode != 0:
             lines = (result.stderr or result.stdout).strip().splitlines()
             raise InstallError(lines[-1] if lines else f"rauc exited {result.returncode}")
@@ -95,6 +107,18 @@ def last_result(state_dir: Path) -> str | None:
 
 class InstallError(Exception):
     """The bundle was not installed; the message says why (for the dashboard)."""
+
+
+def downloads(state_dir: Path) -> Path:
+    return state_dir / "download"
+
+
+def fetch(url: str, state_dir: Path) -> Path:
+    """The bundle, on the data partition (never in RAM: RAUC 1.8 would copy a URL there)."""
+    try:
+        return download.fetch(url, downloads(state_dir))
+    except download.DownloadError as exc:
+        raise InstallError(str(exc)) from None
 
 
 class SimulatedInstaller:
@@ -118,12 +142,14 @@ class SimulatedInstaller:
                        booted.get("last"))  # fmt: skip
 
     def install(self, url: str) -> None:
+        path = fetch(url, self.state_dir)  # the same download as for RAUC
         try:
-            with urllib.request.urlopen(url, timeout=30) as response:
-                bundle = json.loads(response.read())
-        except (OSError, ValueError) as exc:
-            raise InstallError(f"download failed: {exc}") from None
-        if not isinstance(bundle.get("version"), str):
+            bundle = json.loads(path.read_text())
+        except (OSError, ValueError):
+            raise InstallError("not a bundle") from None
+        finally:
+            path.unlink(missing_ok=True)
+        if not isinstance(bundle, dict) or not isinstance(bundle.get("version"), str):
             raise InstallError("not a bundle")
         (self.state_dir / "installed.json").write_text(json.dumps(bundle))
 
@@ -139,8 +165,15 @@ class SimulatedInstaller:
 
 
 class Agent:
-    def __init__(self, identity: NodeIdentity, installer: Installer, state_dir: Path) -> None:
+    def __init__(
+        self,
+        identity: NodeIdentity,
+        installer: Installer,
+        state_dir: Path,
+        finishes_rollouts: bool = False,
+    ) -> None:
         self.identity, self.installer, self.state_dir = identity, installer, state_dir
+        self.finishes_rollouts = finishes_rollouts  # the hub's agent: see finish_on_hub
         self.topics = Topics(identity.office_id)
         self.node = identity.node_id
         self.busy = threading.Lock()
@@ -165,11 +198,37 @@ class Agent:
         self.link.publish(self.topics.node_update(self.node), payload, retain=True)
 
     def start(self) -> None:
+        download.clear(downloads(self.state_dir))
         running = self.installer.running()
         # After the reboot of a rollout: did the health check keep the new slot?
         state = "rolled_back" if running.last == "rolled_back" else "idle"
-        if not self.rollout_file.exists():
+        rollout = None
+        if self.rollout_file.exists():
+            rollout = self.rollout_file.read_text().strip() or None
+        else:
             state = "idle"
+        if self.finishes_rollouts and rollout is not None:
+            # Started on the hub as the update-office of this rollout left off: the
+            # retained state/update, read once, is finished with what this start says.
+            back = Seen(online=True, agent_state=state, agent_version=running.version,
+                        agent_rollout=rollout)  # fmt: skip
+            finished = threading.Event()
+
+            def finish(message: Message) -> None:
+                if not message.retain or finished.is_set():
+                    return  # only what the rollout left before this start
+                finished.set()
+                try:
+                    payload = finish_on_hub(decode_object(message.payload), self.node, back)
+                except WireError:
+                    return
+                if payload is not None:
+                    log.info("rollout %s finished after the hub's restart: %s%s", rollout,
+                             payload["state"],
+                             f" ({payload['reason']})" if payload["reason"] else "")  # fmt: skip
+                    self.link.publish(self.topics.state_update, payload, retain=True)
+
+            self.link.subscribe(self.topics.state_update, finish)
 
         def connected(up: bool) -> None:
             if up:  # (again) after the broker was away: the retained report is refreshed
@@ -258,7 +317,9 @@ def main(argv: list[str] | None = None) -> int:
             installer = RaucInstaller(args.state_dir)
         else:
             installer = SimulatedInstaller(args.state_dir)
-        agent = Agent(nodes[0].identity, installer, args.state_dir)
+        # On the hub (hub.toml sorts before web.toml) the agent is the hub's.
+        on_hub = nodes[0].unit == "antrian-hub.service"
+        agent = Agent(nodes[0].identity, installer, args.state_dir, finishes_rollouts=on_hub)
         agent.start()
         try:
             if isinstance(installer, SimulatedInstaller):

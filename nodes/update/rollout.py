@@ -13,6 +13,13 @@ The pure rule (`Rollout.step`) takes what the broker showed of each node and a c
 A node already on the version is skipped. The shell (`antrian update-office`) serves the
 bundle over HTTP from the hub, runs the rule on every report and each second, and
 publishes the progress retained on `state/update` for the dashboard.
+
+The hub is a Pi of the office too, and comes last (`rollout_order`): this process runs
+on it and dies with its reboot. The state published with the hub's command says so
+beforehand (`HANDED_OVER`); when the hub's agent reports `rebooting`, this process ends
+(the retained `state/update` still says `running`, the hub `updating`), and the hub's
+agent, back after the reboot, writes the last word with the same rule (`finish_on_hub`):
+`done`, or `stopped` when the hub rolled back.
 """
 
 from __future__ import annotations
@@ -24,7 +31,7 @@ import logging
 import threading
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal
@@ -32,6 +39,7 @@ from typing import Any, Literal
 from common.config import ConfigError, load, read_identity
 from common.log import setup_logging
 from common.mqtt import BrokerLink, Message
+from common.payloads import UpdateState
 from common.wire import Topics, WireError, decode_object
 
 log = logging.getLogger("antrian.update")
@@ -41,6 +49,10 @@ NodeState = Literal["waiting", "updating", "updated", "failed", "skipped"]
 #: How long one node gets from the command to being back online on the new version: a
 #: bundle download, the write of a root slot and a reboot on a Pi 4 take a few minutes.
 DEFAULT_TIMEOUT_S = 1200.0
+
+#: The hub's entry from its command on: this process does not survive the hub's reboot, so
+#: the retained state says beforehand who writes the outcome.
+HANDED_OVER = "installs and restarts; its update agent finishes this rollout when it is back"
 
 
 @dataclass(frozen=True)
@@ -66,12 +78,14 @@ class Rollout:
     bundle: str
     nodes: tuple[str, ...]
     timeout: float = DEFAULT_TIMEOUT_S
+    hub: str | None = None  # the node this rollout runs on (last): its reboot ends it here
     index: int = 0
     started: float = 0.0  # when the current node was commanded
     states: dict[str, NodeState] = field(default_factory=dict)
     details: dict[str, str] = field(default_factory=dict)
     result: Literal["running", "done", "stopped"] = "running"
     reason: str = ""
+    handed_over: bool = False  # the hub is rebooting: its own agent writes the outcome
 
     @property
     def current(self) -> str | None:
@@ -95,7 +109,8 @@ class Rollout:
                     rollout = rollout._mark(node, "skipped", "already on this version")
                     continue
                 commands.append(Command(node))
-                return rollout._mark(node, "updating", "", started=now), commands
+                said = HANDED_OVER if node == rollout.hub else ""
+                return rollout._mark(node, "updating", said, started=now), commands
             ours = view.agent_rollout == rollout.rollout
             if ours and view.agent_state in ("failed", "rolled_back"):
                 why = f"{node}: {view.agent_state}" + (f" ({view.detail})" if view.detail else "")
@@ -108,6 +123,9 @@ class Rollout:
             ):
                 rollout = rollout._mark(node, "updated", "")
                 continue
+            if node == rollout.hub and ours and view.agent_state == "rebooting":
+                # The retained state already says so (HANDED_OVER): nothing more to publish.
+                return replace(rollout, handed_over=True), commands
             if now - rollout.started > rollout.timeout:
                 why = f"{node}: not back online on {rollout.version} after {rollout.timeout:.0f} s"
                 return rollout._mark(node, "failed", why)._stop(why), commands
@@ -131,6 +149,24 @@ class Rollout:
     def _stop(self, reason: str) -> Rollout:
         return replace(self, result="stopped", reason=reason)
 
+    @classmethod
+    def from_state(cls, state: UpdateState, hub: str) -> Rollout:
+        """The rollout a retained `state/update` describes, as the rule left it."""
+        nodes = tuple(n.node for n in state.nodes)
+        done = sum(n.state in ("updated", "skipped") for n in state.nodes)
+        return cls(
+            rollout=state.rollout,
+            version=state.version,
+            bundle="",
+            nodes=nodes,
+            hub=hub,
+            index=done,
+            states={n.node: n.state for n in state.nodes},  # type: ignore[misc]
+            details={n.node: n.detail or "" for n in state.nodes},
+            result=state.state,  # type: ignore[arg-type]
+            reason=state.reason or "",
+        )
+
     def payload(self) -> dict[str, Any]:
         """`state/update` (docs/mqtt-api.md)."""
         return {
@@ -144,6 +180,31 @@ class Rollout:
                 for n in self.nodes
             ],
         }
+
+
+def rollout_order(listed: Sequence[str], hub: str, skip_hub: bool = False) -> tuple[str, ...]:
+    """The order of a rollout: the listed nodes as given, the hub last (it runs the
+    rollout, and its reboot stops the office's service for a moment), or not at all."""
+    nodes = tuple(dict.fromkeys(n for n in listed if n and n != hub))
+    return nodes if skip_hub else (*nodes, hub)
+
+
+def finish_on_hub(retained: Mapping[str, Any], hub: str, seen: Seen) -> dict[str, Any] | None:
+    """The last `state/update` of a rollout handed over to the hub's agent, from what that
+    agent reports after the hub's restart (`seen`); None if it is not that rollout's
+    turn. The agent starts after the health check, so the hub's node is online when it
+    reports `idle` on the new version (or the new slot was rejected: `rolled_back`)."""
+    try:
+        state = UpdateState.from_payload(retained)
+    except WireError:
+        return None
+    if state.state != "running" or state.current != hub or seen.agent_rollout != state.rollout:
+        return None
+    after, _ = Rollout.from_state(state, hub).step({hub: seen}, now=0.0)
+    if after.result == "running":  # back, but neither on the new version nor rolled back
+        why = f"{hub}: restarted on {seen.agent_version}, not on {state.version}"
+        after = after._mark(hub, "failed", why)._stop(why)
+    return after.payload()
 
 
 def read_seen(seen: Seen, message: Message, topics: Topics) -> Seen:
@@ -218,6 +279,10 @@ class Runner:
         with self.lock:
             before = self.rollout
             self.rollout, commands = before.step(dict(self.seen), self.clock())
+        # The state first: who is being updated (and, for the hub, who finishes the
+        # rollout) is on the broker before the command leaves.
+        if self.rollout.payload() != before.payload():
+            self.link.publish(self.topics.state_update, self.rollout.payload(), retain=True)
         for command in commands:
             log.info("update %s: node %s, bundle %s", self.rollout.version, command.node,
                      self.rollout.bundle)  # fmt: skip
@@ -229,14 +294,16 @@ class Runner:
                     "bundle": self.rollout.bundle,
                 },
             )
-        if self.rollout != before or commands:
-            self.link.publish(self.topics.state_update, self.rollout.payload(), retain=True)
 
     def run(self, stop: threading.Event | None = None) -> Rollout:
         # A moment for the retained statuses to arrive before the first decision.
         self.changed.wait(2.0)
         self.link.publish(self.topics.state_update, self.rollout.payload(), retain=True)
-        while self.rollout.result == "running" and not (stop and stop.is_set()):
+        while (
+            self.rollout.result == "running"
+            and not self.rollout.handed_over
+            and not (stop and stop.is_set())
+        ):
             self.changed.clear()
             self.step()
             self.changed.wait(1.0)
@@ -250,7 +317,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--bundle", type=Path, required=True, help="the signed .raucb file")
     parser.add_argument("--version", required=True, help="the version inside the bundle")
     parser.add_argument("--nodes", help="comma-separated node ids, in order (default: all "
-                        "[[nodes]] of the hub's config)")  # fmt: skip
+                        "[[nodes]] of the hub's config but web nodes, which run on the hub's "
+                        "Pi); the hub itself comes last")  # fmt: skip
+    parser.add_argument("--skip-hub", action="store_true",
+                        help="leave the hub out (its restart stops the office's queue for a "
+                        "minute or two: update it later, e.g. after closing time)")  # fmt: skip
     parser.add_argument("--url-host", default="antrian-hub.local",
                         help="the hub's name the nodes download from")  # fmt: skip
     parser.add_argument("--listen", default="0.0.0.0")
@@ -265,9 +336,11 @@ def main(argv: list[str] | None = None) -> int:
         print(f"antrian update-office: configuration error: {exc}")
         return 2
     if args.nodes:
-        nodes = tuple(n for n in args.nodes.split(",") if n)
+        listed = [n for n in args.nodes.split(",") if n]
     else:
-        nodes = tuple(str(n.get("id")) for n in root.data.get("nodes", []) if n.get("id"))
+        listed = [str(n.get("id")) for n in root.data.get("nodes", [])
+                  if n.get("id") and n.get("role") != "web"]  # fmt: skip
+    nodes = rollout_order(listed, who.node_id, args.skip_hub)
     if not args.bundle.is_file():
         print(f"antrian update-office: no bundle at {args.bundle}")
         return 2
@@ -276,7 +349,8 @@ def main(argv: list[str] | None = None) -> int:
     url = f"http://{args.url_host}:{server.port}/{server.name}"
     link = BrokerLink(who.broker, Topics(who.office_id), who.node_id, "hub",
                       client_id=f"antrian-{who.node_id}-update-office", announce=False)  # fmt: skip
-    plan = Rollout(uuid.uuid4().hex[:12], args.version, url, nodes, args.timeout)
+    plan = Rollout(uuid.uuid4().hex[:12], args.version, url, nodes, args.timeout,
+                   hub=who.node_id)  # fmt: skip
     runner = Runner(link, plan, time.monotonic)
     try:
         if not link.start(wait=10):
@@ -289,5 +363,9 @@ def main(argv: list[str] | None = None) -> int:
         server.stop()
     for node in done.nodes:
         print(f"{node}: {done.state_of(node)} {done.details.get(node, '')}".rstrip())
+    if done.result == "running" and done.handed_over:
+        print(f"rollout handed over: the hub is restarting on {done.version}; its update agent "
+              f"finishes the rollout (state/update) when it is back")  # fmt: skip
+        return 0
     print(f"rollout {done.result}" + (f": {done.reason}" if done.reason else ""))
     return 0 if done.result == "done" else 1
