@@ -70,9 +70,7 @@ def fetch(url: str, folder: Path, reserve: int = RESERVE_BYTES, timeout: float =
                     received += len(chunk)
                     out.write(chunk)
             if received != size:
-                raise DownloadError(
-                    f"download incomplete: {received} of {size} bytes (the connection broke?)"
-                )
+                raise DownloadError(f"download incomplete: {received} of {size} bytes")
     except DownloadError:
         target.unlink(missing_ok=True)
         raise
