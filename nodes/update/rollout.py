@@ -36,7 +36,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal
 
-from common.config import ConfigError, load, read_identity
+from common.config import ConfigError, Table, load, read_identity
 from common.log import setup_logging
 from common.mqtt import BrokerLink, Message
 from common.payloads import UpdateState
@@ -180,6 +180,13 @@ class Rollout:
                 for n in self.nodes
             ],
         }
+
+
+def office_nodes(root: Table) -> list[str]:
+    """The hub's `[[nodes]]` in order, but web nodes: they run on the hub's Pi, whose
+    update agent answers as the hub."""
+    return [str(t.data["id"]) for t in root.tables("nodes")
+            if t.data.get("id") and t.data.get("role") != "web"]  # fmt: skip
 
 
 def rollout_order(listed: Sequence[str], hub: str, skip_hub: bool = False) -> tuple[str, ...]:
@@ -335,11 +342,7 @@ def main(argv: list[str] | None = None) -> int:
     except ConfigError as exc:
         print(f"antrian update-office: configuration error: {exc}")
         return 2
-    if args.nodes:
-        listed = [n for n in args.nodes.split(",") if n]
-    else:
-        listed = [str(n.get("id")) for n in root.data.get("nodes", [])
-                  if n.get("id") and n.get("role") != "web"]  # fmt: skip
+    listed = [n for n in args.nodes.split(",") if n] if args.nodes else office_nodes(root)
     nodes = rollout_order(listed, who.node_id, args.skip_hub)
     if not args.bundle.is_file():
         print(f"antrian update-office: no bundle at {args.bundle}")

@@ -15,14 +15,22 @@ from pathlib import Path
 
 import pytest
 
-from common.config import BrokerConfig
+from common.config import BrokerConfig, load
 from common.mqtt import BrokerLink
 from common.payloads import UpdateState
 from common.wire import Topics, WireError
 from nodes.hub.acl import main as acl_main
 from nodes.hub.web.live import LiveModel
 from nodes.hub.web.views import dashboard_view
-from nodes.update.rollout import HANDED_OVER, Command, Rollout, Seen, finish_on_hub, rollout_order
+from nodes.update.rollout import (
+    HANDED_OVER,
+    Command,
+    Rollout,
+    Seen,
+    finish_on_hub,
+    office_nodes,
+    rollout_order,
+)
 from nodes.update.rollout import main as update_office
 from tests.harness import ROOT, Collector, HubProcess, Mosquitto, wait_for, write_hub_config
 
@@ -100,6 +108,14 @@ def test_the_hub_comes_last_or_not_at_all() -> None:
     listed = ["hub", "kiosk-1", "loket-1", "kiosk-1"]
     assert rollout_order(listed, "hub") == ("kiosk-1", "loket-1", "hub")
     assert rollout_order(listed, "hub", skip_hub=True) == ("kiosk-1", "loket-1")
+
+
+def test_by_default_every_node_but_the_web_ones_then_the_hub(tmp_path: Path) -> None:
+    config = write_hub_config(tmp_path / "hub.toml", 1, tmp_path / "x.db")
+    listed = office_nodes(load(config))
+    assert rollout_order(listed, "hub") == (
+        "kiosk-1", "kiosk-2", "loket-1", "loket-2", "loket-3", "display-1", "hub",
+    )  # fmt: skip
 
 
 def hub_commanded() -> Rollout:
