@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import os
 import shutil
 import signal
 import statistics
@@ -91,7 +92,9 @@ def profiled(pid: int, out: Path | None) -> Iterator[None]:
     if out is None:
         yield
         return
-    spy = shutil.which("py-spy")
+    # Installed beside this Python (the venv's bin/), which need not be on PATH.
+    spy = shutil.which("py-spy", path=os.pathsep.join([str(Path(sys.executable).parent),
+                                                      os.environ.get("PATH", "")]))  # fmt: skip
     if spy is None:
         sys.exit("py-spy is missing: install the dev extras (pip install -e '.[dev]')")
     command = [spy, "record", "--nonblocking", "--gil", "--threads", "-r", "250",
