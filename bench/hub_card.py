@@ -1,6 +1,7 @@
 """Benchmark: the hub as on a Raspberry Pi's SD card: slow fsync, a share of one core.
 
     .venv/bin/python bench/hub_card.py [--fsync-ms 10] [--cpu 25] [--tickets 800]
+                                       [--profile hub.txt]
 
 Starts a private mosquitto and a real hub under strace, which delays every fdatasync of
 the hub by --fsync-ms (`-e inject=fdatasync:delay_exit=...`, as a typical SD card takes),
@@ -11,6 +12,10 @@ many requests a commit carried; checkpoints add two fdatasyncs each). With --cpu
 second hub, without the fsync delay, is held to N% of one core in a cgroup of its own
 (cgroup v2 `cpu.max`, else v1 `cpu.cfs_quota_us`; needs root) and 1 client is measured.
 
+With --profile, py-spy samples the hub during the N-client run (the threads holding the
+GIL, 250 times a second, without pausing it) and writes the collapsed stacks to that
+file: one line per stack, `thread;frame;...;frame count` (docs/operations.md).
+
 Targets (issue 17): 10 ms fsync, 8 clients >= 250 tickets/s; <= 20 KB written per ticket;
 at 25% of a core, 1 client p50 <= 5 ms.
 """
@@ -19,10 +24,14 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import os
 import shutil
+import signal
 import statistics
+import subprocess
 import sys
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -77,13 +86,40 @@ def fdatasyncs(trace: Path) -> int:
         return sum("fdatasync(" in line for line in lines)
 
 
+@contextlib.contextmanager
+def profiled(pid: int, out: Path | None) -> Iterator[None]:
+    """py-spy sampling `pid` meanwhile, into `out` (nothing if None)."""
+    if out is None:
+        yield
+        return
+    # Installed beside this Python (the venv's bin/), which need not be on PATH.
+    spy = shutil.which("py-spy", path=os.pathsep.join([str(Path(sys.executable).parent),
+                                                      os.environ.get("PATH", "")]))  # fmt: skip
+    if spy is None:
+        sys.exit("py-spy is missing: install the dev extras (pip install -e '.[dev]')")
+    command = [spy, "record", "--nonblocking", "--gil", "--threads", "-r", "250",
+               "-f", "raw", "-o", str(out), "--pid", str(pid)]  # fmt: skip
+    sampler = subprocess.Popen(command, stdout=subprocess.DEVNULL)
+    try:
+        yield
+    finally:
+        sampler.send_signal(signal.SIGINT)  # py-spy writes its file on SIGINT
+        sampler.wait(timeout=30)
+
+
 def measure(
-    broker: Mosquitto, hub: HubProcess, clients: int, tickets: int, trace: Path | None = None
+    broker: Mosquitto,
+    hub: HubProcess,
+    clients: int,
+    tickets: int,
+    trace: Path | None = None,
+    profile: Path | None = None,
 ) -> str:
     assert hub.pid is not None
     written, cpu = write_bytes(hub.pid), cpu_seconds(hub.pid)
     synced = fdatasyncs(trace) if trace else 0
-    latencies, rate = run(broker, clients, tickets // clients)
+    with profiled(hub.pid, profile):
+        latencies, rate = run(broker, clients, tickets // clients)
     written = write_bytes(hub.pid) - written
     cpu = cpu_seconds(hub.pid) - cpu
     n = len(latencies)
@@ -102,6 +138,7 @@ def main() -> None:
     parser.add_argument("--cpu", type=int, default=25, help="percent of one core; 0: no cap")
     parser.add_argument("--tickets", type=int, default=800)
     parser.add_argument("--clients", type=int, default=8)
+    parser.add_argument("--profile", type=Path, help="py-spy's samples of the N-client run")
     args = parser.parse_args()
     strace = shutil.which("strace")
     if strace is None:
@@ -120,8 +157,8 @@ def main() -> None:
             try:
                 run(broker, 1, 30)  # warm up
                 print(f"fsync +{args.fsync_ms:g} ms (strace inject)")
-                for clients in (1, args.clients):
-                    print("  " + measure(broker, hub, clients, args.tickets, trace))
+                print("  " + measure(broker, hub, 1, args.tickets, trace))
+                print("  " + measure(broker, hub, args.clients, args.tickets, trace, args.profile))
             finally:
                 hub.stop()
             if args.cpu:

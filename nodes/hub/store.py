@@ -200,6 +200,25 @@ def free_bytes(path: Path) -> int:
     return 0
 
 
+#: Rows per INSERT statement: a group's rows go in together (each statement is a round
+#: through the sqlite3 module that gives up and takes back the GIL, which other threads
+#: hold often during a burst), well within SQLite's limit on bound values.
+MANY_ROWS = 100
+
+_TICKET_COLUMNS = (
+    "tickets (ticket_id, day, number, service, priority, state, issued_at, first_issued_at,"
+    " node, online, last_seq)"
+)
+
+
+def _insert(db: sqlite3.Connection, into: str, rows: list[tuple[Any, ...]]) -> None:
+    """`rows` into `into` ("table (columns)"), MANY_ROWS to a statement."""
+    for start in range(0, len(rows), MANY_ROWS):
+        chunk = rows[start : start + MANY_ROWS]
+        values = ", ".join(["(" + ", ".join("?" * len(chunk[0])) + ")"] * len(chunk))
+        db.execute(f"INSERT INTO {into} VALUES {values}", [value for row in chunk for value in row])
+
+
 class Store:
     """The hub's SQLite database. Safe to call from several threads (one lock)."""
 
@@ -208,6 +227,7 @@ class Store:
         self._lock = threading.Lock()
         self._conn: sqlite3.Connection | None = None
         self._day: str | None = None  # the day of the last event appended
+        self._last_seq: int | None = None  # the log's last seq (None: read it again)
         # Lookups read through a connection of their own: in WAL mode a reader never
         # waits for a writer, so deciding the next requests goes on during a commit.
         self._reader: sqlite3.Connection | None = None
@@ -383,17 +403,12 @@ class Store:
             db = self._db
             try:
                 db.execute("BEGIN IMMEDIATE")
-                for write in writes:
-                    for event in write.events:
-                        self._append(event)
-                    if write.remembers:
-                        assert write.node and write.transaction and write.response
-                        self._remember(
-                            write.node, write.transaction, write.verb, write.response, at
-                        )
+                self._append([event for write in writes for event in write.events])
+                self._remember([write for write in writes if write.remembers], at)
                 db.execute("COMMIT")
             except BaseException as exc:
                 self._day = None  # the `days` row written (if any) is rolled back too
+                self._last_seq = None  # and so are the events
                 # After some failures (a full disk at COMMIT) SQLite has already rolled
                 # back; a second ROLLBACK would only raise "no transaction is active".
                 if db.in_transaction:
@@ -404,68 +419,68 @@ class Store:
                     raise full from exc
                 raise
 
-    def _remember(
-        self,
-        node: str,
-        transaction: str,
-        verb: str | None,
-        response: dict[str, Any],
-        at: datetime | None,
-    ) -> None:
+    def _remember(self, writes: list[Write], at: datetime | None) -> None:
+        """The answers of `writes`, for their repeats: in one statement per MANY_ROWS."""
         stamp = at.timestamp() if at is not None else time.time()
-        self._db.execute(
-            "INSERT INTO transactions (node, transaction_id, verb, response, at)"
-            " VALUES (?, ?, ?, ?, ?)",
-            (
-                node,
-                transaction,
-                verb,
-                json.dumps(response, ensure_ascii=False, separators=(",", ":")),
-                stamp,
-            ),
-        )
+        rows = []
+        for write in writes:
+            assert write.node and write.transaction and write.response
+            answer = json.dumps(write.response, ensure_ascii=False, separators=(",", ":"))
+            rows.append((write.node, write.transaction, write.verb, answer, stamp))
+        _insert(self._db, "transactions (node, transaction_id, verb, response, at)", rows)
 
-    def _append(self, event: Event) -> None:
-        row = to_row(event)
-        cursor = self._db.execute(
-            "INSERT INTO events (at, day, kind, ticket_id, service, counter, data)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?)",
-            (row.at, row.day, row.kind, row.ticket_id, row.service, row.counter, row.data_json),
-        )
-        if row.day != self._day:
-            # The first event of a day marks where the day begins (kept if already known:
-            # a clock set back writes a day again further on; readers check `day` too).
-            self._db.execute(
-                "INSERT OR IGNORE INTO days (day, first_seq) VALUES (?, ?)",
-                (row.day, cursor.lastrowid),
+    def _append(self, events: list[Event]) -> None:
+        """`events` at the end of the log, and what they change in `days` and `tickets`."""
+        if not events:
+            return
+        db = self._db
+        if self._last_seq is None:
+            self._last_seq = int(
+                db.execute("SELECT coalesce(max(seq), 0) FROM events").fetchone()[0]
             )
-            self._day = row.day
-        seq = cursor.lastrowid
-        if isinstance(event, TicketIssued):
-            self._db.execute(
-                "INSERT INTO tickets (ticket_id, day, number, service, priority, state,"
-                " issued_at, first_issued_at, node, online, last_seq)"
-                " VALUES (?, ?, ?, ?, ?, 'waiting', ?, ?, ?, ?, ?)",
-                (
-                    event.ticket_id,
-                    row.day,
-                    event.number,
-                    event.service,
-                    int(event.priority),
-                    row.at,
-                    row.at,
-                    event.node,
-                    int(event.online),
-                    seq,
-                ),
-            )
-        elif isinstance(event, TicketCalled) and event.recall == 0:
+        # Each event's seq is given, not left to SQLite: the rows of a group go in with one
+        # statement, and the tickets' `last_seq` and the days' `first_seq` need them.
+        first = self._last_seq + 1
+        rows = [to_row(event) for event in events]
+        _insert(
+            db,
+            "events (seq, at, day, kind, ticket_id, service, counter, data)",
+            [
+                (seq, row.at, row.day, row.kind, row.ticket_id, row.service, row.counter,
+                 row.data_json)
+                for seq, row in enumerate(rows, first)
+            ],
+        )  # fmt: skip
+        self._last_seq = first + len(rows) - 1
+        issued: list[tuple[Any, ...]] = []  # new tickets' rows, inserted before any update
+        for seq, (event, row) in enumerate(zip(events, rows, strict=True), first):
+            if row.day != self._day:
+                # The first event of a day marks where the day begins (kept if already
+                # known: a clock set back writes a day again further on; readers check
+                # `day` too).
+                db.execute(
+                    "INSERT OR IGNORE INTO days (day, first_seq) VALUES (?, ?)", (row.day, seq)
+                )
+                self._day = row.day
+            if isinstance(event, TicketIssued):
+                issued.append(
+                    (event.ticket_id, row.day, event.number, event.service, int(event.priority),
+                     "waiting", row.at, row.at, event.node, int(event.online), seq)
+                )  # fmt: skip
+                continue
+            if row.ticket_id is None:
+                continue
+            if issued:  # the ticket updated may be one issued in this very group
+                _insert(db, _TICKET_COLUMNS, issued)
+                issued = []
+            self._update_ticket(event, row.ticket_id, row.at, seq)
+        _insert(db, _TICKET_COLUMNS, issued)
+
+    def _update_ticket(self, event: Event, ticket_id: str, at: str, seq: int) -> None:
+        """The ticket's row after `event` (its `last_seq` at least)."""
+        if isinstance(event, TicketCalled) and event.recall == 0:
             self._update(
-                event.ticket_id,
-                state="called",
-                called_at=row.at,
-                counter=event.counter,
-                last_seq=seq,
+                event.ticket_id, state="called", called_at=at, counter=event.counter, last_seq=seq
             )
         elif isinstance(event, TicketStarted):
             self._update(event.ticket_id, state="serving", counter=event.counter, last_seq=seq)
@@ -474,17 +489,17 @@ class Store:
                 event.ticket_id,
                 state="waiting",
                 service=event.service,
-                issued_at=row.at,
+                issued_at=at,
                 called_at=None,
                 counter=None,
                 last_seq=seq,
             )
         elif isinstance(event, TicketFinished | TicketSkipped | TicketCancelled | TicketExpired):
             self._update(
-                event.ticket_id, state=_FINAL_STATE[type(event)], finished_at=row.at, last_seq=seq
+                event.ticket_id, state=_FINAL_STATE[type(event)], finished_at=at, last_seq=seq
             )
-        elif row.ticket_id is not None:  # a recall, a rating: the row's page, written anyway
-            self._update(row.ticket_id, last_seq=seq)
+        else:  # a recall, a rating: the row's page, written anyway
+            self._update(ticket_id, last_seq=seq)
 
     def _update(self, ticket_id: str, **columns: Any) -> None:
         assignments = ", ".join(f"{name} = ?" for name in columns)

@@ -32,7 +32,7 @@ from nodes.hub.events import (
     TicketIssued,
 )
 from nodes.hub.queue import Queue, Rejected
-from nodes.hub.store import Store
+from nodes.hub.store import Store, Write
 from tests.hub.support import MORNING, STAFFED, TZ, Clock, office
 from tests.hub.test_queue_properties import OFFICE, command_for, step
 
@@ -254,7 +254,7 @@ import sys
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 from nodes.hub.events import IssueTicket
-from nodes.hub.store import Store
+from nodes.hub.store import Store, Write
 from tests.hub.support import office
 
 store = Store(sys.argv[1])
@@ -473,3 +473,72 @@ def test_a_tickets_events_are_a_range_of_the_log(tmp_path: Path) -> None:
     plan = [r[-1] for r in hub.store._db.execute(sql, (done.ticket_id,))]
     assert plan[0] == "SEARCH events USING INTEGER PRIMARY KEY (rowid>? AND rowid<?)", plan
     assert not any("SCAN" in step for step in plan), plan
+
+
+class GroupingHub(Hub):
+    """Decides like `Hub` but keeps each command's write for one group commit, as the
+    daemon does with the requests decided while a commit is in flight."""
+
+    def __init__(self, path: Path) -> None:
+        super().__init__(path)
+        self.writes: list[Write] = []
+
+    def __call__(self, command: Any, **kw: Any) -> list:
+        events = self.queue.handle(command, self.clock.now)
+        for event in events:
+            self.queue.apply(event)
+        self.writes.append(Write(events, **kw))
+        return events
+
+
+def test_a_group_lands_as_its_members_committed_one_by_one(tmp_path: Path) -> None:
+    """One group holding a whole morning (tickets issued, then called, recalled,
+    transferred in the same transaction) leaves the same log, days and tickets as one
+    commit per command."""
+    alone = Hub(tmp_path / "alone.db")
+    busy_morning(alone)
+    grouped = GroupingHub(tmp_path / "grouped.db")
+    busy_morning(grouped)
+    grouped.store.commit_group(grouped.writes)
+
+    def tables(store: Store) -> list[list[tuple[Any, ...]]]:
+        return [
+            store._db.execute(f"SELECT * FROM {table} ORDER BY 1").fetchall()
+            for table in ("events", "days", "tickets")
+        ]
+
+    assert tables(grouped.store) == tables(alone.store)
+    assert len(tables(grouped.store)[0]) == 18
+    reloaded = grouped.store.load(office(), grouped.clock.now)
+    assert reloaded.snapshot() == alone.queue.snapshot()
+    # The log goes on after the group, in order.
+    alone(IssueTicket("A", False, "kiosk-1"))
+    grouped.writes = []
+    grouped(IssueTicket("A", False, "kiosk-1"))
+    grouped.store.commit_group(grouped.writes)
+    assert tables(grouped.store) == tables(alone.store)
+
+
+def test_a_group_commit_takes_a_few_statements_whatever_its_size(tmp_path: Path) -> None:
+    """A group's rows go in with one INSERT per table: each statement gives the GIL up and
+    waits to take it back, and during a burst the sessions' threads (decoding the next
+    requests) hold it often, so per-row statements lengthened every commit the whole
+    burst waits on (bench/hub_card.py, docs/operations.md)."""
+    hub = GroupingHub(tmp_path / "hub.db")
+    statements: list[str] = []
+
+    def group(size: int) -> list[str]:
+        hub.writes = []
+        for _ in range(size):
+            transaction = f"t-{len(hub.queue.tickets)}"
+            hub(IssueTicket("A", False, "kiosk-1"), node="kiosk-1", transaction=transaction,
+                verb="ticket", response={"status": "ok", "transaction": transaction})  # fmt: skip
+        statements.clear()
+        hub.store.commit_group(hub.writes)
+        return list(statements)
+
+    group(1)  # the first commit reads where the log ends, and writes the day's row
+    hub.store._db.set_trace_callback(statements.append)
+    two, eight = group(2), group(8)
+    assert len(eight) == len(two) == 5, eight  # BEGIN, events, tickets, transactions, COMMIT
+    assert hub.store.lookup("kiosk-1", "t-10") == {"status": "ok", "transaction": "t-10"}
