@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import logging
 import time
 from datetime import datetime
 from pathlib import Path
 
 import pygame
+import pytest
 
 from common.speech.audio import chime
 from common.speech.outputs import Announcement, SpeakerOutput
@@ -26,6 +28,16 @@ def test_window_panel_shows_dirty_rects() -> None:
         assert not panel.closed()
         pygame.event.post(pygame.event.Event(pygame.QUIT))
         assert panel.closed()
+    finally:
+        panel.close()
+
+
+def test_window_panel_names_its_sdl_driver(caplog: pytest.LogCaptureFixture) -> None:
+    """The technician's line when the screen stays dark: which SDL driver drew it."""
+    caplog.set_level(logging.INFO, logger="nodes.display.panels")
+    panel = HdmiPanel("window", 320, 200)
+    try:
+        assert "screen window at 320x200 (SDL dummy)" in caplog.text
     finally:
         panel.close()
 
