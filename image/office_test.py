@@ -524,16 +524,20 @@ class Office:
             self.check(
                 held.splitlines()[-1] != "0", "the display daemon does not hold /dev/dri/card0"
             )
-            started = vm.run("journalctl -b --no-pager -o cat -u antrian-display | grep 'screen '")
+            started = vm.run(
+                "journalctl -b --no-pager -o cat -u antrian-display | grep 'screen fullscreen at'"
+            )
             log(f"display: {started.splitlines()[-1]}")
             idle = self.screen(vm, "idle")
             width, height, colours = ppm_facts(idle)
             log(f"display: screen dump {width}x{height}, {colours} colours")
             # A blank or one-colour frame is not the waiting room: its text is anti-aliased.
             self.check(colours >= 16, f"the screen shows {colours} colours: not the waiting room")
+            # plughw: the display's SDL holds the loopback at its own rate and channels; the
+            # plug layer converts. The image has no procps: the PID is kept for `kill -0`.
             vm.run(
-                "(nohup arecord -q -D hw:Loopback,1 -f S16_LE -r 22050 -c 1 -d 25 "
-                "/run/voice.wav >/run/arecord.log 2>&1 &)"
+                "(nohup arecord -q -D plughw:Loopback,1 -f S16_LE -r 22050 -c 1 -d 25 "
+                "/run/voice.wav >/run/arecord.log 2>&1 & echo $! >/run/arecord.pid)"
             )
             called_at = time.monotonic()
             self.call_next()
@@ -548,7 +552,11 @@ class Office:
                     self.check(False, "the screen did not change when a number was called")
                     break
                 time.sleep(1)
-            vm.run("while pgrep -x arecord >/dev/null; do sleep 1; done", timeout=90)
+            vm.run(
+                "while kill -0 $(cat /run/arecord.pid) 2>/dev/null; do sleep 1; done; "
+                "cat /run/arecord.log",
+                timeout=90,
+            )
             level = vm.run(
                 '/opt/antrian/venv/bin/python -c "import wave,audioop;'
                 "w=wave.open('/run/voice.wav');d=w.readframes(w.getnframes());"

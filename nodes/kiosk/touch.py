@@ -10,7 +10,7 @@ offline, the hub unreachable) greys every tile and says what to do. "Sedang dila
 (on a kiosk with a voice) hands the flow `Press(NOW_SERVING)`, which only speaks; "Teks
 besar" gives this citizen large, high-contrast text until the idle screen.
 
-On the Pi, the panel is pygame's display on kmsdrm (or fbdev) and the fingers arrive as
+On the Pi, the panel is pygame's display on SDL's kmsdrm driver and the fingers arrive as
 SDL's FINGERDOWN/FINGERMOTION/FINGERUP events (x, y from 0 to 1); a mouse works in a
 window while developing. Headless (`[screen] type = "headless"`), every change is
 written as `latest.png` and `latest.json` (every tile: rectangle, label, service, enabled).
