@@ -11,7 +11,8 @@ a minimum capital height in pixels that the screen's layout must meet.
 from __future__ import annotations
 
 import math
-from typing import Final
+from collections.abc import Sequence
+from typing import Final, Protocol
 
 #: ISO 9241-303:2011 / ANSI/HFES 100-2007: the minimum character height, in arc minutes.
 MIN_ARCMIN: Final = 16.0
@@ -31,3 +32,17 @@ def pixel_pitch_mm(diagonal_in: float, width_px: int, height_px: int) -> float:
 def min_letter_px(diagonal_in: float, distance_m: float, width_px: int, height_px: int) -> float:
     """The smallest capital height in pixels that is readable from `distance_m`."""
     return min_letter_mm(distance_m) / pixel_pitch_mm(diagonal_in, width_px, height_px)
+
+
+class GlyphMetrics(Protocol):
+    """A font that reports its glyphs' boxes (pygame's Font)."""
+
+    def metrics(self, text: str, /) -> Sequence[tuple[int, int, int, int, int] | None]: ...
+
+
+def capital_height(font: GlyphMetrics) -> int:
+    """How far a capital H of `font` reaches above the baseline, in pixels."""
+    (glyph,) = font.metrics("H")
+    if glyph is None:  # pygame-ce gives None for a glyph the font lacks; DejaVu has an H
+        raise ValueError("the font has no capital H")
+    return glyph[3]

@@ -37,8 +37,11 @@ SKIP_TOP=" README.md "
 
 # Debian packages a node needs at run time (installed without recommends: the list is
 # complete). Wi-Fi: NetworkManager drives wpasupplicant; firstboot sets the country with iw.
-# The Pi's own Wi-Fi firmware comes with rpi-image-gen's device layers. SDL2 is not listed: pygame's aarch64 wheel
-# brings its own; libasound2 is what its SDL opens for sound.
+# The Pi's own Wi-Fi firmware comes with rpi-image-gen's device layers. SDL2 is not listed:
+# pygame-ce's aarch64 wheel brings its own; libasound2 is what its SDL opens for sound.
+# SDL's kmsdrm driver (the display and the touch kiosk draw on the bare console) dlopens
+# libgbm, libEGL and libGLESv2 (its window surface is a GLES2 texture); Mesa's EGL needs a DRI
+# driver from libgl1-mesa-dri: vc4/v3d on the Pi, virtio_gpu or kms_swrast (llvmpipe) in qemu.
 PACKAGES=(
     systemd-sysv udev dbus ca-certificates tzdata
     python3 python3-venv
@@ -46,6 +49,7 @@ PACKAGES=(
     network-manager avahi-daemon libnss-mdns
     wpasupplicant iw wireless-regdb
     espeak-ng libasound2 alsa-utils fonts-dejavu-core
+    libgbm1 libegl1 libgles2 libgl1-mesa-dri
     libusb-1.0-0 i2c-tools
 )
 # Only to compile evdev (no aarch64 wheel on PyPI); removed again afterwards.
@@ -193,13 +197,17 @@ if [[ $wanted != "$have" ]]; then
         log "build packages for evdev: ${built[*]}"
         in_root apt-get install -y -qq --no-install-recommends "${built[@]}" >/dev/null
     fi
+    # Anything the venv has that the lock does not name is stale: remove it first, as a
+    # package may share a directory with its replacement (pygame and pygame-ce both own
+    # pygame/: uninstalling pygame afterwards would delete pygame-ce's files).
+    mapfile -t extra < <(comm -13 <(cut -d= -f1 <<<"$wanted") <(cut -d= -f1 <<<"$have") | grep .)
+    if ((${#extra[@]})); then
+        log "pip uninstall ${extra[*]} (not in the lock)"
+        in_pip uninstall -y -q "${extra[@]}"
+    fi
     log "pip install -r requirements.txt (pinned)"
     in_pip install -q "${pip_cache[@]}" --no-deps \
         -r /opt/antrian/src/image/requirements.txt
-    # Anything the venv has that the lock does not name is stale: remove it.
-    mapfile -t extra < <(comm -13 <(cut -d= -f1 <<<"$wanted") \
-        <(in_pip freeze --all --exclude antrian --exclude pip | normalise | cut -d= -f1))
-    ((${#extra[@]} == 0)) || in_pip uninstall -y -q "${extra[@]}"
     if ((${#built[@]})); then
         log "removing build packages again"
         in_root apt-get purge -y -qq --autoremove "${built[@]}" >/dev/null

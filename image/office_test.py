@@ -266,6 +266,28 @@ def put_boot_file(image: Path, offset: int, text: str, tmp: Path) -> None:
     )
 
 
+def ppm_facts(data: bytes) -> tuple[int, int, int]:
+    """Width, height and the number of distinct colours of a binary PPM (qemu's screendump)."""
+    fields = data.split(maxsplit=4)  # b"P6", width, height, maxval, pixels
+    assert fields[0] == b"P6", fields[0]
+    width, height = int(fields[1]), int(fields[2])
+    pixels = data[-width * height * 3 :]
+    colours = {pixels[i : i + 3] for i in range(0, len(pixels), 3)}
+    return width, height, len(colours)
+
+
+def ppm_box(data: bytes, left: float, right: float, top: float, bottom: float) -> bytes:
+    """The pixels of a binary PPM inside a box given as fractions of its width and height."""
+    _, width_text, height_text = data.split(maxsplit=3)[:3]
+    width, height = int(width_text), int(height_text)
+    pixels = data[-width * height * 3 :]
+    x0, x1 = int(width * left) * 3, int(width * right) * 3
+    return b"".join(
+        pixels[y * width * 3 + x0 : y * width * 3 + x1]
+        for y in range(int(height * top), int(height * bottom))
+    )
+
+
 def lamps(vm: Vm) -> dict[str, str]:
     """The lamp lines as the kernel sees them (gpiolib's debugfs): "hi", "lo", or "free"
     when no one holds the line."""
@@ -505,32 +527,29 @@ class Office:
         )  # fmt: skip
         try:
             vm.run("test -e /dev/dri/card0 && aplay -l | grep -q Loopback")
-            try:
-                # from the shell: a display that works is online within a minute
-                self.wait_online(
-                    vm, "display-1", "antrian-display", vm.shell_at - vm.powered_on + 120
-                )
-                on_screen = True
-            except TimeoutError as exc:
-                self.check(False, f"display-1 with SDL_VIDEODRIVER=kmsdrm: {exc}")
-                on_screen = False
-            if not on_screen:
-                # The voice on its own: SDL's offscreen video driver for this boot only
-                # (a drop-in under /run), so the ALSA path is still proven.
-                vm.run(
-                    "mkdir -p /run/systemd/system/antrian-display.service.d && printf "
-                    "'[Service]\\nEnvironment=SDL_VIDEODRIVER=offscreen\\n' > "
-                    "/run/systemd/system/antrian-display.service.d/offscreen.conf && "
-                    "systemctl daemon-reload && systemctl restart antrian-display"
-                )
-                restarted = time.monotonic()
-                self.watcher.online("display-1", restarted, 300)
-                log("display-1 online with SDL's offscreen driver (screen unproven)")
+            # from the shell: a display that works is online within a minute (no fallback:
+            # a screen that cannot start on kmsdrm fails the test)
+            self.wait_online(vm, "display-1", "antrian-display", vm.shell_at - vm.powered_on + 120)
             self.figures["display-1: RSS"] = f"{vm.rss_mb('antrian-display'):.0f} MB"
+            pid = vm.run("systemctl show -p MainPID --value antrian-display").splitlines()[-1]
+            held = vm.run(f"ls -l /proc/{pid}/fd | grep -c /dev/dri/card0 || true")
+            self.check(
+                held.splitlines()[-1] != "0", "the display daemon does not hold /dev/dri/card0"
+            )
+            started = vm.run(
+                "journalctl -b --no-pager -o cat -u antrian-display | grep 'screen fullscreen at'"
+            )
+            log(f"display: {started.splitlines()[-1]}")
             idle = self.screen(vm, "idle")
+            width, height, colours = ppm_facts(idle)
+            log(f"display: screen dump {width}x{height}, {colours} colours")
+            # A blank or one-colour frame is not the waiting room: its text is anti-aliased.
+            self.check(colours >= 16, f"the screen shows {colours} colours: not the waiting room")
+            # plughw: the display's SDL holds the loopback at its own rate and channels; the
+            # plug layer converts. The image has no procps: the PID is kept for `kill -0`.
             vm.run(
-                "(nohup arecord -q -D hw:Loopback,1 -f S16_LE -r 22050 -c 1 -d 25 "
-                "/run/voice.wav >/run/arecord.log 2>&1 &)"
+                "(nohup arecord -q -D plughw:Loopback,1 -f S16_LE -r 22050 -c 1 -d 25 "
+                "/run/voice.wav >/run/arecord.log 2>&1 & echo $! >/run/arecord.pid)"
             )
             called_at = time.monotonic()
             self.call_next()
@@ -539,13 +558,24 @@ class Office:
                 called_at, 60,
             )  # fmt: skip
             log(f"display: called {called.payload.get('number')}")
-            if on_screen:
-                time.sleep(3)  # the call stays on screen for longer than this
-                self.check(
-                    self.screen(vm, "called") != idle,
-                    "the screen did not change when a number was called",
-                )
-            vm.run("while pgrep -x arecord >/dev/null; do sleep 1; done", timeout=90)
+            # The clock, the ticker and the waiting counts change by themselves: the call
+            # must change the "NOMOR ANTRIAN" panel (the top left box at 1280x800, which
+            # holds "Silakan menunggu ..." until a number is called).
+            box = (0.01, 0.55, 0.09, 0.61)
+            deadline = time.monotonic() + 90
+            while ppm_box(self.screen(vm, "called"), *box) == ppm_box(idle, *box):
+                if time.monotonic() > deadline:
+                    self.check(False, "the number panel did not change when a number was called")
+                    break
+                time.sleep(1)
+            self.figures["display-1: call to the number panel changed (screen dumps, host)"] = (
+                f"{time.monotonic() - called_at:.1f} s"
+            )
+            vm.run(
+                "while kill -0 $(cat /run/arecord.pid) 2>/dev/null; do sleep 1; done; "
+                "cat /run/arecord.log",
+                timeout=90,
+            )
             level = vm.run(
                 '/opt/antrian/venv/bin/python -c "import wave,audioop;'
                 "w=wave.open('/run/voice.wav');d=w.readframes(w.getnframes());"

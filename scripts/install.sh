@@ -21,7 +21,7 @@ APT_PACKAGES=(
     mosquitto                                          # the broker
     espeak-ng libespeak-ng1                            # the Indonesian voice (pyttsx3 driver)
     fonts-dejavu-core                                  # the report PDF's font (DejaVu Sans)
-    libsdl2-2.0-0 libsdl2-ttf-2.0-0 libsdl2-mixer-2.0-0  # pygame's SDL (wheels bundle their own; harmless)
+    libsdl2-2.0-0 libsdl2-ttf-2.0-0 libsdl2-mixer-2.0-0  # SDL (pygame-ce's wheel bundles its own; harmless)
 )
 TEST_PACKAGES=(
     mosquitto-clients                                  # mosquitto_rr/_sub/_pub
@@ -70,6 +70,14 @@ fi
 target=. stamp=.venv/.antrian-installed
 if $tests; then
     target=".[dev]" stamp=.venv/.antrian-installed-dev
+fi
+# pygame-ce replaced pygame (pygame's aarch64 wheel has no kmsdrm). Both own the `pygame`
+# package directory, so pip would lay one over the other and a later uninstall of pygame would
+# delete pygame-ce's files: an older .venv loses both, and the install below runs again.
+if .venv/bin/python -m pip show -q pygame >/dev/null 2>&1; then
+    echo "install: replacing pygame with pygame-ce"
+    .venv/bin/pip uninstall -q -y pygame pygame-ce
+    rm -f .venv/.antrian-installed .venv/.antrian-installed-dev
 fi
 if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
     echo "install: pip install -e $target"

@@ -62,7 +62,9 @@ class HdmiPanel:
         else:
             self.surface = pygame.display.set_mode((width or 1920, height or 1080))
         pygame.display.set_caption("Antrian")
-        log.info("screen %s at %dx%d", mode, *self.surface.get_size())
+        # The driver names the path a technician checks when the screen stays dark.
+        width, height = self.surface.get_size()
+        log.info("screen %s at %dx%d (SDL %s)", mode, width, height, pygame.display.get_driver())
 
     def show(self, dirty: list[pygame.Rect], frame: Mapping[str, Any] | None = None) -> None:
         if dirty:

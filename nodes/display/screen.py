@@ -20,6 +20,7 @@ from typing import Any, Final, Literal
 
 import pygame
 
+from common.legibility import capital_height
 from nodes.display.view import RECENT_SHOWN, View
 
 FONT_DIR: Final = Path(__file__).with_name("fonts")
@@ -114,7 +115,7 @@ class FontBook:
     def size_for_capitals(self, capital_px: float, *, bold: bool = False) -> int:
         """The smallest font size whose capital H is at least `capital_px` tall."""
         size = max(MIN_FONT_PX, int(capital_px / 0.8))
-        while self.get(size, bold=bold).metrics("H")[0][3] < capital_px:
+        while capital_height(self.get(size, bold=bold)) < capital_px:
             size += 1
         return size
 

@@ -10,7 +10,7 @@ offline, the hub unreachable) greys every tile and says what to do. "Sedang dila
 (on a kiosk with a voice) hands the flow `Press(NOW_SERVING)`, which only speaks; "Teks
 besar" gives this citizen large, high-contrast text until the idle screen.
 
-On the Pi, the panel is pygame's display on kmsdrm (or fbdev) and the fingers arrive as
+On the Pi, the panel is pygame's display on SDL's kmsdrm driver and the fingers arrive as
 SDL's FINGERDOWN/FINGERMOTION/FINGERUP events (x, y from 0 to 1); a mouse works in a
 window while developing. Headless (`[screen] type = "headless"`), every change is
 written as `latest.png` and `latest.json` (every tile: rectangle, label, service, enabled).
@@ -35,7 +35,7 @@ from typing import Any, Final, Literal, TextIO
 from common.bahasa import Lang
 from common.config import Table, setting
 from common.files import write_atomic
-from common.legibility import min_letter_px
+from common.legibility import capital_height, min_letter_px
 from common.namedpipe import NamedPipe
 from nodes.kiosk.buttons import BUTTONS, NOW_SERVING, LedState, Press, PressHandler
 from nodes.kiosk.flow import KioskView, Outcome
@@ -176,7 +176,7 @@ class TouchScreen:
             pygame.mouse.set_visible(screen.type != "fullscreen")
         width, height = self._surface.get_size()
         self._fonts: dict[int, Any] = {}
-        cap_ratio = self._font(100).metrics("H")[0][3] / 100
+        cap_ratio = capital_height(self._font(100)) / 100
         letter_px = min_letter_px(config.diagonal_in, config.distance_m, width, height)
         self._geometries = {
             large: Geometry(width, height, letter_px, cap_ratio, large=large)
@@ -557,7 +557,7 @@ class TouchScreen:
 
     def _measure(self, text: str, size: int) -> tuple[int, int]:
         font = self._font(size)
-        return font.size(text)[0], font.metrics("H")[0][3]
+        return font.size(text)[0], capital_height(font)
 
     def _render(self) -> None:
         screen = self.compose()

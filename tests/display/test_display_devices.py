@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import logging
 import time
 from datetime import datetime
 from pathlib import Path
 
 import pygame
+import pytest
 
 from common.speech.audio import chime
 from common.speech.outputs import Announcement, SpeakerOutput
@@ -22,10 +24,21 @@ def test_window_panel_shows_dirty_rects() -> None:
         assert panel.surface.get_size() == (640, 360)
         panel.surface.fill((255, 0, 0))
         panel.show([pygame.Rect(0, 0, 640, 360)])
-        assert pygame.display.get_surface().get_at((10, 10))[:3] == (255, 0, 0)
+        shown = pygame.display.get_surface()
+        assert shown is not None and shown.get_at((10, 10))[:3] == (255, 0, 0)
         assert not panel.closed()
         pygame.event.post(pygame.event.Event(pygame.QUIT))
         assert panel.closed()
+    finally:
+        panel.close()
+
+
+def test_window_panel_names_its_sdl_driver(caplog: pytest.LogCaptureFixture) -> None:
+    """The technician's line when the screen stays dark: which SDL driver drew it."""
+    caplog.set_level(logging.INFO, logger="nodes.display.panels")
+    panel = HdmiPanel("window", 320, 200)
+    try:
+        assert "screen window at 320x200 (SDL dummy)" in caplog.text
     finally:
         panel.close()
 

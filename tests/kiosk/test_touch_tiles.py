@@ -12,7 +12,7 @@ from pathlib import Path
 import pygame
 import pytest
 
-from common.legibility import min_letter_px
+from common.legibility import capital_height, min_letter_px
 from nodes.kiosk.gestures import TouchTracker
 from nodes.kiosk.tiles import (
     Geometry,
@@ -45,11 +45,11 @@ def _font(size: int) -> pygame.font.Font:
 
 def measure(text: str, size: int) -> tuple[int, int]:
     font = _font(size)
-    return font.size(text)[0], font.metrics("H")[0][3]
+    return font.size(text)[0], capital_height(font)
 
 
 def geometry(width: int, height: int, diagonal: float, large: bool = False) -> Geometry:
-    cap_ratio = _font(100).metrics("H")[0][3] / 100
+    cap_ratio = capital_height(_font(100)) / 100
     return Geometry(width, height, min_letter_px(diagonal, 0.5, width, height), cap_ratio, large)
 
 
