@@ -50,7 +50,7 @@ EXPOSURE_LIMITS = {
 ROLE_GROUPS = {
     "hub": set(),
     "web": set(),
-    "kiosk": {"gpio", "lp", "dialout", "plugdev"},
+    "kiosk": {"gpio", "lp", "dialout", "plugdev", "video", "render", "input", "audio"},
     "counter": {"gpio", "i2c", "input"},
     "display": {"video", "render", "audio", "input"},
 }
