@@ -350,14 +350,8 @@ def setup_screen(problem: str) -> str:
 
 
 def show_fault(paths: Paths, text: str, blink: tuple[int, int] = SETUP_BLINK) -> None:
-    """Tell whoever looks at this Pi: the HDMI console, the login prompt, the LED."""
-    for path, content in ((paths.issue, text), (paths.console, "\033[2J\033[H" + text)):
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            with path.open("w", encoding="utf-8") as out:
-                out.write(content)
-        except OSError as exc:
-            log.warning("cannot write %s: %s", path, exc)
+    """Tell whoever looks at this Pi: the LED, the HDMI console, the login prompt (written
+    last and whole: a getty, or a test, that sees it sees all of it)."""
     folder = activity_led(paths)
     if folder is not None:
         try:
@@ -366,6 +360,20 @@ def show_fault(paths: Paths, text: str, blink: tuple[int, int] = SETUP_BLINK) ->
             (folder / "delay_off").write_text(str(blink[1]))
         except OSError as exc:
             log.warning("cannot blink %s: %s", folder.name, exc)
+    write_console(paths, text)
+    try:
+        write_atomic(paths.issue, text, mode=0o644)
+    except OSError as exc:
+        log.warning("cannot write %s: %s", paths.issue, exc)
+
+
+def write_console(paths: Paths, text: str) -> None:
+    try:
+        paths.console.parent.mkdir(parents=True, exist_ok=True)
+        with paths.console.open("w", encoding="utf-8") as out:
+            out.write("\033[2J\033[H" + text)  # a clear screen first
+    except OSError as exc:
+        log.warning("cannot write %s: %s", paths.console, exc)
 
 
 def activity_led(paths: Paths) -> Path | None:
@@ -390,21 +398,17 @@ def led_trigger(paths: Paths) -> str | None:
 
 
 def clear_fault(paths: Paths, trigger: str | None = None, note: str = "") -> None:
-    """Take the fault down: the login prompt's note; with `trigger`, the LED goes back to
-    it; with `note`, the console says what changed."""
-    paths.issue.unlink(missing_ok=True)
-    if note:
-        try:
-            with paths.console.open("w", encoding="utf-8") as out:
-                out.write(f"\033[2J\033[H\n=== ANTRIAN ===\n\n{note}\n\n")
-        except OSError as exc:
-            log.warning("cannot write %s: %s", paths.console, exc)
+    """Take the fault down: with `trigger`, the LED goes back to it; with `note`, the
+    console says what changed; the login prompt's note goes last."""
     folder = activity_led(paths)
     if trigger and folder is not None:
         try:
             (folder / "trigger").write_text(trigger)
         except OSError as exc:
             log.warning("cannot reset %s: %s", folder.name, exc)
+    if note:
+        write_console(paths, f"\n=== ANTRIAN ===\n\n{note}\n\n")
+    paths.issue.unlink(missing_ok=True)
 
 
 def unconfigure(paths: Paths) -> None:
