@@ -365,6 +365,7 @@ class Office:
         self.watcher.start()
         online = self.watcher.online("hub", 0, 120)
         self.figures["hub: power-on to online"] = f"{online.at - hub.powered_on:.0f} s"
+        self.figures["hub: RSS"] = f"{hub.rss_mb('antrian-hub'):.0f} MB"
         log(f"hub online {online.at - hub.powered_on:.0f} s after power-on")
 
     def node_vm(self, node: str, text: str, host: int, extra: list[str], append: str = "") -> Vm:
@@ -565,7 +566,10 @@ class Office:
         log("wifi-watch journal:\n  " + journal.replace("\n", "\n  "))
         self.check(journal.count("wrong password") == 1, "not one log line for the fault")
         # The access point now takes the card's password (as if the card had been right).
-        vm.run("nmcli con modify ap wifi-sec.psk sandi-yang-salah && nmcli con up ap >/dev/null")
+        vm.run(
+            "nmcli con modify --temporary ap wifi-sec.psk sandi-yang-salah "
+            "&& nmcli con up ap >/dev/null"
+        )
         fixed = time.monotonic()
         while vm.console.run("test -e /run/issue.d/antrian.issue")[0] == 0:
             if time.monotonic() > fixed + 400:
