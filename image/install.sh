@@ -282,6 +282,10 @@ if ! grep -qxF "$line" "$fstab"; then
     cat "$fstab.new" > "$fstab"
     rm -f "$fstab.new"
 fi
+# The system's time zone is the office's ([office] timezone), chosen at every boot: the
+# root is read-only, so /etc/localtime points into /run, where antrian firstboot links
+# the zone (journalctl then shows local time; until firstboot has run, UTC).
+ln -sfn /run/antrian/localtime "$root/etc/localtime"
 if [[ ! -e $root/boot/firmware/antrian.toml ]]; then
     install -m 644 "$src/image/antrian.toml.sample" "$root/boot/firmware/antrian.toml"
 fi

@@ -28,6 +28,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "the regional broker's accounts and ACL, each office's [region]",
     ),
     "firstboot": ("nodes.setup.firstboot", "at boot: make this Pi the node its boot file says"),
+    "wifi-watch": ("nodes.setup.wifiwatch", "at boot: show a Wi-Fi that does not connect"),
     "update-agent": ("nodes.update.agent", "on each Pi: install the update the hub commands"),
     "update-office": ("nodes.update.rollout", "on the hub: push a bundle to every node in turn"),
     "update-check": ("nodes.update.health", "at boot: keep a new A/B root only if the node is up"),

@@ -210,6 +210,22 @@ def write_environment(paths: Paths, configs: dict[str, dict[str, Any]]) -> None:
     zone = zones[0] if zones else "Asia/Jakarta"  # one office, one zone
     target = paths.run / "environment"
     write_atomic(target, f"TZ={zone}\n", mode=0o644)
+    set_localtime(paths, zone)
+
+
+def set_localtime(paths: Paths, zone: str) -> None:
+    """The system's zone, for journalctl and everything not started with our `TZ`: the
+    image's /etc/localtime is a link to /run/antrian/localtime, which points into
+    /usr/share/zoneinfo (UTC if this system lacks the zone)."""
+    zoneinfo = Path("/usr/share/zoneinfo")
+    if not (paths.root / zoneinfo.relative_to("/") / zone).is_file():
+        log.warning("time zone %s is not in %s; the system clock shows UTC", zone, zoneinfo)
+        zone = "UTC"
+    link = paths.run / "localtime"
+    fresh = paths.run / ".localtime.new"
+    fresh.unlink(missing_ok=True)
+    fresh.symlink_to(zoneinfo / zone)
+    fresh.replace(link)
 
 
 def install_broker_files(paths: Paths, boot: BootFile, hub: dict[str, Any]) -> None:
@@ -300,43 +316,98 @@ def command(argv: list[str]) -> None:
 
 def set_hostname(paths: Paths, boot: BootFile) -> None:
     try:
+        old = paths.hostname.read_text().strip() if paths.hostname.exists() else ""
         paths.hostname.parent.mkdir(parents=True, exist_ok=True)
         paths.hostname.write_text(boot.hostname + "\n")
     except OSError as exc:
         log.warning("cannot set the hostname to %s: %s", boot.hostname, exc)
+        return
+    # At boot avahi starts after this unit and announces the new name itself. When
+    # firstboot runs again later (`systemctl restart antrian-firstboot` after fixing the
+    # boot file or mounting the data partition), avahi is already announcing the old one.
+    if paths.live and old != boot.hostname and Path("/run/avahi-daemon/pid").exists():
+        command(
+            ["busctl", "call", "org.freedesktop.Avahi", "/", "org.freedesktop.Avahi.Server",
+             "SetHostName", "s", boot.hostname]
+        )  # fmt: skip
 
 
 # --- the fault signal ------------------------------------------------------------------
 
 
-def show_fault(paths: Paths, problem: str) -> None:
-    """Tell whoever looks at this Pi: the HDMI console, the login prompt, the LED."""
-    text = (
+#: The activity LED's blink (ms on, ms off) for an invalid boot file: fast. The Wi-Fi
+#: watcher's faults blink slowly (nodes/setup/wifiwatch.py), so the two can be told apart.
+SETUP_BLINK = (200, 200)
+
+
+def setup_screen(problem: str) -> str:
+    return (
         "\n=== ANTRIAN: this Pi is not set up / Pi ini belum diatur ===\n\n"
         f"{problem}\n\n"
         "Fix antrian.toml on the SD card's boot partition, then restart the Pi.\n"
         "Perbaiki antrian.toml di partisi boot kartu SD, lalu nyalakan ulang Pi.\n\n"
     )
-    for path, content in ((paths.issue, text), (paths.console, "\033[2J\033[H" + text)):
+
+
+def show_fault(paths: Paths, text: str, blink: tuple[int, int] = SETUP_BLINK) -> None:
+    """Tell whoever looks at this Pi: the LED, the HDMI console, the login prompt (written
+    last and whole: a getty, or a test, that sees it sees all of it)."""
+    folder = activity_led(paths)
+    if folder is not None:
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            with path.open("w", encoding="utf-8") as out:
-                out.write(content)
+            (folder / "trigger").write_text("timer")  # the kernel blinks it from now on
+            (folder / "delay_on").write_text(str(blink[0]))
+            (folder / "delay_off").write_text(str(blink[1]))
         except OSError as exc:
-            log.warning("cannot write %s: %s", path, exc)
+            log.warning("cannot blink %s: %s", folder.name, exc)
+    write_console(paths, text)
+    try:
+        write_atomic(paths.issue, text, mode=0o644)
+    except OSError as exc:
+        log.warning("cannot write %s: %s", paths.issue, exc)
+
+
+def write_console(paths: Paths, text: str) -> None:
+    try:
+        paths.console.parent.mkdir(parents=True, exist_ok=True)
+        with paths.console.open("w", encoding="utf-8") as out:
+            out.write("\033[2J\033[H" + text)  # a clear screen first
+    except OSError as exc:
+        log.warning("cannot write %s: %s", paths.console, exc)
+
+
+def activity_led(paths: Paths) -> Path | None:
     for led in LEDS:
         folder = paths.leds / led
         if (folder / "trigger").exists():
-            try:
-                (folder / "trigger").write_text("timer")  # the kernel blinks it from now on
-                (folder / "delay_on").write_text("200")
-                (folder / "delay_off").write_text("200")
-            except OSError as exc:
-                log.warning("cannot blink %s: %s", led, exc)
-            break
+            return folder
+    return None
 
 
-def clear_fault(paths: Paths) -> None:
+def led_trigger(paths: Paths) -> str | None:
+    """The activity LED's trigger now (the kernel lists them all, the chosen one in [])."""
+    folder = activity_led(paths)
+    if folder is None:
+        return None
+    try:
+        text = (folder / "trigger").read_text().strip()
+    except OSError:
+        return None
+    chosen = [word[1:-1] for word in text.split() if word.startswith("[")]
+    return chosen[0] if chosen else text
+
+
+def clear_fault(paths: Paths, trigger: str | None = None, note: str = "") -> None:
+    """Take the fault down: with `trigger`, the LED goes back to it; with `note`, the
+    console says what changed; the login prompt's note goes last."""
+    folder = activity_led(paths)
+    if trigger and folder is not None:
+        try:
+            (folder / "trigger").write_text(trigger)
+        except OSError as exc:
+            log.warning("cannot reset %s: %s", folder.name, exc)
+    if note:
+        write_console(paths, f"\n=== ANTRIAN ===\n\n{note}\n\n")
     paths.issue.unlink(missing_ok=True)
 
 
@@ -411,5 +482,5 @@ def main(argv: list[str] | None = None) -> int:
             problem += " (is the data partition, label antrian-data, mounted?)"
     log.error("%s", problem)
     unconfigure(paths)
-    show_fault(paths, problem)
+    show_fault(paths, setup_screen(problem))
     return 1

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import stat
 import tempfile
@@ -228,3 +229,27 @@ def test_the_kiosk_qr_opens_the_webs_public_url(tmp_path: Path, web: str, url: s
     provision(office, tmp_path / "out", "antrian-hub.local", None)
     card = tomllib.loads((tmp_path / "out/boot/kiosk-1/antrian.toml").read_text())
     assert card["kiosk"]["base_url"] == url
+
+
+def test_the_system_clock_shows_the_office_zone(tmp_path: Path, cards: Path) -> None:
+    """The image's /etc/localtime links to /run/antrian/localtime (install.sh), so
+    journalctl shows the office's time although the root is read-only."""
+    root = pi(tmp_path, cards, "kiosk-1")
+    for zone in ("Asia/Makassar", "UTC"):
+        (root / "usr/share/zoneinfo" / zone).parent.mkdir(parents=True, exist_ok=True)
+        (root / "usr/share/zoneinfo" / zone).write_bytes(b"TZif")
+    card = root / "boot/firmware/antrian.toml"
+    card.write_text(
+        card.read_text().replace('timezone = "Asia/Jakarta"', 'timezone = "Asia/Makassar"')
+    )
+    assert boot(root) == 0
+    link = root / "run/antrian/localtime"
+    assert os.readlink(link) == "/usr/share/zoneinfo/Asia/Makassar"
+    # A zone this system lacks: UTC, the clock still works.
+    card.write_text(
+        card.read_text().replace('timezone = "Asia/Makassar"', 'timezone = "Asia/Jayapura"')
+    )
+    assert boot(root) == 0
+    assert os.readlink(link) == "/usr/share/zoneinfo/UTC"
+    install = (Path(__file__).resolve().parents[2] / "image/install.sh").read_text()
+    assert 'ln -sfn /run/antrian/localtime "$root/etc/localtime"' in install

@@ -44,6 +44,7 @@ EXPOSURE_LIMITS = {
     "antrian-firstboot.service": 4.5,
     "antrian-update-check.service": 3.0,
     "antrian-update-agent.service": 3.0,
+    "antrian-wifi-watch.service": 4.5,
 }
 
 #: The device groups each role's unit may grant, and no more.
@@ -174,6 +175,18 @@ def test_firstboot_unit() -> None:
     before = set(unit.words("Unit", "Before"))
     roles = {f"antrian-{role}.service" for role in ROLES}
     assert roles | {"mosquitto.service", "NetworkManager.service", "network-pre.target"} <= before
+
+
+def test_wifi_watch_unit() -> None:
+    unit = read_unit(SYSTEMD / "system" / "antrian-wifi-watch.service")
+    assert unit.value("Service", "ExecStart") == f"{PROGRAM} wifi-watch"
+    assert "wifi-watch" in COMMANDS
+    # only where firstboot wrote the boot file's Wi-Fi profile: a wired node runs nothing
+    assert unit.value("Unit", "ConditionPathExists") == (
+        "/run/NetworkManager/system-connections/antrian-wifi.nmconnection"
+    )
+    assert "antrian-firstboot.service" in unit.words("Unit", "After")
+    assert unit.value("Service", "CapabilityBoundingSet") == ""
 
 
 def test_broker_drop_in() -> None:

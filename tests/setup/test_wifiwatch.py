@@ -1,0 +1,189 @@
+"""`antrian wifi-watch` end to end: firstboot's profile from a card with [wifi], the
+watcher as a process, and nmcli (the OS edge) a script answering from files this test
+writes, as NetworkManager would over the minutes after power-up."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from nodes.setup import firstboot
+from nodes.setup.provision import provision
+from tests.harness import wait_for, write_hub_config
+
+REPO = Path(__file__).resolve().parents[2]
+SSID = "Kantor Camat"
+FAKE_NMCLI = """#!/bin/sh
+# nmcli as antrian wifi-watch calls it, answering from the files in $FAKE_NM.
+echo "$*" >> "$FAKE_NM/calls"
+case "$*" in
+    "-t -f DEVICE,TYPE device") cat "$FAKE_NM/devices" ;;
+    "-t -f GENERAL.STATE,GENERAL.REASON device show wlan0") cat "$FAKE_NM/device" ;;
+    "-t -f SSID device wifi list ifname wlan0 --rescan no") cat "$FAKE_NM/ssids" ;;
+    *) echo "fake nmcli: unexpected arguments: $*" >&2; exit 2 ;;
+esac
+"""
+
+
+@pytest.fixture(scope="module")
+def cards(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("provision")
+    office = write_hub_config(folder / "office.toml", 1883, folder / "unused.db")
+    provision(office, folder / "out", "antrian-hub.local", None)
+    return folder / "out/boot"
+
+
+class Network:
+    """What NetworkManager shows: written whole, so nmcli never reads half a file."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        folder.mkdir()
+        self.put("devices", "eth0:ethernet\nwlan0:wifi\n")
+        self.set(30, 0, visible=False)
+
+    def put(self, name: str, text: str) -> None:
+        fresh = self.folder / f".{name}"
+        fresh.write_text(text)
+        fresh.replace(self.folder / name)
+
+    def set(self, state: int, reason: int, visible: bool) -> None:
+        self.put("ssids", f"Warung\\:Kopi\n{SSID}\n" if visible else "Warung\\:Kopi\n")
+        self.put("device", f"GENERAL.STATE:{state} (x)\nGENERAL.REASON:{reason} (y)\n")
+
+    def looks(self) -> int:
+        calls = self.folder / "calls"
+        text = calls.read_text() if calls.exists() else ""
+        return text.count("device show wlan0")
+
+    def seen(self, looks: int = 2) -> None:
+        """Wait until the watcher has looked `looks` more times: it saw what was set."""
+        target = self.looks() + looks
+        wait_for(lambda: self.looks() >= target, timeout=20)
+
+
+@pytest.fixture
+def pi(tmp_path: Path, cards: Path) -> Path:
+    root = tmp_path / "pi"
+    (root / "boot/firmware").mkdir(parents=True)
+    led = root / "sys/class/leds/ACT"
+    led.mkdir(parents=True)
+    (led / "trigger").write_text("none [mmc0] timer heartbeat")
+    return root
+
+
+def insert_card(root: Path, cards: Path, node: str, wifi: str) -> None:
+    card = root / "boot/firmware/antrian.toml"
+    shutil.copy(cards / node / "antrian.toml", card)
+    card.write_text(card.read_text() + wifi)
+    assert firstboot.main(["--root", str(root)]) == 0
+
+
+@pytest.fixture
+def network(tmp_path: Path) -> Network:
+    return Network(tmp_path / "nm")
+
+
+@pytest.fixture
+def start(tmp_path: Path, network: Network) -> Iterator[object]:
+    processes: list[subprocess.Popen[str]] = []
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    (bin_dir / "nmcli").write_text(FAKE_NMCLI)
+    (bin_dir / "nmcli").chmod(0o755)
+
+    def run(root: Path, not_found_after: float = 600) -> subprocess.Popen[str]:
+        env = {
+            **os.environ,
+            "PATH": f"{bin_dir}:{os.environ['PATH']}",
+            "FAKE_NM": str(network.folder),
+            "PYTHONPATH": str(REPO),
+        }
+        process = subprocess.Popen(
+            [sys.executable, "-m", "nodes.cli", "wifi-watch", "--root", str(root),
+             "--interval", "0.05", "--not-found-after", str(not_found_after)],
+            env=env, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        )  # fmt: skip
+        processes.append(process)
+        return process
+
+    yield run
+    for process in processes:
+        process.terminate()
+        process.wait(timeout=10)
+        assert process.stdout is not None
+        process.stdout.close()
+
+
+def issue(root: Path) -> str:
+    path = root / "run/issue.d/antrian.issue"
+    return path.read_text() if path.exists() else ""
+
+
+def led(root: Path, name: str) -> str:
+    return (root / "sys/class/leds/ACT" / name).read_text()
+
+
+WIFI = f'\n[wifi]\nssid = "{SSID}"\npassword = "sandi-yang-salah"\n'
+
+
+def test_a_wrong_password_is_shown_and_cleared_when_it_connects(
+    pi: Path, cards: Path, network: Network, start: object
+) -> None:
+    insert_card(pi, cards, "kiosk-1", WIFI)
+    process = start(pi)  # type: ignore[operator]
+    network.set(50, 0, visible=True)  # the supplicant's handshake...
+    network.seen()
+    network.set(30, 0, visible=True)  # ... fell back: the key was refused
+    wait_for(lambda: "salah" in issue(pi), timeout=20)
+    assert f'Kata sandi Wi-Fi untuk jaringan "{SSID}" salah' in issue(pi)
+    screen = (pi / "dev/tty1").read_text()
+    assert f'The Wi-Fi password for "{SSID}" is wrong' in screen
+    assert screen.startswith("\033[2J\033[H")
+    # the slow blink: not the boot file's fast one
+    assert (led(pi, "trigger"), led(pi, "delay_on"), led(pi, "delay_off")) == (
+        "timer", "1000", "1000",
+    )  # fmt: skip
+    network.set(40, 0, visible=True)  # NetworkManager tries again: still the same fault
+    network.seen(5)
+    # The access point's password is changed to the card's: it connects.
+    network.set(100, 0, visible=True)
+    wait_for(lambda: not (pi / "run/issue.d/antrian.issue").exists(), timeout=20)
+    assert led(pi, "trigger") == "mmc0"
+    assert "Wi-Fi connected" in (pi / "dev/tty1").read_text()
+    process.terminate()
+    output, _ = process.communicate(timeout=10)
+    # one line per change of verdict, however many looks
+    assert output.count("wrong password") == 1, output
+    assert output.count("connected") == 1, output
+    assert network.looks() >= 7  # many looks, two lines
+
+
+def test_a_network_out_of_range_is_not_found_until_it_comes_back(
+    pi: Path, cards: Path, network: Network, start: object
+) -> None:
+    insert_card(pi, cards, "loket-1", WIFI)
+    start(pi, not_found_after=0.5)  # type: ignore[operator]
+    wait_for(lambda: "tidak ditemukan" in issue(pi), timeout=20)
+    assert f'The Wi-Fi network "{SSID}" was not found' in (pi / "dev/tty1").read_text()
+    assert led(pi, "trigger") == "timer"
+    network.set(100, 0, visible=True)  # the access point is switched on later
+    wait_for(lambda: not (pi / "run/issue.d/antrian.issue").exists(), timeout=20)
+    assert led(pi, "trigger") == "mmc0"
+
+
+def test_a_wired_node_is_left_alone(pi: Path, cards: Path, network: Network, start: object) -> None:
+    insert_card(pi, cards, "kiosk-1", "")
+    process = start(pi, not_found_after=0)  # type: ignore[operator]
+    output, _ = process.communicate(timeout=30)
+    assert process.returncode == 0
+    assert "no Wi-Fi in the boot file" in output
+    assert network.looks() == 0
+    assert not (pi / "dev/tty1").exists() and not issue(pi)
+    assert led(pi, "trigger") == "none [mmc0] timer heartbeat"
