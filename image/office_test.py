@@ -598,7 +598,7 @@ class Office:
                 if ppm_pixel(services, *corner) == (255, 255, 255) and services != idle:
                     break  # tile A's white where the layout puts it
                 if time.monotonic() > deadline:
-                    raise TimeoutError(f"no service tile at {tile}:\n{vm.journal('antrian-kiosk')}")
+                    raise TimeoutError(f"no service tile at {tile}: {self.diagnose(vm)}")
                 time.sleep(1)
             colours = ppm_facts(services)[2]
             log(f"{node}: services screen, {colours} colours; tapping A at {tile}")
@@ -689,6 +689,49 @@ class Office:
         vm.run("systemctl restart antrian-kiosk")
         online = self.watcher.online("kiosk-touch", restarted, 300)
         log(f"kiosk-touch: restarted with its panel, online in {online.at - restarted:.0f} s")
+        # SDL opened the panel: the daemon holds its event device
+        device = vm.run("cat /run/touchscreen.log").split("touchscreen ")[-1].split()[0]
+        deadline = time.monotonic() + 60
+        while not self.holds(vm, device):
+            if time.monotonic() > deadline:
+                self.check(False, f"the kiosk does not hold its panel {device}")
+                log(vm.run(f"ls -l /dev/input; udevadm info -q property -n {device}"))
+                break
+            time.sleep(1)
+
+    def diagnose(self, vm: Vm) -> str:
+        """What the panel's taps became: the kiosk's journal, the events an evdev reader
+        sees, and the SDL events a bare pygame on kmsdrm gets (the kiosk stopped)."""
+        device = vm.run("cat /run/touchscreen.log").split("touchscreen ")[-1].split()[0]
+        py = "/opt/antrian/venv/bin/python"
+        text = vm.journal("antrian-kiosk", 15)
+        text += vm.run(
+            f"(timeout 6 {py} -c \"import evdev; d=evdev.InputDevice('{device}'); "
+            '[print(e) for e in d.read_loop()]" > /run/evdev.txt 2>&1 &); sleep 2; '
+            "echo 'tap 100 100' > /run/touchscreen; sleep 5; cat /run/evdev.txt",
+            timeout=60,
+        )
+        vm.run("systemctl stop antrian-kiosk")
+        probe = (
+            "import pygame,time; pygame.display.init(); "
+            "s=pygame.display.set_mode((0,0),pygame.FULLSCREEN); print(s.get_size()); "
+            "t=time.time()\nwhile time.time()<t+8:\n [print(e) for e in pygame.event.get()]; "
+            "time.sleep(0.02)"
+        )
+        encoded = probe.encode().hex()
+        vm.run(f"python3 -c \"open('/run/probe.py','wb').write(bytes.fromhex('{encoded}'))\"")
+        text += vm.run(
+            "(SDL_VIDEODRIVER=kmsdrm SDL_FRAMEBUFFER_ACCELERATION=opengles2 "
+            f"timeout 20 {py} /run/probe.py > /run/probe.txt 2>&1 &); sleep 6; "
+            "echo 'tap 100 100' > /run/touchscreen; sleep 6; cat /run/probe.txt",
+            timeout=60,
+        )
+        return text
+
+    def holds(self, vm: Vm, device: str) -> bool:
+        pid = vm.run("systemctl show -p MainPID --value antrian-kiosk").splitlines()[-1]
+        held = vm.run(f"ls -l /proc/{pid}/fd | grep -c '{device}$' || true")
+        return held.splitlines()[-1] != "0"
 
     # --- counter --------------------------------------------------------------------------
 

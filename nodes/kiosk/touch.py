@@ -303,18 +303,19 @@ class TouchScreen:
             self.feed(line)
 
     def _poll_pygame(self) -> None:
-        """The panel's own events: fingers (x, y from 0 to 1), or a mouse in a window."""
-        pg = self._pg
+        """The panel's own events: fingers (x, y from 0 to 1), or a mouse in a window.
+        Queued as the simulated lines are, so that what they change is drawn."""
+        pg, put = self._pg, self._events.put
         width, height = self.geometry.width, self.geometry.height
         for event in pg.event.get():
             if event.type in (pg.FINGERDOWN, pg.FINGERMOTION, pg.FINGERUP):
                 verb = {pg.FINGERDOWN: "down", pg.FINGERMOTION: "move", pg.FINGERUP: "up"}
-                self._touch(verb[event.type], event.finger_id, event.x * width, event.y * height)
+                put((verb[event.type], event.finger_id, event.x * width, event.y * height))
             elif event.type in (pg.MOUSEBUTTONDOWN, pg.MOUSEBUTTONUP) and not event.touch:
                 verb_m = "down" if event.type == pg.MOUSEBUTTONDOWN else "up"
-                self._touch(verb_m, -1, *event.pos)
+                put((verb_m, -1, *event.pos))
             elif event.type == pg.MOUSEMOTION and not event.touch and event.buttons[0]:
-                self._touch("move", -1, *event.pos)
+                put(("move", -1, *event.pos))
 
     # --- the screen thread ---------------------------------------------------------------
 

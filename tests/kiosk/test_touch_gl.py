@@ -51,3 +51,33 @@ def test_a_screen_that_cannot_draw_stops_the_kiosk(monkeypatch: pytest.MonkeyPat
             screen.start(lambda press: None)
     finally:
         screen.close()
+
+
+def test_a_finger_on_the_panel_is_drawn(gles2: None) -> None:
+    """The panel's FINGERDOWN/FINGERUP changed the kiosk's state but nothing redrew it:
+    the screen stayed as it was, and the next tap was judged against the old tiles (seen in
+    qemu: a tap never woke the idle screen, though SDL delivered it)."""
+    import pygame
+
+    screen = TouchScreen(TouchInput(screen=ScreenConfig("fullscreen", 800, 480)))
+    try:
+        screen.start(lambda press: None)
+        shown = screen.screen
+        assert shown is not None
+        tile = next(t for t in shown.tiles if t.kind == "language")
+        x = (tile.rect.x + tile.rect.w / 2) / 800
+        y = (tile.rect.y + tile.rect.h / 2) / 480
+        for kind in (pygame.FINGERDOWN, pygame.FINGERUP):
+            pygame.event.post(
+                pygame.event.Event(kind, touch_id=1, finger_id=1, x=x, y=y, dx=0.0, dy=0.0)
+            )
+
+        def english() -> bool:
+            now = screen.screen
+            return now is not None and any(
+                t.kind == "language" and t.label == "Bahasa Indonesia" for t in now.tiles
+            )
+
+        wait_for(english)
+    finally:
+        screen.close()
