@@ -4,7 +4,7 @@
 # `antrian provision` boot file on its boot partition, the hub's VM beside each node's on
 # a shared Ethernet segment (see image/office_test.py and docs/image.md).
 #   sudo bash image/office-test.sh [OUT_DIR]       (default build/image; built if missing)
-#   ROLES=kiosk,counter,display HUB_ABSENT_S=120    which roles; how long the hub stays away
+#   ROLES=kiosk,counter,display HUB_ABSENT_S=120    which roles (also: touch); how long the hub stays away
 # Writes OUT_DIR/office/: the provisioned office, each VM's console log, the kiosk's
 # printer bytes and the display's screen dumps. The built image is never changed.
 set -euo pipefail

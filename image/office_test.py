@@ -81,6 +81,75 @@ while True:
             code = e.ecodes[line.strip()]
             pad.write(e.EV_KEY, code, 1); pad.syn(); pad.write(e.EV_KEY, code, 0); pad.syn()
 """
+#: The touch kiosk's card: the provisioned file up to its `[input]` (GPIO buttons), then
+#: what a technician writes for a touch panel and a serial printer.
+TOUCH_WIRING = """
+[input]
+type = "touch"
+
+[screen]
+type = "fullscreen"
+
+[printer]
+type = "serial"
+device = "/dev/ttyUSB0"
+baudrate = 19200
+read_status = false
+"""
+#: A multitouch touchscreen (type B protocol, as the Pi's 7" panel's driver reports), made
+#: in the guest with uinput at the screen's size: `tap X Y` lines on a FIFO are one finger
+#: down and, 100 ms later, up.
+TOUCHSCREEN = r"""
+import sys, time, evdev
+from evdev import AbsInfo, ecodes as e
+width, height = int(sys.argv[2]), int(sys.argv[3])
+x_info = AbsInfo(0, 0, width - 1, 0, 0, 0)
+y_info = AbsInfo(0, 0, height - 1, 0, 0, 0)
+panel = evdev.UInput(
+    {e.EV_KEY: [e.BTN_TOUCH], e.EV_ABS: [
+        (e.ABS_X, x_info), (e.ABS_Y, y_info), (e.ABS_MT_SLOT, AbsInfo(0, 0, 9, 0, 0, 0)),
+        (e.ABS_MT_TRACKING_ID, AbsInfo(0, 0, 65535, 0, 0, 0)),
+        (e.ABS_MT_POSITION_X, x_info), (e.ABS_MT_POSITION_Y, y_info)]},
+    name="virtual touchscreen", vendor=0x1234, product=0x5679, input_props=[e.INPUT_PROP_DIRECT],
+)
+print("touchscreen", panel.device.path, flush=True)
+finger = 0
+while True:
+    with open(sys.argv[1]) as fifo:
+        for line in fifo:
+            _, x, y = line.split()
+            finger += 1
+            for code, value in ((e.ABS_MT_SLOT, 0), (e.ABS_MT_TRACKING_ID, finger),
+                                (e.ABS_MT_POSITION_X, int(x)), (e.ABS_MT_POSITION_Y, int(y)),
+                                (e.ABS_X, int(x)), (e.ABS_Y, int(y))):
+                panel.write(e.EV_ABS, code, value)
+            panel.write(e.EV_KEY, e.BTN_TOUCH, 1); panel.syn()
+            time.sleep(0.1)
+            panel.write(e.EV_ABS, e.ABS_MT_TRACKING_ID, -1)
+            panel.write(e.EV_KEY, e.BTN_TOUCH, 0); panel.syn()
+            print("tapped", x, y, flush=True)
+"""
+#: Where the service tiles are, from the kiosk's own pure layout code on the host (the
+#: repository's .venv) for the same services and screen size: {service: [x, y, w, h]}.
+TILE_PROBE = """
+import json, sys
+import pygame
+from common.legibility import capital_height, min_letter_px
+from nodes.kiosk.layout import Geometry, ServiceChoice
+from nodes.kiosk.tiles import services_screen
+from nodes.kiosk.touch import open_font
+width, height, services = int(sys.argv[1]), int(sys.argv[2]), json.loads(sys.argv[3])
+pygame.font.init()
+def measure(text, size):
+    font = open_font(size)
+    return font.size(text)[0], capital_height(font)
+cap = capital_height(open_font(100)) / 100  # the touch kiosk's defaults: 7", 0.5 m
+g = Geometry(width, height, min_letter_px(7.0, 0.5, width, height), cap)
+screen = services_screen([ServiceChoice(s["id"], s["name"], s["id"]) for s in services], g, measure)
+print(json.dumps({t.key: [t.rect.x, t.rect.y, t.rect.w, t.rect.h]
+                  for t in screen.tiles if t.kind == "service"}))
+"""
+REPO = Path(__file__).resolve().parent.parent
 
 
 #: The counter's card also has Wi-Fi, with a password the office's access point refuses.
@@ -295,6 +364,18 @@ def ppm_box(data: bytes, left: float, right: float, top: float, bottom: float) -
         pixels[y * width * 3 + x0 : y * width * 3 + x1]
         for y in range(int(height * top), int(height * bottom))
     )
+
+
+def ppm_pixel(data: bytes, x: int, y: int) -> tuple[int, int, int]:
+    """The colour of one pixel of a binary PPM."""
+    width, height, _ = (int(f) for f in data.split(maxsplit=4)[1:4])
+    at = len(data) - width * height * 3 + (y * width + x) * 3
+    return data[at], data[at + 1], data[at + 2]
+
+
+def tickets(data: bytes) -> int:
+    """How many tickets a printer's bytes hold: each starts with ESC @ and ends with a cut."""
+    return len(re.findall(rb"\x1b@.*?\x1dV", data, re.DOTALL))
 
 
 def lamps(vm: Vm) -> dict[str, str]:
@@ -515,6 +596,178 @@ class Office:
             time.sleep(1)
         self.figures["kiosk-1: hub back to lamp A lit"] = f"{time.monotonic() - back:.0f} s"
         self.press_kiosk(vm, printer, "after the hub came back")
+
+    # --- touch kiosk ----------------------------------------------------------------------
+
+    def touch(self) -> None:
+        node = "kiosk-touch"
+        text = self.boot_file(node)
+        text = text[: text.index("[input]")] + TOUCH_WIRING
+        printer = self.args.out / "touch-printer.bin"
+        printer.unlink(missing_ok=True)
+        vm = self.node_vm(
+            node, text, 40,
+            extra=[
+                "-device", "virtio-gpu-pci", "-device", "qemu-xhci",
+                "-chardev", f"file,id=prn,path={printer}", "-device", "usb-serial,chardev=prn",
+            ],
+        )  # fmt: skip
+        try:
+            vm.run("test -e /dev/dri/card0")
+            self.wait_online(vm, node, "antrian-kiosk")
+            self.figures[f"{node}: RSS"] = f"{vm.rss_mb('antrian-kiosk'):.0f} MB"
+            pid = vm.run("systemctl show -p MainPID --value antrian-kiosk").splitlines()[-1]
+            held = vm.run(f"ls -l /proc/{pid}/fd | grep -c /dev/dri/card0 || true")
+            self.check(held.splitlines()[-1] != "0", "the kiosk does not hold /dev/dri/card0")
+            idle = self.screen(vm, "touch-idle")
+            width, height, colours = ppm_facts(idle)
+            log(f"{node}: screen dump {width}x{height}, {colours} colours")
+            self.check(colours >= 16, f"the kiosk's screen shows {colours} colours")
+            x, y, w, h = self.tile_rect("A", width, height)
+            tile, corner = (x + w // 2, y + h // 2), (x + 12, y + 12)  # the corner: no text
+            self.panel(vm, width, height)
+            # The idle screen: a touch anywhere shows the services.
+            vm.run(f"echo 'tap {width // 2} {height // 2}' > /run/touchscreen")
+            deadline = time.monotonic() + 60
+            while True:
+                services = self.screen(vm, "touch-services")
+                if ppm_pixel(services, *corner) == (255, 255, 255) and services != idle:
+                    break  # tile A's white where the layout puts it
+                if time.monotonic() > deadline:
+                    raise TimeoutError(f"no service tile at {tile}: {self.diagnose(vm)}")
+                time.sleep(1)
+            colours = ppm_facts(services)[2]
+            log(f"{node}: services screen, {colours} colours; tapping A at {tile}")
+            self.check(colours >= 16, f"the services screen shows {colours} colours")
+            tapped = time.monotonic()
+            vm.run(f"echo 'tap {tile[0]} {tile[1]}' > /run/touchscreen")
+            issued = self.watcher.wait(
+                lambda m: m.topic == f"{BASE}/event/ticket" and m.payload.get("event") == "issued",
+                tapped, 60,
+            )  # fmt: skip
+            number = str(issued.payload.get("number"))
+            data = b""
+            while b"\x1dV" not in data and time.monotonic() < tapped + 60:
+                data = printer.read_bytes() if printer.exists() else b""
+                time.sleep(0.05)
+            took = time.monotonic() - tapped
+            log(f"{node}: tap gave ticket {number}, {len(data)} bytes in {took:.2f} s")
+            self.figures[f"{node}: tap to ticket bytes"] = f"{took:.2f} s"
+            self.figures[f"{node}: tap to `issued` event"] = f"{issued.at - tapped:.2f} s"
+            self.check(data.startswith(b"\x1b@"), "the ticket does not start with ESC @")
+            # GS V and its one or two parameter bytes are the last command
+            self.check(data.rfind(b"\x1dV") >= len(data) - 4, "the ticket does not end with a cut")
+            self.check(
+                (issued.payload.get("service"), issued.payload.get("node")) == ("A", node),
+                f"issued: {issued.payload}",
+            )
+            self.check(number.encode() in data, f"the ticket's bytes lack its number {number}")
+            # Only one: the kiosk is done with the tap once its "issued" screen gives way
+            # (`issued_s`, 8 s) to the services again, tile A white where it was.
+            shown = self.screen(vm, "touch-issued")
+            deadline = time.monotonic() + 60
+            while True:
+                after = self.screen(vm, "touch-after")
+                if after != shown and ppm_pixel(after, *corner) == (255, 255, 255):
+                    break
+                if time.monotonic() > deadline:
+                    raise TimeoutError("the issued screen never gave way")
+                time.sleep(1)
+            data = printer.read_bytes()
+            count = sum(
+                1 for m in self.watcher.messages
+                if m.at >= tapped and m.topic == f"{BASE}/event/ticket"
+                and m.payload.get("event") == "issued"
+            )  # fmt: skip
+            taps = vm.run(
+                "journalctl -b --no-pager -o cat -u antrian-kiosk | grep -c 'tap on' || true"
+            )
+            taps = taps.splitlines()[-1]
+            log(f"{node}: {count} issued event(s), {tickets(data)} ticket(s), {taps} tap(s) logged")
+            self.check(count == 1, f"one tap gave {count} issued events")
+            self.check(tickets(data) == 1, f"one tap printed {tickets(data)} tickets")
+            (self.args.out / f"touch-ticket-{number}.bin").write_bytes(data)
+        finally:
+            vm.stop()
+
+    def tile_rect(self, service: str, width: int, height: int) -> tuple[int, int, int, int]:
+        office = tomllib.loads((REPO / "image/ci/office.toml").read_text())
+        services = [{"id": s["id"], "name": s["name"]} for s in office["services"]]
+        found = subprocess.run(
+            [str(REPO / ".venv/bin/python"), "-c", TILE_PROBE, str(width), str(height),
+             json.dumps(services)],
+            cwd=REPO, check=True, capture_output=True, text=True,
+            env={"SDL_VIDEODRIVER": "dummy", "PYGAME_HIDE_SUPPORT_PROMPT": "1"},
+        )  # fmt: skip
+        x, y, w, h = json.loads(found.stdout.splitlines()[-1])[service]
+        return x, y, w, h
+
+    def panel(self, vm: Vm, width: int, height: int) -> None:
+        """The uinput touchscreen, then the kiosk started again: a Pi's panel is there
+        when its kiosk starts."""
+        vm.run("modprobe uinput && mkfifo /run/touchscreen")
+        encoded = TOUCHSCREEN.encode().hex()
+        vm.run(f"python3 -c \"open('/run/touchscreen.py','wb').write(bytes.fromhex('{encoded}'))\"")
+        vm.run(
+            "(nohup /opt/antrian/venv/bin/python /run/touchscreen.py /run/touchscreen "
+            f"{width} {height} >/run/touchscreen.log 2>&1 &)"
+        )
+        deadline = time.monotonic() + 60
+        while "touchscreen /dev/input/" not in vm.run("cat /run/touchscreen.log"):
+            if time.monotonic() > deadline:
+                raise TimeoutError(vm.run("cat /run/touchscreen.log"))
+            time.sleep(1)
+        vm.run("udevadm settle")
+        # udev's input_id must call it a touchscreen: SDL asks udev what a device is
+        found = vm.run("udevadm info --export-db | grep -c ID_INPUT_TOUCHSCREEN=1 || true")
+        self.check(found.splitlines()[-1] != "0", "udev sees no touchscreen")
+        restarted = time.monotonic()
+        vm.run("systemctl restart antrian-kiosk")
+        online = self.watcher.online("kiosk-touch", restarted, 300)
+        log(f"kiosk-touch: restarted with its panel, online in {online.at - restarted:.0f} s")
+        # SDL opened the panel: the daemon holds its event device
+        device = vm.run("cat /run/touchscreen.log").split("touchscreen ")[-1].split()[0]
+        deadline = time.monotonic() + 60
+        while not self.holds(vm, device):
+            if time.monotonic() > deadline:
+                self.check(False, f"the kiosk does not hold its panel {device}")
+                log(vm.run(f"ls -l /dev/input; udevadm info -q property -n {device}"))
+                break
+            time.sleep(1)
+
+    def diagnose(self, vm: Vm) -> str:
+        """What the panel's taps became: the kiosk's journal, the events an evdev reader
+        sees, and the SDL events a bare pygame on kmsdrm gets (the kiosk stopped)."""
+        device = vm.run("cat /run/touchscreen.log").split("touchscreen ")[-1].split()[0]
+        py = "/opt/antrian/venv/bin/python"
+        text = vm.journal("antrian-kiosk", 15)
+        text += vm.run(
+            f"(timeout 6 {py} -c \"import evdev; d=evdev.InputDevice('{device}'); "
+            '[print(e) for e in d.read_loop()]" > /run/evdev.txt 2>&1 &); sleep 2; '
+            "echo 'tap 100 100' > /run/touchscreen; sleep 5; cat /run/evdev.txt",
+            timeout=60,
+        )
+        vm.run("systemctl stop antrian-kiosk")
+        probe = (
+            "import pygame,time; pygame.display.init(); "
+            "s=pygame.display.set_mode((0,0),pygame.FULLSCREEN); print(s.get_size()); "
+            "t=time.time()\nwhile time.time()<t+8:\n [print(e) for e in pygame.event.get()]; "
+            "time.sleep(0.02)"
+        )
+        encoded = probe.encode().hex()
+        vm.run(f"python3 -c \"open('/run/probe.py','wb').write(bytes.fromhex('{encoded}'))\"")
+        text += vm.run(
+            "(SDL_VIDEODRIVER=kmsdrm SDL_FRAMEBUFFER_ACCELERATION=opengles2 "
+            f"timeout 20 {py} /run/probe.py > /run/probe.txt 2>&1 &); sleep 6; "
+            "echo 'tap 100 100' > /run/touchscreen; sleep 6; cat /run/probe.txt",
+            timeout=60,
+        )
+        return text
+
+    def holds(self, vm: Vm, device: str) -> bool:
+        pid = vm.run("systemctl show -p MainPID --value antrian-kiosk").splitlines()[-1]
+        held = vm.run(f"ls -l /proc/{pid}/fd | grep -c '{device}$' || true")
+        return held.splitlines()[-1] != "0"
 
     # --- counter --------------------------------------------------------------------------
 

@@ -37,6 +37,7 @@ from common.config import Table, setting
 from common.files import write_atomic
 from common.legibility import capital_height, min_letter_px
 from common.namedpipe import NamedPipe
+from common.node import SetupError
 from nodes.kiosk.buttons import BUTTONS, NOW_SERVING, LedState, Press, PressHandler
 from nodes.kiosk.flow import KioskView, Outcome
 from nodes.kiosk.gestures import SLOP_PX, TouchTracker
@@ -160,28 +161,19 @@ class TouchScreen:
         screen = config.screen
         self._headless = screen.type == "headless"
         pygame.font.init()
+        self._fonts: dict[int, Any] = {}
+        self._geometries: dict[bool, Geometry] = {}
+        self.directory: Path | None = None
         if self._headless:
             assert screen.screenshot_dir is not None
-            self.directory: Path | None = screen.screenshot_dir
+            self.directory = screen.screenshot_dir
             self.directory.mkdir(parents=True, exist_ok=True)
-            self._surface = pygame.Surface((screen.width or 800, screen.height or 480))
-        else:
-            self.directory = None
-            pygame.display.init()
-            size = (screen.width or 0, screen.height or 0)
-            flags = pygame.FULLSCREEN if screen.type == "fullscreen" else 0
-            if screen.type == "window" and size == (0, 0):
-                size = (800, 480)
-            self._surface = pygame.display.set_mode(size, flags)
-            pygame.mouse.set_visible(screen.type != "fullscreen")
-        width, height = self._surface.get_size()
-        self._fonts: dict[int, Any] = {}
-        cap_ratio = capital_height(self._font(100)) / 100
-        letter_px = min_letter_px(config.diagonal_in, config.distance_m, width, height)
-        self._geometries = {
-            large: Geometry(width, height, letter_px, cap_ratio, large=large)
-            for large in (False, True)
-        }
+            self._size(pygame.Surface((screen.width or 800, screen.height or 480)))
+        # else the screen thread opens the display: SDL's window, its GL context and its
+        # events belong to the thread that made them (on kmsdrm with GLES2, a flip from
+        # another thread fails: "eglMakeCurrent ... EGL_BAD_ACCESS")
+        self._ready = threading.Event()
+        self._failure: BaseException | None = None
         self._stream = stream
         self._pipe = NamedPipe(Path(config.fifo)) if config.fifo else None
         self._events: queue.Queue[tuple[Any, ...] | None] = queue.Queue()
@@ -195,6 +187,26 @@ class TouchScreen:
         self.screen: Screen | None = None
         self.sequence = 0
         self.leds: dict[str, LedState] = {}
+
+    def _size(self, surface: Any) -> None:
+        self._surface = surface
+        width, height = surface.get_size()
+        cap_ratio = capital_height(self._font(100)) / 100
+        letter_px = min_letter_px(self.config.diagonal_in, self.config.distance_m, width, height)
+        self._geometries = {
+            large: Geometry(width, height, letter_px, cap_ratio, large=large)
+            for large in (False, True)
+        }
+
+    def _open_display(self) -> None:
+        pygame, screen = self._pg, self.config.screen
+        pygame.display.init()
+        size = (screen.width or 0, screen.height or 0)
+        flags = pygame.FULLSCREEN if screen.type == "fullscreen" else 0
+        if screen.type == "window" and size == (0, 0):
+            size = (800, 480)
+        self._size(pygame.display.set_mode(size, flags))
+        pygame.mouse.set_visible(screen.type != "fullscreen")
 
     @property
     def geometry(self) -> Geometry:
@@ -215,6 +227,11 @@ class TouchScreen:
         if self._pipe is not None:
             self._pipe.create()
         self._spawn(self._run, "kiosk-touch")
+        # A screen that cannot open or draw must stop the kiosk (systemd restarts it and
+        # the journal says why), not leave it online with a dead screen.
+        self._ready.wait()
+        if self._failure is not None:
+            raise SetupError(f"the touch screen cannot draw: {self._failure}")
         if self._headless:
             self._spawn(self._read_lines, "kiosk-touch-input")
 
@@ -234,8 +251,6 @@ class TouchScreen:
         for thread in self._threads:
             thread.join(2.0)
         self._fonts.clear()
-        if not self._headless:
-            self._pg.display.quit()
 
     # --- KioskFace -----------------------------------------------------------------------
 
@@ -288,23 +303,39 @@ class TouchScreen:
             self.feed(line)
 
     def _poll_pygame(self) -> None:
-        """The panel's own events: fingers (x, y from 0 to 1), or a mouse in a window."""
-        pg = self._pg
+        """The panel's own events: fingers (x, y from 0 to 1), or a mouse in a window.
+        Queued as the simulated lines are, so that what they change is drawn."""
+        pg, put = self._pg, self._events.put
         width, height = self.geometry.width, self.geometry.height
         for event in pg.event.get():
             if event.type in (pg.FINGERDOWN, pg.FINGERMOTION, pg.FINGERUP):
                 verb = {pg.FINGERDOWN: "down", pg.FINGERMOTION: "move", pg.FINGERUP: "up"}
-                self._touch(verb[event.type], event.finger_id, event.x * width, event.y * height)
+                put((verb[event.type], event.finger_id, event.x * width, event.y * height))
             elif event.type in (pg.MOUSEBUTTONDOWN, pg.MOUSEBUTTONUP) and not event.touch:
                 verb_m = "down" if event.type == pg.MOUSEBUTTONDOWN else "up"
-                self._touch(verb_m, -1, *event.pos)
+                put((verb_m, -1, *event.pos))
             elif event.type == pg.MOUSEMOTION and not event.touch and event.buttons[0]:
-                self._touch("move", -1, *event.pos)
+                put(("move", -1, *event.pos))
 
     # --- the screen thread ---------------------------------------------------------------
 
     def _run(self) -> None:
-        self._render()
+        try:
+            if not self._headless:
+                self._open_display()
+            self._render()
+        except Exception as exc:
+            self._failure = exc
+            return
+        finally:
+            self._ready.set()
+        try:
+            self._loop()
+        finally:
+            if not self._headless:
+                self._pg.display.quit()
+
+    def _loop(self) -> None:
         while not self._stopped.is_set():
             try:
                 item = self._events.get(timeout=0.02 if not self._headless else 0.2)
