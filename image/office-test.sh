@@ -18,7 +18,7 @@ if [[ ! -s $out/antrian-ci.img ]]; then
     bash "$here/build-debian.sh" "$out"
 fi
 for tool in qemu-system-aarch64:qemu-system-arm mcopy:mtools sfdisk:fdisk \
-    mosquitto_rr:mosquitto-clients; do
+    mosquitto_rr:mosquitto-clients dtc:device-tree-compiler; do
     command -v "${tool%%:*}" >/dev/null || {
         apt-get update -qq
         DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${tool#*:}" >/dev/null

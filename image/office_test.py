@@ -33,6 +33,8 @@ from boot_test import CMDLINE, PROMPT, Console, free_port
 OFFICE = "kantor"
 BASE = f"antrian/{OFFICE}"
 LAN = "192.168.77"
+CPU = "cortex-a72"
+MEMORY = "1024"  # MiB
 #: The kiosk's wiring on qemu's PL061 (/dev/gpiochip0, 8 lines). Line 3 is the one line
 #: qemu can drive from outside: its "power button" (the monitor's system_powerdown pulses
 #: it high for 100 ms), so service A's button is there and the buttons pull down.
@@ -152,6 +154,22 @@ print(json.dumps({t.key: [t.rect.x, t.rect.y, t.rect.w, t.rect.h]
 REPO = Path(__file__).resolve().parent.parent
 
 
+#: The counter's ACT LED, made as on a Pi: the device tree's gpio-leds on a GPIO line (here
+#: PL061 line 7: qemu's power button is line 3, the kiosk's wiring lines 3-6). Its normal
+#: trigger is disk activity, as the Pi's is the SD card's (mmc0).
+ACT_LINE = 7
+ACT_LED = """
+\tleds {{
+\t\tcompatible = "gpio-leds";
+
+\t\tact {{
+\t\t\tlabel = "ACT";
+\t\t\tgpios = <{phandle} {line} 0>;
+\t\t\tlinux,default-trigger = "disk-activity";
+\t\t}};
+\t}};
+"""
+
 #: The counter's card also has Wi-Fi, with a password the office's access point refuses.
 WIFI_SSID = "Kantor-Wifi"
 WIFI = f"""
@@ -242,8 +260,8 @@ class Vm:
         self.console_path = tmp / f"{name}.console"
         self.monitor_path = tmp / f"{name}.monitor"
         command = [
-            "qemu-system-aarch64", "-M", "virt", "-cpu", "cortex-a72", "-smp", str(smp),
-            "-m", "1024", "-kernel", str(args.kernel), "-initrd", str(args.initrd),
+            "qemu-system-aarch64", "-M", "virt", "-cpu", CPU, "-smp", str(smp),
+            "-m", MEMORY, "-kernel", str(args.kernel), "-initrd", str(args.initrd),
             "-append", f"{CMDLINE} {append}".strip(),
             "-drive", f"file={image},format=raw,if=virtio,snapshot=on",
             "-device", "virtio-rng-pci",
@@ -378,18 +396,59 @@ def tickets(data: bytes) -> int:
     return len(re.findall(rb"\x1b@.*?\x1dV", data, re.DOTALL))
 
 
-def lamps(vm: Vm) -> dict[str, str]:
-    """The lamp lines as the kernel sees them (gpiolib's debugfs): "hi", "lo", or "free"
-    when no one holds the line."""
+def gpio_levels(vm: Vm) -> dict[int, str]:
+    """The PL061's requested output lines as the kernel sees them (gpiolib's debugfs):
+    line number to "hi" or "lo"; a line no one holds is absent."""
     text = vm.run("cat /sys/kernel/debug/gpio")
     # "gpiochip0: GPIOs 504-511, parent: amba/9030000.pl061, ..." then one row per
     # requested line: " gpio-508 (                    |lg                  ) out hi"
     base = int(re.search(r"GPIOs (\d+)-\d+, parent: \S+\.pl061", text).group(1))  # type: ignore[union-attr]
-    held = {
+    return {
         int(m.group(1)) - base: m.group(2)
         for m in re.finditer(r"gpio-(\d+)\s+\(.*\)\s+out\s+(hi|lo)", text)
     }
+
+
+def act_trigger(vm: Vm) -> str:
+    """The ACT LED's chosen trigger (the kernel lists them all, the chosen one in [])."""
+    text = vm.run("cat /sys/class/leds/ACT/trigger")
+    found = re.search(r"\[([^\]]+)\]", text)
+    return found.group(1) if found else ""
+
+
+def lamps(vm: Vm) -> dict[str, str]:
+    """The lamp lines: "hi", "lo", or "free" when no one holds the line."""
+    held = gpio_levels(vm)
     return {name: held.get(line, "free") for name, line in LAMPS.items()}
+
+
+def act_led_dtb(tmp: Path, smp: int) -> Path:
+    """qemu's own device tree for a node's VM, with the Pi's ACT LED added: a gpio-leds
+    node on PL061 line ACT_LINE, as the Pi's tree has it on its GPIO. The tree is dumped
+    with the VM's machine, CPU, CPU count and memory (PCI devices are probed by the kernel,
+    not described in it); qemu still fills in /chosen (command line, initrd) at boot."""
+    dumped = tmp / "virt.dtb"
+    subprocess.run(
+        ["qemu-system-aarch64", "-M", f"virt,dumpdtb={dumped}", "-cpu", CPU, "-smp", str(smp),
+         "-m", MEMORY, "-display", "none"],
+        check=True, capture_output=True,
+    )  # fmt: skip
+    source = subprocess.run(
+        ["dtc", "-q", "-I", "dtb", "-O", "dts", str(dumped)],
+        check=True, capture_output=True, text=True,
+    ).stdout  # fmt: skip
+    found = re.search(r"pl061@[0-9a-f]+ \{[^}]*?phandle = <(0x[0-9a-f]+)>;", source)
+    if found is None:
+        raise RuntimeError("qemu's device tree has no PL061 with a phandle")
+    end = source.rindex("};")  # the root node's end
+    source = source[:end] + ACT_LED.format(phandle=found.group(1), line=ACT_LINE) + source[end:]
+    (tmp / "virt-act.dts").write_text(source)
+    compiled = tmp / "virt-act.dtb"
+    subprocess.run(
+        ["dtc", "-q", "-I", "dts", "-O", "dtb", "-o", str(compiled), str(tmp / "virt-act.dts")],
+        check=True, capture_output=True,
+    )  # fmt: skip
+    return compiled
 
 
 class Office:
@@ -773,8 +832,14 @@ class Office:
 
     def counter(self) -> None:
         text = self.boot_file("loket-1") + COUNTER_WIRING + WIFI
-        # mac80211_hwsim's two radios: wlan0 the Pi's, wlan1 the office's access point
-        vm = self.node_vm("loket-1", text, 20, extra=[], append="modules_load=mac80211_hwsim")
+        # mac80211_hwsim's two radios: wlan0 the Pi's, wlan1 the office's access point.
+        # ledtrig_timer: Debian's arm64 kernel has the timer trigger as a module that nothing
+        # loads (writing "timer" to a trigger does not load it); see docs/image.md.
+        vm = self.node_vm(
+            "loket-1", text, 20,
+            extra=["-dtb", str(act_led_dtb(self.tmp, 2))],
+            append="modules_load=mac80211_hwsim,ledtrig_timer",
+        )  # fmt: skip
         try:
             vm.run("modprobe uinput")
             vm.run("mkfifo /run/numpad")
@@ -813,7 +878,12 @@ class Office:
         """The card's Wi-Fi password is wrong: the office's access point (NetworkManager's
         AP mode on hwsim's second radio, in memory) refuses it, and the Pi says so on the
         console and above the login prompt. Then the access point takes the card's
-        password, and the fault goes. The LED: qemu's virt machine has none."""
+        password, and the fault goes. The ACT LED (gpio-leds on PL061 line ACT_LINE) blinks
+        slowly on the kernel's timer while the fault shows, and has its normal trigger back
+        after."""
+        normal = act_trigger(vm)
+        log(f"ACT LED before the fault: trigger {normal}, lines {gpio_levels(vm)}")
+        self.check(normal == "disk-activity", f"the ACT LED's trigger is {normal!r}")
         vm.run(
             f"nmcli con add type wifi ifname wlan1 con-name ap ssid {WIFI_SSID} "
             "802-11-wireless.mode ap 802-11-wireless.band bg wifi-sec.key-mgmt wpa-psk "
@@ -841,6 +911,7 @@ class Office:
         journal = vm.journal("antrian-wifi-watch")
         log("wifi-watch journal:\n  " + journal.replace("\n", "\n  "))
         self.check(journal.count("wrong password") == 1, "not one log line for the fault")
+        self.act_blinks(vm)
         # The access point now takes the card's password (as if the card had been right).
         vm.run(
             "nmcli con modify --temporary ap wifi-sec.psk sandi-yang-salah "
@@ -856,6 +927,27 @@ class Office:
             time.sleep(2)
         self.figures["loket-1: access point fixed to the fault cleared"] = (
             f"{time.monotonic() - fixed:.0f} s"
+        )
+        after = act_trigger(vm)
+        log(f"ACT LED after the fault: trigger {after}")
+        self.check(after == normal, f"the ACT LED's trigger after the fault is {after!r}")
+
+    def act_blinks(self, vm: Vm) -> None:
+        """The fault's slow blink: the timer trigger with its delays, and the GPIO line
+        itself seen at both levels."""
+        trigger = act_trigger(vm)
+        delays = vm.run("cat /sys/class/leds/ACT/delay_on /sys/class/leds/ACT/delay_off").split()
+        log(f"ACT LED in the fault: trigger {trigger}, delay_on/off {delays[-2:]} ms")
+        self.check(trigger == "timer", f"the ACT LED's trigger in the fault is {trigger!r}")
+        self.check(delays[-2:] == ["1000", "1000"], f"the ACT LED's delays are {delays[-2:]}")
+        seen: list[str] = []
+        deadline = time.monotonic() + 60
+        while not {"hi", "lo"} <= set(seen) and time.monotonic() < deadline:
+            seen.append(gpio_levels(vm).get(ACT_LINE, "free"))
+        self.check({"hi", "lo"} <= set(seen), f"the ACT line did not toggle: {seen}")
+        self.figures["loket-1: ACT LED in the Wi-Fi fault"] = (
+            f"trigger timer, {delays[-2]}/{delays[-1]} ms; PL061 line {ACT_LINE} read "
+            f"{len(seen)} times: {' '.join(seen)}"
         )
 
     # --- display --------------------------------------------------------------------------
