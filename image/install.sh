@@ -32,6 +32,7 @@ declare -A DEST=(
     [sysusers.d]=/etc/sysusers.d
     [logind.conf.d]=/etc/systemd/logind.conf.d
     [networkmanager]=/etc/NetworkManager/conf.d
+    [modules-load.d]=/etc/modules-load.d
 )
 SKIP_TOP=" README.md "
 

@@ -833,12 +833,11 @@ class Office:
     def counter(self) -> None:
         text = self.boot_file("loket-1") + COUNTER_WIRING + WIFI
         # mac80211_hwsim's two radios: wlan0 the Pi's, wlan1 the office's access point.
-        # ledtrig_timer: Debian's arm64 kernel has the timer trigger as a module that nothing
-        # loads (writing "timer" to a trigger does not load it); see docs/image.md.
+        # No ledtrig_timer here: the image loads it (systemd/modules-load.d); see docs/image.md.
         vm = self.node_vm(
             "loket-1", text, 20,
             extra=["-dtb", str(act_led_dtb(self.tmp, 2))],
-            append="modules_load=mac80211_hwsim,ledtrig_timer",
+            append="modules_load=mac80211_hwsim",
         )  # fmt: skip
         try:
             vm.run("modprobe uinput")

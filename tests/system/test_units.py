@@ -242,3 +242,17 @@ def test_web_unit_file_limit_fits_its_live_pages() -> None:
     capacity = plan(limit, None)
     assert capacity.live == LIVE_DEFAULT_MAX, "the file limit cuts the default live-page cap"
     assert capacity.live < capacity.connections < limit
+
+
+def test_the_fault_blinks_on_a_trigger_the_node_loads() -> None:
+    """Debian's arm64 kernel has the LED timer trigger as a module nothing loads; without
+    it the fault's blink fails with EINVAL (seen in the virtual office)."""
+    firstboot = (Path(__file__).parents[2] / "nodes/setup/firstboot.py").read_text()
+    triggers = set(re.findall(r'"trigger"\)\.write_text\("(\w+)"\)', firstboot))
+    assert triggers == {"timer"}, triggers
+    loaded = {
+        line.strip()
+        for line in (SYSTEMD / "modules-load.d" / "antrian.conf").read_text().splitlines()
+        if line.strip() and not line.startswith("#")
+    }
+    assert {f"ledtrig_{trigger}" for trigger in triggers} <= loaded
