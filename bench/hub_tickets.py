@@ -10,6 +10,7 @@ Targets on a 2-core dev machine: p50 < 2 ms, p99 < 10 ms, >= 500 tickets/s, RSS 
 from __future__ import annotations
 
 import argparse
+import multiprocessing
 import os
 import statistics
 import sys
@@ -17,9 +18,11 @@ import tempfile
 import threading
 import time
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from common.config import BrokerConfig
 from tests.harness import HubProcess, Mosquitto, client
 
 
@@ -40,33 +43,76 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
 
 
-def run(broker: Mosquitto, clients: int, per_client: int) -> tuple[list[float], float]:
-    latencies: list[float] = []
-    lock = threading.Lock()
-    links = [client(broker, f"kiosk-{i % 2 + 1}", "kiosk") for i in range(clients)]
-    barrier = threading.Barrier(clients)
+def add_kiosks(config_path: Path, count: int) -> None:
+    """Register kiosk-3 .. kiosk-`count` in a hub's config (the test office has two)."""
+    with config_path.open("a") as config:
+        for n in range(3, count + 1):
+            config.write(f'\n[[nodes]]\nid = "kiosk-{n}"\nrole = "kiosk"\n')
 
-    def work(index: int) -> None:
-        mine: list[float] = []
-        barrier.wait()
+
+def _ask(broker: BrokerConfig, node: str, per_client: int, start: Any) -> list[float]:
+    """One client asking `per_client` tickets one after another, once `start` lets it."""
+    link = client(broker, node, "kiosk")
+    mine: list[float] = []
+    try:
+        start.wait()
         for n in range(per_client):
             started = time.perf_counter()
-            response = links[index].request("ticket", {"service": "ABC"[n % 3]}, timeout=10)
+            response = link.request("ticket", {"service": "ABC"[n % 3]}, timeout=10)
             mine.append((time.perf_counter() - started) * 1000)
             assert response.ok, response
-        with lock:
-            latencies.extend(mine)
+    finally:
+        link.stop()
+    return mine
 
-    threads = [threading.Thread(target=work, args=(i,)) for i in range(clients)]
-    started = time.perf_counter()
+
+def _ask_in_process(broker: BrokerConfig, node: str, per_client: int, start: Any, out: Any) -> None:
+    out.put(_ask(broker, node, per_client, start))
+
+
+def run(
+    broker: Mosquitto, clients: int, per_client: int, *, kiosks: int = 2, processes: bool = False
+) -> tuple[list[float], float]:
+    """`clients` clients asking at once, spread over kiosk-1 .. kiosk-`kiosks` (clients of
+    one kiosk share its node id, so each of them also receives the others' answers); with
+    `processes`, each client in a process of its own, as on separate Pis (else threads of
+    this process, which share its GIL). Returns the round trips (ms) and tickets/s."""
+    nodes = [f"kiosk-{i % kiosks + 1}" for i in range(clients)]
+    if processes:
+        # spawn: this process has threads (paho's), which fork would copy half-way.
+        context = multiprocessing.get_context("spawn")
+        start: Any = context.Barrier(clients + 1)
+        out = context.Queue()
+        workers = [
+            context.Process(target=_ask_in_process, args=(broker.config, n, per_client, start, out))
+            for n in nodes
+        ]
+        for worker in workers:
+            worker.start()
+        start.wait(timeout=60)  # every client connected
+        started = time.perf_counter()
+        latencies = [ms for _ in workers for ms in out.get(timeout=600)]
+        elapsed = time.perf_counter() - started
+        for worker in workers:
+            worker.join()
+        return latencies, clients * per_client / elapsed
+    results: list[list[float]] = []
+    start = threading.Barrier(clients + 1)
+
+    def work(node: str) -> None:
+        results.append(_ask(broker.config, node, per_client, start))
+
+    threads = [threading.Thread(target=work, args=(node,)) for node in nodes]
     for thread in threads:
         thread.start()
+    start.wait(timeout=60)
+    started = time.perf_counter()
     for thread in threads:
         thread.join()
     elapsed = time.perf_counter() - started
-    for link in links:
-        link.stop()
-    return latencies, clients * per_client / elapsed
+    if len(results) != clients:
+        raise RuntimeError("a client failed; see its traceback above")
+    return [ms for mine in results for ms in mine], clients * per_client / elapsed
 
 
 def main() -> None:
