@@ -1,11 +1,12 @@
 """`antrian wifi-watch`: tell the technician when the boot file's Wi-Fi does not connect.
 
 Run by antrian-wifi-watch.service on a node whose boot file has [wifi] (firstboot wrote
-the NetworkManager profile). Every few seconds it asks NetworkManager (nmcli, the OS edge)
-how the Wi-Fi device is doing and whether the network is in range; `nodes.setup.wifi`
-decides. A wrong password or a network not found is shown as firstboot shows an invalid
-boot file (HDMI console, login prompt, activity LED, but blinking slowly); a connection
-takes it down again, also when the access point comes back later. One log line per change.
+the NetworkManager profile). Every few seconds, and every half minute once connected, it
+asks NetworkManager (nmcli, the OS edge) how the Wi-Fi device is doing and, while not
+connected, whether the network is in range; `nodes.setup.wifi` decides. A wrong password
+or a network not found is shown as firstboot shows an invalid boot file (HDMI console,
+login prompt, activity LED, but blinking slowly); a connection takes it down again, also
+when the access point comes back later. One log line per change.
 """
 
 from __future__ import annotations
@@ -52,21 +53,42 @@ def wifi_device() -> str | None:
     return sorted(names)[0] if names else None
 
 
-def look(ssid: str) -> wifi.Sample | None:
-    """The Wi-Fi device as NetworkManager sees it; no device is a network not in range."""
-    device = wifi_device()
-    if device is None:
-        return wifi.Sample(state=0, reason=0, visible=False)
-    fields = nmcli("-f", "GENERAL.STATE,GENERAL.REASON", "device", "show", device)
-    seen = nmcli("-f", "SSID", "device", "wifi", "list", "ifname", device, "--rescan", "no")
-    if fields is None or seen is None:
-        return None
-    values = dict(line.split(":", 1) for line in fields if ":" in line)
-    return wifi.Sample(
-        state=wifi.field_code(values.get("GENERAL.STATE", "")),
-        reason=wifi.field_code(values.get("GENERAL.REASON", "")),
-        visible=ssid in {unescape(line) for line in seen},
-    )
+class Eyes:
+    """Looks at the Wi-Fi through nmcli, as seldom as it can: each call is a process start
+    and a D-Bus round trip on a Pi's small CPU, for as long as the Pi runs. The device is
+    found once, and again only when it is gone (a USB dongle pulled out); the scan list is
+    read only while not connected."""
+
+    def __init__(self, ssid: str) -> None:
+        self.ssid = ssid
+        self.device: str | None = None
+
+    def look(self) -> wifi.Sample | None:
+        """The Wi-Fi device as NetworkManager sees it; no device is a network not in
+        range; None if nmcli could not answer."""
+        fields = self._fields() if self.device is not None else None
+        if fields is None:
+            self.device = wifi_device()
+            if self.device is None:
+                return wifi.Sample(state=0, reason=0, visible=False)
+            fields = self._fields()
+            if fields is None:
+                return None
+        values = dict(line.split(":", 1) for line in fields if ":" in line)
+        state = wifi.field_code(values.get("GENERAL.STATE", ""))
+        reason = wifi.field_code(values.get("GENERAL.REASON", ""))
+        if state == wifi.ACTIVATED:
+            return wifi.Sample(state=state, reason=reason, visible=True)  # joined: in range
+        seen = nmcli("-f", "SSID", "device", "wifi", "list", "ifname", str(self.device),
+                     "--rescan", "no")  # fmt: skip
+        if seen is None:
+            return None
+        visible = self.ssid in {unescape(line) for line in seen}
+        return wifi.Sample(state=state, reason=reason, visible=visible)
+
+    def _fields(self) -> list[str] | None:
+        assert self.device is not None
+        return nmcli("-f", "GENERAL.STATE,GENERAL.REASON", "device", "show", self.device)
 
 
 def profile_ssid(paths: Paths) -> str | None:
@@ -83,19 +105,23 @@ def screen(problem: str) -> str:
     return f"\n=== ANTRIAN: Wi-Fi ===\n\n{problem}\n\n"
 
 
-def watch(paths: Paths, ssid: str, interval: float, not_found_after: float) -> None:
+def watch(
+    paths: Paths, ssid: str, interval: float, connected_interval: float, not_found_after: float
+) -> None:
+    """Look every `interval` seconds, and every `connected_interval` once connected."""
+    eyes = Eyes(ssid)
     memory = wifi.start(time.monotonic())
     trigger = led_trigger(paths)
     shown = wifi.Verdict.CONNECTING
     log.info("watching the Wi-Fi network %r", ssid)
     while True:
-        sample = look(ssid)
+        sample = eyes.look()
         if sample is not None:
             memory, verdict = wifi.step(memory, sample, time.monotonic(), not_found_after)
             if verdict is not shown:
                 report(paths, ssid, shown, verdict, trigger)
                 shown = verdict
-        time.sleep(interval)
+        time.sleep(connected_interval if shown is wifi.Verdict.CONNECTED else interval)
 
 
 def report(
@@ -124,6 +150,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--root", type=Path, default=Path("/"), help="a folder to act on")
     parser.add_argument("--interval", type=float, default=3.0, help="seconds between looks")
     parser.add_argument(
+        "--connected-interval",
+        type=float,
+        default=30.0,
+        help="seconds between looks while connected (losing the network is seen this late)",
+    )
+    parser.add_argument(
         "--not-found-after",
         type=float,
         default=wifi.NOT_FOUND_AFTER_S,
@@ -139,5 +171,5 @@ def main(argv: list[str] | None = None) -> int:
     if shutil.which("nmcli") is None:
         log.error("nmcli is not installed: cannot watch the Wi-Fi")
         return 1
-    watch(paths, ssid, args.interval, args.not_found_after)
+    watch(paths, ssid, args.interval, args.connected_interval, args.not_found_after)
     return 0
