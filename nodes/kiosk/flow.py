@@ -88,6 +88,8 @@ class KioskView:
     exhausted: frozenset[str] = frozenset()
     #: The agency of each service that has one (the hub's retained `config`).
     agencies: dict[str, str] = field(default_factory=dict)
+    #: The office's name: this kiosk's config, else the hub's retained `config`.
+    office_name: str = ""
 
 
 def led_for(service: str, view: KioskView) -> LedState:
@@ -265,6 +267,7 @@ class Kiosk:
                 queue=self._queue,
                 exhausted=frozenset(s for s, day in self._exhausted.items() if day == today),
                 agencies=dict(self._agencies),
+                office_name=self.office.name,
             )
 
     def services(self) -> tuple[str, ...]:
@@ -525,9 +528,12 @@ class Kiosk:
             self._agencies = agencies
         if hub_renamed:
             self._follow_hub_status()
-        if not self.office.name:
+        # A provisioned card carries no office name: tickets and the touch screen take the
+        # hub's.
+        named = not self.office.name and bool(config.name)
+        if named:
             self.office = replace(self.office, name=config.name)
-        if regrouped:
+        if regrouped or named:
             self._show()
 
     def _on_node_status(self, message: Message) -> None:

@@ -537,7 +537,7 @@ class TouchScreen:
             return message_screen(
                 "idle",
                 [
-                    (self.config.office_name, 0.3),
+                    ((view.office_name if view else "") or self.config.office_name, 0.3),
                     (self._words("touch"), 0.4),
                     (self._words("touch", "en"), 0.3),
                 ],

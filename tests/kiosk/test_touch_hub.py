@@ -65,14 +65,20 @@ def touch(hub: HubProcess, broker: Mosquitto, tmp_path: Path) -> Iterator[TouchR
 
 @contextmanager
 def touch_rig(
-    broker: Mosquitto, tmp_path: Path, size: tuple[int, int] = (800, 480)
+    broker: Mosquitto,
+    tmp_path: Path,
+    size: tuple[int, int] = (800, 480),
+    *,
+    office_name: str = "Kantor Kecamatan Contoh",
+    services: bool = True,
 ) -> Iterator[TouchRig]:
-    """A touch kiosk on the services screen, against whatever hub is running."""
+    """A touch kiosk on the services screen (or, without `services`, the idle one),
+    against whatever hub is running."""
     directory = tmp_path / "screen"
     config = TouchInput(
         idle_s=600.0,
         issued_s=600.0,
-        office_name="Kantor Kecamatan Contoh",
+        office_name=office_name,
         diagonal_in=7.0 if size == (800, 480) else 10.1,
         screen=ScreenConfig("headless", *size, directory),
     )
@@ -80,21 +86,37 @@ def touch_rig(
     dummy = SensorDummy()
     printer = EscposPrinter(lambda: dummy, profile="TM-T20II", reads_status=True)
     link = BrokerLink(broker.config, TOPICS, "kiosk-1", role="kiosk")
-    office = OfficeInfo(name="Kantor Kecamatan Contoh")
+    office = OfficeInfo(name=office_name)
     settings = KioskSettings(request_timeout_s=3.0, attempt_timeout_s=0.5, health_interval_s=0.2)
     kiosk = Kiosk(link, screen, printer, office, settings, tz=WIB)
     kiosk.start()
     assert link.start(wait=10)
     rig = TouchRig(kiosk, screen, dummy, link, directory)
     wait_for(lambda: rig.frame().get("screen") == "idle", timeout=10)
-    rig.tap("start")
-    wait_for(lambda: rig.frame().get("screen") == "services" and rig.tile("A")["enabled"])
+    if services:
+        rig.tap("start")
+        wait_for(lambda: rig.frame().get("screen") == "services" and rig.tile("A")["enabled"])
     try:
         yield rig
     finally:
         kiosk.stop()
         link.stop()
         screen.close()
+
+
+def test_a_card_without_the_office_name_shows_the_hubs_on_the_idle_screen(
+    hub: HubProcess, broker: Mosquitto, tmp_path: Path
+) -> None:
+    """`antrian provision` writes no office name on a kiosk's card: the idle screen, like
+    the ticket, takes the one in the hub's retained config."""
+    with touch_rig(broker, tmp_path, office_name="", services=False) as rig:
+
+        def shown() -> str:  # the name is wrapped over lines
+            return " ".join(t["text"] for t in rig.frame()["texts"])
+
+        wait_for(lambda: "Kantor Kecamatan Contoh" in shown())
+        assert rig.frame()["screen"] == "idle"
+        assert rig.kiosk.office.name == "Kantor Kecamatan Contoh"
 
 
 def test_each_tap_prints_exactly_one_ticket(touch: TouchRig, hub: HubProcess) -> None:
