@@ -890,7 +890,7 @@ class Office:
             "ipv6.method shared save no >/dev/null && nmcli con up ap >/dev/null"
         )
         up = time.monotonic()
-        issue = "cat /run/issue.d/antrian.issue 2>/dev/null || true"
+        issue = "cat /run/issue.d/antrian-wifi.issue 2>/dev/null || true"
         while "salah" not in vm.run(issue):
             if time.monotonic() > up + 300:
                 self.check(False, f"no Wi-Fi fault shown:\n{vm.journal('antrian-wifi-watch')}")
@@ -917,7 +917,7 @@ class Office:
             "&& nmcli con up ap >/dev/null"
         )
         fixed = time.monotonic()
-        while vm.console.run("test -e /run/issue.d/antrian.issue")[0] == 0:
+        while vm.console.run("test -e /run/issue.d/antrian-wifi.issue")[0] == 0:
             if time.monotonic() > fixed + 400:
                 self.check(False, "the Wi-Fi fault did not clear once the password matched")
                 log(vm.run("nmcli -t device; journalctl -b --no-pager -o cat -u NetworkManager "

@@ -88,6 +88,12 @@ class Paths:
         return self.root / "run/issue.d/antrian.issue"
 
     @property
+    def wifi_issue(self) -> Path:
+        """The Wi-Fi watcher's note: its own file, so that a Wi-Fi connecting never takes
+        down the boot file's fault."""
+        return self.root / "run/issue.d/antrian-wifi.issue"
+
+    @property
     def leds(self) -> Path:
         return self.root / "sys/class/leds"
 
@@ -349,10 +355,15 @@ def setup_screen(problem: str) -> str:
     )
 
 
-def show_fault(paths: Paths, text: str, blink: tuple[int, int] = SETUP_BLINK) -> None:
+def show_fault(
+    paths: Paths, text: str, blink: tuple[int, int] = SETUP_BLINK, note: Path | None = None
+) -> None:
     """Tell whoever looks at this Pi: the LED, the HDMI console, the login prompt (written
-    last and whole: a getty, or a test, that sees it sees all of it)."""
-    folder = activity_led(paths)
+    last and whole: a getty, or a test, that sees it sees all of it). `note`: the login
+    prompt's file, firstboot's own by default; another fault's (the Wi-Fi's) leaves the LED
+    to the boot file's fault while that one stands."""
+    note = note or paths.issue
+    folder = activity_led(paths) if note == paths.issue or not paths.issue.exists() else None
     if folder is not None:
         try:
             (folder / "trigger").write_text("timer")  # the kernel blinks it from now on
@@ -362,9 +373,9 @@ def show_fault(paths: Paths, text: str, blink: tuple[int, int] = SETUP_BLINK) ->
             log.warning("cannot blink %s: %s", folder.name, exc)
     write_console(paths, text)
     try:
-        write_atomic(paths.issue, text, mode=0o644)
+        write_atomic(note, text, mode=0o644)
     except OSError as exc:
-        log.warning("cannot write %s: %s", paths.issue, exc)
+        log.warning("cannot write %s: %s", note, exc)
 
 
 def write_console(paths: Paths, text: str) -> None:
@@ -397,9 +408,20 @@ def led_trigger(paths: Paths) -> str | None:
     return chosen[0] if chosen else text
 
 
-def clear_fault(paths: Paths, trigger: str | None = None, note: str = "") -> None:
+def clear_fault(
+    paths: Paths, trigger: str | None = None, note: str = "", issue: Path | None = None
+) -> None:
     """Take the fault down: with `trigger`, the LED goes back to it; with `note`, the
-    console says what changed; the login prompt's note goes last."""
+    console says what changed; the login prompt's note (`issue`, firstboot's own by
+    default) goes last. Another fault's clearing leaves the boot file's fault as it is."""
+    issue = issue or paths.issue
+    if issue != paths.issue and paths.issue.exists():
+        issue.unlink(missing_ok=True)
+        try:
+            write_console(paths, paths.issue.read_text())  # the fault that still stands
+        except OSError as exc:
+            log.warning("cannot read %s: %s", paths.issue, exc)
+        return
     folder = activity_led(paths)
     if trigger and folder is not None:
         try:
@@ -408,7 +430,7 @@ def clear_fault(paths: Paths, trigger: str | None = None, note: str = "") -> Non
             log.warning("cannot reset %s: %s", folder.name, exc)
     if note:
         write_console(paths, f"\n=== ANTRIAN ===\n\n{note}\n\n")
-    paths.issue.unlink(missing_ok=True)
+    issue.unlink(missing_ok=True)
 
 
 def unconfigure(paths: Paths) -> None:

@@ -130,16 +130,16 @@ def report(
     problem = wifi.problem(new, ssid)
     if problem is not None:
         log.warning("Wi-Fi %r: %s; shown on the console and the LED", ssid, new.value)
-        show_fault(paths, screen(problem), WIFI_BLINK)
+        show_fault(paths, screen(problem), WIFI_BLINK, note=paths.wifi_issue)
         return
-    log.info("Wi-Fi %r: %s", ssid, new.value)
     if wifi.problem(old, ssid) is not None:
         note = (
             f'Wi-Fi "{ssid}" tersambung. / Wi-Fi connected.'
             if new is wifi.Verdict.CONNECTED
             else ""
         )
-        clear_fault(paths, trigger, note)
+        clear_fault(paths, trigger, note, issue=paths.wifi_issue)
+    log.info("Wi-Fi %r: %s", ssid, new.value)  # after the fault is down: the log tells it all
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -144,7 +144,7 @@ def printed(root: Path) -> str:
 
 
 def issue(root: Path) -> str:
-    path = root / "run/issue.d/antrian.issue"
+    path = root / "run/issue.d/antrian-wifi.issue"
     return path.read_text() if path.exists() else ""
 
 
@@ -176,7 +176,8 @@ def test_a_wrong_password_is_shown_and_cleared_when_it_connects(
     network.seen(5)
     # The access point's password is changed to the card's: it connects.
     network.set(100, 0, visible=True)
-    wait_for(lambda: not (pi / "run/issue.d/antrian.issue").exists(), timeout=20)
+    wait_for(lambda: "connected" in printed(pi), timeout=20)  # logged once it is handled
+    assert not (pi / "run/issue.d/antrian-wifi.issue").exists()
     assert led(pi, "trigger") == "mmc0"
     assert "Wi-Fi connected" in (pi / "dev/tty1").read_text()
     process.terminate()
@@ -197,7 +198,7 @@ def test_a_network_out_of_range_is_not_found_until_it_comes_back(
     assert f'The Wi-Fi network "{SSID}" was not found' in (pi / "dev/tty1").read_text()
     assert led(pi, "trigger") == "timer"
     network.set(100, 0, visible=True)  # the access point is switched on later
-    wait_for(lambda: not (pi / "run/issue.d/antrian.issue").exists(), timeout=20)
+    wait_for(lambda: not (pi / "run/issue.d/antrian-wifi.issue").exists(), timeout=20)
     assert led(pi, "trigger") == "mmc0"
 
 
@@ -220,7 +221,7 @@ def test_once_connected_each_look_is_one_nmcli_and_an_unplugged_dongle_is_notice
     assert led(pi, "trigger") == "timer"
     # Plugged in again, it joins: the fault goes.
     network.put("devices", "eth0:ethernet\nwlan0:wifi\n")
-    wait_for(lambda: not (pi / "run/issue.d/antrian.issue").exists(), timeout=20)
+    wait_for(lambda: not (pi / "run/issue.d/antrian-wifi.issue").exists(), timeout=20)
     assert led(pi, "trigger") == "mmc0"
 
 
@@ -242,6 +243,33 @@ def test_while_connected_it_looks_less_often(
     wait_for(lambda: network.looks("other") >= 20, timeout=20)
     assert network.looks() == seen
     assert issue(pi) == "" and led(pi, "trigger") == "none [mmc0] timer heartbeat"
+
+
+def test_a_wifi_connecting_leaves_the_boot_files_fault_standing(
+    pi: Path, cards: Path, network: Network, start: object
+) -> None:
+    """The Wi-Fi's note has its own file: firstboot, run again on a broken boot file while
+    the watcher runs, keeps its note, its fast blink and the console when the Wi-Fi joins."""
+    insert_card(pi, cards, "kiosk-1", WIFI)
+    network.set(50, 0, visible=True)
+    start(pi)  # type: ignore[operator]
+    network.seen()
+    network.set(30, 0, visible=True)  # the key was refused
+    wait_for(lambda: "salah" in issue(pi), timeout=20)
+    # The technician edits the boot file and breaks it; firstboot is run again.
+    card = pi / "boot/firmware/antrian.toml"
+    card.write_text(card.read_text().replace("[office]", "[ofice]"))
+    assert firstboot.main(["--root", str(pi)]) == 1
+    boot_fault = (pi / "run/issue.d/antrian.issue").read_text()
+    assert "not set up" in boot_fault
+    assert (led(pi, "delay_on"), led(pi, "delay_off")) == ("200", "200")
+    network.set(100, 0, visible=True)  # the Wi-Fi joins meanwhile
+    wait_for(lambda: "connected" in printed(pi), timeout=20)  # logged once it is handled
+    assert issue(pi) == ""
+    assert (pi / "run/issue.d/antrian.issue").read_text() == boot_fault
+    assert led(pi, "trigger") == "timer"
+    assert (led(pi, "delay_on"), led(pi, "delay_off")) == ("200", "200")
+    assert (pi / "dev/tty1").read_text().endswith(boot_fault)
 
 
 def test_a_wired_node_is_left_alone(pi: Path, cards: Path, network: Network, start: object) -> None:
