@@ -188,11 +188,13 @@ def office_update(
     """`antrian update-office` on the hub for the hub alone, followed until the hub's
     update agent reboots: the bundle downloaded, RAUC installing that file, the file
     deleted. Returns the rollout's id."""
+    # In the background (a subshell: Console.run appends "; echo ..."), its output on the
+    # data partition, where it is read after the reboot.
     console.run(
-        "PYTHONUNBUFFERED=1 nohup /opt/antrian/venv/bin/antrian update-office"
+        "(PYTHONUNBUFFERED=1 nohup /opt/antrian/venv/bin/antrian update-office"
         " --config /run/antrian/hub.toml --bundle /mnt/good.raucb"
         f" --version {version} --nodes hub --url-host 127.0.0.1"
-        " > /var/lib/antrian/update-office.log 2>&1 &"
+        " > /var/lib/antrian/update-office.log 2>&1 &)"
     )
     commanded = watch.wait(
         lambda t, p: t.endswith("/node/hub/update") and p.get("state") == "installing",
