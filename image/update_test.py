@@ -176,6 +176,19 @@ class Watch:
         self.thread.join(30)
 
 
+def wait_agent(console: Console, timeout: float) -> None:
+    """Until this boot's update agent is subscribed (its start line is logged after its
+    link is up): a command sent before that is not queued for it."""
+    deadline = time.monotonic() + timeout
+    while (
+        "update agent of hub: running"
+        not in console.run("journalctl -b -o cat -u antrian-update-agent | tail -n 20")[1]
+    ):
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"the update agent did not start within {timeout:.0f} s")
+        time.sleep(3)
+
+
 def office_update(
     console: Console,
     watch: Watch,
@@ -340,7 +353,7 @@ def main() -> int:
             # is short of room) and commands the hub's own update agent, which downloads it,
             # has RAUC install the download and reboots; no command from the test after that.
             console.run("mount -o ro LABEL=bundles /mnt")
-            wait_active(console, "antrian-update-agent", args.boot_timeout)
+            wait_agent(console, args.boot_timeout)
             size = int(value(console, "stat -c %s /mnt/good.raucb"))
             watch = Watch(port, "hub", hub_password)
             try:
