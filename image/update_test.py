@@ -230,7 +230,8 @@ def office_update(
         try:
             _, text = console.run(
                 f"stat -c 'file %a %s' {DOWNLOAD} 2>/dev/null || echo 'file none';"
-                " pgrep -af '^rauc install' || true", 60,
+                # (no procps on the image: the command lines from /proc)
+                " cat /proc/[0-9]*/cmdline 2>/dev/null | tr '\\0' ' '", 60,
             )  # fmt: skip
         except TimeoutError:
             # The reboot took the shell during a poll: it must have been after the install.
