@@ -6,7 +6,10 @@
 #   forged.raucb  signed by a key outside the image's keyring: must be refused;
 #   broken.raucb  the hub's unit fails: booted once, marked bad, the Pi boots slot A again
 #                 by itself;
-#   good.raucb    a new version: slot B is booted, marked good and reports the version.
+#   good.raucb    a new version, not installed from the stick: `antrian update-office` on
+#                 the hub serves it, the hub's update agent downloads and installs it and
+#                 reboots; slot B is booted, marked good, reports the version, and the
+#                 rollout ends `done`.
 # Then boots the image under qemu-system-aarch64 -M virt with UEFI (edk2) and GRUB and
 # drives it over the serial console (image/update_test.py).
 #   sudo bash image/update-test.sh [OUT_DIR]      (default build/image-ab)

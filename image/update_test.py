@@ -5,8 +5,12 @@ UEFI and GRUB, then over the serial console install three RAUC bundles from a se
 1. a bundle signed by a key outside the keyring is refused;
 2. a bundle whose hub unit fails is booted once (slot B), marked bad by
    antrian-update-check, and the Pi boots slot A again with no command from the test;
-3. a good bundle is booted (slot B), marked good, and the hub reports the new version in
-   its retained status over the forwarded MQTT port.
+3. the good bundle comes the way an office sends it: `antrian update-office` on the hub
+   serves it over HTTP and commands the hub's own update agent, which downloads it into
+   /var/lib/antrian/rauc/download/, has RAUC install that file, deletes it and reboots;
+   slot B is booted, marked good, the hub reports the new version in its retained status
+   and its agent finishes the rollout (`state/update` `done`). The host follows the
+   reports over the forwarded MQTT port as the hub's account.
 
 Only the standard library and the host's mosquitto clients, like image/boot_test.py, whose
 console driver it uses.
@@ -21,9 +25,12 @@ import re
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import tomllib
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from boot_test import KIOSK, OFFICE, PROMPT, Console, free_port, ticket, value, wait_active
 
@@ -100,6 +107,152 @@ def hub_status(port: int, password: str, want_version: str, timeout: float) -> d
     raise TimeoutError(f"the hub never reported version {want_version} online: last {last}")
 
 
+#: Where the update agent downloads a bundle before RAUC installs it (nodes/update/agent.py).
+DOWNLOAD = "/var/lib/antrian/rauc/download/bundle.raucb"
+Match = Callable[[str, dict[str, Any]], bool]
+
+
+class Watch:
+    """The hub's retained update reports (`node/hub/update`, `state/update`) as the host
+    sees them through the forwarded port, in order (read as the hub; mosquitto_sub again
+    whenever a reboot of the guest cut it)."""
+
+    TOPICS = (f"antrian/{OFFICE}/node/hub/update", f"antrian/{OFFICE}/state/update")
+
+    def __init__(self, port: int, user: str, password: str) -> None:
+        self.command = ["mosquitto_sub", "-h", "127.0.0.1", "-p", str(port), "-u", user,
+                        "-P", password, "-v"]  # fmt: skip
+        for topic in self.TOPICS:
+            self.command += ["-t", topic]
+        self.seen: list[tuple[str, dict[str, Any]]] = []
+        self.cond = threading.Condition()
+        self.stopped = threading.Event()
+        self.proc: subprocess.Popen[str] | None = None
+        self.thread = threading.Thread(target=self._run, daemon=True)
+        self.thread.start()
+
+    def _run(self) -> None:
+        while not self.stopped.is_set():
+            with self.cond:
+                if self.stopped.is_set():
+                    return
+                self.proc = subprocess.Popen(self.command, stdout=subprocess.PIPE,
+                                             stderr=subprocess.DEVNULL, text=True)  # fmt: skip
+            assert self.proc.stdout is not None
+            for line in self.proc.stdout:
+                topic, _, payload = line.strip().partition(" ")
+                try:
+                    data = json.loads(payload)
+                except ValueError:
+                    continue
+                if isinstance(data, dict):
+                    with self.cond:
+                        self.seen.append((topic, data))
+                        self.cond.notify_all()
+            self.proc.wait()
+            self.stopped.wait(2)
+
+    def find(self, match: Match) -> dict[str, Any] | None:
+        with self.cond:
+            return next((p for t, p in self.seen if match(t, p)), None)
+
+    def wait(self, match: Match, timeout: float, what: str) -> dict[str, Any]:
+        deadline = time.monotonic() + timeout
+        with self.cond:
+            while True:
+                found = next((p for t, p in self.seen if match(t, p)), None)
+                if found is not None:
+                    return found
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    raise TimeoutError(f"{what}: not seen in {timeout:.0f} s: {self.seen[-4:]}")
+                self.cond.wait(left)
+
+    def stop(self) -> None:
+        with self.cond:
+            self.stopped.set()
+            if self.proc is not None and self.proc.poll() is None:
+                self.proc.terminate()
+        self.thread.join(30)
+
+
+def wait_agent(console: Console, timeout: float) -> None:
+    """Until this boot's update agent is subscribed (its start line is logged after its
+    link is up): a command sent before that is not queued for it."""
+    deadline = time.monotonic() + timeout
+    while (
+        "update agent of hub: running"
+        not in console.run("journalctl -b -o cat -u antrian-update-agent | tail -n 20")[1]
+    ):
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"the update agent did not start within {timeout:.0f} s")
+        time.sleep(3)
+
+
+def office_update(
+    console: Console,
+    watch: Watch,
+    version: str,
+    size: int,
+    phase: Callable[[str], None],
+    check: Callable[[bool, str], None],
+    show: Callable[[str, str], None],
+) -> str:
+    """`antrian update-office` on the hub for the hub alone, followed until the hub's
+    update agent reboots: the bundle downloaded, RAUC installing that file, the file
+    deleted. Returns the rollout's id."""
+    # In the background (a subshell: Console.run appends "; echo ..."), its output on the
+    # data partition, where it is read after the reboot.
+    console.run(
+        "(PYTHONUNBUFFERED=1 nohup /opt/antrian/venv/bin/antrian update-office"
+        " --config /run/antrian/hub.toml --bundle /mnt/good.raucb"
+        f" --version {version} --nodes hub --url-host 127.0.0.1"
+        " > /var/lib/antrian/update-office.log 2>&1 &)"
+    )
+    commanded = watch.wait(
+        lambda t, p: t.endswith("/node/hub/update") and p.get("state") == "installing",
+        180, "the hub's agent installing",
+    )  # fmt: skip
+    rollout = str(commanded["rollout"])
+    show("node/hub/update", json.dumps(commanded))
+    phase("update-office started, the hub's agent commanded")
+
+    def ours(state: str) -> Match:
+        return lambda t, p: (t.endswith("/node/hub/update") and p.get("rollout") == rollout
+                             and p.get("state") == state)  # fmt: skip
+
+    downloaded = rauc_seen = False
+    deadline = time.monotonic() + 1800
+    while True:
+        failed = watch.find(ours("failed"))
+        check(failed is None, f"the hub's agent failed: {failed}")
+        check(time.monotonic() < deadline, "the download and install took over 30 min")
+        try:
+            _, text = console.run(
+                f"stat -c 'file %a %s' {DOWNLOAD} 2>/dev/null || echo 'file none';"
+                # (no procps on the image: the command lines from /proc)
+                " cat /proc/[0-9]*/cmdline 2>/dev/null | tr '\\0' ' '", 60,
+            )  # fmt: skip
+        except TimeoutError:
+            # The reboot took the shell during a poll: it must have been after the install.
+            check(downloaded and watch.find(ours("rebooting")) is not None,
+                  "the console stopped answering during the update")  # fmt: skip
+            break
+        rauc_seen |= f"rauc install {DOWNLOAD}" in text
+        stat = re.search(r"^file (\d+) (\d+)$", text, re.M)
+        if stat and int(stat.group(2)) == size and not downloaded:
+            downloaded = True
+            check(stat.group(1) == "600", f"the download's mode is {stat.group(1)}, not 600")
+            phase(f"bundle downloaded into {DOWNLOAD} ({size / 1e6:.0f} MB, mode 0600)")
+        if stat is None and downloaded:
+            check(rauc_seen, f"no `rauc install {DOWNLOAD}` seen while it was on disk")
+            phase("installed by RAUC from the download, the download deleted")
+            break
+        time.sleep(2)
+    watch.wait(ours("rebooting"), 120, "the hub's agent rebooting")
+    return rollout
+
+
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--image", type=Path, required=True)
@@ -110,7 +263,8 @@ def main() -> int:
     parser.add_argument("--log", type=Path, required=True)
     parser.add_argument("--boot-timeout", type=float, default=900)
     args = parser.parse_args()
-    password = tomllib.loads(args.credentials.read_text())["broker"][KIOSK]
+    accounts = tomllib.loads(args.credentials.read_text())["broker"]
+    password, hub_password = accounts[KIOSK], accounts["hub"]
     port = free_port()
     timings: list[tuple[str, float]] = []
     mark = time.monotonic()
@@ -195,23 +349,49 @@ def main() -> int:
             check(answer.get("status") == "ok", f"no ticket after the rollback: {answer}")
             phase("slot A running again, ticket answered")
 
+            # The good bundle as an office gets it: `antrian update-office` on the hub
+            # serves it (from the stick, as docs/operations.md says when the data partition
+            # is short of room) and commands the hub's own update agent, which downloads it,
+            # has RAUC install the download and reboots; no command from the test after that.
             console.run("mount -o ro LABEL=bundles /mnt")
-            rc, text = install(console, "/mnt/good.raucb")
-            show(f"good bundle: rauc install exit {rc}", text)
-            check(rc == 0, "the good bundle did not install")
-            phase("good bundle installed into slot B")
-            console.send("systemctl reboot")
-            login(console, args.boot_timeout)
-            phase("rebooted into the new slot")
-            slot = booted_slot(console)
-            check(slot == "B", f"after installing the good bundle the Pi booted {slot}")
-            state = wait_check_done(console, CHECK_WAIT_S)
-            outcome = value(console, "cat /var/lib/antrian/rauc/last-update.json")
-            show(f"update-check {state}; last-update.json", outcome)
-            check(json.loads(outcome)["result"] == "good", "the good update was not kept")
-            phase("slot B marked good by the health check")
-            status_payload = hub_status(port, password, args.version, 300)
-            show("hub status", json.dumps(status_payload))
+            wait_agent(console, args.boot_timeout)
+            size = int(value(console, "stat -c %s /mnt/good.raucb"))
+            watch = Watch(port, "hub", hub_password)
+            try:
+                rollout = office_update(console, watch, args.version, size, phase, check, show)
+                login(console, args.boot_timeout)
+                phase("rebooted into the new slot by itself")
+                slot = booted_slot(console)
+                check(slot == "B", f"after the downloaded update the Pi booted {slot}")
+                state = wait_check_done(console, CHECK_WAIT_S)
+                outcome = value(console, "cat /var/lib/antrian/rauc/last-update.json")
+                show(f"update-check {state}; last-update.json", outcome)
+                check(json.loads(outcome)["result"] == "good", "the good update was not kept")
+                phase("slot B marked good by the health check")
+                status_payload = hub_status(port, password, args.version, 300)
+                show("hub status", json.dumps(status_payload))
+                final = watch.wait(
+                    lambda t, p: t.endswith("/state/update") and p.get("rollout") == rollout
+                    and p.get("state") != "running", 300, "the rollout's last state/update",
+                )  # fmt: skip
+                show("state/update", json.dumps(final))
+                check(final.get("state") == "done", f"the rollout ended {final.get('state')}")
+                check(final.get("nodes") == [{"node": "hub", "state": "updated", "detail": None}],
+                      f"the rollout's nodes: {final.get('nodes')}")  # fmt: skip
+                report = watch.wait(
+                    lambda t, p: t.endswith("/node/hub/update") and p.get("rollout") == rollout
+                    and p.get("state") == "idle", 60, "the hub agent's report after the reboot",
+                )  # fmt: skip
+                show("node/hub/update", json.dumps(report))
+                check(report.get("version") == args.version and report.get("slot") == "B",
+                      f"the hub's agent reports {report}")  # fmt: skip
+                phase("rollout done: finished by the hub's agent after its reboot")
+            finally:
+                watch.stop()
+            _, text = console.run("cat /var/lib/antrian/update-office.log")
+            show("antrian update-office (before the reboot)", text)
+            left = value(console, "ls -A /var/lib/antrian/rauc/download | wc -l")
+            check(left == "0", f"{left} file(s) left in /var/lib/antrian/rauc/download")
             _, status = console.run("rauc status --detailed 2>&1 | head -n 40")
             show("rauc status", status)
             booted, slots = rauc_slots(console)

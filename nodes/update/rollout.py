@@ -2,7 +2,10 @@
 
 The pure rule (`Rollout.step`) takes what the broker showed of each node and a clock:
 
-1. the next node is sent `command/{node}/update` (bundle URL, version, rollout id);
+1. the next node is sent `command/{node}/update` (bundle URL, version, rollout id), and
+   sent it again every `RESEND_S` seconds until its update agent reports on this rollout:
+   a command is neither retained nor queued, so an agent that was (re)starting when it
+   left (the node just booted, or its agent was restarted) never saw it;
 2. it is done when its status says `online: true` and its update agent reports the new
    `version`, `state: idle`, for this rollout;
 3. the rollout stops, and says why, when the node's agent reports `failed` (the install
@@ -50,6 +53,10 @@ NodeState = Literal["waiting", "updating", "updated", "failed", "skipped"]
 #: bundle download, the write of a root slot and a reboot on a Pi 4 take a few minutes.
 DEFAULT_TIMEOUT_S = 1200.0
 
+#: How long a commanded node's agent may stay silent on this rollout before the command is
+#: sent again (it answers "installing" at once, before the download).
+RESEND_S = 30.0
+
 #: The hub's entry from its command on: this process does not survive the hub's reboot, so
 #: the retained state says beforehand who writes the outcome.
 HANDED_OVER = "installs and restarts; its update agent finishes this rollout when it is back"
@@ -81,6 +88,7 @@ class Rollout:
     hub: str | None = None  # the node this rollout runs on (last): its reboot ends it here
     index: int = 0
     started: float = 0.0  # when the current node was commanded
+    sent: float = 0.0  # when its command last left
     states: dict[str, NodeState] = field(default_factory=dict)
     details: dict[str, str] = field(default_factory=dict)
     result: Literal["running", "done", "stopped"] = "running"
@@ -110,7 +118,9 @@ class Rollout:
                     continue
                 commands.append(Command(node))
                 said = HANDED_OVER if node == rollout.hub else ""
-                return rollout._mark(node, "updating", said, started=now), commands
+                return replace(
+                    rollout._mark(node, "updating", said, started=now), sent=now
+                ), commands
             ours = view.agent_rollout == rollout.rollout
             if ours and view.agent_state in ("failed", "rolled_back"):
                 why = f"{node}: {view.agent_state}" + (f" ({view.detail})" if view.detail else "")
@@ -129,6 +139,10 @@ class Rollout:
             if now - rollout.started > rollout.timeout:
                 why = f"{node}: not back online on {rollout.version} after {rollout.timeout:.0f} s"
                 return rollout._mark(node, "failed", why)._stop(why), commands
+            if not ours and now - rollout.sent >= RESEND_S:
+                # Not answered: its agent was not listening when the command left.
+                commands.append(Command(node))
+                return replace(rollout, sent=now), commands
             return rollout, commands
         return rollout, commands
 

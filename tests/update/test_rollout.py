@@ -24,6 +24,7 @@ from nodes.hub.web.live import LiveModel
 from nodes.hub.web.views import dashboard_view
 from nodes.update.rollout import (
     HANDED_OVER,
+    RESEND_S,
     Command,
     Rollout,
     Seen,
@@ -93,6 +94,26 @@ def test_a_report_of_an_earlier_rollout_is_not_this_ones_outcome() -> None:
     rollout, _ = plan("kiosk-1").step({}, now=0.0)
     still, sent = rollout.step({"kiosk-1": agent("rolled_back", "0.1.0", rollout="r0")}, 5.0)
     assert still.result == "running" and sent == []
+
+
+def test_a_command_its_agent_did_not_answer_is_sent_again() -> None:
+    # Found in qemu: the hub's agent was still starting when update-office commanded it, the
+    # command (not retained) was lost, and the rollout waited for its 20-minute timeout.
+    rollout, sent = plan("kiosk-1").step({}, now=0.0)
+    assert sent == [Command("kiosk-1")]
+    silent = {"kiosk-1": Seen(online=True, agent_state="idle", agent_version="0.1.0")}
+    rollout, sent = rollout.step(silent, now=RESEND_S - 1)
+    assert sent == []
+    rollout, sent = rollout.step(silent, now=RESEND_S)
+    assert sent == [Command("kiosk-1")] and rollout.state_of("kiosk-1") == "updating"
+    rollout, sent = rollout.step(silent, now=RESEND_S + 1)
+    assert sent == []  # once per RESEND_S, not on every step
+    # An answer for an earlier rollout is no answer; one for this rollout stops the resending.
+    earlier = {"kiosk-1": agent("idle", "0.1.0", rollout="r0")}
+    assert rollout.step(earlier, now=2 * RESEND_S)[1] == [Command("kiosk-1")]
+    answered = {"kiosk-1": agent("installing", "0.1.0")}
+    rollout, sent = rollout.step(answered, now=2 * RESEND_S)
+    assert sent == [] and rollout.step(answered, now=9 * RESEND_S)[1] == []
 
 
 def test_a_node_that_does_not_come_back_stops_the_rollout() -> None:
