@@ -356,14 +356,14 @@ def setup_screen(problem: str) -> str:
 
 
 def show_fault(
-    paths: Paths, text: str, blink: tuple[int, int] = SETUP_BLINK, note: Path | None = None
+    paths: Paths, text: str, blink: tuple[int, int] = SETUP_BLINK, issue: Path | None = None
 ) -> None:
     """Tell whoever looks at this Pi: the LED, the HDMI console, the login prompt (written
-    last and whole: a getty, or a test, that sees it sees all of it). `note`: the login
-    prompt's file, firstboot's own by default; another fault's (the Wi-Fi's) leaves the LED
+    last and whole: a getty, or a test, that sees it sees all of it). `issue`: the login
+    prompt's note, firstboot's own by default; another fault's (the Wi-Fi's) leaves the LED
     to the boot file's fault while that one stands."""
-    note = note or paths.issue
-    folder = activity_led(paths) if note == paths.issue or not paths.issue.exists() else None
+    issue = issue or paths.issue
+    folder = activity_led(paths) if issue == paths.issue or not paths.issue.exists() else None
     if folder is not None:
         try:
             (folder / "trigger").write_text("timer")  # the kernel blinks it from now on
@@ -373,9 +373,9 @@ def show_fault(
             log.warning("cannot blink %s: %s", folder.name, exc)
     write_console(paths, text)
     try:
-        write_atomic(note, text, mode=0o644)
+        write_atomic(issue, text, mode=0o644)
     except OSError as exc:
-        log.warning("cannot write %s: %s", note, exc)
+        log.warning("cannot write %s: %s", issue, exc)
 
 
 def write_console(paths: Paths, text: str) -> None:

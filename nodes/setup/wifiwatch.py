@@ -130,7 +130,7 @@ def report(
     problem = wifi.problem(new, ssid)
     if problem is not None:
         log.warning("Wi-Fi %r: %s; shown on the console and the LED", ssid, new.value)
-        show_fault(paths, screen(problem), WIFI_BLINK, note=paths.wifi_issue)
+        show_fault(paths, screen(problem), WIFI_BLINK, issue=paths.wifi_issue)
         return
     if wifi.problem(old, ssid) is not None:
         note = (
