@@ -17,15 +17,6 @@ from nodes.setup.provision import provision
 from tests.harness import write_hub_config
 
 
-@pytest.fixture(scope="module")
-def cards(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """Boot files for the test office, as `antrian provision` writes them."""
-    folder = tmp_path_factory.mktemp("provision")
-    office = write_hub_config(folder / "office.toml", 1883, folder / "unused.db")
-    provision(office, folder / "out", "antrian-hub.local", None)
-    return folder / "out/boot"
-
-
 def pi(tmp_path: Path, cards: Path, node: str) -> Path:
     """A fresh Pi root with `node`'s card inserted and an activity LED."""
     root = tmp_path / "pi"

@@ -14,8 +14,7 @@ from pathlib import Path
 import pytest
 
 from nodes.setup import firstboot
-from nodes.setup.provision import provision
-from tests.harness import wait_for, write_hub_config
+from tests.harness import wait_for
 
 REPO = Path(__file__).resolve().parents[2]
 SSID = "Kantor Camat"
@@ -31,14 +30,6 @@ case "$*" in
     *) echo "fake nmcli: unexpected arguments: $*" >&2; exit 2 ;;
 esac
 """
-
-
-@pytest.fixture(scope="module")
-def cards(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    folder = tmp_path_factory.mktemp("provision")
-    office = write_hub_config(folder / "office.toml", 1883, folder / "unused.db")
-    provision(office, folder / "out", "antrian-hub.local", None)
-    return folder / "out/boot"
 
 
 class Network:
