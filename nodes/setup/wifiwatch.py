@@ -66,12 +66,13 @@ class Eyes:
     def look(self) -> wifi.Sample | None:
         """The Wi-Fi device as NetworkManager sees it; no device is a network not in
         range; None if nmcli could not answer."""
-        fields = self._fields() if self.device is not None else None
-        if fields is None:
-            self.device = wifi_device()
-            if self.device is None:
+        device = self.device
+        fields = state_fields(device) if device is not None else None
+        if device is None or fields is None:  # not known yet, or gone: look it up
+            device = self.device = wifi_device()
+            if device is None:
                 return wifi.Sample(state=0, reason=0, visible=False)
-            fields = self._fields()
+            fields = state_fields(device)
             if fields is None:
                 return None
         values = dict(line.split(":", 1) for line in fields if ":" in line)
@@ -79,16 +80,15 @@ class Eyes:
         reason = wifi.field_code(values.get("GENERAL.REASON", ""))
         if state == wifi.ACTIVATED:
             return wifi.Sample(state=state, reason=reason, visible=True)  # joined: in range
-        seen = nmcli("-f", "SSID", "device", "wifi", "list", "ifname", str(self.device),
-                     "--rescan", "no")  # fmt: skip
+        seen = nmcli("-f", "SSID", "device", "wifi", "list", "ifname", device, "--rescan", "no")
         if seen is None:
             return None
         visible = self.ssid in {unescape(line) for line in seen}
         return wifi.Sample(state=state, reason=reason, visible=visible)
 
-    def _fields(self) -> list[str] | None:
-        assert self.device is not None
-        return nmcli("-f", "GENERAL.STATE,GENERAL.REASON", "device", "show", self.device)
+
+def state_fields(device: str) -> list[str] | None:
+    return nmcli("-f", "GENERAL.STATE,GENERAL.REASON", "device", "show", device)
 
 
 def profile_ssid(paths: Paths) -> str | None:
