@@ -15,7 +15,10 @@ disk, or the tests).
 `antrian restore BACKUP --database PATH` puts one back: it checks the backup is a whole
 hub database, refuses while any process has PATH open (stop the hub first: a running hub
 would go on with the queue it has in memory), and replaces PATH atomically (copy beside
-it, fsync, rename; the old -wal and -shm removed, they belong to the old file).
+it, fsync, rename; the old -wal and -shm removed, they belong to the old file). The region
+still holds the replaced log's events after the backup's last seq L, and the hub's new
+events will reuse those seqs: before replacing, restore leaves the rewind marker for L
+(nodes/hub/rewind.py), and on its next connection the uplink has the region set them aside.
 """
 
 from __future__ import annotations
@@ -30,6 +33,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
+from nodes.hub import rewind
 from nodes.hub.eventlog import check_schema
 
 log = logging.getLogger(__name__)
@@ -115,8 +119,9 @@ def holders(path: Path) -> list[int]:
     return found
 
 
-def restore(backup: Path, database: Path) -> None:
-    """Put `backup` in place of `database`; RestoreError says why not."""
+def restore(backup: Path, database: Path) -> int:
+    """Put `backup` in place of `database`; RestoreError says why not. The seq the region
+    will be rewound to (the backup's last, or a lower one still pending)."""
     if not backup.is_file():
         raise RestoreError(f"no backup at {backup}")
     try:
@@ -127,6 +132,7 @@ def restore(backup: Path, database: Path) -> None:
                 raise RestoreError(f"{backup} is not a hub database (no schema version)")
             if check.execute("PRAGMA integrity_check").fetchone() != ("ok",):
                 raise RestoreError(f"{backup} is damaged (integrity check failed)")
+            last = check.execute("SELECT coalesce(max(seq), 0) FROM events").fetchone()[0]
         finally:
             check.close()
     except sqlite3.DatabaseError as exc:
@@ -149,10 +155,14 @@ def restore(backup: Path, database: Path) -> None:
     finally:
         source.close()
     _fsync(part)
+    # Before the replace: a power cut between the two leaves a marker over the old log,
+    # which costs the region a resend, never a restored log without its rewind.
+    point = rewind.mark(database, int(last))
     for stale in (Path(f"{database}-wal"), Path(f"{database}-shm")):
         stale.unlink(missing_ok=True)
     os.replace(part, database)
     _fsync(database.parent)
+    return point
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -163,9 +173,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--database", type=Path, required=True, help="the hub's database")
     args = parser.parse_args(argv)
     try:
-        restore(args.backup, args.database)
+        point = restore(args.backup, args.database)
     except (RestoreError, OSError) as exc:
         print(f"antrian restore: {exc}", file=sys.stderr)
         return 1
     print(f"restored {args.backup} to {args.database}; start the hub again")
+    print(f"the region (if any) will be rewound to seq {point} on the hub's next connection")
     return 0

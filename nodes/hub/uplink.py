@@ -6,6 +6,7 @@ base B, office id = this office's account on the regional broker:
 
     B/office/OFFICE/events  hub -> region  {"v": 1, "after": A, "events": [E, ...]}
     B/office/OFFICE/ack     region -> hub  {"v": 1, "seq": S}      retained
+    B/office/OFFICE/rewind  hub -> region  {"v": 1, "seq": L}      after `antrian restore`
     B/office/OFFICE/state   hub -> region  live snapshot           retained, <= 1 per 5 s
     B/office/OFFICE/status  hub -> region  {"v": 1, "online": b}   retained, Will: false
 
@@ -14,6 +15,11 @@ read-only connection (`EventLog.since`): it never takes the hub's lock, and the 
 works exactly as before while the region is unreachable (for days, in a village). The
 rules of the window (`Window`) are pure and take a clock; this module's `Uplink` is the
 shell around them.
+
+After `antrian restore` (a rewind marker for seq L, nodes/hub/rewind.py) the uplink first
+asks the region to set aside this office's events after L, which the restored log will
+reuse, and sends nothing until an ack carrying `"rewound": L` says it has; then it sends
+from that ack.
 """
 
 from __future__ import annotations
@@ -37,6 +43,7 @@ import paho.mqtt.client as paho
 from common import config
 from common.repeats import RepeatedWarning
 from common.wire import ID_PATTERN
+from nodes.hub import rewind
 from nodes.hub.eventlog import EventLog
 from nodes.hub.failures import FailureStreak
 
@@ -240,6 +247,12 @@ def _batch(after: int, events: list[bytes]) -> bytes:
 
 def decode_ack(payload: bytes) -> int:
     """The seq of an ack payload; ValueError for anything but {"v": 1, "seq": int >= 0}."""
+    return decode_rewound_ack(payload)[0]
+
+
+def decode_rewound_ack(payload: bytes) -> tuple[int, int | None]:
+    """An ack's seq and the rewind point it answers (`rewound`, None in an ordinary ack);
+    ValueError for anything but {"v": 1, "seq": int >= 0} with `rewound` an int >= 0 if any."""
     try:
         data = json.loads(payload)
     except (ValueError, RecursionError):
@@ -249,7 +262,10 @@ def decode_ack(payload: bytes) -> int:
     seq = data.get("seq")
     if not isinstance(seq, int) or isinstance(seq, bool) or seq < 0:
         raise ValueError(f"seq must be a whole number >= 0, not {seq!r}")
-    return seq
+    rewound = data.get("rewound")
+    if rewound is not None and (type(rewound) is not int or rewound < 0):
+        raise ValueError(f"rewound must be a whole number >= 0, not {rewound!r}")
+    return seq, rewound
 
 
 def without_time(state: dict[str, Any]) -> dict[str, Any]:
@@ -273,7 +289,11 @@ class Uplink:
     ) -> None:
         self.settings = settings
         self.clock = clock
+        self.database = database
         self.events = EventLog(database)
+        #: The seq the region must be rewound to before anything is sent (None: no rewind).
+        self._rewind = rewind.point(database)
+        self._rewind_at: float | None = None  # when asked on this connection
         self.window = Window()
         self._lock = threading.Lock()  # the window: acks arrive in paho's thread
         self._wake = threading.Event()
@@ -386,6 +406,9 @@ class Uplink:
     def _send(self) -> None:
         now = self.clock()
         with self._lock:
+            if self._rewind is not None:
+                self._ask_rewind(self._rewind, now)
+                return
             window = self.window
             if window.acked is None:
                 since = self._subscribed_at
@@ -415,6 +438,24 @@ class Uplink:
                 if window.cursor < cursor and window.room:
                     window.sent(None, cursor, now)  # rows left out at the end of the read
 
+    def _ask_rewind(self, point: int, now: float) -> None:
+        """Publish the rewind once the ack is subscribed, and again every RESEND_AFTER_S
+        while no ack answers it (the region was down, or its answer was lost)."""
+        if self._subscribed_at is None:
+            return
+        if self._rewind_at is not None:
+            if now - self._rewind_at < RESEND_AFTER_S:
+                return
+            log.warning("the region has not answered the rewind to seq %d for %.0f s:"
+                        " asking again", point, RESEND_AFTER_S)  # fmt: skip
+        else:
+            log.info("the database was restored: asking the region to set aside this"
+                     " office's events after seq %d before sending", point)  # fmt: skip
+        payload = _json({"v": 1, "seq": point})
+        info = self._client.publish(self.settings.topic("rewind"), payload, qos=1)
+        if info.rc == paho.MQTT_ERR_SUCCESS:
+            self._rewind_at = now
+
     def _publish_state(self) -> None:
         state = self._state
         if state is None or self.clock() - self._state_at < STATE_EVERY_S:
@@ -442,6 +483,7 @@ class Uplink:
             client.drop_out_messages()
             self.window = Window()
             self._subscribed_at = None
+            self._rewind_at = None
         self._state_sent = None  # the broker may have lost the retained snapshot
         self._state_at = -STATE_EVERY_S
         client.subscribe(s.topic("ack"), qos=1)
@@ -453,6 +495,7 @@ class Uplink:
         self, client: paho.Client, userdata: Any, mid: Any, reasons: Any, properties: Any
     ) -> None:
         self._subscribed_at = self.clock()
+        self._wake.set()  # a pending rewind goes out now, not at the next poll
 
     def _on_disconnect(
         self, client: paho.Client, userdata: Any, flags: Any, reason: Any, properties: Any
@@ -464,10 +507,22 @@ class Uplink:
 
     def _on_message(self, client: paho.Client, userdata: Any, msg: paho.MQTTMessage) -> None:
         try:
-            seq = decode_ack(bytes(msg.payload))
+            seq, rewound = decode_rewound_ack(bytes(msg.payload))
         except ValueError as exc:
             self._bad_acks.warn("ack", f"ignored a malformed ack on {msg.topic}: {exc}")
             return
+        with self._lock:
+            pending = self._rewind
+            if pending is not None:
+                if rewound != pending:
+                    return  # an ack of the replaced log: it says nothing about this one
+                self._rewind = None
+        if pending is not None:
+            log.info("the region has set aside this office's events after seq %d", pending)
+            try:
+                rewind.done(self.database)
+            except OSError as exc:  # the next start asks again: harmless, the log is resent
+                log.warning("cannot remove the rewind marker: %s", exc)
         with self._lock:
             first = self.window.acked is None
             if self.window.ack(seq, self.clock()):
@@ -488,7 +543,7 @@ class Uplink:
             log.warning(
                 "the region has acknowledged seq %d, beyond this log's last event (%d): was"
                 " the database restored from an older backup or replaced? Events up to seq"
-                " %d will not be sent; ask the region to reset this office's acknowledgement",
+                " %d will not be sent (`antrian restore` would have rewound the region)",
                 seq, last, seq,
             )  # fmt: skip
 

@@ -9,7 +9,9 @@ batches stay in order), so that checking the next batch and writing others overl
 PostgreSQL commits several at once. Each `events` message is stored in its own transaction; its
 retained ack is published after the commit. A failed write, or a message still waiting in
 the writer's queue when the process dies, publishes nothing: the hub resends from the last
-ack when its acked seq stops moving (the contract's 30 s).
+ack when its acked seq stops moving (the contract's 30 s). A `rewind` (shared like the
+events; the hub's database was restored from a backup) goes to the office's writer too: its
+events after the point are set aside, and the ack, with `rewound`, published after that.
 """
 
 from __future__ import annotations
@@ -36,6 +38,7 @@ from nodes.region.wire import (
     BatchError,
     RegionTopics,
     decode_batch,
+    decode_rewind,
     decode_state,
     decode_status,
     encode_ack,
@@ -48,7 +51,7 @@ log = logging.getLogger(__name__)
 WRITERS = 4
 #: Messages checked and waiting for each writer at most.
 WORK_DEPTH = 16
-Work = tuple[str, str, Batch | BatchError | dict[str, Any] | bool]
+Work = tuple[str, str, Batch | BatchError | dict[str, Any] | bool | int]
 
 
 class Intake:
@@ -142,7 +145,12 @@ class Intake:
             return
         base = f"{self.topics.base}/office/+"
         _, self._subscription = client.subscribe(
-            [(self.topics.shared_events(), 1), (f"{base}/state", 1), (f"{base}/status", 1)]
+            [
+                (self.topics.shared_events(), 1),
+                (self.topics.shared_rewinds(), 1),
+                (f"{base}/state", 1),
+                (f"{base}/status", 1),
+            ]
         )
 
     def _on_subscribe(self, _c: Any, _u: Any, mid: int, reasons: Any, _p: Any) -> None:
@@ -186,6 +194,11 @@ class Intake:
                 item = ("state", office, decode_state(payload))
             elif leaf == "status":
                 item = ("status", office, decode_status(payload))
+            elif leaf == "rewind":
+                point = decode_rewind(payload)
+                if point is None:
+                    raise BatchError(f"not a rewind {{'v': 1, 'seq': L >= 0}}: {payload[:80]!r}")
+                item = ("rewind", office, point)
             else:
                 return
         except BatchError as exc:
@@ -209,6 +222,9 @@ class Intake:
                     ingest.save_state(office, value)  # type: ignore[arg-type]
                 elif kind == "status":
                     ingest.save_status(office, bool(value))
+                elif kind == "rewind":
+                    assert type(value) is int
+                    self._rewind(ingest, office, value)
             except psycopg.Error as exc:
                 with self._count_lock:
                     self.warnings.warn("database", f"cannot write to the region database: {exc}")
@@ -247,5 +263,17 @@ class Intake:
             1000 * (time.monotonic() - started),
         )
 
-    def _ack(self, office: str, seq: int) -> None:
-        self._client.publish(self.topics.ack(office), encode_ack(seq), qos=1, retain=True)
+    def _rewind(self, ingest: Ingest, office: str, point: int) -> None:
+        acked = ingest.rewind(office, point)
+        log.warning(
+            "office %s: its database was restored; events after seq %d set aside (now at %d)",
+            office,
+            point,
+            acked,
+        )
+        self._ack(office, acked, rewound=point)
+        self.on_stored()  # the days that lost events are summarised again
+
+    def _ack(self, office: str, seq: int, rewound: int | None = None) -> None:
+        payload = encode_ack(seq, rewound)
+        self._client.publish(self.topics.ack(office), payload, qos=1, retain=True)

@@ -8,8 +8,11 @@ seq above the acked S inserted straight from its JSON (`jsonb_to_recordset`) wit
 publishes the ack only after that. A day that got events is marked dirty for `summary.py`,
 with a counter, so a summary computed while more events arrived is done again.
 
-The schema is created and versioned here (`meta.schema_version`): a database of another
-version is refused, never misread.
+A rewind (after `antrian restore` on the hub, `Ingest.rewind`) moves the office's events
+after the restored log's last seq into `events_rewound`: kept, out of every figure.
+
+The schema is created and versioned here (`meta.schema_version`): an older one is migrated
+in place (`MIGRATIONS`), a newer one is refused, never misread.
 """
 
 from __future__ import annotations
@@ -33,14 +36,14 @@ from nodes.region.wire import Batch
 
 log = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 #: How long a batch whose predecessor is not stored yet waits for it (see `Ingest.store`).
 GAP_WAIT_S = 0.5
 GAP_POLL_S = 0.01
 #: Any constant: serialises schema creation between instances starting together.
 _SCHEMA_LOCK = 0x616E7472
 
-SCHEMA = """
+SCHEMA_V1 = """
 CREATE TABLE meta (key text PRIMARY KEY, value text NOT NULL);
 CREATE TABLE offices (
     id text PRIMARY KEY,
@@ -120,6 +123,27 @@ END
 $$;
 """
 
+#: Version 2: the events a rewind set aside (an office's log replaced by an older backup).
+#: No key on (office, seq): the same seq may be set aside by more than one rewind.
+EVENTS_REWOUND = """
+CREATE TABLE events_rewound (
+    office text NOT NULL,
+    seq bigint NOT NULL,
+    at text NOT NULL,
+    day date NOT NULL,
+    kind text NOT NULL,
+    ticket_id text,
+    service text,
+    counter text,
+    data jsonb NOT NULL,
+    rewound_at timestamptz NOT NULL DEFAULT now()
+);
+CREATE INDEX events_rewound_office ON events_rewound (office, seq);
+"""
+SCHEMA = SCHEMA_V1 + EVENTS_REWOUND
+#: From each older version to the next, run in create_schema's transaction.
+MIGRATIONS = {1: EVENTS_REWOUND}
+
 
 class SchemaMismatch(Exception):
     def __init__(self, found: str) -> None:
@@ -134,15 +158,24 @@ def connect(url: str) -> psycopg.Connection[Any]:
 
 
 def create_schema(url: str) -> None:
-    """Create the tables on an empty database; refuse one of another version."""
+    """Create the tables on an empty database, migrate an older one (in one transaction:
+    all or nothing), refuse one of a newer or unknown version."""
     with connect(url) as db:
         db.execute("SELECT pg_advisory_xact_lock(%s)", (_SCHEMA_LOCK,))
         exists = db.execute("SELECT to_regclass('meta') IS NOT NULL").fetchone()
         if exists and exists[0]:
             row = db.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
             found = row[0] if row else "none"
-            if found != str(SCHEMA_VERSION):
+            version = int(found) if found.isdigit() else None
+            if version is None or version > SCHEMA_VERSION:
                 raise SchemaMismatch(found)
+            while version < SCHEMA_VERSION:
+                db.execute(MIGRATIONS[version])
+                version += 1
+                db.execute(
+                    "UPDATE meta SET value = %s WHERE key = 'schema_version'", (str(version),)
+                )
+                log.info("migrated the region schema to version %d", version)
             return
         db.execute(SCHEMA)
         db.execute("INSERT INTO meta VALUES ('schema_version', %s)", (str(SCHEMA_VERSION),))
@@ -205,6 +238,36 @@ class Ingest:
             raise
         assert row is not None
         return Outcome(int(row[0]), int(row[1]), bool(row[2]))
+
+    def rewind(self, office: str, seq: int) -> int:
+        """Set aside the office's events after `seq` (its hub's log was restored from a
+        backup ending there), mark their days for new summaries, and take S back to `seq`
+        if it was beyond; the office's S afterwards. In one transaction, under the office's
+        row lock like a batch; a second rewind to the same seq finds nothing to move."""
+        db = self._connection()
+        try:
+            with db.transaction():
+                db.execute("INSERT INTO offices (id) VALUES (%s) ON CONFLICT DO NOTHING", (office,))
+                db.execute("SELECT 1 FROM offices WHERE id = %s FOR UPDATE", (office,))
+                db.execute(
+                    "WITH moved AS (DELETE FROM events WHERE office = %s AND seq > %s"
+                    " RETURNING office, seq, at, day, kind, ticket_id, service, counter, data),"
+                    " kept AS (INSERT INTO events_rewound (office, seq, at, day, kind,"
+                    " ticket_id, service, counter, data) SELECT * FROM moved RETURNING day)"
+                    " INSERT INTO dirty_days (office, day) SELECT DISTINCT %s, day FROM kept"
+                    " ON CONFLICT (office, day) DO UPDATE SET mark = dirty_days.mark + 1",
+                    (office, seq, office),
+                )
+                row = db.execute(
+                    "UPDATE offices SET acked = least(acked, %s), last_heard = now()"
+                    " WHERE id = %s RETURNING acked",
+                    (seq, office),
+                ).fetchone()
+        except psycopg.OperationalError:
+            self.close()
+            raise
+        assert row is not None
+        return int(row[0])
 
     def acked(self, office: str) -> int:
         """S for an office without changing anything."""

@@ -1,6 +1,6 @@
 """The office -> region uplink contract (docs/region.md), decoded: pure, no I/O, no clock.
 
-Topics under the base B: `B/office/OFFICE/events|ack|state|status`. The office is taken from
+Topics under the base B: `B/office/OFFICE/events|ack|state|status|rewind`. The office is taken from
 the topic only, which the broker's ACL ties to the account (`%u`); a payload never names it.
 """
 
@@ -58,6 +58,10 @@ class RegionTopics:
 
     def shared_events(self) -> str:
         return f"$share/{SHARE_GROUP}/{self.base}/office/+/events"
+
+    def shared_rewinds(self) -> str:
+        """Shared like the events: one instance rewinds an office (idempotent anyway)."""
+        return f"$share/{SHARE_GROUP}/{self.base}/office/+/rewind"
 
     def split(self, topic: str) -> tuple[str, str] | None:
         """(office, leaf) of a topic under the base, or None when it is not one of ours."""
@@ -124,8 +128,27 @@ def decode_batch(payload: bytes) -> Batch:
     return Batch(after, events, payload)
 
 
-def encode_ack(seq: int) -> bytes:
-    return json.dumps({"v": 1, "seq": seq}, separators=(",", ":")).encode()
+def encode_ack(seq: int, rewound: int | None = None) -> bytes:
+    """The ack; `rewound`: the rewind point it answers (the hub waits for that one)."""
+    doc: dict[str, int] = {"v": 1, "seq": seq}
+    if rewound is not None:
+        doc["rewound"] = rewound
+    return json.dumps(doc, separators=(",", ":")).encode()
+
+
+def decode_rewind(payload: bytes) -> int | None:
+    """The seq L of a `rewind` message ({"v": 1, "seq": L}, L >= 0), None for anything else:
+    a rewind sets events aside, so only an exact one is obeyed."""
+    if len(payload) > 1024:
+        return None
+    try:
+        doc = json.loads(payload)
+    except (UnicodeDecodeError, ValueError, RecursionError):
+        return None
+    if not isinstance(doc, dict) or doc.get("v") != 1:
+        return None
+    seq = doc.get("seq")
+    return seq if type(seq) is int and seq >= 0 else None
 
 
 def decode_state(payload: bytes) -> dict[str, Any]:

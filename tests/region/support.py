@@ -22,7 +22,7 @@ from typing import Any
 import paho.mqtt.client as paho
 import psycopg
 
-from common.accounts import mosquitto_hash, passwd_text
+from common.accounts import mosquitto_hash, passwd_text, region_acl_text
 from nodes.hub.simulate import DayPlan, simulate_into
 from nodes.hub.web.accounts import hash_password
 from tests.harness import ROOT, Mosquitto, free_port, wait_for
@@ -54,19 +54,8 @@ REGION_QUEUE = "max_queued_messages 100000\nmax_queued_bytes 1073741824\n"
 
 
 def region_acl(base: str = BASE) -> str:
-    """The contract's ACL for the regional broker (docs/region.md)."""
-    return f"""\
-user region
-topic read {base}/office/+/events
-topic read {base}/office/+/state
-topic read {base}/office/+/status
-topic write {base}/office/+/ack
-
-pattern write {base}/office/%u/events
-pattern write {base}/office/%u/state
-pattern write {base}/office/%u/status
-pattern read {base}/office/%u/ack
-"""
+    """The contract's ACL for the regional broker, as `antrian provision-region` writes it."""
+    return region_acl_text(base, "region")
 
 
 def central_broker(directory: Path, offices: tuple[str, ...] = OFFICES) -> Mosquitto:
