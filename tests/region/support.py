@@ -142,6 +142,15 @@ def stored(url: str, office: str = "kec-a") -> list[tuple[Any, ...]]:
         ).fetchall()
 
 
+def set_aside(url: str, office: str = "kec-a") -> list[int]:
+    """The seqs of an office's events a rewind set aside, in the order they were."""
+    with psycopg.connect(url) as db:
+        rows = db.execute(
+            "SELECT seq FROM events_rewound WHERE office = %s ORDER BY rewound_at, seq", (office,)
+        ).fetchall()
+    return [row[0] for row in rows]
+
+
 def as_rows(events: Any) -> list[tuple[Any, ...]]:
     """Event dicts (the contract's, or the hub's rows) as `stored` returns them."""
     return [
@@ -169,6 +178,7 @@ class Office:
     def __init__(self, broker: Mosquitto, office: str, *, password: str = PASSWORD) -> None:
         self.office = office
         self.acks: list[int] = []
+        self.rewound: list[int] = []  # the `rewound` of the acks that carried one
         self.sent = 0  # events messages published
         self._lock = threading.Lock()
         self._connected = threading.Event()
@@ -190,8 +200,11 @@ class Office:
             self._connected.set()
 
     def _on_message(self, _c: Any, _u: Any, msg: paho.MQTTMessage) -> None:
+        ack = json.loads(msg.payload)
         with self._lock:
-            self.acks.append(int(json.loads(msg.payload)["seq"]))
+            self.acks.append(int(ack["seq"]))
+            if "rewound" in ack:
+                self.rewound.append(int(ack["rewound"]))
 
     @property
     def acked(self) -> int:
@@ -211,6 +224,14 @@ class Office:
 
     def send(self, after: int, events: list[dict[str, Any]] | tuple[dict[str, Any], ...]) -> None:
         self.publish("events", batch(after, events))
+
+    def rewind(self, seq: int) -> None:
+        """Ask the region to set aside the events after `seq`, as a restored hub does, and
+        wait for its answer (one more ack carrying `rewound`)."""
+        with self._lock:
+            answers = len(self.rewound)
+        self.publish("rewind", json.dumps({"v": 1, "seq": seq}).encode())
+        wait_for(lambda: len(self.rewound) > answers and self.rewound[-1] == seq)
 
     def wait_acked(self, seq: int, timeout: float = 20.0) -> None:
         wait_for(lambda: self.acked >= seq, timeout=timeout)

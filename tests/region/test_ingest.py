@@ -11,15 +11,20 @@ from typing import Any
 import psycopg
 import pytest
 
+from nodes.region import store
 from nodes.region.config import RegionBroker
 from nodes.region.intake import Intake
+from nodes.region.store import Reader
+from nodes.region.summary import Summarizer
 from nodes.region.wire import MAX_EVENTS
 from tests.harness import Mosquitto, wait_for
+from tests.region.postgres import PostgreSQL
 from tests.region.support import (
     BASE,
     REGION_PASSWORD,
     Office,
     as_rows,
+    set_aside,
     simulated_events,
     stored,
 )
@@ -133,10 +138,14 @@ def test_an_office_cannot_publish_as_another(
         a.publish(
             "events", json.dumps({"v": 1, "after": 0, "events": forged}).encode(), office="kec-b"
         )
+        b.send(0, events[:3])
+        b.wait_acked(3)
         a.publish("state", b'{"v": 1, "waiting": 999}', office="kec-b", retain=True)
-        b.send(0, events[:5])  # a marker on the same path: delivered after the forgery
+        a.publish("rewind", b'{"v": 1, "seq": 0}', office="kec-b")  # would set 1..3 aside
+        b.send(3, events[3:5])  # a marker on the same path: delivered after the forgery
         b.wait_acked(5)
         assert stored(database, "kec-b") == as_rows(events[:5])
+        assert set_aside(database, "kec-b") == []
         assert stored(database, "kec-a") == []
         with psycopg.connect(database) as db:
             assert db.execute("SELECT state FROM offices WHERE id = 'kec-b'").fetchone() in (
@@ -192,3 +201,96 @@ def test_state_and_status_are_kept_per_office(office: Office, database: str) -> 
             return db.execute("SELECT state, online FROM offices WHERE id = 'kec-a'").fetchone()
 
     assert wait_for(lambda: row() if row() and row()[1] is False else None) == (state, False)
+
+
+def issued_by_day(url: str) -> dict[str, int]:
+    """`office_days`' tickets issued per day of kec-a, once every dirty day is summarised."""
+    reader = Reader(url)
+    summaries = Summarizer(url, reader, {}, "Asia/Jakarta")
+    try:
+        with psycopg.connect(url, autocommit=True) as db:
+            while summaries.run_once(db):
+                pass
+            rows = db.execute(
+                "SELECT day::text, issued FROM office_days WHERE office = 'kec-a'"
+            ).fetchall()
+    finally:
+        reader.close()
+    return dict(rows)
+
+
+def test_a_rewind_sets_the_lost_log_aside_and_the_restored_log_is_held(
+    office: Office, database: str
+) -> None:
+    day = simulated_events()
+    lost = day[:60]  # the log the hub had before its database was restored
+    office.send(0, lost)
+    office.wait_acked(60)
+    assert issued_by_day(database) == {
+        "2026-11-23": sum(e["kind"] == "ticket_issued" for e in lost)
+    }
+    office.rewind(30)  # the backup ended at seq 30
+    assert office.acks[-1] == 30
+    assert stored(database) == as_rows(lost[:30])
+    assert set_aside(database) == list(range(31, 61))
+    with psycopg.connect(database) as db:
+        assert db.execute("SELECT acked FROM offices WHERE id = 'kec-a'").fetchone() == (30,)
+    office.rewind(30)  # asked again (its answer was lost): nothing more changes
+    assert office.acks[-1] == 30
+    assert set_aside(database) == list(range(31, 61))
+    assert stored(database) == as_rows(lost[:30])
+    # The restored hub's new events reuse seqs 31...: held now, not skipped as known.
+    restored = lost[:30] + tuple(dict(e, seq=31 + i) for i, e in enumerate(day[100:140]))
+    office.send(30, restored[30:])
+    office.wait_acked(70)
+    assert stored(database) == as_rows(restored)
+    # And the day's figures are those of the restored log alone.
+    issued = sum(e["kind"] == "ticket_issued" for e in restored)
+    assert issued_by_day(database) == {"2026-11-23": issued}
+
+
+def test_a_malformed_rewind_changes_nothing(
+    office: Office, region: Intake, database: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    events = simulated_events()[:20]
+    office.send(0, events[:10])
+    office.wait_acked(10)
+    bad = [b"not json", b'{"v": 1}', b'{"v": 1, "seq": -1}', b'{"v": 1, "seq": "3"}',
+           b'{"v": 1, "seq": true}', b'{"v": 1, "seq": 3.0}', b'{"v": 2, "seq": 3}',
+           b"[3]"]  # fmt: skip
+    with caplog.at_level(logging.WARNING, logger="nodes.region.intake"):
+        for payload in bad:
+            office.publish("rewind", payload)
+        office.send(10, events[10:20])  # after the bad rewinds on the same path
+        office.wait_acked(20)
+    assert stored(database) == as_rows(events)
+    assert set_aside(database) == []
+    assert office.rewound == [] and set(office.acks) == {10, 20}
+    assert "ignored its rewind" in caplog.text
+
+
+def test_a_version_1_database_is_migrated_with_nothing_lost(postgres: PostgreSQL) -> None:
+    url = postgres.new_database()
+    events = simulated_events()[:10]
+    with psycopg.connect(url) as db:  # a region database as version 1 left it
+        db.execute(store.SCHEMA_V1)
+        db.execute("INSERT INTO meta VALUES ('schema_version', '1')")
+        db.execute("INSERT INTO offices (id, acked) VALUES ('kec-a', 10)")
+        for e in events:
+            db.execute(
+                "INSERT INTO events VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s)",
+                ("kec-a", *as_rows([e])[0][:7], json.dumps(e["data"])),
+            )
+    store.create_schema(url)
+    store.create_schema(url)  # a second start finds version 2
+    with psycopg.connect(url) as db:
+        version = db.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+        assert version == (str(store.SCHEMA_VERSION),) == ("2",)
+    assert stored(url) == as_rows(events)
+    ingest = store.Ingest(url)
+    try:
+        assert ingest.acked("kec-a") == 10
+        assert ingest.rewind("kec-a", 4) == 4  # the new table works on the migrated database
+    finally:
+        ingest.close()
+    assert set_aside(url) == list(range(5, 11))
