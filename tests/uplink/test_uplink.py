@@ -14,8 +14,9 @@ import sys
 import threading
 import tomllib
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +24,8 @@ import paho.mqtt.client as paho
 import pytest
 
 from common.mqtt import BrokerLink
+from nodes.hub.backup import back_up
+from nodes.hub.backup import restore as restore_backup
 from nodes.hub.uplink import BATCH_EVENTS, WINDOW
 from nodes.setup.provision_region import main as provision_region
 from tests.harness import (
@@ -69,6 +72,7 @@ class Region:
     received: list[tuple[str, int, int]] = field(default_factory=list)  # office, after, seq
     hold: bool = False  # receive, but neither store nor ack (a slow region)
     hold_after: int | None = None  # batches stored before it holds
+    rewinds: list[tuple[str, int]] = field(default_factory=list)  # asked: office, seq
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def acked(self, office: str) -> int:
@@ -80,8 +84,20 @@ class Region:
         with self.lock:
             return list(self.stored.get(office, []))
 
+    def answer_rewind(self, office: str, seq: int) -> None:
+        """Set aside the office's events after `seq` and say so in the ack."""
+        with self.lock:
+            stored = self.stored[office] = [s for s in self.stored.get(office, []) if s <= seq]
+            acked = stored[-1] if stored else 0
+        payload = json.dumps({"v": 1, "seq": acked, "rewound": seq})
+        self.client.publish(topic(office, "ack"), payload, qos=1, retain=True)
+
     def on_message(self, _c: Any, _u: Any, msg: paho.MQTTMessage) -> None:
-        office = msg.topic.split("/")[-2]
+        office, leaf = msg.topic.split("/")[-2:]
+        if leaf == "rewind":  # answered by the test (`answer_rewind`)
+            with self.lock:
+                self.rewinds.append((office, json.loads(msg.payload)["seq"]))
+            return
         batch = json.loads(msg.payload)
         with self.lock:
             self.received += [(office, batch["after"], e["seq"]) for e in batch["events"]]
@@ -173,8 +189,9 @@ def regional(tmp_path: Path) -> Iterator[Setup]:
 def play_region(regional: Setup) -> Iterator[Region]:
     player = Region()
     player.client = paho_client(
-        regional, "region", f"{BASE}/office/+/events", on_message=lambda *a: player.on_message(*a)
-    )
+        regional, "region", f"{BASE}/office/+/events", f"{BASE}/office/+/rewind",
+        on_message=lambda *a: player.on_message(*a),
+    )  # fmt: skip
     try:
         yield player
     finally:
@@ -214,7 +231,7 @@ def office(regional: Setup) -> Iterator[tuple[Mosquitto, HubProcess]]:
 
 
 def logged(hub: HubProcess) -> list[int]:
-    with sqlite3.connect(hub.db_path) as db:
+    with closing(sqlite3.connect(hub.db_path)) as db:  # closed: `antrian restore` checks
         return [row[0] for row in db.execute("SELECT seq FROM events ORDER BY seq")]
 
 
@@ -342,13 +359,14 @@ def test_an_office_cannot_write_as_another(regional: Setup, region: Region) -> N
     mallory = paho_client(regional, "kec-a")
     try:
         forged = {"v": 1, "after": 0, "events": [{"seq": 1, "kind": "forged"}]}
-        for leaf in ("events", "state", "status"):
+        for leaf in ("events", "state", "status", "rewind"):
             mallory.publish(topic("kec-b", leaf), json.dumps(forged), qos=1).wait_for_publish(5)
         # Delivery proved on its own topic, after the forged ones on the same connection.
         own = {"v": 1, "after": 0, "events": [{"seq": 1, "kind": "marker"}]}
         mallory.publish(topic("kec-a", "events"), json.dumps(own), qos=1)
         wait_for(lambda: region.seqs("kec-a") == [1])
         assert [office for office, _, _ in region.received] == ["kec-a"]
+        assert region.rewinds == []
     finally:
         mallory.disconnect()
         mallory.loop_stop()
@@ -386,6 +404,56 @@ def test_an_ack_beyond_the_end_of_the_log_is_reported(regional: Setup, region: R
     try:
         wait_for(lambda: "beyond this log's last event" in hub.log(), 15)
     finally:
+        hub.stop()
+        local.stop()
+
+
+def test_after_a_restore_the_hub_sends_nothing_until_the_region_has_rewound(
+    regional: Setup, region: Region
+) -> None:
+    local, hub = office_hub(regional)
+    stick = regional.dir / "stick"
+    stick.mkdir()
+    states: list[Any] = []
+    watcher = paho_client(
+        regional, "region", topic("kec-a", "state"),
+        on_message=lambda _c, _u, m: states.append(json.loads(m.payload)),
+    )  # fmt: skip
+    kiosk = client(local, "kiosk-1", "kiosk")
+    try:
+        hub.start()
+        take_tickets(kiosk, 3)
+        wait_for(lambda: region.seqs("kec-a") and region.seqs("kec-a") == logged(hub), 15)
+        hub.stop()
+        backup = back_up(hub.db_path, stick, 1, datetime.now()).path  # the last backup
+        point = len(logged(hub))
+        hub.start()
+        take_tickets(kiosk, 4)  # lost with the card: the region has them
+        wait_for(lambda: region.seqs("kec-a") == logged(hub), 15)
+        lost = len(logged(hub))
+        hub.stop()
+        assert restore_backup(backup, hub.db_path) == point
+        received = len(region.received)
+        hub.start()
+        wait_for(lambda: region.rewinds == [("kec-a", point)], 15)
+        take_tickets(kiosk, 2)  # their events reuse seqs of the lost log
+        assert logged(hub) == list(range(1, point + 3)) and point + 2 <= lost
+        # Sent nothing: the snapshot with the new tickets, published after the uplink read
+        # the log with them, came with no events before it.
+        wait_for(lambda: any(s.get("waiting") == 5 for s in states), 15)
+        assert len(region.received) == received
+        region.answer_rewind("kec-a", point)
+        wait_for(lambda: region.seqs("kec-a") == logged(hub), 15)
+        second = region.received[received:]
+        assert [(after, seq) for _, after, seq in second] == [
+            (point, point + 1),
+            (point, point + 2),
+        ]
+        wait_for(lambda: not (hub.db_path.parent / "antrian.db.region-rewind").exists(), 15)
+    finally:
+        kiosk.stop()
+        watcher.disconnect()
+        watcher.loop_stop()
         hub.stop()
         local.stop()
 
