@@ -4,8 +4,11 @@ restored into a fresh hub, gives the same report and today's queue."""
 
 from __future__ import annotations
 
+import json
+import sqlite3
 import subprocess
 import sys
+from contextlib import closing
 from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -76,6 +79,13 @@ def test_a_backup_restored_into_a_fresh_hub_gives_the_same_report_and_queue(
     fresh = tmp_path / "fresh" / "antrian.db"
     done = restore(backup, fresh)
     assert done.returncode == 0, done.stderr
+    # The region is told to forget what came after the backup's last event.
+    with closing(sqlite3.connect(backup)) as db:
+        (last,) = db.execute("SELECT max(seq) FROM events").fetchone()
+    assert last > 0
+    assert f"will be rewound to seq {last} on the hub's next connection" in done.stdout
+    marker = json.loads(fresh.with_name("antrian.db.region-rewind").read_text())
+    assert marker == {"v": 1, "seq": last}
     today = datetime.now(ZoneInfo("Asia/Jakarta")).date()
     assert build_report(fresh, office(), today) == build_report(hub.db_path, office(), today)
     assert queue_of(fresh) == queue_of(hub.db_path)
