@@ -24,6 +24,7 @@ from nodes.hub.uplink import (
     Window,
     batches,
     decode_ack,
+    decode_rewound_ack,
     read_region,
 )
 from nodes.setup import bootfile
@@ -200,6 +201,16 @@ def test_a_malformed_ack_is_refused(payload: bytes) -> None:
 
 def test_a_good_ack() -> None:
     assert decode_ack(b'{"v": 1, "seq": 42}') == 42
+
+
+def test_an_ack_answering_a_rewind_says_which() -> None:
+    assert decode_rewound_ack(b'{"v": 1, "seq": 42}') == (42, None)
+    assert decode_rewound_ack(b'{"v": 1, "seq": 30, "rewound": 35}') == (30, 35)
+    assert decode_ack(b'{"v": 1, "seq": 30, "rewound": 35}') == 30
+    for bad in (b'{"v": 1, "seq": 3, "rewound": "3"}', b'{"v": 1, "seq": 3, "rewound": -1}',
+                b'{"v": 1, "seq": 3, "rewound": true}', b'{"v": 1, "rewound": 3}'):  # fmt: skip
+        with pytest.raises(ValueError):
+            decode_rewound_ack(bad)
 
 
 REGION = """\
