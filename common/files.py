@@ -27,3 +27,12 @@ def write_atomic(path: Path, content: str | bytes, mode: int = 0o640) -> None:
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
+
+
+def fsync(path: Path) -> None:
+    """Flush a file, or a folder's entries (a rename or unlink in it), to disk."""
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)

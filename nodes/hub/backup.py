@@ -33,6 +33,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
+from common.files import fsync
 from nodes.hub import rewind
 from nodes.hub.eventlog import check_schema
 
@@ -77,9 +78,9 @@ def back_up(database: Path, folder: Path, keep: int, now: datetime) -> Backup:
         raise
     finally:
         source.close()
-    _fsync(part)
+    fsync(part)
     os.replace(part, target)
-    _fsync(folder)
+    fsync(folder)
     for old in generations(folder)[:-keep]:
         old.unlink()
     return Backup(target, now, target.stat().st_size)
@@ -91,14 +92,6 @@ def latest(folder: Path) -> Backup | None:
         return None
     stat = found[-1].stat()
     return Backup(found[-1], datetime.fromtimestamp(stat.st_mtime).astimezone(), stat.st_size)
-
-
-def _fsync(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 class RestoreError(Exception):
@@ -154,14 +147,14 @@ def restore(backup: Path, database: Path) -> int:
             copy.close()
     finally:
         source.close()
-    _fsync(part)
+    fsync(part)
     # Before the replace: a power cut between the two leaves a marker over the old log,
     # which costs the region a resend, never a restored log without its rewind.
     point = rewind.mark(database, int(last))
     for stale in (Path(f"{database}-wal"), Path(f"{database}-shm")):
         stale.unlink(missing_ok=True)
     os.replace(part, database)
-    _fsync(database.parent)
+    fsync(database.parent)
     return point
 
 

@@ -11,10 +11,9 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 from pathlib import Path
 
-from common.files import write_atomic
+from common.files import fsync, write_atomic
 
 log = logging.getLogger("antrian.hub.rewind")
 
@@ -55,19 +54,11 @@ def mark(database: Path, seq: int) -> int:
     if pending is not None and pending <= seq:
         return pending
     write_atomic(marker(database), json.dumps({"v": 1, "seq": seq}) + "\n", mode=0o644)
-    _fsync_dir(database.parent)
+    fsync(database.parent)
     return seq
 
 
 def done(database: Path) -> None:
     """The region has been rewound: remove the marker (OSError if it cannot be)."""
     marker(database).unlink(missing_ok=True)
-    _fsync_dir(database.parent)
-
-
-def _fsync_dir(folder: Path) -> None:
-    fd = os.open(folder, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
+    fsync(database.parent)

@@ -127,15 +127,7 @@ $$;
 #: No key on (office, seq): the same seq may be set aside by more than one rewind.
 EVENTS_REWOUND = """
 CREATE TABLE events_rewound (
-    office text NOT NULL,
-    seq bigint NOT NULL,
-    at text NOT NULL,
-    day date NOT NULL,
-    kind text NOT NULL,
-    ticket_id text,
-    service text,
-    counter text,
-    data jsonb NOT NULL,
+    LIKE events,                              -- its columns, without its key
     rewound_at timestamptz NOT NULL DEFAULT now()
 );
 CREATE INDEX events_rewound_office ON events_rewound (office, seq);
