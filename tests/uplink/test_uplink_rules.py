@@ -247,6 +247,8 @@ def test_provision_region_writes_accounts_acl_and_each_office_region(tmp_path: P
     assert "pattern write kab-contoh/office/%u/events\n" in acl
     assert "pattern read kab-contoh/office/%u/ack\n" in acl
     assert "topic write kab-contoh/office/+/ack\n" in acl
+    assert "topic read kab-contoh/office/+/rewind\n" in acl  # after `antrian restore`
+    assert "pattern write kab-contoh/office/%u/rewind\n" in acl
     # Each office's [region], as the hub itself reads it.
     text = (out / "offices/kecamatan-b.toml").read_text()
     settings = read_region(Table(tomllib.loads(text), "hub.toml"))
