@@ -134,11 +134,25 @@ def _check_tls(
     except (ssl.SSLError, OSError) as exc:
         raise table.error("ca_file", f"{ca_file} is not a CA certificate (PEM): {exc}") from None
     if cert_file is not None:
+        asked: list[bool] = []
+
+        def no_passphrase() -> bytes:
+            # Without this OpenSSL would prompt for it on the terminal, and the hub wait there.
+            asked.append(True)
+            return b""
+
         try:
-            context.load_cert_chain(str(cert_file), str(key_file))
+            context.load_cert_chain(str(cert_file), str(key_file), password=no_passphrase)
         except (ssl.SSLError, OSError) as exc:
-            problem = f"{cert_file} and {key_file} are not a certificate and its key: {exc}"
-            raise table.error("cert_file", problem) from None
+            if not asked:
+                problem = f"{cert_file} and {key_file} are not a certificate and its key: {exc}"
+                raise table.error("cert_file", problem) from None
+        if asked:
+            raise table.error(
+                "key_file",
+                f"{key_file} is protected by a passphrase, and the hub starts unattended:"
+                " give it the key without one (openssl pkey -in KEY -out PLAIN_KEY)",
+            )
 
 
 def _password(table: config.Table) -> str:

@@ -30,7 +30,7 @@ from nodes.hub.uplink import (
 from nodes.setup import bootfile
 from nodes.setup.provision_region import main as provision_region
 from tests.harness import write_hub_config
-from tests.uplink.certs import make_certs
+from tests.uplink.certs import make_certs, openssl
 
 
 def region(**values: Any) -> RegionSettings:
@@ -94,6 +94,20 @@ def test_tls_files_that_do_not_load_name_their_key(
     with pytest.raises(ConfigError) as caught:
         read_region(Table({"region": values}, tmp_path / "hub.toml"))
     assert caught.value.key == key
+
+
+def test_a_key_with_a_passphrase_is_refused_without_a_prompt(tmp_path: Path) -> None:
+    """OpenSSL would otherwise ask for the passphrase on the terminal: the hub would hang
+    at its start (or, as a service, fail with a misleading error about the certificate)."""
+    certs = make_certs(tmp_path / "certs")
+    openssl("pkey", "-in", "server.key", "-aes256", "-passout", "pass:rahasia",
+            "-out", "locked.key", cwd=certs.ca.parent)  # fmt: skip
+    values = {"host": "r", "username": "kec-a", "password": "p", "ca_file": "certs/ca.crt",
+              "cert_file": "certs/server.crt", "key_file": "certs/locked.key"}  # fmt: skip
+    with pytest.raises(ConfigError) as caught:
+        read_region(Table({"region": values}, tmp_path / "hub.toml"))
+    assert caught.value.key == "region.key_file"
+    assert "passphrase" in caught.value.problem
 
 
 def test_region_password_from_a_file(tmp_path: Path) -> None:
