@@ -7,6 +7,8 @@ so a figure in the region is the figure the office's own report shows.
 The comparison across offices needs a month of a hundred offices in well under a second, so
 it reads `office_days`: one row per office and day, computed here from that day's events
 whenever the day got new events (`dirty_days`), by a background thread of every instance.
+An instance claims a day with a PostgreSQL advisory lock before summarising it, so that
+several instances share the days instead of each computing all of them.
 """
 
 from __future__ import annotations
@@ -31,6 +33,13 @@ log = logging.getLogger(__name__)
 POLL_S = 2.0
 #: How long summaries wait for the intake to be quiet, at most.
 DEFER_S = 30.0
+#: Any constant: the class of the advisory locks that claim a day (the store has another).
+_CLAIM_CLASS = 0x73756D6D
+
+
+def claim_key(office: str, day: date) -> tuple[int, str]:
+    """The advisory lock (class, text hashed by PostgreSQL) that claims an office's day."""
+    return (_CLAIM_CLASS, f"{office}/{day.isoformat()}")
 
 
 def office_info(
@@ -172,35 +181,54 @@ class Summarizer:
                 break
             if self._broken.get((office, day)) == mark:
                 continue
-            info = office_info(office, self.names.get(office, office), state, self.timezone)
+            key = claim_key(office, day)
+            claimed = db.execute("SELECT pg_try_advisory_lock(%s, hashtext(%s))", key).fetchone()
+            if not (claimed and claimed[0]):
+                continue  # another instance is summarising it
             try:
-                row = day_row(build_report(self.reader, info, day, day))
-            except psycopg.Error:
-                raise
-            except Exception:
-                log.exception(
-                    "cannot summarise office %s on %s; left out of the comparison "
-                    "until it gets new events",
-                    office,
-                    day,
-                )
-                self._broken[(office, day)] = mark
-                continue
-            with db.transaction():
-                db.execute(
-                    "INSERT INTO office_days VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"
-                    " ON CONFLICT (office, day) DO UPDATE SET issued = excluded.issued,"
-                    " served = excluded.served, no_show = excluded.no_show,"
-                    " waits = excluded.waits, wait_sum_s = excluded.wait_sum_s,"
-                    " wait_max_s = excluded.wait_max_s, within = excluded.within,"
-                    " skm_respondents = excluded.skm_respondents,"
-                    " skm_totals = excluded.skm_totals",
-                    (office, day, *row),
-                )
-                # Done unless more events came for the day meanwhile (then: again).
-                db.execute(
-                    "DELETE FROM dirty_days WHERE office = %s AND day = %s AND mark = %s",
-                    (office, day, mark),
-                )
-            done += 1
+                done += self._summarise(db, office, day, mark, state)
+            finally:
+                db.execute("SELECT pg_advisory_unlock(%s, hashtext(%s))", key)
         return done
+
+    def _summarise(
+        self, db: psycopg.Connection[Any], office: str, day: date, mark: int, state: Any
+    ) -> int:
+        """Summarise one claimed day; 1 if done, 0 if there was nothing to do or it failed."""
+        current = db.execute(
+            "SELECT mark FROM dirty_days WHERE office = %s AND day = %s", (office, day)
+        ).fetchone()
+        if current is None:
+            return 0  # another instance did it since the list was read
+        mark = current[0]  # more events may have come since: summarised too
+        info = office_info(office, self.names.get(office, office), state, self.timezone)
+        try:
+            row = day_row(build_report(self.reader, info, day, day))
+        except psycopg.Error:
+            raise
+        except Exception:
+            log.exception(
+                "cannot summarise office %s on %s; left out of the comparison "
+                "until it gets new events",
+                office,
+                day,
+            )
+            self._broken[(office, day)] = mark
+            return 0
+        with db.transaction():
+            db.execute(
+                "INSERT INTO office_days VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"
+                " ON CONFLICT (office, day) DO UPDATE SET issued = excluded.issued,"
+                " served = excluded.served, no_show = excluded.no_show,"
+                " waits = excluded.waits, wait_sum_s = excluded.wait_sum_s,"
+                " wait_max_s = excluded.wait_max_s, within = excluded.within,"
+                " skm_respondents = excluded.skm_respondents,"
+                " skm_totals = excluded.skm_totals",
+                (office, day, *row),
+            )
+            # Done unless more events came for the day meanwhile (then: again).
+            db.execute(
+                "DELETE FROM dirty_days WHERE office = %s AND day = %s AND mark = %s",
+                (office, day, mark),
+            )
+        return 1

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Iterator
+from datetime import date
 from typing import Any
 
 import psycopg
@@ -15,7 +16,7 @@ from nodes.region import store
 from nodes.region.config import RegionBroker
 from nodes.region.intake import Intake
 from nodes.region.store import Reader
-from nodes.region.summary import Summarizer
+from nodes.region.summary import Summarizer, claim_key
 from nodes.region.wire import MAX_EVENTS
 from tests.harness import Mosquitto, wait_for
 from tests.region.postgres import PostgreSQL
@@ -217,6 +218,36 @@ def issued_by_day(url: str) -> dict[str, int]:
     finally:
         reader.close()
     return dict(rows)
+
+
+def test_a_day_another_instance_is_summarising_is_left_to_it(office: Office, database: str) -> None:
+    """Several region instances share the days to summarise instead of each doing all."""
+    events = simulated_events()[:40]
+    office.send(0, events)
+    office.wait_acked(40)
+    key = claim_key("kec-a", date(2026, 11, 23))
+    reader = Reader(database)
+    summaries = Summarizer(database, reader, {}, "Asia/Jakarta")
+
+    def summarised() -> list[Any]:
+        return db.execute("SELECT issued FROM office_days WHERE office = 'kec-a'").fetchall()
+
+    try:
+        with (
+            psycopg.connect(database, autocommit=True) as other,
+            psycopg.connect(database, autocommit=True) as db,
+        ):
+            other.execute("SELECT pg_advisory_lock(%s, hashtext(%s))", key)  # the other instance
+            assert summaries.run_once(db) == 0
+            assert summarised() == []
+            assert db.execute("SELECT count(*) FROM dirty_days").fetchone() == (1,)
+            other.execute("SELECT pg_advisory_unlock(%s, hashtext(%s))", key)
+            assert summaries.run_once(db) == 1
+            issued = sum(e["kind"] == "ticket_issued" for e in events)
+            assert summarised() == [(issued,)]
+            assert db.execute("SELECT count(*) FROM dirty_days").fetchone() == (0,)
+    finally:
+        reader.close()
 
 
 def test_a_rewind_sets_the_lost_log_aside_and_the_restored_log_is_held(
