@@ -20,12 +20,12 @@ from typing import Any, Final, Literal
 
 import pygame
 
+from common import fonts
 from common.legibility import capital_height
 from nodes.display.view import RECENT_SHOWN, View
 
-FONT_DIR: Final = Path(__file__).with_name("fonts")
-REGULAR_FONT: Final = FONT_DIR / "DejaVuSans.ttf"
-BOLD_FONT: Final = FONT_DIR / "DejaVuSans-Bold.ttf"
+REGULAR_FONT: Final = fonts.SANS
+BOLD_FONT: Final = fonts.SANS_BOLD
 
 Color = tuple[int, int, int]
 BACKGROUND: Final[Color] = (10, 25, 50)

@@ -4,7 +4,7 @@ preview and the picture in the docs.
 The geometry follows the printer: font A is a 12×24-dot cell, sizes scale it by whole
 numbers, 48 columns fill 576 dots on 80 mm paper and 32 fill 384 on 58 mm. DejaVu Sans Mono
 stands in for the printer's font (its advance is 0.6 em, so 20 px gives the 12-dot cell).
-The fonts are copied into this node's `fonts/` folder so the node needs nothing else.
+The fonts are bundled (`common/fonts/`) so the node needs nothing else.
 """
 
 from __future__ import annotations
@@ -16,10 +16,10 @@ from typing import Final
 import qrcode
 from PIL import Image, ImageDraw, ImageFont
 
+from common import fonts
 from nodes.kiosk.escpos_render import QR_DOTS
 from nodes.kiosk.ticket import Item, Line, Logo, QrCode, Rule, TicketLayout
 
-FONTS: Final = Path(__file__).with_name("fonts")
 CELL_HEIGHT: Final = 24
 FONT_PX: Final = 20
 MARGIN: Final = 24
@@ -27,8 +27,7 @@ MARGIN: Final = 24
 
 @cache
 def _font(scale: int, bold: bool) -> ImageFont.FreeTypeFont:
-    name = "DejaVuSansMono-Bold.ttf" if bold else "DejaVuSansMono.ttf"
-    return ImageFont.truetype(str(FONTS / name), FONT_PX * scale)
+    return ImageFont.truetype(str(fonts.MONO_BOLD if bold else fonts.MONO), FONT_PX * scale)
 
 
 def _qr_matrix(payload: str) -> list[list[bool]]:

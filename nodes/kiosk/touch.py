@@ -32,6 +32,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any, Final, Literal, TextIO
 
+from common import fonts
 from common.bahasa import Lang
 from common.config import Table, setting
 from common.files import write_atomic
@@ -53,7 +54,7 @@ from nodes.kiosk.tiles import (
 
 log = logging.getLogger(__name__)
 
-FONT: Final = Path(__file__).parent / "fonts" / "DejaVuSans-Bold.ttf"
+FONT: Final = fonts.SANS_BOLD
 LATEST_PNG: Final = "latest.png"
 LATEST_JSON: Final = "latest.json"
 ScreenType = Literal["headless", "window", "fullscreen"]
