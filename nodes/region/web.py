@@ -49,6 +49,8 @@ log = logging.getLogger(__name__)
 
 HERE = Path(__file__).parent
 HUB_STATIC = HERE.parent / "hub" / "web" / "static"
+#: The sign-in page is the hub's, drawn in the region's layout (its `layout`).
+HUB_TEMPLATES = HERE.parent / "hub" / "web" / "templates"
 SESSION_COOKIE = "antrian_wilayah"
 MAX_SESSIONS = 1000
 MAX_REPORT_DAYS = 366
@@ -130,6 +132,7 @@ def page(request: Request, template: str, status_code: int = 200, **context: Any
             "region": state.config.name,
             "csrf": csrf,
             "user": request.session.get("user"),
+            "layout": "region_base.html",
             **context,
         },
         status_code=status_code,
@@ -174,7 +177,7 @@ def day_param(request: Request, name: str) -> date | bool | None:
 
 
 async def sign_in_form(request: Request) -> Response:
-    return page(request, "region_signin.html", next=safe_next(request.query_params.get("next")))
+    return page(request, "signin.html", next=safe_next(request.query_params.get("next")))
 
 
 async def sign_in(request: Request) -> Response:
@@ -192,17 +195,15 @@ async def sign_in(request: Request) -> Response:
     keys = (f"user:{name.lower()}", f"addr:{address}")
     now = state.monotonic()
     if not name or not password:
-        return page(
-            request, "region_signin.html", 400, message=t["err_sign_in_missing"], next=target
-        )
+        return page(request, "signin.html", 400, message=t["err_sign_in_missing"], next=target)
     if state.guard.locked(keys, now):
         log.warning("sign-in refused for %r from %s: locked", name, address)
-        return page(request, "region_signin.html", 429, message=t["locked"], next=target)
+        return page(request, "signin.html", 429, message=t["locked"], next=target)
     user = state.config.web.user(name)
     if not await run_in_threadpool(accounts.verify, user, password) or user is None:
         state.guard.failed(keys, now)
         log.warning("failed sign-in for %r from %s", name, address)
-        return page(request, "region_signin.html", 401, message=t["bad_sign_in"], next=target)
+        return page(request, "signin.html", 401, message=t["bad_sign_in"], next=target)
     state.guard.succeeded(keys)
     sid = secrets.token_urlsafe(24)
     state.sessions[sid] = user.name
@@ -370,5 +371,5 @@ def create_app(state: RegionState) -> Starlette:
         exception_handlers={HTTPException: http_error},
     )
     app.state.region = state
-    app.state.templates = Jinja2Templates(directory=str(HERE / "templates"))
+    app.state.templates = Jinja2Templates(directory=[HERE / "templates", HUB_TEMPLATES])
     return app

@@ -224,9 +224,13 @@ def test_the_dashboard_needs_a_sign_in(loaded: RegionState) -> None:
     client = TestClient(create_app(loaded))
     assert client.get("/", follow_redirects=False).headers["location"] == "/masuk?next=/"
     page = client.get("/masuk")
+    # the hub's sign-in form in the region's layout: its name, its nav, no office's pages
+    assert '<a class="office" href="/">Kabupaten Contoh</a>' in page.text
+    assert 'name="password" type="password"' in page.text and 'href="/ambil"' not in page.text
     csrf = page.text.split('name="csrf" value="')[1].split('"')[0]
     wrong = client.post("/masuk", data={"csrf": csrf, "user": WEB_USER, "password": "salah"})
     assert wrong.status_code == 401
+    assert "Kabupaten Contoh" in wrong.text
     assert client.get("/kantor/kec-a/laporan", follow_redirects=False).status_code == 303
 
 
