@@ -30,6 +30,7 @@ import re
 import tomllib
 from dataclasses import dataclass, field
 from importlib import resources
+from pathlib import Path
 from typing import Any
 
 from common.wire import ID_PATTERN
@@ -51,6 +52,16 @@ SECRETS = (
     ("wifi", "password"),
     ("web", "secret_key"),
     ("region", "password"),  # the office's account on the regional broker
+    ("region", "key_pem"),  # the office's TLS client key for the regional broker
+)
+#: Where firstboot writes the [region] TLS files carried on the hub's card.
+REGION_DIR = Path("/run/antrian/region")
+#: (the card's [region] key holding a file's text, the hub's key naming the file, its name):
+#: the Pi has no copy of the files the office's plan named, so the card carries them.
+REGION_PEMS = (
+    ("ca_pem", "ca_file", "ca.pem"),
+    ("cert_pem", "cert_file", "cert.pem"),
+    ("key_pem", "key_file", "key.pem"),
 )
 
 
@@ -267,10 +278,13 @@ def merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
     return result
 
 
-def role_configs(boot: BootFile) -> dict[str, dict[str, Any]]:
-    """{config name: config} for this Pi: one per daemon it runs ("hub" also runs "web")."""
+def role_configs(boot: BootFile, region_dir: Path = REGION_DIR) -> dict[str, dict[str, Any]]:
+    """{config name: config} for this Pi: one per daemon it runs ("hub" also runs "web").
+    The hub's [region] names its TLS files in `region_dir` (see `region_files`)."""
     overrides = {k: v for k, v in boot.overrides.items() if not (boot.role == "hub" and k == "web")}
     config = merge(defaults(boot.role), overrides)
+    if boot.role == "hub" and "region" in config:
+        config["region"] = region_files(config["region"], region_dir)[0]
     config["node"] = {"id": boot.node}
     config["broker"] = _broker(boot.hub_host, boot.hub_port, boot.node, boot.password)
     if boot.counter is not None:
@@ -308,3 +322,43 @@ def _web_config(boot: BootFile, hub: dict[str, Any], node: str) -> dict[str, Any
 
 def _broker(host: str, port: int, user: str, password: str) -> dict[str, Any]:
     return {"host": host, "port": port, "username": user, "password": password}
+
+
+# --- the region's TLS files ----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RegionFile:
+    path: Path
+    text: str
+    mode: int
+    group_mode: int | None = None  # on the Pi: this mode, group antrian (the hub's user)
+
+
+def region_files(region: Any, folder: Path) -> tuple[dict[str, Any], list[RegionFile]]:
+    """(the hub's [region] table, the files to write for it) from the card's [region].
+
+    Each PEM the card carries (`ca_pem`, `cert_pem`, `key_pem`) becomes a file in `folder`,
+    and the table names it (`ca_file`, ...) as if a technician had copied it there. The
+    private key is the hub's alone: 0600, or 0640 to group antrian on the Pi, where the
+    hub runs as user antrian. The password stays in the table, like the broker's."""
+    if not isinstance(region, dict):
+        raise BootFileError("[region]", "must be a table")
+    table = dict(region)
+    files = []
+    for carried, key, name in REGION_PEMS:
+        if carried not in table:
+            continue
+        text = table.pop(carried)
+        secret = key == "key_file"
+        marker = "PRIVATE KEY-----" if secret else "-----BEGIN CERTIFICATE-----"
+        if not isinstance(text, str) or marker not in text:
+            raise BootFileError(f"region.{carried}", f"must be PEM text ({marker}...)")
+        if key in table:
+            raise BootFileError(f"region.{key}", f"give {carried} or {key}, not both")
+        table[key] = str(folder / name)
+        files.append(
+            RegionFile(folder / name, text, 0o600, 0o640) if secret
+            else RegionFile(folder / name, text, 0o644)
+        )  # fmt: skip
+    return table, files

@@ -189,8 +189,12 @@ def give_group(path: Path, group: str, mode: int) -> None:
 
 
 def install(paths: Paths, boot: BootFile, configs: dict[str, dict[str, Any]]) -> None:
-    texts = check_configs(configs, paths.boot_file.name)  # all valid before any is written
+    # The hub's reader loads the region's TLS files, so they go first (in /run: a failure
+    # below takes them away again, see `unconfigure`); every config is valid before any
+    # config is written.
     paths.run.mkdir(mode=0o750, parents=True, exist_ok=True)
+    install_region_files(paths, boot)
+    texts = check_configs(configs, paths.boot_file.name)
     for old in paths.run.glob("*.toml"):
         if old.stem not in configs:
             old.unlink()  # a role changed since the last boot (or within this one)
@@ -232,6 +236,23 @@ def set_localtime(paths: Paths, zone: str) -> None:
     fresh.unlink(missing_ok=True)
     fresh.symlink_to(zoneinfo / zone)
     fresh.replace(link)
+
+
+def install_region_files(paths: Paths, boot: BootFile) -> None:
+    """The TLS files of the hub's [region], carried on the card (bootfile.region_files)."""
+    folder = paths.run / "region"
+    region = boot.overrides.get("region") if boot.role == "hub" else None
+    files = bootfile.region_files(region, folder)[1] if region is not None else []
+    shutil.rmtree(folder, ignore_errors=True)  # none left from an earlier card
+    if not files:
+        return
+    folder.mkdir(mode=0o750)
+    for file in files:
+        write_atomic(file.path, file.text, mode=file.mode)
+        if paths.live and file.group_mode is not None:
+            give_group(file.path, "antrian", file.group_mode)
+    if paths.live:
+        give_group(folder, "antrian", 0o750)
 
 
 def install_broker_files(paths: Paths, boot: BootFile, hub: dict[str, Any]) -> None:
@@ -437,25 +458,29 @@ def unconfigure(paths: Paths) -> None:
     """After a failure nothing may look configured: each role unit starts on its file."""
     for config in paths.run.glob("*.toml"):
         config.unlink(missing_ok=True)
+    shutil.rmtree(paths.run / "region", ignore_errors=True)
 
 
 # --- the command -----------------------------------------------------------------------
 
 
 def plan(
-    data: dict[str, Any], stored: dict[str, Any], boot_file: Path
+    data: dict[str, Any],
+    stored: dict[str, Any],
+    boot_file: Path,
+    region_dir: Path = bootfile.REGION_DIR,
 ) -> tuple[BootFile, dict[str, dict[str, Any]]]:
     """The validated boot file and the configs it gives, errors naming the file."""
     try:
         boot = bootfile.parse(data, stored)
-        return boot, bootfile.role_configs(boot)
+        return boot, bootfile.role_configs(boot, region_dir)
     except BootFileError as exc:
         raise SetupError(f"{boot_file.name}: {exc}") from None
 
 
 def setup(paths: Paths) -> str:
     text, data, stored = read_boot(paths)
-    boot, configs = plan(data, stored, paths.boot_file)
+    boot, configs = plan(data, stored, paths.boot_file, paths.run / "region")
     install(paths, boot, configs)
     scrubbed = keep_secrets(paths, text, data, stored)
     set_network(paths, boot)
@@ -470,8 +495,27 @@ def check(boot_file: Path) -> str:
     """Validate a boot file on a laptop: the same checks, nothing written."""
     _, data = read_boot_file(boot_file)
     boot, configs = plan(data, {}, boot_file)
-    check_configs(configs, boot_file.name)
+    check_configs(without_region_files(configs), boot_file.name)
     return f"{boot_file}: a valid {boot.role} ({boot.node}); it runs {', '.join(configs)}"
+
+
+def without_region_files(configs: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """The configs as a laptop can check them: the region's TLS files exist only once the
+    Pi wrote them (bootfile.region_files checked their text); the rest of [region] is
+    checked by the hub's reader, with TLS on as the files would make it."""
+    region = configs.get("hub", {}).get("region")
+    if not isinstance(region, dict):
+        return configs
+    written = {key for _, key, _ in bootfile.REGION_PEMS}
+    kept = {
+        k: v
+        for k, v in region.items()
+        if not (k in written and Path(str(v)).parent == bootfile.REGION_DIR)
+    }
+    if len(kept) == len(region):
+        return configs
+    kept.setdefault("tls", True)
+    return {**configs, "hub": {**configs["hub"], "region": kept}}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -53,11 +53,41 @@ def load_office(path: Path) -> tuple[dict[str, Any], dict[str, Any]]:
     except tomllib.TOMLDecodeError as exc:
         raise ProvisionError(f"{path}: is not valid TOML: {exc}") from None
     web = data.pop("web", {})
+    region = carried_region(data["region"], path) if "region" in data else None
     try:
         load_config(Table(data, path))  # the hub's own reader: the same rules
     except ConfigError as exc:
         raise ProvisionError(f"{path}: {exc.key}: {exc.problem}") from None
+    if region is not None:
+        data["region"] = region
     return data, web
+
+
+def carried_region(region: Any, path: Path) -> Any:
+    """The office's [region] for the hub's card: the files it names are on this laptop,
+    not on the Pi, so the card carries their text instead (`ca_pem`, `cert_pem`, `key_pem`,
+    and `password` for `password_file`); the Pi's first boot writes them back as files
+    (bootfile.region_files) and moves the key and the password off the card."""
+    if not isinstance(region, dict):
+        return region  # the hub's reader says what is wrong with it
+    table = Table(region, path, "region")
+    carried = dict(region)
+    pairs = [(key, pem) for pem, key, _ in bootfile.REGION_PEMS] + [("password_file", "password")]
+    for key, into in pairs:
+        if key not in region:
+            continue
+        try:
+            file = table.filepath(key)
+        except ConfigError as exc:
+            raise ProvisionError(f"{path}: {exc.key}: {exc.problem}") from None
+        try:
+            text = file.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            reason = (exc.strerror or str(exc)) if isinstance(exc, OSError) else "not text"
+            raise ProvisionError(f"{path}: region.{key}: cannot read {file} ({reason})") from None
+        del carried[key]
+        carried[into] = text.strip() if into == "password" else text
+    return carried
 
 
 def read_credentials(path: Path) -> dict[str, Any]:
