@@ -167,7 +167,7 @@ def test_region_files_decides_names_and_modes() -> None:
         bootfile.region_files({**card, "ca_file": "/data/ca.pem"}, folder)
 
 
-@pytest.mark.parametrize("key", ["ca_file", "key_file", "password_file"])
+@pytest.mark.parametrize("key", ["ca_file", "key_file"])
 def test_a_missing_file_is_named_and_nothing_is_written(
     tmp_path: Path, key: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
