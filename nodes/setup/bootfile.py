@@ -54,6 +54,9 @@ SECRETS = (
     ("region", "password"),  # the office's account on the regional broker
     ("region", "key_pem"),  # the office's TLS client key for the regional broker
 )
+# A stored secret that comes back only beside this key: a card provisioned again without
+# a client certificate must not get the old certificate's key back.
+SECRET_PARTNERS = {("region", "key_pem"): "cert_pem"}
 #: Where firstboot writes the [region] TLS files carried on the hub's card.
 REGION_DIR = Path("/run/antrian/region")
 #: (the card's [region] key holding a file's text, the hub's key naming the file, its name):
@@ -219,7 +222,8 @@ def _fill_secrets(data: dict[str, Any], stored: dict[str, Any]) -> None:
             continue
         # A table the technician removed (no more Wi-Fi) does not come back.
         target = data.get(table) if table else data
-        if isinstance(target, dict) and key not in target:
+        partner = SECRET_PARTNERS.get((table, key))
+        if isinstance(target, dict) and key not in target and partner in (None, *target):
             target[key] = value
 
 

@@ -241,3 +241,21 @@ def test_provision_then_first_boot_gives_a_hub_whose_uplink_logs_in(
         wait_for(lambda: uplink.connected, 15)
     finally:
         uplink.stop()
+
+
+def test_a_card_provisioned_again_without_a_client_certificate_drops_the_stored_key(
+    tmp_path: Path,
+) -> None:
+    plan = provisioned(tmp_path)
+    root = pi(tmp_path, plan.out / "boot/hub/antrian.toml")
+    assert boot(root) == 0
+    text = plan.office.read_text()
+    plan.office.write_text(text.replace('cert_file = "certs/server.crt"\n', "").replace(
+        'key_file = "certs/server.key"\n', ""
+    ))  # fmt: skip
+    provision(plan.office, plan.out, "antrian-hub.local", None)
+    shutil.copy(plan.out / "boot/hub/antrian.toml", root / "boot/firmware/antrian.toml")
+    assert boot(root) == 0
+    assert sorted(p.name for p in (root / "run/antrian/region").iterdir()) == ["ca.pem"]
+    hub = tomllib.loads((root / "run/antrian/hub.toml").read_text())["region"]
+    assert "key_file" not in hub and "cert_file" not in hub
