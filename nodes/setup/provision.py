@@ -360,4 +360,11 @@ def main(argv: list[str] | None = None) -> int:
     elif any(role.startswith("hub + web") for _, role, _ in written):
         print("dashboard: the users and passwords of [web] users in the office file")
     print("the display's running text is in its card, [screen] running_text: edit it there")
+    region = tomllib.loads(written[0][2].read_text(encoding="utf-8")).get("region")
+    if region is not None:
+        carried = [pem for pem, _, _ in bootfile.REGION_PEMS if pem in region]
+        print(
+            f"region: the hub's card carries [region] ({', '.join([*carried, 'password'])}); "
+            "its first boot moves the key and password off the card"
+        )
     return 0

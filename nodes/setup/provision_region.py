@@ -112,7 +112,9 @@ def provision(config: Path, out: Path, broker_address: str) -> list[tuple[str, P
             f"# The uplink of {office['name'] or office['id']} to the region, from"
             " `antrian provision-region`.\n# Paste it into this office's hub.toml, then run"
             " `antrian provision` for the office again.\n# For TLS add tls = true or"
-            " ca_file (and the broker's TLS port). See docs/config.md.\n\n"
+            " ca_file (and the broker's TLS port), and cert_file and key_file for a client\n"
+            "# certificate: files on the laptop, which `antrian provision` carries onto the"
+            " hub's card.\n# See docs/config.md and docs/provisioning.md.\n\n"
             + tomli_w.dumps({"region": table})
         )
         path = out / "offices" / f"{account}.toml"

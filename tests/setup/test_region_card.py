@@ -79,8 +79,13 @@ def mode(path: Path) -> int:
     return stat.S_IMODE(path.stat().st_mode)
 
 
-def test_the_hub_card_carries_the_files_not_their_paths(tmp_path: Path) -> None:
-    plan = provisioned(tmp_path)
+def test_the_hub_card_carries_the_files_not_their_paths(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    plan = make_plan(tmp_path)
+    assert provision_main(["--config", str(plan.office), "--out", str(plan.out)]) == 0
+    said = "region: the hub's card carries [region] (ca_pem, cert_pem, key_pem, password)"
+    assert said in capsys.readouterr().out
     card = tomllib.loads((plan.out / "boot/hub/antrian.toml").read_text())
     region = card["region"]
     assert region["ca_pem"] == plan.files["ca_file"].read_text()
