@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+import tomli_w
 
 from common.accounts import mosquitto_hash, passwd_text
 from common.config import Table
@@ -264,3 +265,17 @@ def test_a_card_provisioned_again_without_a_client_certificate_drops_the_stored_
     assert sorted(p.name for p in (root / "run/antrian/region").iterdir()) == ["ca.pem"]
     hub = tomllib.loads((root / "run/antrian/hub.toml").read_text())["region"]
     assert "key_file" not in hub and "cert_file" not in hub
+
+
+def test_a_carried_file_that_does_not_load_is_a_boot_fault(tmp_path: Path) -> None:
+    plan = provisioned(tmp_path)
+    root = pi(tmp_path, plan.out / "boot/hub/antrian.toml")
+    assert boot(root) == 0 and (root / "run/antrian/region/key.pem").exists()
+    card = root / "boot/firmware/antrian.toml"
+    data = tomllib.loads(card.read_text())
+    data["region"]["cert_pem"] = make_certs(tmp_path / "other").server_cert.read_text()
+    card.write_text(tomli_w.dumps(data))  # a certificate, but not the key's
+    assert boot(root) == 1
+    assert "antrian.toml: region.cert_file:" in (root / "dev/tty1").read_text()
+    assert not (root / "run/antrian/region").exists()
+    assert not list((root / "run/antrian").glob("*.toml"))
