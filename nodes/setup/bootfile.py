@@ -16,8 +16,10 @@ Every card is flashed with the same image; this file says what the Pi is:
     id = "kantor"                  # over the image's defaults for the role
 
 The hub's file also carries the whole office ([[services]], [[counters]], [[nodes]]), the
-broker's accounts (`[accounts]`, hashed) and, when the office has a web front end, the
-web's broker password (`web_password`) and its `[web]` table.
+broker's accounts (`[accounts]`, hashed), when the office has a web front end, the
+web's broker password (`web_password`) and its `[web]` table, and with a regional uplink
+its `[region]`, carrying the text of its TLS files (`ca_pem`, `cert_pem`, `key_pem`), which
+the Pi has no copy of (`region_files`).
 
 This module is pure: it parses text and builds the role configs as dictionaries. Files,
 /run and the LED are `firstboot.py`'s business.
@@ -222,8 +224,10 @@ def _fill_secrets(data: dict[str, Any], stored: dict[str, Any]) -> None:
             continue
         # A table the technician removed (no more Wi-Fi) does not come back.
         target = data.get(table) if table else data
+        if not isinstance(target, dict) or key in target:
+            continue
         partner = SECRET_PARTNERS.get((table, key))
-        if isinstance(target, dict) and key not in target and partner in (None, *target):
+        if partner is None or partner in target:
             target[key] = value
 
 

@@ -6,7 +6,8 @@ Run by antrian-firstboot.service as root before the network and the role's daemo
    data directory (`/var/lib/antrian/boot/secrets.toml`);
 2. check each daemon's config with that daemon's own reader, so a mistake is reported
    now, naming the boot file's key, then write them to `/run/antrian/{role}.toml`; on the
-   hub also mosquitto's password file and ACL under `/run/antrian/broker/`;
+   hub also mosquitto's password file and ACL under `/run/antrian/broker/`, and the
+   `[region]` TLS files the card carries under `/run/antrian/region/`;
 3. move the secrets off the FAT partition (any laptop can read it) into the data directory;
 4. set the hostname (`antrian-{node}`) and the Wi-Fi (a NetworkManager keyfile under /run).
 

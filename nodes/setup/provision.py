@@ -12,6 +12,8 @@ so adding a kiosk later does not lock out the cards already in the office.
 
 A `[web]` table in the provisioning file (not read by the hub itself) is carried to the
 web front end on the hub Pi; its secret key and an `admin` dashboard account are made here.
+The files a `[region]` table names (TLS, password) are read here and their text carried on
+the hub's card: the Pi has no copy of them.
 """
 
 from __future__ import annotations
