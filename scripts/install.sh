@@ -20,7 +20,7 @@ APT_PACKAGES=(
     python3 python3-venv python3-dev build-essential  # evdev (USB keypad) builds from source
     mosquitto                                          # the broker
     espeak-ng libespeak-ng1                            # the Indonesian voice (pyttsx3 driver)
-    fonts-dejavu-core                                  # the report PDF's font (DejaVu Sans)
+    fonts-dejavu-core                                  # a system font for chromium (the browser test)
     libsdl2-2.0-0 libsdl2-ttf-2.0-0 libsdl2-mixer-2.0-0  # SDL (pygame-ce's wheel bundles its own; harmless)
 )
 TEST_PACKAGES=(

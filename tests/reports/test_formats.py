@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from openpyxl import load_workbook
 
+from common import fonts
 from nodes.hub.reports import pdf as pdf_module
 from nodes.hub.reports.figures import Report, compute
 from nodes.hub.reports.render import FORMATS, render
@@ -154,21 +155,29 @@ def test_pdf_is_a_printable_page_with_charts_and_figures(
     assert has_colour(pages[0], BLUE)  # the bars of the first chart
     words = pdf_text(path)
     assert "Kantor Kecamatan Contoh" in words
-    dash = "–" if pdf_module.find_font() else "-"  # Helvetica has no en dash
-    assert f"Jam tersibuk: 08.00{dash}09.00, 7 tiket" in words
+    assert "Jam tersibuk: 08.00–09.00, 7 tiket" in words  # the en dash, as on the page
     assert "10 tiket diambil, 6 selesai dilayani; rata-rata tunggu 23,7 menit." in words
     for figure in ("24,0", "54,0", "80,0", "11,1", "Loket 3", "Semua layanan"):
         assert figure in words
 
 
-def test_pdf_without_dejavu_falls_back_to_helvetica(
-    day_report: Report, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+def test_pdf_uses_the_bundled_font_whatever_the_system_has(
+    day_report: Report, tmp_path: Path
 ) -> None:
-    monkeypatch.setattr(pdf_module, "FONT_DIRS", ())  # a system without fonts-dejavu-core
+    """The same PDF on a Pi without fonts-dejavu-core as on this machine: only the two
+    bundled DejaVu Sans files are embedded (subset), nothing taken from the system."""
     path = tmp_path / "laporan.pdf"
     path.write_bytes(render(day_report, "pdf", "en"))
-    assert "Busiest hour: 08:00-09:00, 7 tickets" in pdf_text(path)
-    assert ink_share(pdf_pages(path, tmp_path)[0]) > 0.03
+    listing = subprocess.run(
+        ["pdffonts", str(path)], check=True, capture_output=True, text=True
+    ).stdout.splitlines()[2:]
+    names = sorted({line.split()[0].split("+", 1)[-1] for line in listing})
+    assert names == ["DejaVuSansBold", "DejaVuSansBook"]
+    assert all(" yes " in line for line in listing)  # embedded
+    loaded = pdf_module.ReportPDF("K", "f", "en").fonts.values()
+    files = {getattr(font, "ttffile", None) for font in loaded}  # None: a built-in font
+    assert files == {fonts.SANS, fonts.SANS_BOLD}
+    assert "Busiest hour: 08:00–09:00, 7 tickets" in pdf_text(path)
 
 
 @pytest.mark.parametrize("fmt", FORMATS)

@@ -1,9 +1,7 @@
 """The report as a printable A4 PDF (fpdf2): office header, headline, charts, tables.
 
-Charts are the same SVG as the HTML page, drawn by fpdf2's SVG support. Text uses DejaVu
-Sans when the system has it (Raspberry Pi OS and Debian ship it in fonts-dejavu-core) so
-every Indonesian character prints; without it the PDF falls back to the built-in Helvetica
-and replaces the few characters outside Latin-1 (the en dash becomes "-").
+Charts are the same SVG as the HTML page, drawn by fpdf2's SVG support. Text uses the
+bundled DejaVu Sans (common/fonts), so every character prints, the same on every machine.
 """
 
 from __future__ import annotations
@@ -12,11 +10,11 @@ import io
 import logging
 import re
 from datetime import datetime
-from pathlib import Path
 from typing import Any, Final
 
 from fpdf import FPDF
 
+from common import fonts
 from common.bahasa import Lang, long_datetime
 from nodes.hub.reports.charts import report_charts
 from nodes.hub.reports.figures import Report
@@ -28,21 +26,11 @@ from nodes.hub.reports.tables import Table, cell_text, report_tables
 # fontTools logs every glyph subset at INFO: dozens of lines per PDF in the hub's journal.
 logging.getLogger("fontTools").setLevel(logging.WARNING)
 
-FONT_DIRS: Final = (Path("/usr/share/fonts/truetype/dejavu"), Path("/usr/share/fonts/dejavu"))
 PAGE_WIDTH_MM: Final = 210.0
 MARGIN_MM: Final = 12.0
 CONTENT_MM: Final = PAGE_WIDTH_MM - 2 * MARGIN_MM
 _SVG_SIZE: Final = re.compile(r'width="(\d+)" height="(\d+)"')
 _SVG_TITLE: Final = re.compile(r"<title>.*?</title>", re.DOTALL)
-
-
-def find_font() -> tuple[Path, Path] | None:
-    """(regular, bold) DejaVu Sans files, or None where the system has none."""
-    for folder in FONT_DIRS:
-        regular, bold = folder / "DejaVuSans.ttf", folder / "DejaVuSans-Bold.ttf"
-        if regular.is_file() and bold.is_file():
-            return regular, bold
-    return None
 
 
 class ReportPDF(FPDF):
@@ -55,43 +43,31 @@ class ReportPDF(FPDF):
         self.report_lang: Lang = lang
         self.set_margins(MARGIN_MM, MARGIN_MM, MARGIN_MM)
         self.set_auto_page_break(auto=True, margin=16)
-        fonts = find_font()
-        if fonts:
-            self.add_font("DejaVu", "", str(fonts[0]))
-            self.add_font("DejaVu", "B", str(fonts[1]))
-            self.family_name = "DejaVu"
-            self.unicode = True
-        else:
-            self.family_name = "helvetica"
-            self.unicode = False
-
-    def say(self, value: str) -> str:
-        """Text this PDF's font can print."""
-        if self.unicode:
-            return value
-        value = value.replace("–", "-").replace("—", "-").replace("·", "-")
-        value = value.replace("✔", "[OK]").replace("✘", "[X]")
-        return value.encode("latin-1", "replace").decode("latin-1")
+        # The bundled DejaVu Sans: the same PDF on every machine, and every letter (en dash,
+        # middle dot, ticks) printed as it is.
+        self.add_font("DejaVu", "", str(fonts.SANS))
+        self.add_font("DejaVu", "B", str(fonts.SANS_BOLD))
+        self.family_name = "DejaVu"
 
     def text_line(
         self, words: str, size: float, height: float, style: str = "", **options: Any
     ) -> None:
         """One line of `words` in this PDF's font, then on to the next line."""
         self.set_font(self.family_name, style, size)
-        self.cell(0, height, self.say(words), new_x="LMARGIN", new_y="NEXT", **options)
+        self.cell(0, height, words, new_x="LMARGIN", new_y="NEXT", **options)
 
     def paragraph(
         self, words: str, size: float, height: float, style: str = "", **options: Any
     ) -> None:
         """`words` wrapped to the page in this PDF's font, then on to the next line."""
         self.set_font(self.family_name, style, size)
-        self.multi_cell(0, height, self.say(words), new_x="LMARGIN", new_y="NEXT", **options)
+        self.multi_cell(0, height, words, new_x="LMARGIN", new_y="NEXT", **options)
 
     def footer(self) -> None:
         self.set_y(-12)
         self.set_font(self.family_name, "", 8)
         self.set_text_color(100)
-        self.cell(0, 5, self.say(f"{self.office} · {self.footer_text}"), align="L")
+        self.cell(0, 5, f"{self.office} · {self.footer_text}", align="L")
         self.set_x(MARGIN_MM)
         self.cell(0, 5, f"{text('page', self.report_lang)} {self.page_no()}/{{nb}}", align="R")
         self.set_text_color(0)
@@ -112,12 +88,12 @@ def _widths(pdf: ReportPDF, table: Table, lang: Lang, size: float) -> list[float
     """Column widths that never break a heading word, stretched to the page width."""
     pdf.set_font(pdf.family_name, "B", size)
     widths = [
-        max(pdf.get_string_width(pdf.say(word)) for word in column.label.split()) + 3.0
+        max(pdf.get_string_width(word) for word in column.label.split()) + 3.0
         for column in table.columns
     ]
     pdf.set_font(pdf.family_name, "", size)
     for j, column in enumerate(table.columns):
-        values = (pdf.say(cell_text(row[j], column.kind, lang)) for row in table.rows)
+        values = (cell_text(row[j], column.kind, lang) for row in table.rows)
         widths[j] = max(widths[j], *(pdf.get_string_width(v) + 3.0 for v in values), 10.0)
     spare = (CONTENT_MM - sum(widths)) / len(widths)
     if spare >= 0:
@@ -129,7 +105,7 @@ def _heading(pdf: ReportPDF, table: Table, widths: list[float], size: float) -> 
     """The header row: labels wrapped on word boundaries, shaded, all cells one height."""
     line_h = size * 0.3528 * 1.35  # points to mm, with some leading
     pdf.set_font(pdf.family_name, "B", size)
-    labels = [pdf.say(c.label) for c in table.columns]
+    labels = [c.label for c in table.columns]
     lines: list[list[str]] = [
         list(pdf.multi_cell(w - 1.6, line_h, label, dry_run=True, output="LINES"))  # type: ignore[arg-type]
         for w, label in zip(widths, labels, strict=True)
@@ -169,7 +145,7 @@ def _table(pdf: ReportPDF, table: Table, lang: Lang) -> None:
         pdf.set_font(pdf.family_name, "B" if bold else "", size)
         x, y = MARGIN_MM, pdf.get_y()
         for value, column, w, align_right in zip(row, table.columns, widths, right, strict=True):
-            words = pdf.say(cell_text(value, column.kind, lang))
+            words = cell_text(value, column.kind, lang)
             pdf.rect(x, y, w, row_h)
             left = x + w - 0.8 - pdf.get_string_width(words) if align_right else x + 0.8
             pdf.text(left, y + baseline, words)
@@ -220,17 +196,17 @@ def _standard(pdf: ReportPDF, report: Report, lang: Lang) -> None:
     pdf.set_fill_color(238, 243, 247)
     pdf.set_font(pdf.family_name, "B", 9)
     for w, key in zip(widths, ("measure", "value", "remark"), strict=True):
-        pdf.cell(w, row_h, pdf.say(text(key, lang)), border=1, fill=True)
+        pdf.cell(w, row_h, text(key, lang), border=1, fill=True)
     pdf.ln(row_h)
     for figure in key_figures(report, lang):
         pdf.set_font(pdf.family_name, "", 9)
-        pdf.cell(widths[0], row_h, pdf.say(figure.label), border=1)
-        value = pdf.say(cell_text(figure.value, figure.kind, lang))
+        pdf.cell(widths[0], row_h, figure.label, border=1)
+        value = cell_text(figure.value, figure.kind, lang)
         pdf.cell(widths[1], row_h, value, border=1, align="L" if figure.kind == "text" else "R")
         if figure.good is not None:
             pdf.set_font(pdf.family_name, "B", 9)
             pdf.set_text_color(*(GOOD if figure.good else BAD)[1])
-        pdf.cell(widths[2], row_h, pdf.say(figure.remark), border=1)
+        pdf.cell(widths[2], row_h, figure.remark, border=1)
         pdf.set_text_color(0)
         pdf.ln(row_h)
     pdf.ln(3)
@@ -287,14 +263,14 @@ def _signature(pdf: ReportPDF, report: Report, lang: Lang) -> None:
     pdf.set_font(pdf.family_name, "", 10)
     for line in block.lines_above:
         pdf.set_x(left)
-        pdf.cell(width, 5, pdf.say(line), new_x="LMARGIN", new_y="NEXT")
+        pdf.cell(width, 5, line, new_x="LMARGIN", new_y="NEXT")
     pdf.ln(20)  # the signature and the office stamp
     pdf.set_x(left)
     pdf.set_font(pdf.family_name, "BU", 10)
-    pdf.cell(width, 5, pdf.say(block.name), new_x="LMARGIN", new_y="NEXT")
+    pdf.cell(width, 5, block.name, new_x="LMARGIN", new_y="NEXT")
     pdf.set_font(pdf.family_name, "", 10)
     pdf.set_x(left)
-    pdf.cell(width, 5, pdf.say(block.nip), new_x="LMARGIN", new_y="NEXT")
+    pdf.cell(width, 5, block.nip, new_x="LMARGIN", new_y="NEXT")
 
 
 def render_pdf(report: Report, lang: Lang = "id", generated: datetime | None = None) -> bytes:
