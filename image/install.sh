@@ -49,7 +49,7 @@ PACKAGES=(
     mosquitto mosquitto-clients
     network-manager avahi-daemon libnss-mdns
     wpasupplicant iw wireless-regdb
-    espeak-ng libasound2 alsa-utils fonts-dejavu-core
+    espeak-ng libasound2 alsa-utils
     libgbm1 libegl1 libgles2 libgl1-mesa-dri
     libusb-1.0-0 i2c-tools
 )
