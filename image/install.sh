@@ -6,6 +6,8 @@
 #                                     rpi-image-gen layer's customize hook)
 #   image/install.sh --list-targets  (print "repo-path -> node-path" for every file of
 #                                     systemd/ and exit; tests/image reads it)
+#   image/install.sh --stale-packages LOCK < FREEZE  (print the packages of a `pip freeze`
+#                                     that the lock does not name, and exit; tests/image)
 # Idempotent: a second run changes nothing it does not have to. Nothing it installs needs a
 # writable root at run time (everything derived at boot goes under /run, state under
 # /var/lib/antrian on its own partition).
@@ -74,8 +76,22 @@ list_targets() {
     done < <(find "$tree" -type f | LC_ALL=C sort)
 }
 
+# Names normalised as PEP 503 does, so "et_xmlfile" in the lock matches pip's "et-xmlfile".
+normalise() { sed -E 's/#.*//; /^[[:space:]]*$/d; s/[[:space:]]+//g' | tr 'A-Z_.' 'a-z--' | LC_ALL=C sort; }
+
+# The names in $2 (normalised `name==version` lines, the venv's) that $1 (the lock's) lacks.
+# Sorted by name alone for comm: sorted whole lines are not ("a-b==1" < "a==2", "a" < "a-b").
+stale_packages() {
+    LC_ALL=C comm -13 <(cut -d= -f1 <<<"$1" | LC_ALL=C sort -u) \
+        <(cut -d= -f1 <<<"$2" | LC_ALL=C sort -u) | grep . || true
+}
+
 if [[ ${1:-} == --list-targets ]]; then
     list_targets "$repo/systemd" | sed 's/^/systemd\//; s/ / -> /'
+    exit 0
+fi
+if [[ ${1:-} == --stale-packages ]]; then  # LOCK < `pip freeze`: what the lock lacks (tests)
+    stale_packages "$(normalise < "${2:?usage: install.sh --stale-packages LOCK}")" "$(normalise)"
     exit 0
 fi
 
@@ -184,8 +200,6 @@ pip_cache=(--no-cache-dir)
 [[ -n ${ANTRIAN_KEEP_CACHES:-} ]] && pip_cache=(--cache-dir /var/cache/antrian-pip)
 [[ -x $root$venv/bin/python ]] || { log "venv $venv"; in_root python3 -m venv "$venv"; }
 
-# Names normalised as PEP 503 does, so "et_xmlfile" in the lock matches pip's "et-xmlfile".
-normalise() { sed -E 's/#.*//; /^[[:space:]]*$/d; s/[[:space:]]+//g' | tr 'A-Z_.' 'a-z--' | LC_ALL=C sort; }
 wanted=$(normalise < "$src/image/requirements.txt")
 have=$(in_pip freeze --all --exclude antrian --exclude pip 2>/dev/null | normalise)
 if [[ $wanted != "$have" ]]; then
@@ -201,7 +215,7 @@ if [[ $wanted != "$have" ]]; then
     # Anything the venv has that the lock does not name is stale: remove it first, as a
     # package may share a directory with its replacement (pygame and pygame-ce both own
     # pygame/: uninstalling pygame afterwards would delete pygame-ce's files).
-    mapfile -t extra < <(comm -13 <(cut -d= -f1 <<<"$wanted") <(cut -d= -f1 <<<"$have") | grep .)
+    mapfile -t extra < <(stale_packages "$wanted" "$have")
     if ((${#extra[@]})); then
         log "pip uninstall ${extra[*]} (not in the lock)"
         in_pip uninstall -y -q "${extra[@]}"

@@ -145,3 +145,24 @@ def test_rpi_image_gen_layer_runs_the_same_install_script() -> None:
     text = (IMAGE / "rpi-image-gen" / "config" / "antrian.yaml").read_text()
     assert re.search(r"^\s+app:\s+antrian$", text, re.M)
     assert re.search(r"^\s+layer:\s+antrian-sd$", text, re.M)
+
+
+def stale(freeze: str, lock: Path = IMAGE / "requirements.txt") -> list[str]:
+    done = subprocess.run(
+        ["bash", str(IMAGE / "install.sh"), "--stale-packages", str(lock)],
+        input=freeze, capture_output=True, text=True, check=True, timeout=30,
+    )  # fmt: skip
+    assert done.stderr == ""  # comm complains of unsorted input and then misses names
+    return done.stdout.split()
+
+
+def test_install_sh_finds_what_the_venv_has_beyond_the_lock(tmp_path: Path) -> None:
+    """A stale package is uninstalled before the lock is installed (pygame beside
+    pygame-ce would delete pygame-ce's files later): found whatever the names' order."""
+    lock = tmp_path / "requirements.txt"
+    lock.write_text("# pins\npaho-mqtt==2.2.0\npygame-ce==2.5.8\nEt_XmlFile==2.0.0\nzope==1\n")
+    freeze = "pygame-ce==2.5.8\npygame==2.6.1\nzope==1\nzope-interface==7\net-xmlfile==2.0.0\n"
+    assert stale(freeze, lock) == ["pygame", "zope-interface"]
+    assert stale("paho_mqtt==2.2.0\n", lock) == []
+    locked = "".join(f"{name}=={version}\n" for name, version in pins().items())
+    assert stale(locked) == []
