@@ -26,6 +26,7 @@ from nodes.hub.reports.tables import Table, cell_text, report_tables
 # fontTools logs every glyph subset at INFO: dozens of lines per PDF in the hub's journal.
 logging.getLogger("fontTools").setLevel(logging.WARNING)
 
+FAMILY: Final = "DejaVu"  # the bundled DejaVu Sans, added to each PDF
 PAGE_WIDTH_MM: Final = 210.0
 MARGIN_MM: Final = 12.0
 CONTENT_MM: Final = PAGE_WIDTH_MM - 2 * MARGIN_MM
@@ -45,27 +46,26 @@ class ReportPDF(FPDF):
         self.set_auto_page_break(auto=True, margin=16)
         # The bundled DejaVu Sans: the same PDF on every machine, and every letter (en dash,
         # middle dot, ticks) printed as it is.
-        self.add_font("DejaVu", "", str(fonts.SANS))
-        self.add_font("DejaVu", "B", str(fonts.SANS_BOLD))
-        self.family_name = "DejaVu"
+        self.add_font(FAMILY, "", str(fonts.SANS))
+        self.add_font(FAMILY, "B", str(fonts.SANS_BOLD))
 
     def text_line(
         self, words: str, size: float, height: float, style: str = "", **options: Any
     ) -> None:
         """One line of `words` in this PDF's font, then on to the next line."""
-        self.set_font(self.family_name, style, size)
+        self.set_font(FAMILY, style, size)
         self.cell(0, height, words, new_x="LMARGIN", new_y="NEXT", **options)
 
     def paragraph(
         self, words: str, size: float, height: float, style: str = "", **options: Any
     ) -> None:
         """`words` wrapped to the page in this PDF's font, then on to the next line."""
-        self.set_font(self.family_name, style, size)
+        self.set_font(FAMILY, style, size)
         self.multi_cell(0, height, words, new_x="LMARGIN", new_y="NEXT", **options)
 
     def footer(self) -> None:
         self.set_y(-12)
-        self.set_font(self.family_name, "", 8)
+        self.set_font(FAMILY, "", 8)
         self.set_text_color(100)
         self.cell(0, 5, f"{self.office} · {self.footer_text}", align="L")
         self.set_x(MARGIN_MM)
@@ -86,12 +86,12 @@ def _chart(pdf: ReportPDF, svg: str) -> None:
 
 def _widths(pdf: ReportPDF, table: Table, lang: Lang, size: float) -> list[float]:
     """Column widths that never break a heading word, stretched to the page width."""
-    pdf.set_font(pdf.family_name, "B", size)
+    pdf.set_font(FAMILY, "B", size)
     widths = [
         max(pdf.get_string_width(word) for word in column.label.split()) + 3.0
         for column in table.columns
     ]
-    pdf.set_font(pdf.family_name, "", size)
+    pdf.set_font(FAMILY, "", size)
     for j, column in enumerate(table.columns):
         values = (cell_text(row[j], column.kind, lang) for row in table.rows)
         widths[j] = max(widths[j], *(pdf.get_string_width(v) + 3.0 for v in values), 10.0)
@@ -104,7 +104,7 @@ def _widths(pdf: ReportPDF, table: Table, lang: Lang, size: float) -> list[float
 def _heading(pdf: ReportPDF, table: Table, widths: list[float], size: float) -> None:
     """The header row: labels wrapped on word boundaries, shaded, all cells one height."""
     line_h = size * 0.3528 * 1.35  # points to mm, with some leading
-    pdf.set_font(pdf.family_name, "B", size)
+    pdf.set_font(FAMILY, "B", size)
     labels = [c.label for c in table.columns]
     lines: list[list[str]] = [
         list(pdf.multi_cell(w - 1.6, line_h, label, dry_run=True, output="LINES"))  # type: ignore[arg-type]
@@ -122,7 +122,7 @@ def _heading(pdf: ReportPDF, table: Table, widths: list[float], size: float) -> 
             pdf.cell(w - 1.6, line_h, text_line, align=align)
         x += w
     pdf.set_xy(MARGIN_MM, y + height)
-    pdf.set_font(pdf.family_name, "", size)
+    pdf.set_font(FAMILY, "", size)
 
 
 def _table(pdf: ReportPDF, table: Table, lang: Lang) -> None:
@@ -142,7 +142,7 @@ def _table(pdf: ReportPDF, table: Table, lang: Lang) -> None:
             pdf.add_page()
             _heading(pdf, table, widths, size)
         bold = table.key in ("services", "service_times") and i == len(table.rows) - 1
-        pdf.set_font(pdf.family_name, "B" if bold else "", size)
+        pdf.set_font(FAMILY, "B" if bold else "", size)
         x, y = MARGIN_MM, pdf.get_y()
         for value, column, w, align_right in zip(row, table.columns, widths, right, strict=True):
             words = cell_text(value, column.kind, lang)
@@ -194,17 +194,17 @@ def _standard(pdf: ReportPDF, report: Report, lang: Lang) -> None:
     widths = (CONTENT_MM * 0.5, CONTENT_MM * 0.16, CONTENT_MM * 0.34)
     row_h = 5.6
     pdf.set_fill_color(238, 243, 247)
-    pdf.set_font(pdf.family_name, "B", 9)
+    pdf.set_font(FAMILY, "B", 9)
     for w, key in zip(widths, ("measure", "value", "remark"), strict=True):
         pdf.cell(w, row_h, text(key, lang), border=1, fill=True)
     pdf.ln(row_h)
     for figure in key_figures(report, lang):
-        pdf.set_font(pdf.family_name, "", 9)
+        pdf.set_font(FAMILY, "", 9)
         pdf.cell(widths[0], row_h, figure.label, border=1)
         value = cell_text(figure.value, figure.kind, lang)
         pdf.cell(widths[1], row_h, value, border=1, align="L" if figure.kind == "text" else "R")
         if figure.good is not None:
-            pdf.set_font(pdf.family_name, "B", 9)
+            pdf.set_font(FAMILY, "B", 9)
             pdf.set_text_color(*(GOOD if figure.good else BAD)[1])
         pdf.cell(widths[2], row_h, figure.remark, border=1)
         pdf.set_text_color(0)
@@ -260,15 +260,15 @@ def _signature(pdf: ReportPDF, report: Report, lang: Lang) -> None:
         pdf.add_page()
     pdf.ln(6)
     left, width = PAGE_WIDTH_MM - MARGIN_MM - 75, 75
-    pdf.set_font(pdf.family_name, "", 10)
+    pdf.set_font(FAMILY, "", 10)
     for line in block.lines_above:
         pdf.set_x(left)
         pdf.cell(width, 5, line, new_x="LMARGIN", new_y="NEXT")
     pdf.ln(20)  # the signature and the office stamp
     pdf.set_x(left)
-    pdf.set_font(pdf.family_name, "BU", 10)
+    pdf.set_font(FAMILY, "BU", 10)
     pdf.cell(width, 5, block.name, new_x="LMARGIN", new_y="NEXT")
-    pdf.set_font(pdf.family_name, "", 10)
+    pdf.set_font(FAMILY, "", 10)
     pdf.set_x(left)
     pdf.cell(width, 5, block.nip, new_x="LMARGIN", new_y="NEXT")
 
@@ -287,7 +287,7 @@ def render_pdf(report: Report, lang: Lang = "id", generated: datetime | None = N
     if report.total.issued == 0:
         pdf.paragraph(text("no_tickets", lang), 11, 6)
     pdf.ln(2)
-    for svg in report_charts(report, lang, font=pdf.family_name):
+    for svg in report_charts(report, lang, font=FAMILY):
         _chart(pdf, svg)
     tables = report_tables(report, lang)
     for table in tables:
