@@ -9,7 +9,11 @@ such command, goes as one raster image (`GS v 0`).
 
 from __future__ import annotations
 
+import fcntl
 import os
+import pickle
+import platform
+import sys
 import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Final
@@ -72,6 +76,23 @@ def prepare_escpos() -> None:
     )
     os.makedirs(folder, exist_ok=True)
     os.environ["ESCPOS_CAPABILITIES_PICKLE_DIR"] = folder
+    if "escpos.capabilities" in sys.modules:
+        return  # imported already: its pickle is read only once
+    # escpos writes its pickle in place, not atomically, on its first import: a second
+    # process importing meanwhile (two kiosks of scripts/office.sh) read it half-written
+    # and died (EOFError), and a pickle cut short by a crash broke every later start. So
+    # one process at a time imports it, and a pickle that does not load is removed first.
+    with open(os.path.join(folder, "import.lock"), "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        cached = os.path.join(folder, f"{platform.python_version()}.capabilities.pickle")
+        try:
+            with open(cached, "rb") as file:
+                pickle.load(file)
+        except FileNotFoundError:
+            pass
+        except Exception:  # any way a cut-short pickle fails: escpos makes it again
+            os.unlink(cached)
+        import escpos.capabilities  # noqa: F401  (its pickle is written here, under the lock)
 
 
 def render(layout: TicketLayout, printer: Escpos, *, qr_dots: int = QR_DOTS) -> None:

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import os
+import pickle
+import platform
 import re
+import subprocess
+import sys
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime
@@ -14,6 +19,7 @@ from PIL import Image, ImageDraw
 
 from nodes.kiosk.escpos_render import LOGO_MAX_DOTS, load_logo, render, ticket_bytes
 from nodes.kiosk.ticket import PAPERS, OfficeInfo, ticket_layout
+from tests.harness import ROOT
 from tests.kiosk.devices import CUT, QR_COMMAND, SensorDummy
 from tests.kiosk.sample import sample_data
 
@@ -104,3 +110,35 @@ def test_58mm_rule_matches_32_columns() -> None:
     layout = ticket_layout(sample_data(), OFFICE, NOW, paper=PAPERS[58], tz=WIB)
     data = ticket_bytes(layout, "RP-F10-58mm")
     assert b"-" * 32 + b"\n" in data and b"-" * 33 not in data
+
+
+def _read_printer_in_a_new_process(folder: Path) -> subprocess.Popen[str]:
+    """A kiosk's start: `read_printer` imports escpos (with `folder` as its cache)."""
+    code = (
+        "from common.config import Table\n"
+        "from nodes.kiosk.printer import read_printer\n"
+        "table = Table({'printer': {'type': 'file', 'path': 'unused'}}, 'kiosk.toml')\n"
+        "print(read_printer(table).profile)\n"
+    )
+    env = dict(os.environ, ESCPOS_CAPABILITIES_PICKLE_DIR=str(folder))
+    return subprocess.Popen(
+        [sys.executable, "-c", code], env=env, cwd=ROOT, text=True,
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+    )  # fmt: skip
+
+
+def test_a_cut_short_escpos_cache_and_kiosks_starting_together_are_no_fault(
+    tmp_path: Path,
+) -> None:
+    """python-escpos writes its capabilities pickle in place on first import: a pickle cut
+    short (a crash while it wrote) made every later start fail with EOFError, and so did
+    a second kiosk importing while the first wrote it (scripts/office.sh starts two)."""
+    cached = tmp_path / f"{platform.python_version()}.capabilities.pickle"
+    cached.write_bytes(b"\x80\x04\x95")  # the first bytes of a pickle, and nothing more
+    starts = [_read_printer_in_a_new_process(tmp_path) for _ in range(4)]
+    for start in starts:
+        out, err = start.communicate(timeout=60)
+        assert start.returncode == 0, err
+        assert out.strip() == "TM-T20II"
+    with cached.open("rb") as file:
+        assert "TM-T20II" in pickle.load(file)["profiles"]  # made again, whole
